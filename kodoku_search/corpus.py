@@ -1,0 +1,155 @@
+"""The corpus directory → validated records.
+
+Every ``*.txt`` in the directory is an advice document read by the parser;
+every ``*.jsonl`` holds records users add, one JSON object a line. Whatever is
+wrong is reported with file, line and field, and nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import labels, paths
+from .errors import CorpusError
+from .parser import ParsedDocument, parse_document
+from .records import REQUIRED_FIELDS, SNIPPET_FIELDS, Anomaly, CrossReference, DocumentInfo, Snippet
+
+
+@dataclass(frozen=True)
+class Corpus:
+    directory: Path
+    files: tuple[Path, ...]
+    records: tuple[Snippet, ...]
+    documents: tuple[DocumentInfo, ...]
+    anomalies: tuple[Anomaly, ...]
+    references: tuple[CrossReference, ...]
+
+    def by_id(self) -> dict[str, Snippet]:
+        return {r.id: r for r in self.records}
+
+
+def corpus_files(directory: Path) -> list[Path]:
+    """The files that make up a corpus, in a stable order."""
+    return sorted(p for p in directory.iterdir() if p.suffix in (".txt", ".jsonl") and p.is_file())
+
+
+def _read_text(path: Path, problems: list[str]) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        problems.append(f"{path.name}: cannot read: {e.strerror or e}")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        problems.append(f"{path.name}:{line}: not valid UTF-8 (byte {e.start})")
+        return None
+
+
+def load_corpus(directory: str | Path | None = None) -> Corpus:
+    """Read and validate every corpus file; raise CorpusError listing every problem."""
+    directory = Path(directory) if directory is not None else paths.default_corpus_dir()
+    if not directory.is_dir():
+        raise CorpusError([f"{directory}: corpus directory not found"])
+    files = corpus_files(directory)
+    if not files:
+        raise CorpusError([f"{directory}: no *.txt or *.jsonl files to index"])
+    problems: list[str] = []
+    records: list[Snippet] = []
+    docs: list[DocumentInfo] = []
+    anomalies: list[Anomaly] = []
+    refs: list[CrossReference] = []
+    for path in files:
+        text = _read_text(path, problems)
+        if text is None:
+            continue
+        if path.suffix == ".txt":
+            parsed: ParsedDocument = parse_document(text, path.name)
+            if not parsed.records:
+                problems.append(f"{path.name}: no advice records found (is it an advice document?)")
+            records.extend(parsed.records)
+            docs.append(parsed.info)
+            anomalies.extend(parsed.anomalies)
+            refs.extend(parsed.references)
+        else:
+            records.extend(parse_jsonl(text, path.name, problems))
+    seen: dict[str, Snippet] = {}
+    for r in records:
+        if r.id in seen:
+            o = seen[r.id]
+            problems.append(f"{r.source}:{r.line}: id {r.id!r} already used at {o.source}:{o.line}")
+        else:
+            seen[r.id] = r
+    if problems:
+        raise CorpusError(problems)
+    return Corpus(directory, tuple(files), tuple(records), tuple(docs), tuple(anomalies), tuple(refs))
+
+
+def parse_jsonl(text: str, source: str, problems: list[str]) -> list[Snippet]:
+    """Records from a JSONL file; each bad line adds a FILE:LINE: reason to ``problems``."""
+    out: list[Snippet] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{source}:{n}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            problems.append(f"{where}: invalid JSON ({e.msg} at column {e.colno})")
+            continue
+        rec = record_from_dict(obj, source, n, problems)
+        if rec is not None:
+            out.append(rec)
+    return out
+
+
+def record_from_dict(obj: Any, source: str, line: int, problems: list[str]) -> Snippet | None:
+    where = f"{source}:{line}"
+    if not isinstance(obj, dict):
+        problems.append(f"{where}: a record must be a JSON object, got {type(obj).__name__}")
+        return None
+    bad = len(problems)
+    for key in obj:
+        if key not in SNIPPET_FIELDS:
+            problems.append(f"{where}: field {key!r}: unknown field (known: {', '.join(SNIPPET_FIELDS)})")
+    for key in REQUIRED_FIELDS:
+        v = obj.get(key)
+        if key not in obj:
+            problems.append(f"{where}: field {key!r}: missing")
+        elif not isinstance(v, str) or not v.strip():
+            problems.append(f"{where}: field {key!r}: must be a non-empty string, got {json.dumps(v, ensure_ascii=False)}")
+    for key in ("section", "repost_of", "source"):
+        v = obj.get(key)
+        if v is not None and not isinstance(v, str):
+            problems.append(f"{where}: field {key!r}: must be a string or null")
+    if "line" in obj and (not isinstance(obj["line"], int) or isinstance(obj["line"], bool) or obj["line"] < 1):
+        problems.append(f"{where}: field 'line': must be a positive integer")
+    theme = polarity = None
+    if isinstance(obj.get("theme"), str):
+        theme = labels.resolve_theme(obj["theme"])
+        if theme is None:
+            problems.append(f"{where}: field 'theme': unknown value {obj['theme']!r} (valid: {', '.join(labels.THEMES)})")
+    if isinstance(obj.get("polarity"), str):
+        polarity = labels.resolve_polarity(obj["polarity"])
+        if polarity is None:
+            problems.append(
+                f"{where}: field 'polarity': unknown value {obj['polarity']!r} (valid: {', '.join(labels.POLARITIES)})"
+            )
+    if len(problems) > bad:
+        return None
+    return Snippet(
+        id=obj["id"],
+        city=obj["city"].strip(),
+        prefecture=obj["prefecture"].strip(),
+        theme=theme or "",
+        polarity=polarity or "",
+        section=obj.get("section"),
+        text=obj["text"].strip(),
+        source=obj.get("source") or source,
+        line=obj.get("line", line),
+        repost_of=obj.get("repost_of"),
+    )

@@ -1,0 +1,41 @@
+"""Counts of records per city × theme × polarity: the shape of the corpus at a glance."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterable
+
+from . import labels
+from .records import Snippet
+
+COLUMNS: tuple[tuple[str, str], ...] = tuple((t, p) for t in labels.THEMES for p in labels.POLARITIES)
+
+
+def counts(records: Iterable[Snippet]) -> dict[str, Any]:
+    """{"cities": [{"city", "prefecture", "counts": {"general/good": n, …}, "total"}], "totals": {...}}."""
+    per: dict[tuple[str, str], Counter] = {}
+    order: list[tuple[str, str]] = []
+    for r in records:
+        key = (r.city, r.prefecture)
+        if key not in per:
+            per[key] = Counter()
+            order.append(key)
+        per[key][f"{r.theme}/{r.polarity}"] += 1
+    cities = []
+    totals: Counter = Counter()
+    for city, pref in order:
+        c = per[(city, pref)]
+        row = {f"{t}/{p}": c.get(f"{t}/{p}", 0) for t, p in COLUMNS}
+        totals.update(row)
+        cities.append({"city": city, "prefecture": pref, "counts": row, "total": sum(row.values())})
+    tot = {f"{t}/{p}": totals.get(f"{t}/{p}", 0) for t, p in COLUMNS}
+    return {"cities": cities, "totals": tot, "total": sum(tot.values())}
+
+
+def format_counts(data: dict[str, Any]) -> str:
+    from .render import table
+
+    headers = ["city", "prefecture"] + [f"{labels.THEME_SHORT[t]}:{p}" for t, p in COLUMNS] + ["total"]
+    rows = [[c["city"], c["prefecture"], *c["counts"].values(), c["total"]] for c in data["cities"]]
+    rows.append(["total", "", *data["totals"].values(), data["total"]])
+    return table(headers, rows, [False, False] + [True] * (len(COLUMNS) + 1))
