@@ -109,6 +109,155 @@ def corpus(obj: dict[str, Any], as_json: bool) -> None:
             click.echo(f"  {a.source}:{a.line}  {a.kind}: {a.message}")
 
 
+# ---------------------------------------------------------------------------
+# search, index, show, stats
+
+THEME_HELP = "general (全般) or platform (PF, プラットフォーム)."
+POLARITY_HELP = "good (良かった), hard (苦労) or other."
+
+
+def _use_color(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _engine(obj: dict[str, Any], rebuild: str = "auto"):
+    from .engine import SearchEngine
+
+    progress = _progress_printer() if sys.stderr.isatty() else None
+    engine = SearchEngine.open(obj["corpus_dir"], obj["index_dir"], rebuild=rebuild, progress=progress)
+    for note in engine.notes:
+        click.echo(f"note: {note}", err=True)
+    return engine
+
+
+def _progress_printer():
+    def show(done: int, total: int) -> None:
+        click.echo(f"\rindexing {done}/{total} records", err=True, nl=(done == total))
+
+    return show
+
+
+def _label(theme: str, polarity: str) -> str:
+    return f"{labels.THEME_SHORT.get(theme, theme)} · {labels.POLARITIES.get(polarity, polarity)}"
+
+
+def _safe(text: str) -> str:
+    """Text that any terminal encoding can print (lone surrogates become U+FFFD)."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--city", help="Only this municipality (e.g. 福岡市).")
+@click.option("--prefecture", help="Only this prefecture (e.g. 愛知県).")
+@click.option("--theme", help=THEME_HELP)
+@click.option("--polarity", help=POLARITY_HELP)
+@click.option("-n", "--limit", type=click.IntRange(0, 10000), default=10, show_default=True, help="How many results to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--color/--no-color", default=None, help="Highlight with colour (default: on a terminal, unless NO_COLOR is set).")
+@click.pass_obj
+def search(obj, query, city, prefecture, theme, polarity, limit, as_json, color) -> None:
+    """Search the advice for QUERY: a word, several words, or a whole phrase.
+
+    \b
+    Examples:
+      kodoku-search search 縦割り
+      kodoku-search search 他部署の理解を得るのが難しい
+      kodoku-search search 企業 連携 --theme PF --polarity 良かった
+      kodoku-search search 予防 --city 豊田市 --json
+
+    Matched words are highlighted, and each result ends with the file and line to cite.
+    """
+    from .render import highlight
+
+    text = " ".join(query)
+    engine = _engine(obj)
+    result = engine.search(text, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit)
+    if as_json:
+        _echo_json(result.to_dict())
+        return
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    shown = len(result.hits)
+    if not result.total:
+        click.echo(f"No results for 「{_safe(text)}」.")
+        return
+    click.echo(f"{result.total} result{'s' if result.total != 1 else ''} for 「{_safe(text)}」" + (f", showing {shown}" if shown < result.total else "") + "\n")
+    use_color = _use_color(color)
+    for rank, h in enumerate(result.hits, start=1):
+        click.echo(f"{rank}. {h.city} ({h.prefecture}) · {_label(h.theme, h.polarity)}" + (f" · {h.section}" if h.section else "") + f"  [{h.score:.2f}]")
+        click.echo("   " + highlight(h.text, h.matches, use_color))
+        click.echo(f"   {h.source}:{h.line}  {h.id}\n")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print what was built as JSON.")
+@click.pass_obj
+def index(obj, as_json) -> None:
+    """Rebuild the search index from the corpus now.
+
+    Searching builds the index on first use and rebuilds it whenever the corpus
+    or the analysis changes, so you rarely need this. The new index is built
+    beside the old one and swapped in; a failed rebuild leaves the old one.
+    """
+    import time
+
+    t0 = time.perf_counter()
+    engine = _engine(obj, rebuild="always")
+    gen = engine.generation
+    took = time.perf_counter() - t0
+    if as_json:
+        _echo_json({"records": gen.records, "index": str(gen.path), "seconds": round(took, 3), "fingerprint": gen.fingerprint})
+    else:
+        click.echo(f"Indexed {gen.records} records from {engine.corpus_dir} into {gen.path} in {took:.2f} s.")
+
+
+@cli.command()
+@click.argument("record_id")
+@click.option("--around", type=click.IntRange(0, 50), default=2, show_default=True, help="Neighbours to show on each side.")
+@click.option("--json", "as_json", is_flag=True, help="Print the record and its neighbours as JSON.")
+@click.pass_obj
+def show(obj, record_id, around, as_json) -> None:
+    """Print one record in full, with its neighbours in the source.
+
+    RECORD_ID is the id a search prints, e.g. advice-2025-10/general/福岡市/2.
+    """
+    engine = _engine(obj)
+    before, rec, after = engine.neighbours(record_id, around)
+    if as_json:
+        _echo_json({"record": rec.to_dict(), "before": [h.to_dict() for h in before], "after": [h.to_dict() for h in after]})
+        return
+    for h in before:
+        click.echo(f"  {h.source}:{h.line}  {h.city} · {_label(h.theme, h.polarity)}  {h.text}")
+    click.echo(f"> {rec.source}:{rec.line}  {rec.id}")
+    click.echo(f"  city:      {rec.city} ({rec.prefecture})")
+    click.echo(f"  theme:     {labels.THEMES.get(rec.theme, rec.theme)} [{rec.theme}]")
+    click.echo(f"  polarity:  {labels.POLARITIES.get(rec.polarity, rec.polarity)} [{rec.polarity}]")
+    if rec.section:
+        click.echo(f"  section:   {rec.section}")
+    if rec.repost_of:
+        click.echo(f"  repost of: {rec.repost_of}")
+    click.echo(f"  {rec.text}")
+    for h in after:
+        click.echo(f"  {h.source}:{h.line}  {h.city} · {_label(h.theme, h.polarity)}  {h.text}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_obj
+def stats(obj, as_json) -> None:
+    """Counts of indexed records per city × theme × polarity."""
+    from .stats import format_counts
+
+    data = _engine(obj).stats()
+    if as_json:
+        _echo_json(data)
+    else:
+        click.echo(format_counts(data))
+
+
 def main() -> None:
     """Console entry point."""
     cli.main(prog_name="kodoku-search")

@@ -24,3 +24,13 @@ def corpus_copy(tmp_path: Path) -> Path:
     d.mkdir()
     shutil.copy(SOURCE, d / SOURCE.name)
     return d
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory):
+    """One engine over the real corpus, its index in a private directory."""
+    from kodoku_search import SearchEngine
+
+    eng = SearchEngine.open(CORPUS, tmp_path_factory.mktemp("index"))
+    yield eng
+    eng.close()

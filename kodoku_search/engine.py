@@ -1,0 +1,188 @@
+"""SearchEngine: the one public entry point over corpus, analysis, index and search.
+
+    engine = SearchEngine.open()              # builds the index on first use
+    result = engine.search("庁内連携", polarity="hard", limit=5)
+
+The index is kept in step with the corpus and the analysis code: ``open``
+compares their fingerprint with the live index's and rebuilds when they differ.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from . import index as ix
+from . import labels, paths
+from .errors import IndexError_, KodokuError, UsageError
+from .search import Filters, Hit, SearchResult, hit_from_stored, run_search
+
+
+class SearchEngine:
+    """A corpus, its index, and everything you can ask of them."""
+
+    def __init__(self, corpus_dir: Path, index_dir: Path, generation: ix.Generation, whoosh_index, notes=()):
+        self.corpus_dir = corpus_dir
+        self.index_dir = index_dir
+        self.generation = generation
+        self._ix = whoosh_index
+        self._searcher = None
+        self._values: dict[str, list[str]] = {}
+        self.notes: list[str] = list(notes)  # things the caller may want to tell a person
+
+    # -- opening and building -------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        corpus_dir: str | Path | None = None,
+        index_dir: str | Path | None = None,
+        *,
+        rebuild: str = "auto",
+        progress: Callable[[int, int], None] | None = None,
+    ) -> "SearchEngine":
+        """Open the index for a corpus, building or rebuilding it when needed.
+
+        ``rebuild``: "auto" (when missing, stale or damaged), "always", or "never"
+        (use whatever index exists; raise if there is none).
+        """
+        corpus = Path(corpus_dir) if corpus_dir is not None else paths.default_corpus_dir()
+        where = Path(index_dir) if index_dir is not None else paths.default_index_dir()
+        if rebuild not in ("auto", "always", "never"):
+            raise UsageError(f"rebuild must be auto, always or never, not {rebuild!r}")
+        notes: list[str] = []
+        gen = ix.current_generation(where)
+        if rebuild == "never":
+            if gen is None:
+                raise IndexError_(f"no index in {where}; build one with: kodoku-search index")
+        elif rebuild == "always" or gen is None or gen.fingerprint != ix.fingerprint(corpus):
+            try:
+                gen = ix.build(corpus, where, progress, force=(rebuild == "always"))
+            except KodokuError as e:
+                if gen is None or rebuild == "always":
+                    raise
+                notes.append(f"the index is out of date and could not be rebuilt, so the last good index is used: {e}")
+        try:
+            whoosh_index = ix.open_generation(gen)
+        except IndexError_ as e:
+            if rebuild == "never":
+                raise
+            notes.append(f"{e}; rebuilt it")
+            gen = ix.build(corpus, where, progress, force=True)
+            whoosh_index = ix.open_generation(gen)
+        return cls(corpus, where, gen, whoosh_index, notes)
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> ix.Generation:
+        """Rebuild the index from the corpus now and switch to it."""
+        gen = ix.build(self.corpus_dir, self.index_dir, progress, force=True)
+        self.close()
+        self.generation = gen
+        self._ix = ix.open_generation(gen)
+        self._values = {}
+        return gen
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+        if self._ix is not None:
+            self._ix.close()
+
+    def __enter__(self) -> "SearchEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def searcher(self):
+        if self._searcher is None:
+            self._searcher = self._ix.searcher()
+        return self._searcher
+
+    # -- asking ---------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        city: str | None = None,
+        prefecture: str | None = None,
+        theme: str | None = None,
+        polarity: str | None = None,
+        limit: int = 10,
+    ) -> SearchResult:
+        """Ranked hits for what a person typed. Filters accept the words people use
+        (theme: general/全般, platform/PF/プラットフォーム; polarity: good/良かった, hard/苦労, other)."""
+        filters = self.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
+        return run_search(self.searcher(), query, filters, limit)
+
+    def filters(self, *, city=None, prefecture=None, theme=None, polarity=None) -> Filters:
+        """Validate filter values; UsageError lists the valid ones."""
+        if theme is not None:
+            key = labels.resolve_theme(theme)
+            if key is None:
+                raise UsageError(f"unknown theme {theme!r}; valid: general (全般), platform (PF, プラットフォーム)")
+            theme = key
+        if polarity is not None:
+            key = labels.resolve_polarity(polarity)
+            if key is None:
+                raise UsageError(f"unknown polarity {polarity!r}; valid: good (良かった), hard (苦労), other (その他)")
+            polarity = key
+        city = self._check("city", city)
+        prefecture = self._check("prefecture", prefecture)
+        return Filters(city, prefecture, theme, polarity)
+
+    def _check(self, fieldname: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        v = value.strip()
+        valid = self.values(fieldname)
+        if v in valid:
+            return v
+        for cand in valid:  # 福岡 → 福岡市, 千葉 → 千葉県
+            if cand[:-1] == v:
+                return cand
+        raise UsageError(f"unknown {fieldname} {value!r}; valid: {', '.join(valid)}")
+
+    def values(self, fieldname: str) -> list[str]:
+        """Every value of a stored field (city, prefecture, theme, polarity …) in the index."""
+        if fieldname not in self._values:
+            self._values[fieldname] = sorted(
+                t.decode("utf-8") if isinstance(t, bytes) else t for t in self.searcher().lexicon(fieldname)
+            )
+        return self._values[fieldname]
+
+    def records(self) -> list[Hit]:
+        """Every indexed record, in source order."""
+        s = self.searcher()
+        docs = [hit_from_stored(f) for f in s.all_stored_fields()]
+        return sorted(docs, key=lambda h: (h.source, h.line, h.id))
+
+    def get(self, record_id: str) -> Hit:
+        stored = self.searcher().document(id=record_id)
+        if stored is None:
+            raise UsageError(f"no record with id {record_id!r}; ids look like advice-2025-10/general/福岡市/2")
+        return hit_from_stored(stored)
+
+    def neighbours(self, record_id: str, around: int = 2) -> tuple[list[Hit], Hit, list[Hit]]:
+        """The record and the ``around`` records before and after it in its source."""
+        from whoosh import query as Q
+
+        rec = self.get(record_id)
+        s = self.searcher()
+        same = [hit_from_stored(f) for f in s.search(Q.Term("source", rec.source), limit=None)
+                for f in [f.fields()]]
+        same.sort(key=lambda h: (h.line, h.id))
+        i = next(k for k, h in enumerate(same) if h.id == rec.id)
+        return same[max(0, i - around): i], rec, same[i + 1: i + 1 + around]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts per city × theme × polarity, from the index."""
+        from .stats import counts
+
+        return counts(self.records())
+
+
+def warn(message: str) -> None:
+    print(f"kodoku-search: {message}", file=sys.stderr)

@@ -1,0 +1,65 @@
+"""The analysis chain: normalization, Janome, filters, offsets, pickling."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+
+from kodoku_search import analysis
+from kodoku_search.analysis import morph_analyzer, normalize, terms
+
+
+def test_offsets_point_at_the_original_characters():
+    text = "　 他部署の理解を得るのが難しい"
+    got = terms(text)
+    assert [t for t, _, _ in got] == ["他", "部署", "理解", "得る", "難しい"]
+    assert [text[s:e] for _, s, e in got] == ["他", "部署", "理解", "得る", "難しい"]
+
+
+def test_leading_ideographic_space_does_not_shift_offsets():
+    for prefix in ("", " ", "\u3000", "\u3000\u3000 ", "\t"):
+        text = prefix + "縦割り組織"
+        assert [text[s:e] for _, s, e in terms(text)] == ["縦", "割り", "組織"]
+
+
+def test_nfkc_width_folding_and_lowercase_keep_offsets():
+    text = "ﾎﾟｯﾄﾞｷｬｽﾄとＰＦとNPO"
+    got = terms(text)
+    assert [t for t, _, _ in got] == ["ポッドキャスト", "pf", "npo"]
+    assert [text[s:e] for _, s, e in got] == ["ﾎﾟｯﾄﾞｷｬｽﾄ", "ＰＦ", "NPO"]
+
+
+def test_normalize_maps_every_character_back():
+    norm, where = normalize("ｶﾞＡ")
+    assert norm == "がa"[0:0] + "ガa"
+    assert where == [0, 2, 3]
+
+
+def test_base_forms_and_function_words():
+    assert [t for t, _, _ in terms("得られる")] == ["得る"]
+    assert terms("の") == [] and terms("、。「」()") == []
+    assert [t for t, _, _ in terms("参加が増えない")] == ["参加", "増える"]
+
+
+def test_analyzer_pickles_without_janome_and_still_works():
+    a = morph_analyzer()
+    list(a("使ってから"))  # a Janome tokenizer now exists in this thread…
+    blob = pickle.dumps(a)  # …but is not part of the analyzer
+    assert b"janome" not in blob
+    b = pickle.loads(blob)
+    assert [t.text for t in b("理解を得る")] == ["理解", "得る"]
+
+
+def test_one_janome_tokenizer_per_thread():
+    seen = []
+
+    def grab():
+        seen.append(id(analysis.janome_tokenizer()))
+
+    threads = [threading.Thread(target=grab) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(seen)) == 3
+    assert analysis.janome_tokenizer() is analysis.janome_tokenizer()

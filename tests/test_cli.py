@@ -1,0 +1,126 @@
+"""The command line, through click's test runner and as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from kodoku_search.cli import cli
+
+from .conftest import CORPUS, ROOT
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    idx = tmp_path_factory.mktemp("cli-index")
+
+    def invoke(*args: str, **kw):
+        result = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx), *args], **kw)
+        assert "Traceback" not in result.output
+        return result
+
+    invoke("index")
+    return invoke
+
+
+def test_search_prints_rank_place_labels_highlight_and_citation(run):
+    r = run("search", "縦割り")
+    assert r.exit_code == 0
+    out = r.output
+    assert re.search(r"^\d+\. 福岡市 \(福岡県\) · 全般 · 苦労したこと  \[\d+\.\d\d\]$", out, re.M)
+    assert out.splitlines()[2].startswith("1. ")
+    assert "【縦割り】組織" in out
+    assert "advice-2025-10.txt:31" in out
+    assert "\x1b[" not in out  # not a terminal: plain marks, no colour
+
+
+def test_color_on_request(run):
+    out = run("search", "縦割り", "--color", color=True).output
+    assert "\x1b[1;33m縦割り\x1b[0m" in out
+
+
+def test_several_words(run):
+    r = run("search", "広報", "啓発", "--json")
+    data = json.loads(r.output)
+    assert data["query"] == "広報 啓発" and data["total"] > 0
+
+
+def test_json_shape(run):
+    r = run("search", "庁内連携", "--polarity", "hard", "--limit", "3", "--json")
+    assert r.exit_code == 0
+    data = json.loads(r.output)
+    assert set(data) >= {"query", "total", "results"}
+    assert data["total"] > 3 and len(data["results"]) == 3
+    for h in data["results"]:
+        assert set(h) >= {"id", "city", "prefecture", "theme", "polarity", "section", "text", "source", "line", "score", "matches"}
+        assert h["polarity"] == "hard"
+        for s, e in h["matches"]:
+            assert 0 <= s < e <= len(h["text"])
+
+
+@pytest.mark.parametrize(
+    "args, code, says",
+    [
+        (["search", ""], 2, "empty"),
+        (["search", "   "], 2, "empty"),
+        (["search", "の"], 0, "No results"),
+        (["search", "AND"], 0, "No results"),
+        (["search", '"庁内'], 0, "庁内"),
+        (["search", "(連携"], 0, "連携"),
+        (["search", "x" * 10000], 0, "No results"),
+        (["search", "庁内\x00\x07連携"], 0, "連携"),
+        (["search", "縦割り", "--city", "大阪市"], 2, "valid: 中野区"),
+        (["search", "縦割り", "--theme", "money"], 2, "valid: general"),
+        (["search", "縦割り", "--polarity", "so-so"], 2, "valid: good"),
+        (["search", "縦割り", "--limit", "-1"], 2, "limit"),
+        (["search"], 2, "Missing argument"),
+        (["show", "no/such/id"], 2, "no record"),
+        (["frobnicate"], 2, "No such command"),
+    ],
+)
+def test_bad_input_gets_a_message_and_a_defined_status(run, args, code, says):
+    r = run(*args)
+    assert r.exit_code == code, r.output
+    assert says in r.output
+
+
+def test_show_prints_the_record_and_neighbours(run):
+    r = run("show", "advice-2025-10/general/福岡市/2")
+    assert r.exit_code == 0
+    assert "> advice-2025-10.txt:31" in r.output and "福岡市 (福岡県)" in r.output
+    assert "advice-2025-10.txt:29" in r.output and "advice-2025-10.txt:36" in r.output
+    data = json.loads(run("show", "advice-2025-10/general/福岡市/2", "--json").output)
+    assert data["record"]["line"] == 31 and len(data["before"]) == 2
+
+
+def test_stats(run):
+    r = run("stats")
+    assert r.exit_code == 0 and "春日井市" in r.output and "90" in r.output
+    assert json.loads(run("stats", "--json").output)["total"] == 90
+
+
+def test_index_command(run):
+    r = run("index", "--json")
+    assert r.exit_code == 0 and json.loads(r.output)["records"] == 90
+
+
+def test_index_dir_from_environment(tmp_path):
+    env = {"KODOKU_SEARCH_INDEX": str(tmp_path / "envidx")}
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "search", "縦割り"], env=env)
+    assert r.exit_code == 0 and (tmp_path / "envidx" / "CURRENT").exists()
+
+
+def test_python_dash_m_works_like_the_command(tmp_path):
+    env = {**os.environ, "KODOKU_SEARCH_INDEX": str(tmp_path / "idx")}
+    p = subprocess.run([sys.executable, "-m", "kodoku_search", "search", "縦割り", "-n", "1"],
+                       capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "【縦割り】" in p.stdout and "advice-2025-10.txt:" in p.stdout
+    p = subprocess.run([sys.executable, "-m", "kodoku_search", "search", ""], capture_output=True, text=True, env=env)
+    assert p.returncode == 2 and "Traceback" not in p.stderr and "empty" in p.stderr

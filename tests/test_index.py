@@ -1,0 +1,172 @@
+"""The index on disk: first build, fingerprint rebuilds, atomic swap, failures, locks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kodoku_search import SearchEngine
+from kodoku_search import index as ix
+from kodoku_search.errors import CorpusError, IndexError_
+
+from .conftest import CORPUS, ROOT
+
+NEW_RECORD = {
+    "id": "extra/1", "city": "架空市", "prefecture": "北海道", "theme": "general",
+    "polarity": "hard", "text": "雪かきボランティアの確保に苦労しました。",
+}
+
+
+def gens(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in index_dir.glob("gen-*"))
+
+
+def live(index_dir: Path) -> str:
+    return (index_dir / "CURRENT").read_text().strip()
+
+
+def test_first_use_builds_and_second_use_reuses(tmp_path):
+    idx = tmp_path / "idx"
+    with SearchEngine.open(CORPUS, idx) as e:
+        first = e.generation.path
+        assert e.generation.records == 90 and e.search("縦割り").total > 0
+    assert live(idx) == first.name
+    meta = json.loads((first / "fingerprint.json").read_text())
+    assert set(meta["fingerprint"]) >= {"corpus", "analysis"}
+    with SearchEngine.open(CORPUS, idx) as e:
+        assert e.generation.path == first
+
+
+def test_corpus_change_rebuilds(tmp_path, corpus_copy):
+    idx = tmp_path / "idx"
+    with SearchEngine.open(corpus_copy, idx) as e:
+        before = e.generation.path
+        assert e.search("雪かき").total == 0
+    (corpus_copy / "extra.jsonl").write_text(json.dumps(NEW_RECORD, ensure_ascii=False) + "\n", "utf-8")
+    with SearchEngine.open(corpus_copy, idx) as e:
+        assert e.generation.path != before and e.generation.records == 91
+        assert e.search("雪かき").hits[0].id == "extra/1"
+
+
+def test_analysis_change_rebuilds(tmp_path, monkeypatch):
+    idx = tmp_path / "idx"
+    with SearchEngine.open(CORPUS, idx) as e:
+        before = e.generation.path
+    monkeypatch.setattr(ix, "analysis_fingerprint", lambda: "a-different-analysis")
+    with SearchEngine.open(CORPUS, idx) as e:
+        assert e.generation.path != before
+
+
+def test_rebuild_swaps_atomically_and_old_readers_keep_working(tmp_path):
+    idx = tmp_path / "idx"
+    reader = SearchEngine.open(CORPUS, idx)
+    old = reader.generation.path
+    hits_before = [h.id for h in reader.search("連携")]
+    writer = SearchEngine.open(CORPUS, idx)
+    writer.rebuild()
+    assert live(idx) != old.name and writer.generation.path.name == live(idx)
+    # The reader opened before the swap still answers, from the generation it opened.
+    assert [h.id for h in reader.search("連携")] == hits_before
+    assert old.exists()  # the previous generation is kept for such readers…
+    writer.rebuild()
+    assert not old.exists() and len(gens(idx)) == 2  # …and removed one rebuild later
+    reader.close()
+    writer.close()
+
+
+def test_failed_rebuild_leaves_the_old_index(tmp_path, corpus_copy):
+    idx = tmp_path / "idx"
+    with SearchEngine.open(corpus_copy, idx) as e:
+        good = e.generation.path
+    (corpus_copy / "broken.jsonl").write_text("{not json\n", "utf-8")
+    with pytest.raises(CorpusError, match="broken.jsonl:1"):
+        SearchEngine.open(corpus_copy, idx, rebuild="always")
+    assert live(idx) == good.name and gens(idx) == [good.name]
+    assert not list(idx.glob(".build-*"))
+    # Searching still works, from the last good index, and says why it is stale.
+    with SearchEngine.open(corpus_copy, idx) as e:
+        assert e.generation.path == good and e.search("縦割り").total > 0
+        assert any("last good index" in n for n in e.notes)
+
+
+def test_write_failure_midway_cleans_up(tmp_path, monkeypatch):
+    idx = tmp_path / "idx"
+    with SearchEngine.open(CORPUS, idx) as e:
+        good = e.generation.path
+
+    def boom(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ix, "_write_generation", boom)
+    with pytest.raises(IndexError_, match="No space left"):
+        ix.build(CORPUS, idx)
+    assert live(idx) == good.name and not list(idx.glob(".build-*"))
+
+
+def test_damaged_index_is_rebuilt(tmp_path):
+    idx = tmp_path / "idx"
+    with SearchEngine.open(CORPUS, idx) as e:
+        gen = e.generation.path
+    for p in gen.iterdir():
+        if p.name != "fingerprint.json":
+            p.write_bytes(b"\0garbage")
+    with pytest.raises(IndexError_, match="damaged"):
+        SearchEngine.open(CORPUS, idx, rebuild="never")
+    with SearchEngine.open(CORPUS, idx) as e:
+        assert e.generation.path != gen and e.search("縦割り").total > 0
+        assert any("damaged" in n for n in e.notes)
+
+
+def test_missing_index_with_never(tmp_path):
+    with pytest.raises(IndexError_, match="kodoku-search index"):
+        SearchEngine.open(CORPUS, tmp_path / "none", rebuild="never")
+
+
+def test_locked_index_reports_the_other_builder(tmp_path, monkeypatch):
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    monkeypatch.setattr(ix, "LOCK_TIMEOUT", 0.3)
+    with ix.BuildLock(idx):
+        with pytest.raises(IndexError_, match="another process"):
+            ix.build(CORPUS, idx)
+    ix.build(CORPUS, idx)  # free again
+
+
+def test_killed_builder_leaves_no_stale_lock(tmp_path):
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    code = (
+        "import sys, time; from pathlib import Path; from kodoku_search import index as ix\n"
+        "l = ix.BuildLock(Path(sys.argv[1])).__enter__(); print('locked', flush=True); time.sleep(60)\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code, str(idx)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert p.stdout.readline().strip() == "locked"
+    (idx / ".build-999-1").mkdir()  # what a killed build would leave
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    t0 = time.monotonic()
+    gen = ix.build(CORPUS, idx)
+    assert time.monotonic() - t0 < 30 and gen.records == 90
+    assert not (idx / ".build-999-1").exists()
+
+
+def test_foreign_files_in_index_dir_are_never_touched(tmp_path):
+    idx = tmp_path / "mine"
+    idx.mkdir()
+    (idx / "notes.txt").write_text("keep me")
+    (idx / "gen").mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "data").write_text("keep me too")
+    (idx / "gen-link").symlink_to(outside, target_is_directory=True)
+    for _ in range(3):
+        ix.build(CORPUS, idx)
+    assert (idx / "notes.txt").read_text() == "keep me" and (idx / "gen").is_dir()
+    assert (outside / "data").read_text() == "keep me too" and (idx / "gen-link").is_symlink()

@@ -1,0 +1,140 @@
+"""Search through the library, against the real corpus and a real index."""
+
+from __future__ import annotations
+
+import pytest
+
+from kodoku_search.analysis import terms
+from kodoku_search.errors import UsageError
+
+
+def test_hits_carry_the_json_fields(engine):
+    r = engine.search("縦割り")
+    assert r.total >= 2 and len(r) == len(r.hits)
+    d = r.to_dict()
+    assert set(d) >= {"query", "total", "results"}
+    for hit in d["results"]:
+        assert set(hit) >= {"id", "city", "prefecture", "theme", "polarity", "section", "text", "source", "line", "score", "matches"}
+        assert isinstance(hit["line"], int) and isinstance(hit["score"], float)
+
+
+def test_matches_are_exact_offsets_of_query_words(engine):
+    for q in ("他部署の理解を得るのが難しい", "ポッドキャスト", "ＰＦ参加のメリット", "庁内連携"):
+        qterms = {t for t, _, _ in terms(q)}
+        r = engine.search(q, limit=10)
+        assert r.hits
+        for h in r:
+            assert h.matches
+            spans = sorted((s, e) for t, s, e in terms(h.text) if t in qterms)
+            merged: list[list[int]] = []
+            for s, e in spans:
+                if merged and s <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], e)
+                else:
+                    merged.append([s, e])
+            assert [list(m) for m in h.matches] == merged, (q, h.id)
+            for s, e in h.matches:
+                assert h.text[s:e].strip() == h.text[s:e] and h.text[s:e]
+
+
+def test_total_counts_before_the_limit(engine):
+    full = engine.search("連携", limit=1000)
+    one = engine.search("連携", limit=1)
+    assert one.total == full.total == len(full.hits) > 1
+    assert len(one.hits) == 1 and one.hits[0].id == full.hits[0].id
+
+
+def test_long_phrase_does_not_need_every_word_and_ranks_fuller_matches_first(engine):
+    r = engine.search("他部署の理解を得るのが難しい")
+    assert r.total > 3
+    top = r.hits[0]
+    assert top.city == "豊田市" and "他部署の理解を得る" in top.text
+    counts = [len(h.matched_terms) for h in r.hits]
+    assert counts[0] == max(counts) >= 3
+    assert any(len(h.matched_terms) == 1 for h in engine.search("他部署の理解を得るのが難しい", limit=100))
+
+
+@pytest.mark.parametrize(
+    "kwargs, field, value",
+    [
+        ({"city": "福岡市"}, "city", "福岡市"),
+        ({"city": "福岡"}, "city", "福岡市"),
+        ({"prefecture": "愛知県"}, "prefecture", "愛知県"),
+        ({"theme": "platform"}, "theme", "platform"),
+        ({"theme": "PF"}, "theme", "platform"),
+        ({"theme": "プラットフォーム"}, "theme", "platform"),
+        ({"theme": "全般"}, "theme", "general"),
+        ({"polarity": "hard"}, "polarity", "hard"),
+        ({"polarity": "苦労"}, "polarity", "hard"),
+        ({"polarity": "良かった"}, "polarity", "good"),
+        ({"polarity": "other"}, "polarity", "other"),
+    ],
+)
+def test_every_filter(engine, kwargs, field, value):
+    r = engine.search("孤独 孤立 連携 つながり 分野", limit=100, **kwargs)
+    assert r.hits
+    assert all(getattr(h, field) == value for h in r.hits)
+    unfiltered = engine.search("孤独 孤立 連携 つながり 分野", limit=100)
+    assert r.total < unfiltered.total
+
+
+def test_filters_combine(engine):
+    r = engine.search("企業", city="福岡市", theme="platform", polarity="good", limit=100)
+    assert [(h.city, h.theme, h.polarity) for h in r] == [("福岡市", "platform", "good")] * len(r.hits)
+    assert r.total == len(r.hits) >= 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, listed",
+    [
+        ({"city": "大阪市"}, "福岡市"),
+        ({"prefecture": "大阪府"}, "愛知県"),
+        ({"theme": "finance"}, "platform"),
+        ({"polarity": "meh"}, "hard"),
+    ],
+)
+def test_unknown_filter_values_list_the_valid_ones(engine, kwargs, listed):
+    with pytest.raises(UsageError, match=listed):
+        engine.search("連携", **kwargs)
+
+
+@pytest.mark.parametrize("q", ["", "   ", "\u3000", "\x00\x01"])
+def test_empty_queries_are_usage_errors(engine, q):
+    with pytest.raises(UsageError, match="empty"):
+        engine.search(q)
+
+
+@pytest.mark.parametrize("q", ["の", "、", "AND", "OR NOT", '"庁内', "(連携", "連携)", "field:x*~^", "🙂", "\ud800庁内"])
+def test_odd_queries_never_raise(engine, q):
+    r = engine.search(q)
+    assert r.total >= 0
+
+
+def test_particles_only_explains_itself(engine):
+    r = engine.search("の")
+    assert r.total == 0 and any("no words" in n for n in r.notes)
+
+
+def test_quotes_and_brackets_are_just_text(engine):
+    assert engine.search('"庁内').total == engine.search("庁内").total > 0
+    assert engine.search("(連携").total == engine.search("連携").total > 0
+
+
+def test_huge_query_is_cut_and_still_answers(engine):
+    r = engine.search("連携" * 5000)
+    assert r.total > 0 and any("cut" in n for n in r.notes)
+
+
+def test_get_and_neighbours(engine):
+    before, rec, after = engine.neighbours("advice-2025-10/general/福岡市/2", 1)
+    assert rec.line == 31 and rec.text.startswith("孤独・孤立に関する施策")
+    assert [h.line for h in before] == [29] and [h.line for h in after] == [36]
+    with pytest.raises(UsageError, match="no record"):
+        engine.get("nope")
+
+
+def test_stats_from_the_index(engine):
+    s = engine.stats()
+    assert s["total"] == 90
+    kasugai = next(c for c in s["cities"] if c["city"] == "春日井市")
+    assert kasugai["counts"]["platform/other"] == 5
