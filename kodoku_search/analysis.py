@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 
 from whoosh.analysis import Filter, Token, Tokenizer
@@ -29,7 +30,7 @@ FUNCTION_POS: tuple[str, ...] = (
     "名詞,非自立", "名詞,代名詞", "動詞,非自立", "形容詞,非自立", "名詞,数",
 )
 # Light verbs and formal nouns that Janome calls independent but that say nothing alone.
-STOP_BASES: frozenset[str] = frozenset({"する", "ある", "いる", "なる", "れる", "られる", "できる", "いただく", "くださる", "おる", "こと", "もの", "とき", "ため", "よう"})
+STOP_BASES: frozenset[str] = frozenset({"する", "ある", "いる", "なる", "れる", "られる", "いただく", "くださる", "おる", "こと", "もの", "とき", "ため", "よう"})
 
 _LOCAL = threading.local()
 
@@ -78,11 +79,13 @@ class Morph:
     end: int
 
 
-def morphs(text: str) -> list[Morph]:
+@lru_cache(maxsize=512)
+def morphs(text: str) -> tuple[Morph, ...]:
     """Janome's tokens of ``text`` with offsets into the original text.
 
     Janome gives no offsets (and strips leading whitespace), so each surface is
-    found by scanning the normalized text from a cursor.
+    found by scanning the normalized text from a cursor. Cached: the morph and
+    reading fields analyze the same text one after the other.
     """
     norm, where = normalize(text)
     out: list[Morph] = []
@@ -98,7 +101,7 @@ def morphs(text: str) -> list[Morph]:
         base = t.base_form if t.base_form and t.base_form != "*" else surface
         reading = t.reading if t.reading and t.reading != "*" else ""
         out.append(Morph(surface, base, t.part_of_speech, reading, where[at], where[cursor]))
-    return out
+    return tuple(out)
 
 
 class JanomeTokenizer(Tokenizer):
@@ -120,13 +123,14 @@ class JanomeTokenizer(Tokenizer):
                 t.pos = start_pos
             if chars:
                 t.startchar, t.endchar = start_char, start_char + len(value)
-            t.janome_pos, t.base = "", value
+            t.janome_pos, t.base, t.reading = "", value, ""
             yield t
             return
         for i, m in enumerate(morphs(value)):
             t.text = m.surface
             t.janome_pos = m.pos
             t.base = m.base
+            t.reading = m.reading
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
@@ -176,6 +180,146 @@ class BaseFormFilter(Filter):
             yield t
 
 
+class ReadingFilter(Filter):
+    """Replaces each token's text with its folded reading (繋がり, つながり → ツナカリ),
+    so spellings of one word meet; readings under ``min_len`` kana are dropped
+    (シ would join 市 and 死)."""
+
+    def __init__(self, min_len: int = 3):
+        self.min_len = min_len
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.min_len == self.min_len
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.min_len))
+
+    def __call__(self, tokens):
+        for t in tokens:
+            r = reading_term(getattr(t, "reading", ""), t.text)
+            if len(r) >= self.min_len:
+                t.text = r
+                yield t
+
+
+def reading_term(reading: str, surface: str) -> str:
+    """The folded reading of a word; its folded surface when Janome has no reading."""
+    return fold(reading or surface)[0]
+
+
+# ---------------------------------------------------------------------------
+# Folding: the character filter of the n-gram and reading fields.
+
+_SMALL = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+_PARTICLE_KANA = set("のをにがでとはへもやかてな")
+
+
+def _is_kanji(ch: str) -> bool:
+    return "一" <= ch <= "鿿" or ch in "々〆"
+
+
+def _is_hiragana(ch: str) -> bool:
+    return "ぁ" <= ch <= "ゟ"
+
+
+def _kana_fold(ch: str) -> str:
+    """Hiragana → katakana, voiced/semi-voiced → plain, small → full size."""
+    if "ぁ" <= ch <= "ゖ":
+        ch = chr(ord(ch) + 0x60)
+    if "ァ" <= ch <= "ヺ":
+        ch = unicodedata.normalize("NFD", ch)[0]
+        ch = ch.translate(_SMALL)
+    return ch
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """Spelling-insensitive form of ``text`` with an offset map (as ``normalize``).
+
+    On top of NFKC + lowercase: okurigana between kanji is squeezed out
+    (立ち上げ → 立上げ, 取り組み → 取組み; particles such as の are not okurigana),
+    kana are folded (hiragana → katakana, ド → ト, ッ → ツ) and the prolonged
+    sound mark is dropped (サポーター → サホタ).
+    """
+    norm, where = normalize(text)
+    out: list[str] = []
+    to: list[int] = []
+    n = len(norm)
+    i = 0
+    while i < n:
+        ch = norm[i]
+        if _is_hiragana(ch) and out and _is_kanji(norm[i - 1]):
+            j = i
+            while j < n and j - i < 3 and _is_hiragana(norm[j]):
+                j += 1
+            run = norm[i:j]
+            if j < n and _is_kanji(norm[j]) and len(run) <= 2 and not (set(run) & _PARTICLE_KANA):
+                i = j
+                continue
+        if ch in "ー〜" and out and ("゠" <= out[-1] <= "ヿ"):
+            i += 1
+            continue
+        out.append(_kana_fold(ch))
+        to.append(where[i])
+        i += 1
+    to.append(where[n])
+    return "".join(out), to
+
+
+def bigrams(text: str) -> list[tuple[str, int, int]]:
+    """(bigram, start, end) over the folded text, within runs of letters and digits;
+    a run of one character gives that character. Offsets are into ``text``."""
+    folded, where = fold(text)
+    out: list[tuple[str, int, int]] = []
+    run_start = None
+    for i in range(len(folded) + 1):
+        inside = i < len(folded) and folded[i].isalnum()
+        if inside and run_start is None:
+            run_start = i
+        elif not inside and run_start is not None:
+            if i - run_start == 1:
+                out.append((folded[run_start], where[run_start], where[run_start + 1]))
+            for k in range(run_start, i - 1):
+                out.append((folded[k:k + 2], where[k], where[k + 2]))
+            run_start = None
+    return out
+
+
+class BigramTokenizer(Tokenizer):
+    """Whoosh tokenizer: character bigrams of the folded text, offsets into the original."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        grams = bigrams(value) if tokenize else [(value, 0, len(value))]
+        for i, (g, s, e) in enumerate(grams):
+            t.text = g
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[s:e]
+            if positions:
+                t.pos = start_pos + i
+            if chars:
+                t.startchar, t.endchar = start_char + s, start_char + e
+            yield t
+
+
+def ngram_analyzer():
+    """The analyzer of the n-gram field: fold → character bigrams."""
+    return BigramTokenizer()
+
+
+def reading_analyzer():
+    """The analyzer of the reading field: normalize → Janome → content words → folded readings."""
+    return JanomeTokenizer() | ContentWordFilter() | ReadingFilter()
+
+
 def morph_analyzer():
     """The analyzer of the main text field: normalize → Janome → content words → base forms."""
     return JanomeTokenizer() | ContentWordFilter() | BaseFormFilter()
@@ -184,3 +328,27 @@ def morph_analyzer():
 def terms(text: str) -> list[tuple[str, int, int]]:
     """(term, start, end) for every indexable word of ``text``: the analyzer, as data."""
     return [(t.text, t.startchar, t.endchar) for t in morph_analyzer()(text, chars=True)]
+
+
+@dataclass(frozen=True)
+class Word:
+    """A content word of some text, as every field sees it."""
+
+    term: str  # morph field: base form
+    reading: str  # reading field: folded reading ("" when too short to use)
+    surface: str  # as written in the original text
+    start: int
+    end: int
+    kana: str = ""  # folded reading, however short
+
+
+def words(text: str) -> list[Word]:
+    """The content words of ``text``, with their terms in the morph and reading fields."""
+    out = []
+    for m in morphs(text):
+        if is_function_word(m.pos, m.base):
+            continue
+        term = unicodedata.normalize("NFKC", m.base).lower()
+        r = reading_term(m.reading, term)
+        out.append(Word(term, r if len(r) >= 3 else "", text[m.start:m.end], m.start, m.end, r))
+    return out

@@ -157,8 +157,9 @@ def _safe(text: str) -> str:
 @click.option("-n", "--limit", type=click.IntRange(0, 10000), default=10, show_default=True, help="How many results to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--color/--no-color", default=None, help="Highlight with colour (default: on a terminal, unless NO_COLOR is set).")
+@click.option("--explain", is_flag=True, help="Show which query words matched in which field, and what each added to the score.")
 @click.pass_obj
-def search(obj, query, city, prefecture, theme, polarity, limit, as_json, color) -> None:
+def search(obj, query, city, prefecture, theme, polarity, limit, as_json, color, explain) -> None:
     """Search the advice for QUERY: a word, several words, or a whole phrase.
 
     \b
@@ -174,7 +175,7 @@ def search(obj, query, city, prefecture, theme, polarity, limit, as_json, color)
 
     text = " ".join(query)
     engine = _engine(obj)
-    result = engine.search(text, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit)
+    result = engine.search(text, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit, explain=explain)
     if as_json:
         _echo_json(result.to_dict())
         return
@@ -183,13 +184,52 @@ def search(obj, query, city, prefecture, theme, polarity, limit, as_json, color)
     shown = len(result.hits)
     if not result.total:
         click.echo(f"No results for 「{_safe(text)}」.")
+        if result.suggestion:
+            click.echo(f"Did you mean: {_safe(result.suggestion)}")
         return
-    click.echo(f"{result.total} result{'s' if result.total != 1 else ''} for 「{_safe(text)}」" + (f", showing {shown}" if shown < result.total else "") + "\n")
+    click.echo(f"{result.total} result{'s' if result.total != 1 else ''} for 「{_safe(text)}」" + (f", showing {shown}" if shown < result.total else ""))
+    read = _describe_reading(result)
+    if read:
+        click.echo(read)
+    if result.suggestion:
+        click.echo(f"Did you mean: {_safe(result.suggestion)}  (nothing matched a whole word of your query)")
+    click.echo()
     use_color = _use_color(color)
     for rank, h in enumerate(result.hits, start=1):
         click.echo(f"{rank}. {h.city} ({h.prefecture}) · {_label(h.theme, h.polarity)}" + (f" · {h.section}" if h.section else "") + f"  [{h.score:.2f}]")
         click.echo("   " + highlight(h.text, h.matches, use_color))
-        click.echo(f"   {h.source}:{h.line}  {h.id}\n")
+        click.echo(f"   {h.source}:{h.line}  {h.id}")
+        if h.explanation:
+            click.echo(_describe_explanation(h.explanation))
+        click.echo()
+
+
+def _describe_reading(result) -> str:
+    """One line on how the query was read, when there is more to it than its words."""
+    r = result.reading
+    parts = []
+    syn = {w.surface: w.synonyms for w in r.words if w.synonyms}
+    if syn:
+        parts.append("also as " + ", ".join(f"{k} → {'/'.join(v)}" for k, v in syn.items()))
+    if r.polarity:
+        parts.append(f"asking for {labels.POLARITIES[r.polarity]} ({'、'.join(r.polarity_cues)})")
+    if r.theme:
+        parts.append(f"about {labels.THEME_SHORT[r.theme]} ({'、'.join(r.theme_cues)})")
+    if r.polarity or r.theme:
+        parts.append("those rank first, nothing is hidden")
+    if not parts:
+        return ""
+    return "read as: " + "; ".join(parts)
+
+
+def _describe_explanation(e) -> str:
+    lines = [
+        f"   score {e.base * e.coordination * e.proximity * e.intent:.2f} = BM25F {e.base:.2f} × words {e.coordination:.2f}"
+        f" ({e.words_matched:.1f}/{e.words_total} matched) × proximity {e.proximity:.2f} × intent {e.intent:.2f}"
+    ]
+    for c in e.contributions:
+        lines.append(f"     {c.score:6.2f}  {c.word} → {c.field}:{c.term}")
+    return "\n".join(lines)
 
 
 @cli.command()
@@ -256,6 +296,31 @@ def stats(obj, as_json) -> None:
         _echo_json(data)
     else:
         click.echo(format_counts(data))
+
+
+@cli.command("eval")
+@click.argument("judgments", type=click.Path(dir_okay=False, path_type=str))
+@click.option("-k", type=click.IntRange(1, 100), default=10, show_default=True, help="Cut-off rank for the metrics.")
+@click.option("--json", "as_json", is_flag=True, help="Print per-query and mean figures as JSON.")
+@click.pass_obj
+def eval_(obj, judgments, k, as_json) -> None:
+    """Score the search on a judgments file: nDCG@k, Recall@k, MRR@k, zero-result rate.
+
+    JUDGMENTS is JSON lines, one query each, in the format of
+    benchmarks/queries_dev.jsonl: {"qid", "query", optional "city"/"theme"/"polarity"
+    filters, "relevant": [{"city", "grade", "text"}]}. Use it to check what an
+    edit to corpus/synonyms.csv does:
+
+    \b
+      kodoku-search eval benchmarks/queries_dev.jsonl
+    """
+    from .evaluate import format_report
+
+    report = _engine(obj).evaluate(judgments, k=k)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        click.echo(format_report(report))
 
 
 def main() -> None:

@@ -111,11 +111,35 @@ class SearchEngine:
         theme: str | None = None,
         polarity: str | None = None,
         limit: int = 10,
+        explain: bool = False,
     ) -> SearchResult:
         """Ranked hits for what a person typed. Filters accept the words people use
-        (theme: general/全般, platform/PF/プラットフォーム; polarity: good/良かった, hard/苦労, other)."""
+        (theme: general/全般, platform/PF/プラットフォーム; polarity: good/良かった, hard/苦労, other).
+        ``explain`` attaches to each hit which words matched in which field, and what each added."""
+        from .vocab import vocabulary
+
         filters = self.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
-        return run_search(self.searcher(), query, filters, limit)
+        return run_search(self.searcher(), query, filters, limit, vocabulary(self.corpus_dir), explain, self._spellings)
+
+    @property
+    def _spellings(self) -> dict[str, str]:
+        """Reading → spelling map of this index, for "did you mean" (loaded on first need)."""
+        if self.__dict__.get("_spellings_map") is None:
+            import json
+
+            try:
+                self.__dict__["_spellings_map"] = json.loads((self.generation.path / ix.SPELLINGS).read_text("utf-8"))
+            except (OSError, ValueError):
+                self.__dict__["_spellings_map"] = {}
+        return self.__dict__["_spellings_map"]
+
+    def evaluate(self, judgments: str | Path, k: int = 10):
+        """Run every query of a judgments file (the format of benchmarks/queries_dev.jsonl)
+        and score the rankings: nDCG@k, Recall@k, MRR, zero-result rate."""
+        from .evaluate import evaluate, load_judgments
+
+        js = load_judgments(judgments)
+        return evaluate(js, lambda j: self.search(j.query, limit=k, **j.filters()).hits, k=k)
 
     def filters(self, *, city=None, prefecture=None, theme=None, polarity=None) -> Filters:
         """Validate filter values; UsageError lists the valid ones."""

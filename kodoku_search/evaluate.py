@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
+from .errors import KodokuError
+
 __all__ = [
     "EvalError",
     "EvalReport",
@@ -42,7 +44,7 @@ MAX_GRADE = 3
 RUN_CAP = 30
 
 
-class EvalError(ValueError):
+class EvalError(KodokuError, ValueError):
     """A judgments file that cannot be trusted; the message is ``FILE:LINE: reason``."""
 
 

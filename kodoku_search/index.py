@@ -27,10 +27,11 @@ from typing import Callable, Iterator
 
 from .errors import CorpusError, IndexError_
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 LOCK = ".lock"
 FINGERPRINT = "fingerprint.json"
+SPELLINGS = "spellings.json"
 # Modules whose code decides what goes into the index: a change to any rebuilds it.
 _SHAPING_MODULES = ("analysis.py", "index.py", "parser.py", "corpus.py", "labels.py", "records.py", "gazetteer.py", "data/municipalities.tsv")
 _PACKAGE = Path(__file__).resolve().parent
@@ -43,7 +44,7 @@ Progress = Callable[[int, int], None]
 def schema():
     from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-    from .analysis import morph_analyzer
+    from .analysis import morph_analyzer, ngram_analyzer, reading_analyzer
 
     return Schema(
         id=ID(stored=True, unique=True),
@@ -55,8 +56,11 @@ def schema():
         source=ID(stored=True),
         line=NUMERIC(stored=True, sortable=True),
         text=TEXT(analyzer=morph_analyzer(), stored=True, phrase=True),
+        reading=TEXT(analyzer=reading_analyzer(), phrase=False),
+        ngram=TEXT(analyzer=ngram_analyzer(), phrase=False),
+        context=TEXT(analyzer=morph_analyzer(), phrase=False),  # the snippet this one continues
         repost_of=STORED,
-        spans=STORED,  # [[term, start, end], …]: highlighting without re-analysis
+        spans=STORED,  # [[term, reading, start, end], …]: highlighting without re-analysis
     )
 
 
@@ -171,10 +175,43 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def contexts(records) -> list[str]:
+    """For each record, the text of the snippet it continues: the one just before
+    it in the same source, city, theme, polarity and section. A follow-on line
+    (「講座受講者から…」) often leaves its subject to the line before it."""
+    out = []
+    prev = None
+    for r in records:
+        same = prev is not None and (prev.source, prev.city, prev.theme, prev.polarity, prev.section) == (
+            r.source, r.city, r.theme, r.polarity, r.section)
+        out.append(prev.text if same else "")
+        prev = r
+    return out
+
+
+def spellings(records) -> dict[str, str]:
+    """Folded reading → the spelling the corpus uses most, for "did you mean"
+    when a word typed in kana (たてわり) finds nothing. Adjacent words count as
+    one too: to the person typing, 縦 + 割り is one word."""
+    from collections import Counter
+
+    from .analysis import words
+
+    seen: dict[str, Counter] = {}
+    for r in records:
+        ws = words(r.text)
+        for i, w in enumerate(ws):
+            seen.setdefault(w.kana, Counter())[w.surface] += 1
+            if i + 1 < len(ws) and ws[i + 1].start == w.end:
+                seen.setdefault(w.kana + ws[i + 1].kana, Counter())[r.text[w.start:ws[i + 1].end]] += 1
+    return {k: c.most_common(1)[0][0] for k, c in seen.items() if len(k) >= 2}
+
+
 def _documents(records, progress: Progress | None) -> Iterator[dict]:
-    from .analysis import terms
+    from .analysis import words
 
     total = len(records)
+    ctx = contexts(records)
     for n, r in enumerate(records, start=1):
         yield {
             "id": r.id,
@@ -186,8 +223,11 @@ def _documents(records, progress: Progress | None) -> Iterator[dict]:
             "source": r.source,
             "line": r.line,
             "text": r.text,
+            "reading": r.text,
+            "ngram": r.text,
+            "context": ctx[n - 1],
             "repost_of": r.repost_of,
-            "spans": [list(t) for t in terms(r.text)],
+            "spans": [[w.term, w.reading, w.start, w.end] for w in words(r.text)],
         }
         if progress and (n % 50 == 0 or n == total):
             progress(n, total)
@@ -257,6 +297,8 @@ def _write_generation(path: Path, records, fp: dict[str, str], progress: Progres
     except BaseException:
         writer.cancel()
         raise
+    with open(path / SPELLINGS, "w", encoding="utf-8") as f:
+        json.dump(spellings(records), f, ensure_ascii=False)
     built_at = time.time()
     meta = {"fingerprint": fp, "records": len(records), "built_at": built_at, "format": FORMAT_VERSION}
     with open(path / FINGERPRINT, "w", encoding="utf-8") as f:

@@ -1,9 +1,19 @@
-"""Query text + filters → ranked, highlighted hits.
+"""Query text + filters → ranked, highlighted, explainable hits.
 
 The query is what a person types: a word, several words, or a whole sentence.
-It is analyzed like the text (no query syntax: AND, quotes and brackets are
-just characters), every content word becomes an optional clause, BM25F ranks,
-and a coordination factor lifts results that match more of the query's words.
+It is read into content words (no query syntax: AND, quotes and brackets are
+just characters), and each word is looked for in three fields:
+
+* ``text``: Janome base forms, the exact word (weight ``W_TEXT``);
+* ``reading``: folded readings, other spellings of the word (繋がり / つながり);
+* ``ngram``: folded character bigrams, words Janome splits or does not know,
+  compounds (孤立死, 庁内連携) and spelling slips (ポットキャスト).
+
+Synonyms from the corpus's ``synonyms.csv`` join as alternatives. BM25F over
+all of these gives the base score; it is then multiplied by a coordination
+factor (how many of the query's words matched), a proximity factor (query
+words found next to each other, in order) and an intent factor (the query
+says 苦労 or 成果: results of that side rise, none are hidden).
 """
 
 from __future__ import annotations
@@ -16,11 +26,64 @@ from typing import Any, Iterator
 from .errors import UsageError
 
 MAX_QUERY_CHARS = 1000  # longer input is cut here: it bounds the work one query causes
-CANDIDATES = 200  # re-ranked by coordination; more than any page anyone reads
-COORD_WEIGHT = 0.5  # score × (1 − w + w × matched/query words)
+MAX_WORDS = 64  # distinct content words used from one query
+CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
+
+# Field weights (boosts on each field's BM25F contribution); see docs/ranking.md.
+W_TEXT = 1.0
+W_READING = 0.9  # another spelling of the same word is nearly as good as the word
+W_CONTEXT = 0.25  # the word appears in the snippet this one continues
+W_NGRAM = 0.4  # per bigram
+W_SYNONYM = 0.6
+# Re-ranking factors.
+COORD_WEIGHT = 0.5  # × (1 − w + w × share of query words matched)
+PROXIMITY_WEIGHT = 0.2  # × (1 + w × share of adjacent query-word pairs found close, in order)
+PROXIMITY_GAP = 8  # characters between two words that still count as close
+INTENT_WEIGHT = 0.5  # × (1 + w) for a result of the side (or theme) the query asks for
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+# ---------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One term's share of a hit's base score."""
+
+    word: str  # the query word it stands for
+    field: str  # text | reading | ngram | synonym
+    term: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"word": self.word, "field": self.field, "term": self.term, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a hit scored what it did: final = base × coordination × proximity × intent."""
+
+    base: float
+    coordination: float
+    proximity: float
+    intent: float
+    contributions: tuple[Contribution, ...]
+    words_matched: float
+    words_total: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "base": round(self.base, 4),
+            "coordination": round(self.coordination, 4),
+            "proximity": round(self.proximity, 4),
+            "intent": round(self.intent, 4),
+            "words_matched": round(self.words_matched, 3),
+            "words_total": self.words_total,
+            "contributions": [c.to_dict() for c in self.contributions],
+        }
 
 
 @dataclass(frozen=True)
@@ -40,12 +103,17 @@ class Hit:
     matches: tuple[tuple[int, int], ...]
     repost_of: str | None = None
     matched_terms: tuple[str, ...] = ()
+    explanation: Explanation | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["matches"] = [list(m) for m in self.matches]
         d["matched_terms"] = list(self.matched_terms)
         d["score"] = round(self.score, 4)
+        if self.explanation is None:
+            del d["explanation"]
+        else:
+            d["explanation"] = self.explanation.to_dict()
         return d
 
 
@@ -61,6 +129,37 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class QueryWord:
+    """A content word of the query and what it is looked for as."""
+
+    surface: str
+    term: str
+    reading: str
+    bigrams: tuple[str, ...]
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the query was read: its words, and what it seems to ask for."""
+
+    words: tuple[QueryWord, ...] = ()
+    polarity: str | None = None  # intent read from the wording
+    theme: str | None = None
+    polarity_cues: tuple[str, ...] = ()
+    theme_cues: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "words": [w.surface for w in self.words],
+            "terms": [w.term for w in self.words],
+            "synonyms": {w.surface: list(w.synonyms) for w in self.words if w.synonyms},
+            "intent": {k: v for k, v in (("polarity", self.polarity), ("theme", self.theme)) if v},
+            "cues": {"polarity": list(self.polarity_cues), "theme": list(self.theme_cues)},
+        }
+
+
+@dataclass(frozen=True)
 class SearchResult:
     """Hits for one query; iterates over the hits. ``total`` counts every match, before the limit."""
 
@@ -70,6 +169,8 @@ class SearchResult:
     terms: tuple[str, ...] = ()
     filters: Filters = field(default_factory=Filters)
     notes: tuple[str, ...] = ()
+    reading: Reading = field(default_factory=Reading)
+    suggestion: str | None = None
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -87,8 +188,14 @@ class SearchResult:
             "results": [h.to_dict() for h in self.hits],
             "terms": list(self.terms),
             "filters": self.filters.active(),
+            "reading": self.reading.to_dict(),
+            "suggestion": self.suggestion,
             "notes": list(self.notes),
         }
+
+
+# ---------------------------------------------------------------------------
+# Reading the query
 
 
 def clean_query(text: str) -> tuple[str, list[str]]:
@@ -108,42 +215,138 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     return cleaned, notes
 
 
-def query_terms(text: str) -> list[str]:
-    """The distinct content words of a query, in order."""
-    from .analysis import terms
+def read_query(text: str, vocab=None) -> Reading:
+    """Content words with their bigrams (taken within runs of adjacent content
+    words, so 庁内連携 gives 内連 but 庁内の理解 gives no 内の), synonyms, intent."""
+    from .analysis import bigrams, words
 
-    seen: dict[str, None] = {}
-    for t, _, _ in terms(text):
-        seen.setdefault(t, None)
-    return list(seen)
+    ws = words(text)
+    # Group adjacent content words into chunks; bigrams come from each chunk's text.
+    chunks: list[list] = []
+    for w in ws:
+        if chunks and chunks[-1][-1].end == w.start:
+            chunks[-1].append(w)
+        else:
+            chunks.append([w])
+    grams_of: dict[int, list[str]] = {}
+    for chunk in chunks:
+        start = chunk[0].start
+        for g, s, e in bigrams(text[start:chunk[-1].end]):
+            s, e = s + start, e + start
+            for k, w in enumerate(ws):
+                if w in chunk and s < w.end and e > w.start:
+                    grams_of.setdefault(k, []).append(g)
+    # Synonyms of a word, or of a run of adjacent words (事業 + 者 → 事業者 → 企業).
+    phrase_syn: dict[int, list[str]] = {}
+    if vocab:
+        for chunk in chunks:
+            for a in range(len(chunk)):
+                for b in range(a + 2, len(chunk) + 1):
+                    alts = vocab.alternatives(text[chunk[a].start:chunk[b - 1].end])
+                    if alts:
+                        phrase_syn.setdefault(ws.index(chunk[a]), []).extend(alts)
+    seen: dict[str, QueryWord] = {}
+    for k, w in enumerate(ws):
+        if w.term in seen:
+            continue
+        syn = list(vocab.alternatives(w.term)) if vocab else []
+        if vocab and not syn and w.surface != w.term:
+            syn = list(vocab.alternatives(w.surface))
+        syn = tuple(dict.fromkeys(syn + phrase_syn.get(k, [])))
+        seen[w.term] = QueryWord(w.surface, w.term, w.reading, tuple(dict.fromkeys(grams_of.get(k, []))), tuple(syn))
+        if len(seen) >= MAX_WORDS:
+            break
+    intent = vocab.read_intent(text) if vocab else {}
+    polarity, pcues = intent.get("polarity", (None, []))
+    theme, tcues = intent.get("theme", (None, []))
+    return Reading(tuple(seen.values()), polarity, theme, tuple(pcues), tuple(tcues))
 
 
-def run_search(searcher, text: str, filters: Filters, limit: int) -> SearchResult:
+@dataclass(frozen=True)
+class _Leaf:
+    field: str
+    term: str  # a term, or several joined by spaces: a phrase (a multi-word synonym)
+    boost: float
+    words: tuple[int, ...]  # indexes of the query words it stands for
+    kind: str  # text | reading | ngram | synonym | context
+
+    def query(self):
+        from whoosh import query as Q
+
+        parts = self.term.split(" ")
+        if len(parts) == 1:
+            return Q.Term(self.field, self.term, boost=self.boost)
+        return Q.Phrase(self.field, parts, boost=self.boost)
+
+
+def _leaves(reading: Reading) -> list[_Leaf]:
+    from .analysis import words as analyze
+
+    acc: dict[tuple[str, str], list] = {}
+
+    def add(fieldname: str, term: str, boost: float, k: int, kind: str) -> None:
+        if not term:
+            return
+        key = (fieldname, term)
+        if key in acc:
+            acc[key][0] = max(acc[key][0], boost)
+            if k not in acc[key][1]:
+                acc[key][1].append(k)
+        else:
+            acc[key] = [boost, [k], kind]
+
+    for k, w in enumerate(reading.words):
+        add("text", w.term, W_TEXT, k, "text")
+        add("context", w.term, W_CONTEXT, k, "context")
+        add("reading", w.reading, W_READING, k, "reading")
+        for g in w.bigrams:
+            add("ngram", g, W_NGRAM, k, "ngram")
+        for alt in w.synonyms:
+            alt_terms = " ".join(aw.term for aw in analyze(alt))
+            add("text", alt_terms, W_SYNONYM, k, "synonym")
+    return [_Leaf(f, t, b, tuple(ws), kind) for (f, t), (b, ws, kind) in acc.items()]
+
+
+# ---------------------------------------------------------------------------
+# Searching
+
+
+def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, explain: bool = False,
+               spellings: dict[str, str] | None = None) -> SearchResult:
     """Search an open Whoosh searcher."""
     from whoosh import query as Q
 
     if limit < 0:
         raise UsageError("--limit must be 0 or more")
     cleaned, notes = clean_query(text)
-    words = query_terms(cleaned)
-    if not words:
+    reading = read_query(cleaned, vocab)
+    terms = tuple(w.term for w in reading.words)
+    if not reading.words:
         notes.append("the query has no words to search for (particles, symbols and punctuation are ignored)")
-        return SearchResult(text, 0, (), (), filters, tuple(notes))
-    q = Q.Or([Q.Term("text", w) for w in words])
-    flt = _filter_query(filters)
-    results = searcher.search(q, limit=max(CANDIDATES, limit), filter=flt)
+        return SearchResult(text, 0, (), (), filters, tuple(notes), reading)
+    if reading.polarity and filters.polarity and reading.polarity != filters.polarity:
+        notes.append(f"the query sounds like it asks for {reading.polarity}, but --polarity {filters.polarity} wins")
+    leaves = _leaves(reading)
+    q = Q.Or([lf.query() for lf in leaves])
+    results = searcher.search(q, limit=max(CANDIDATES, limit), filter=_filter_query(filters))
     total = len(results)
-    wanted = set(words)
-    scored: list[tuple[float, int, dict]] = []
-    for hit in results:
-        stored = hit.fields()
-        doc_terms = {s[0] for s in stored.get("spans") or ()}
-        matched = len(wanted & doc_terms)
-        coord = 1 - COORD_WEIGHT + COORD_WEIGHT * matched / len(wanted)
-        scored.append((hit.score * coord, hit.docnum, stored))
-    scored.sort(key=lambda x: (-x[0], x[2]["source"], x[2]["line"], x[2]["id"]))
-    hits = tuple(_make_hit(stored, score, wanted) for score, _, stored in scored[:limit])
-    return SearchResult(text, total, hits, tuple(words), filters, tuple(notes))
+    if total == 0:
+        return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, _suggest(searcher, cleaned, reading, spellings))
+    cands = [(hit.docnum, hit.score, hit.fields()) for hit in results]
+    contribs = _contributions(searcher, leaves, [d for d, _, _ in cands])
+    ranked = []
+    for docnum, base, stored in cands:
+        final, expl, credit = _rerank(base, contribs.get(docnum, []), stored, reading, filters)
+        ranked.append((final, stored, expl, credit))
+    ranked.sort(key=lambda x: (-x[0], x[1]["source"], x[1]["line"], x[1]["id"]))
+    hits = tuple(
+        _make_hit(stored, score, reading, expl.contributions, expl if explain else None)
+        for score, stored, expl, _ in ranked[:limit]
+    )
+    # Nothing matched a whole query word (only scattered characters): offer a spelling.
+    weak = not any(c >= 1.0 for c in ranked[0][3])
+    suggestion = _suggest(searcher, cleaned, reading, spellings) if weak else None
+    return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion)
 
 
 def _filter_query(filters: Filters):
@@ -155,14 +358,109 @@ def _filter_query(filters: Filters):
     return parts[0] if len(parts) == 1 else Q.And(parts)
 
 
-def _make_hit(stored: dict, score: float, wanted: set[str]) -> Hit:
-    spans = stored.get("spans") or ()
-    matches = tuple((s[1], s[2]) for s in spans if s[0] in wanted)
-    matched_terms = tuple(dict.fromkeys(s[0] for s in spans if s[0] in wanted))
-    return hit_from_stored(stored, score, _merge(matches), matched_terms)
+def _contributions(searcher, leaves: list[_Leaf], docnums: list[int]) -> dict[int, list[tuple[_Leaf, float]]]:
+    """Each leaf's score in each candidate document: the parts the BM25F sum is made of."""
+    out: dict[int, list[tuple[_Leaf, float]]] = {}
+    order = sorted(docnums)
+    for lf in leaves:
+        m = lf.query().matcher(searcher)
+        for d in order:
+            if not m.is_active():
+                break
+            if m.id() < d:
+                m.skip_to(d)
+                if not m.is_active():
+                    break
+            if m.id() == d:
+                out.setdefault(d, []).append((lf, m.score()))
+    return out
 
 
-def hit_from_stored(stored: dict, score: float = 0.0, matches=(), matched_terms=()) -> Hit:
+def _rerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, reading: Reading, filters: Filters):
+    n = len(reading.words)
+    credit = [0.0] * n
+    grams_hit: dict[int, set[str]] = {}
+    for lf, _ in parts:
+        for k in lf.words:
+            if lf.kind == "ngram":
+                grams_hit.setdefault(k, set()).add(lf.term)
+            elif lf.kind != "context":
+                credit[k] = 1.0
+    for k, hit in grams_hit.items():
+        total = len(reading.words[k].bigrams) or 1
+        credit[k] = max(credit[k], len(hit) / total)
+    matched = sum(credit)
+    coord = 1 - COORD_WEIGHT + COORD_WEIGHT * matched / n
+    prox = 1.0
+    if n > 1:
+        prox = 1 + PROXIMITY_WEIGHT * _close_pairs(stored, reading, credit) / (n - 1)
+    intent = 1.0
+    if reading.polarity and not filters.polarity and stored["polarity"] == reading.polarity:
+        intent *= 1 + INTENT_WEIGHT
+    if reading.theme and not filters.theme and stored["theme"] == reading.theme:
+        intent *= 1 + INTENT_WEIGHT / 2
+    words = reading.words
+    contributions = tuple(
+        sorted(
+            (Contribution(words[lf.words[0]].surface, lf.kind, lf.term, sc) for lf, sc in parts),
+            key=lambda c: -c.score,
+        )
+    )
+    expl = Explanation(base, coord, prox, intent, contributions, matched, n)
+    return base * coord * prox * intent, expl, credit
+
+
+def _word_spans(stored: dict, reading: Reading) -> list[list[tuple[int, int]]]:
+    """Where each query word occurs in a hit's text, by any field."""
+    from .analysis import bigrams, normalize
+
+    spans: list[list[tuple[int, int]]] = [[] for _ in reading.words]
+    norm, where = normalize(stored["text"])
+    by_term: dict[str, list[int]] = {}
+    by_reading: dict[str, list[int]] = {}
+    by_gram: dict[str, list[int]] = {}
+    for k, w in enumerate(reading.words):
+        by_term.setdefault(w.term, []).append(k)
+        if w.reading:
+            by_reading.setdefault(w.reading, []).append(k)
+        for g in w.bigrams:
+            by_gram.setdefault(g, []).append(k)
+        for alt in w.synonyms:
+            at = norm.find(alt)
+            while at >= 0:
+                spans[k].append((where[at], where[at + len(alt)]))
+                at = norm.find(alt, at + len(alt))
+    for s in stored.get("spans") or ():
+        term, rd, start, end = s
+        for k in (*by_term.get(term, ()), *by_reading.get(rd, ())):
+            spans[k].append((start, end))
+    if by_gram:
+        for g, start, end in bigrams(stored["text"]):
+            for k in by_gram.get(g, ()):
+                spans[k].append((start, end))
+    return spans
+
+
+def _close_pairs(stored: dict, reading: Reading, credit: list[float]) -> int:
+    spans = _word_spans(stored, reading)
+    close = 0
+    for k in range(len(reading.words) - 1):
+        if not (credit[k] and credit[k + 1]):
+            continue
+        if any(0 <= s2 - e1 <= PROXIMITY_GAP for _, e1 in spans[k] for s2, _ in spans[k + 1]):
+            close += 1
+    return close
+
+
+def _make_hit(stored: dict, score: float, reading: Reading, contributions, explanation) -> Hit:
+    spans = _word_spans(stored, reading)
+    matched_words = [reading.words[k].term for k, sp in enumerate(spans) if sp]
+    matched_terms = tuple(dict.fromkeys(c.term for c in contributions if c.field in ("text", "synonym")))
+    marks = [sp for k, ss in enumerate(spans) for sp in ss]
+    return hit_from_stored(stored, score, _merge(marks), matched_terms or tuple(matched_words), explanation)
+
+
+def hit_from_stored(stored: dict, score: float = 0.0, matches=(), matched_terms=(), explanation=None) -> Hit:
     return Hit(
         id=stored["id"],
         city=stored["city"],
@@ -177,6 +475,7 @@ def hit_from_stored(stored: dict, score: float = 0.0, matches=(), matched_terms=
         matches=tuple(matches),
         repost_of=stored.get("repost_of"),
         matched_terms=tuple(matched_terms),
+        explanation=explanation,
     )
 
 
@@ -189,3 +488,40 @@ def _merge(spans) -> tuple[tuple[int, int], ...]:
         else:
             out.append([s, e])
     return tuple((s, e) for s, e in out)
+
+
+_KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]{3,}")
+
+
+def _respell(run: str, spellings: dict[str, str], fold) -> str:
+    """Greedy longest match of a kana run against the corpus's readings."""
+    parts, i = [], 0
+    while i < len(run):
+        for j in range(min(len(run), i + 12), i + 2, -1):
+            spelled = spellings.get(fold(run[i:j])[0])
+            if spelled:
+                parts.append(spelled)
+                i = j
+                break
+        else:
+            parts.append(run[i])
+            i += 1
+    return "".join(parts)
+
+
+def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | None = None) -> str | None:
+    """A 'did you mean' for a query that matched no whole word: kana runs the
+    corpus spells otherwise (たてわり → 縦割り), and words one or two edits away
+    from an indexed word (by base form)."""
+    from .analysis import fold
+
+    out = text
+    for run in _KANA_RUN.findall(text):
+        out = out.replace(run, _respell(run, spellings or {}, fold), 1)
+    for w in reading.words:
+        if len(w.term) < 2 or w.surface not in out:
+            continue
+        cands = searcher.suggest("text", w.term, limit=1, maxdist=1 if len(w.term) <= 4 else 2)
+        if cands and cands[0] != w.term:
+            out = out.replace(w.surface, cands[0])
+    return out if out != text else None

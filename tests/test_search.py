@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kodoku_search.analysis import terms
@@ -18,23 +20,42 @@ def test_hits_carry_the_json_fields(engine):
         assert isinstance(hit["line"], int) and isinstance(hit["score"], float)
 
 
+def _merge(spans):
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return merged
+
+
 def test_matches_are_exact_offsets_of_query_words(engine):
-    for q in ("他部署の理解を得るのが難しい", "ポッドキャスト", "ＰＦ参加のメリット", "庁内連携"):
-        qterms = {t for t, _, _ in terms(q)}
+    """The marks are exactly the places where the query's words occur in the hit:
+    as the word, another spelling of it (reading), a synonym, or a bigram of it."""
+    from kodoku_search.analysis import bigrams, normalize, words
+
+    for q in ("他部署の理解を得るのが難しい", "ポッドキャスト", "ＰＦ参加のメリット", "庁内連携", "繋がり"):
         r = engine.search(q, limit=10)
         assert r.hits
+        qterms = {w.term for w in r.reading.words} | {s for w in r.reading.words for s in w.synonyms}
+        qreadings = {w.reading for w in r.reading.words if w.reading}
+        qgrams = {g for w in r.reading.words for g in w.bigrams}
         for h in r:
-            assert h.matches
-            spans = sorted((s, e) for t, s, e in terms(h.text) if t in qterms)
-            merged: list[list[int]] = []
-            for s, e in spans:
-                if merged and s <= merged[-1][1]:
-                    merged[-1][1] = max(merged[-1][1], e)
-                else:
-                    merged.append([s, e])
-            assert [list(m) for m in h.matches] == merged, (q, h.id)
+            expected = [(w.start, w.end) for w in words(h.text) if w.term in qterms or w.reading in qreadings]
+            expected += [(s, e) for g, s, e in bigrams(h.text) if g in qgrams]
+            norm, where = normalize(h.text)
+            for alt in {s for w in r.reading.words for s in w.synonyms}:
+                expected += [(where[m.start()], where[m.end()]) for m in re.finditer(re.escape(alt), norm)]
+            assert [list(m) for m in h.matches] == _merge(expected), (q, h.id)
             for s, e in h.matches:
                 assert h.text[s:e].strip() == h.text[s:e] and h.text[s:e]
+
+
+def test_exact_words_are_marked_on_the_original_characters(engine):
+    h = engine.search("他部署の理解を得るのが難しい").hits[0]
+    marked = [h.text[s:e] for s, e in h.matches]
+    assert "他部署" in marked and "理解" in marked and "得る" in marked
 
 
 def test_total_counts_before_the_limit(engine):
