@@ -328,7 +328,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         notes.append(f"the query sounds like it asks for {reading.polarity}, but --polarity {filters.polarity} wins")
     leaves = _leaves(reading)
     q = Q.Or([lf.query() for lf in leaves])
-    results = searcher.search(q, limit=max(CANDIDATES, limit), filter=_filter_query(filters))
+    results = searcher.search(q, limit=max(CANDIDATES, limit), filter=filter_query(filters))
     total = len(results)
     if total == 0:
         return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, _suggest(searcher, cleaned, reading, spellings))
@@ -349,7 +349,20 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion)
 
 
-def _filter_query(filters: Filters):
+def match_query(text: str, vocab=None):
+    """The Whoosh query that matches what ``text`` asks for (None if it has no words):
+    for callers that count or group matches in the index (facets) rather than rank them."""
+    from whoosh import query as Q
+
+    cleaned, _ = clean_query(text)
+    reading = read_query(cleaned, vocab)
+    if not reading.words:
+        return None
+    return Q.Or([lf.query() for lf in _leaves(reading)])
+
+
+def filter_query(filters: Filters):
+    """The Whoosh filter for the active filters, or None."""
     from whoosh import query as Q
 
     parts = [Q.Term(k, v) for k, v in filters.active().items()]
