@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import labels, paths
+from .paths import corpus_files
 from .errors import CorpusError
 from .parser import ParsedDocument, parse_document
 from .records import REQUIRED_FIELDS, SNIPPET_FIELDS, Anomaly, CrossReference, DocumentInfo, Snippet
@@ -29,11 +30,6 @@ class Corpus:
 
     def by_id(self) -> dict[str, Snippet]:
         return {r.id: r for r in self.records}
-
-
-def corpus_files(directory: Path) -> list[Path]:
-    """The files that make up a corpus, in a stable order."""
-    return sorted(p for p in directory.iterdir() if p.suffix in (".txt", ".jsonl") and p.is_file())
 
 
 def _read_text(path: Path, problems: list[str]) -> str | None:

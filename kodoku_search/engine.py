@@ -71,6 +71,9 @@ class SearchEngine:
             notes.append(f"{e}; rebuilt it")
             gen = ix.build(corpus, where, progress, force=True)
             whoosh_index = ix.open_generation(gen)
+        from .analysis import use_janome_cache
+
+        use_janome_cache(gen.path / ix.JANOME_CACHE)
         return cls(corpus, where, gen, whoosh_index, notes)
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> ix.Generation:
@@ -80,6 +83,9 @@ class SearchEngine:
         self.generation = gen
         self._ix = ix.open_generation(gen)
         self._values = {}
+        from .analysis import use_janome_cache
+
+        use_janome_cache(gen.path / ix.JANOME_CACHE)
         return gen
 
     def close(self) -> None:

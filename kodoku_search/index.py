@@ -32,8 +32,9 @@ CURRENT = "CURRENT"
 LOCK = ".lock"
 FINGERPRINT = "fingerprint.json"
 SPELLINGS = "spellings.json"
+JANOME_CACHE = "janome"  # fastjanome's copy of Janome's dictionary, for quick query analysis
 # Modules whose code decides what goes into the index: a change to any rebuilds it.
-_SHAPING_MODULES = ("analysis.py", "index.py", "parser.py", "corpus.py", "labels.py", "records.py", "gazetteer.py", "data/municipalities.tsv")
+_SHAPING_MODULES = ("analysis.py", "fastjanome.py", "index.py", "parser.py", "corpus.py", "labels.py", "records.py", "gazetteer.py", "data/municipalities.tsv")
 _PACKAGE = Path(__file__).resolve().parent
 
 LOCK_TIMEOUT = 120.0  # seconds a builder waits for another to finish
@@ -79,20 +80,17 @@ def _hash_files(paths: list[Path], root: Path) -> str:
 
 def analysis_fingerprint() -> str:
     """Changes whenever the code or data that shape the index change."""
-    from importlib.metadata import PackageNotFoundError, version
+    import whoosh
+    from janome.version import JANOME_VERSION
 
     h = hashlib.sha256(f"format={FORMAT_VERSION}".encode())
     h.update(_hash_files([_PACKAGE / m for m in _SHAPING_MODULES], _PACKAGE).encode())
-    for dist in ("janome", "whoosh-reloaded"):
-        try:
-            h.update(f"{dist}={version(dist)}".encode())
-        except PackageNotFoundError:
-            h.update(f"{dist}=?".encode())
+    h.update(f"janome={JANOME_VERSION};whoosh={whoosh.versionstring()}".encode())
     return h.hexdigest()[:16]
 
 
 def corpus_fingerprint(corpus_dir: Path) -> str:
-    from .corpus import corpus_files
+    from .paths import corpus_files
 
     try:
         return _hash_files(corpus_files(corpus_dir), corpus_dir)
@@ -176,15 +174,16 @@ def _fsync_dir(path: Path) -> None:
 
 
 def contexts(records) -> list[str]:
-    """For each record, the text of the snippet it continues: the one just before
-    it in the same source, city, theme, polarity and section. A follow-on line
-    (「講座受講者から…」) often leaves its subject to the line before it."""
+    """For each record, its section heading and the text of the snippet it
+    continues (the one just before it in the same source, city, theme, polarity
+    and section). A follow-on line (「講座受講者から…」) often leaves its subject to
+    the line before it, and a list item (「…の作成」) to its heading (取り組み例)."""
     out = []
     prev = None
     for r in records:
         same = prev is not None and (prev.source, prev.city, prev.theme, prev.polarity, prev.section) == (
             r.source, r.city, r.theme, r.polarity, r.section)
-        out.append(prev.text if same else "")
+        out.append(" ".join(filter(None, (r.section, prev.text if same else ""))))
         prev = r
     return out
 
@@ -297,6 +296,12 @@ def _write_generation(path: Path, records, fp: dict[str, str], progress: Progres
     except BaseException:
         writer.cancel()
         raise
+    try:
+        from .fastjanome import build_cache
+
+        build_cache(path / JANOME_CACHE)
+    except Exception:  # optional: queries then load Janome itself
+        shutil.rmtree(path / JANOME_CACHE, ignore_errors=True)
     with open(path / SPELLINGS, "w", encoding="utf-8") as f:
         json.dump(spellings(records), f, ensure_ascii=False)
     built_at = time.time()
@@ -305,9 +310,10 @@ def _write_generation(path: Path, records, fp: dict[str, str], progress: Progres
         json.dump(meta, f)
         f.flush()
         os.fsync(f.fileno())
-    for p in path.iterdir():
-        with open(p, "rb") as f:
-            os.fsync(f.fileno())
+    for p in path.rglob("*"):
+        if p.is_file():
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
     _fsync_dir(path)
     return Generation(path, fp, len(records), built_at)
 

@@ -38,3 +38,8 @@ def default_index_dir() -> Path:
         return root / "index"
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(cache) / "kodoku-search" / "index"
+
+
+def corpus_files(directory: Path) -> list[Path]:
+    """The files that make up a corpus, in a stable order."""
+    return sorted(p for p in directory.iterdir() if p.suffix in (".txt", ".jsonl") and p.is_file())

@@ -327,7 +327,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     if reading.polarity and filters.polarity and reading.polarity != filters.polarity:
         notes.append(f"the query sounds like it asks for {reading.polarity}, but --polarity {filters.polarity} wins")
     leaves = _leaves(reading)
-    q = Q.Or([lf.query() for lf in leaves])
+    q = Q.Or([lf.query() for lf in leaves] + _intent_only(reading, filters))
     results = searcher.search(q, limit=max(CANDIDATES, limit), filter=filter_query(filters))
     total = len(results)
     if total == 0:
@@ -347,6 +347,19 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     weak = not any(c >= 1.0 for c in ranked[0][3])
     suggestion = _suggest(searcher, cleaned, reading, spellings) if weak else None
     return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion)
+
+
+def _intent_only(reading: Reading, filters: Filters) -> list:
+    """A query made only of intent words (「苦労」, 「良かったこと」) asks for that side
+    itself: match it by the polarity field, since markers are not part of the text."""
+    from whoosh import query as Q
+
+    cues = set(reading.polarity_cues) | set(reading.theme_cues)
+    if not reading.polarity or filters.polarity:
+        return []
+    if not all(any(w.term in c or c in w.term for c in cues) for w in reading.words):
+        return []
+    return [Q.Term("polarity", reading.polarity, boost=W_TEXT)]
 
 
 def match_query(text: str, vocab=None):

@@ -115,7 +115,7 @@ def test_damaged_index_is_rebuilt(tmp_path):
     with SearchEngine.open(CORPUS, idx) as e:
         gen = e.generation.path
     for p in gen.iterdir():
-        if p.name != "fingerprint.json":
+        if p.is_file() and p.name != "fingerprint.json":
             p.write_bytes(b"\0garbage")
     with pytest.raises(IndexError_, match="damaged"):
         SearchEngine.open(CORPUS, idx, rebuild="never")
