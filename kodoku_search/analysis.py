@@ -62,6 +62,16 @@ def janome_tokenizer():
     return tok
 
 
+_CHAR: dict[str, tuple[str, bool]] = {}  # char → (NFKC + lowercase form, is a combining/voicing mark)
+
+
+def _char(ch: str) -> tuple[str, bool]:
+    got = _CHAR.get(ch)
+    if got is None:
+        got = _CHAR[ch] = (unicodedata.normalize("NFKC", ch).lower(), bool(unicodedata.combining(ch)) or ch in "\uff9e\uff9f")
+    return got
+
+
 def normalize(text: str) -> tuple[str, list[int]]:
     """NFKC + lowercase, and for each normalized character the index of the
     original character it came from (plus a final entry for the end).
@@ -74,11 +84,14 @@ def normalize(text: str) -> tuple[str, list[int]]:
     i, n = 0, len(text)
     while i < n:
         j = i + 1
-        while j < n and (unicodedata.combining(text[j]) or text[j] in "\uff9e\uff9f"):
+        while j < n and _char(text[j])[1]:
             j += 1
-        piece = unicodedata.normalize("NFKC", text[i:j]).lower()
+        piece = _char(text[i])[0] if j == i + 1 else unicodedata.normalize("NFKC", text[i:j]).lower()
         out.append(piece)
-        where.extend([i] * len(piece))
+        if len(piece) == 1:
+            where.append(i)
+        else:
+            where.extend([i] * len(piece))
         i = j
     where.append(n)
     return "".join(out), where

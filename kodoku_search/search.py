@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterator
 
 from .errors import UsageError
@@ -334,17 +334,28 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, _suggest(searcher, cleaned, reading, spellings))
     cands = [(hit.docnum, hit.score, hit.fields()) for hit in results]
     contribs = _contributions(searcher, leaves, [d for d, _, _ in cands])
+    pre = [(_prerank(base, contribs.get(d, []), stored, reading, filters), d, stored) for d, base, stored in cands]
+    pre.sort(key=lambda x: -x[0][0])
+    # Proximity can lift a score by at most (1 + PROXIMITY_WEIGHT): only candidates
+    # within that reach of the limit-th score can still enter the page, so only
+    # theirs is computed (the page is the same as computing it for all).
+    floor = pre[limit - 1][0][0] if 0 < limit <= len(pre) else 0.0
+    spans_cache: dict[int, list] = {}
     ranked = []
-    for docnum, base, stored in cands:
-        final, expl, credit = _rerank(base, contribs.get(docnum, []), stored, reading, filters)
-        ranked.append((final, stored, expl, credit))
-    ranked.sort(key=lambda x: (-x[0], x[1]["source"], x[1]["line"], x[1]["id"]))
+    for (score, expl, credit), d, stored in pre:
+        if len(reading.words) > 1 and limit and score * (1 + PROXIMITY_WEIGHT) >= floor:
+            spans_cache[d] = _word_spans(stored, reading)
+            prox = 1 + PROXIMITY_WEIGHT * _close_pairs(spans_cache[d], reading, credit) / (len(reading.words) - 1)
+            expl = replace(expl, proximity=prox)
+            score *= prox
+        ranked.append((score, d, stored, expl, credit))
+    ranked.sort(key=lambda x: (-x[0], x[2]["source"], x[2]["line"], x[2]["id"]))
     hits = tuple(
-        _make_hit(stored, score, reading, expl.contributions, expl if explain else None)
-        for score, stored, expl, _ in ranked[:limit]
+        _make_hit(stored, score, reading, expl.contributions, expl if explain else None, spans_cache.get(d))
+        for score, d, stored, expl, _ in ranked[:limit]
     )
     # Nothing matched a whole query word (only scattered characters): offer a spelling.
-    weak = not any(c >= 1.0 for c in ranked[0][3])
+    weak = not any(c >= 1.0 for c in ranked[0][4])
     suggestion = _suggest(searcher, cleaned, reading, spellings) if weak else None
     return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion)
 
@@ -402,7 +413,10 @@ def _contributions(searcher, leaves: list[_Leaf], docnums: list[int]) -> dict[in
     return out
 
 
-def _rerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, reading: Reading, filters: Filters):
+def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, reading: Reading, filters: Filters):
+    """Score before proximity: base × coordination × intent, with the explanation
+    so far and each query word's credit (1 for a word match, the share of its
+    bigrams for a partial one)."""
     n = len(reading.words)
     credit = [0.0] * n
     grams_hit: dict[int, set[str]] = {}
@@ -417,9 +431,6 @@ def _rerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, reading
         credit[k] = max(credit[k], len(hit) / total)
     matched = sum(credit)
     coord = 1 - COORD_WEIGHT + COORD_WEIGHT * matched / n
-    prox = 1.0
-    if n > 1:
-        prox = 1 + PROXIMITY_WEIGHT * _close_pairs(stored, reading, credit) / (n - 1)
     intent = 1.0
     if reading.polarity and not filters.polarity and stored["polarity"] == reading.polarity:
         intent *= 1 + INTENT_WEIGHT
@@ -432,8 +443,8 @@ def _rerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, reading
             key=lambda c: -c.score,
         )
     )
-    expl = Explanation(base, coord, prox, intent, contributions, matched, n)
-    return base * coord * prox * intent, expl, credit
+    expl = Explanation(base, coord, 1.0, intent, contributions, matched, n)
+    return base * coord * intent, expl, credit
 
 
 def _word_spans(stored: dict, reading: Reading) -> list[list[tuple[int, int]]]:
@@ -467,8 +478,8 @@ def _word_spans(stored: dict, reading: Reading) -> list[list[tuple[int, int]]]:
     return spans
 
 
-def _close_pairs(stored: dict, reading: Reading, credit: list[float]) -> int:
-    spans = _word_spans(stored, reading)
+def _close_pairs(spans: list[list[tuple[int, int]]], reading: Reading, credit: list[float]) -> int:
+    """How many adjacent pairs of query words occur close together, in order."""
     close = 0
     for k in range(len(reading.words) - 1):
         if not (credit[k] and credit[k + 1]):
@@ -478,8 +489,8 @@ def _close_pairs(stored: dict, reading: Reading, credit: list[float]) -> int:
     return close
 
 
-def _make_hit(stored: dict, score: float, reading: Reading, contributions, explanation) -> Hit:
-    spans = _word_spans(stored, reading)
+def _make_hit(stored: dict, score: float, reading: Reading, contributions, explanation, spans=None) -> Hit:
+    spans = spans if spans is not None else _word_spans(stored, reading)
     matched_words = [reading.words[k].term for k, sp in enumerate(spans) if sp]
     matched_terms = tuple(dict.fromkeys(c.term for c in contributions if c.field in ("text", "synonym")))
     marks = [sp for k, ss in enumerate(spans) for sp in ss]

@@ -159,3 +159,12 @@ def test_stats_from_the_index(engine):
     assert s["total"] == 90
     kasugai = next(c for c in s["cities"] if c["city"] == "春日井市")
     assert kasugai["counts"]["platform/other"] == 5
+
+
+@pytest.mark.parametrize("q", ["他部署の理解を得るのが難しい", "PFの立ち上げで苦労したこと", "広報 啓発", "近隣自治体との連携"])
+def test_the_page_is_the_same_whatever_the_limit(engine, q):
+    """Proximity is computed only where it can change the page: the first ten
+    must be those of a full ranking."""
+    full = engine.search(q, limit=200)
+    page = engine.search(q, limit=10)
+    assert [(h.id, round(h.score, 9)) for h in page] == [(h.id, round(h.score, 9)) for h in full.hits[:10]]
