@@ -46,6 +46,43 @@ def _read_text(path: Path, problems: list[str]) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class FileRecords:
+    """What one corpus file yields."""
+
+    path: Path
+    records: tuple[Snippet, ...]
+    document: DocumentInfo | None
+    anomalies: tuple[Anomaly, ...]
+    references: tuple[CrossReference, ...]
+
+
+def read_file(path: Path, problems: list[str]) -> FileRecords:
+    """Records of one corpus file; what is wrong is added to ``problems``."""
+    text = _read_text(path, problems)
+    if text is None:
+        return FileRecords(path, (), None, (), ())
+    if path.suffix == ".txt":
+        parsed: ParsedDocument = parse_document(text, path.name)
+        if not parsed.records:
+            problems.append(f"{path.name}: no advice records found (is it an advice document?)")
+        return FileRecords(path, parsed.records, parsed.info, parsed.anomalies, parsed.references)
+    return FileRecords(path, tuple(parse_jsonl(text, path.name, problems)), None, (), ())
+
+
+def check_ids(records, problems: list[str], known: dict[str, str] | None = None) -> None:
+    """Every id once across the corpus; ``known`` maps ids of files not re-read to their file."""
+    seen: dict[str, Snippet] = {}
+    for r in records:
+        if r.id in seen:
+            o = seen[r.id]
+            problems.append(f"{r.source}:{r.line}: id {r.id!r} already used at {o.source}:{o.line}")
+        elif known and r.id in known:
+            problems.append(f"{r.source}:{r.line}: id {r.id!r} already used in {known[r.id]}")
+        else:
+            seen[r.id] = r
+
+
 def load_corpus(directory: str | Path | None = None) -> Corpus:
     """Read and validate every corpus file; raise CorpusError listing every problem."""
     directory = Path(directory) if directory is not None else paths.default_corpus_dir()
@@ -55,34 +92,19 @@ def load_corpus(directory: str | Path | None = None) -> Corpus:
     if not files:
         raise CorpusError([f"{directory}: no *.txt or *.jsonl files to index"])
     problems: list[str] = []
-    records: list[Snippet] = []
-    docs: list[DocumentInfo] = []
-    anomalies: list[Anomaly] = []
-    refs: list[CrossReference] = []
-    for path in files:
-        text = _read_text(path, problems)
-        if text is None:
-            continue
-        if path.suffix == ".txt":
-            parsed: ParsedDocument = parse_document(text, path.name)
-            if not parsed.records:
-                problems.append(f"{path.name}: no advice records found (is it an advice document?)")
-            records.extend(parsed.records)
-            docs.append(parsed.info)
-            anomalies.extend(parsed.anomalies)
-            refs.extend(parsed.references)
-        else:
-            records.extend(parse_jsonl(text, path.name, problems))
-    seen: dict[str, Snippet] = {}
-    for r in records:
-        if r.id in seen:
-            o = seen[r.id]
-            problems.append(f"{r.source}:{r.line}: id {r.id!r} already used at {o.source}:{o.line}")
-        else:
-            seen[r.id] = r
+    parts = [read_file(path, problems) for path in files]
+    records = [r for part in parts for r in part.records]
+    check_ids(records, problems)
     if problems:
         raise CorpusError(problems)
-    return Corpus(directory, tuple(files), tuple(records), tuple(docs), tuple(anomalies), tuple(refs))
+    return Corpus(
+        directory,
+        tuple(files),
+        tuple(records),
+        tuple(p.document for p in parts if p.document),
+        tuple(a for p in parts for a in p.anomalies),
+        tuple(r for p in parts for r in p.references),
+    )
 
 
 def parse_jsonl(text: str, source: str, problems: list[str]) -> list[Snippet]:

@@ -27,11 +27,13 @@ from typing import Callable, Iterator
 
 from .errors import CorpusError, IndexError_
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 LOCK = ".lock"
 FINGERPRINT = "fingerprint.json"
 SPELLINGS = "spellings.json"
+FILES = "files.json"  # per corpus file: sha, record ids, spellings, counts (for updates)
+STATS = "stats.json"  # counts per city × theme × polarity, for `stats` without opening Whoosh
 JANOME_CACHE = "janome"  # fastjanome's copy of Janome's dictionary, for quick query analysis
 # Modules whose code decides what goes into the index: a change to any rebuilds it.
 _SHAPING_MODULES = ("analysis.py", "fastjanome.py", "index.py", "parser.py", "corpus.py", "labels.py", "records.py", "gazetteer.py", "data/municipalities.tsv")
@@ -188,56 +190,262 @@ def contexts(records) -> list[str]:
     return out
 
 
-def spellings(records) -> dict[str, str]:
-    """Folded reading → the spelling the corpus uses most, for "did you mean"
-    when a word typed in kana (たてわり) finds nothing. Adjacent words count as
-    one too: to the person typing, 縦 + 割り is one word."""
-    from collections import Counter
-
+def _spelling_counts(records) -> dict[str, dict[str, int]]:
+    """Folded reading → {spelling: count}, for "did you mean" when a word typed in
+    kana (たてわり) finds nothing. Adjacent words count as one too: to the person
+    typing, 縦 + 割り is one word."""
     from .analysis import words
 
-    seen: dict[str, Counter] = {}
+    seen: dict[str, dict[str, int]] = {}
     for r in records:
         ws = words(r.text)
         for i, w in enumerate(ws):
-            seen.setdefault(w.kana, Counter())[w.surface] += 1
+            keys = [(w.kana, w.surface)]
             if i + 1 < len(ws) and ws[i + 1].start == w.end:
-                seen.setdefault(w.kana + ws[i + 1].kana, Counter())[r.text[w.start:ws[i + 1].end]] += 1
-    return {k: c.most_common(1)[0][0] for k, c in seen.items() if len(k) >= 2}
+                keys.append((w.kana + ws[i + 1].kana, r.text[w.start:ws[i + 1].end]))
+            for kana, spelled in keys:
+                if len(kana) >= 2:
+                    c = seen.setdefault(kana, {})
+                    c[spelled] = c.get(spelled, 0) + 1
+    return seen
 
 
-def _documents(records, progress: Progress | None) -> Iterator[dict]:
+def _merge_counts(parts) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for part in parts:
+        for kana, c in part.items():
+            o = out.setdefault(kana, {})
+            for spelled, n in c.items():
+                o[spelled] = o.get(spelled, 0) + n
+    return out
+
+
+def _document(r, context: str) -> dict:
     from .analysis import words
 
-    total = len(records)
-    ctx = contexts(records)
-    for n, r in enumerate(records, start=1):
-        yield {
-            "id": r.id,
-            "city": r.city,
-            "prefecture": r.prefecture,
-            "theme": r.theme,
-            "polarity": r.polarity,
-            "section": r.section or "",
-            "source": r.source,
-            "line": r.line,
-            "text": r.text,
-            "reading": r.text,
-            "ngram": r.text,
-            "context": ctx[n - 1],
-            "repost_of": r.repost_of,
-            "spans": [[w.term, w.reading, w.start, w.end] for w in words(r.text)],
-        }
-        if progress and (n % 50 == 0 or n == total):
-            progress(n, total)
+    return {
+        "id": r.id,
+        "city": r.city,
+        "prefecture": r.prefecture,
+        "theme": r.theme,
+        "polarity": r.polarity,
+        "section": r.section or "",
+        "source": r.source,
+        "line": r.line,
+        "text": r.text,
+        "reading": r.text,
+        "ngram": r.text,
+        "context": context,
+        "repost_of": r.repost_of,
+        "spans": [[w.term, w.reading, w.start, w.end] for w in words(r.text)],
+    }
 
 
-def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *, force: bool = True) -> Generation:
+# ---------------------------------------------------------------------------
+# Writing segments: one per worker process, so analysis uses every core.
+# Whoosh's own multiprocessing writer (procs=) can drop documents silently; here
+# each worker writes a whole segment into the shared directory, as Whoosh's
+# multisegment mode does, and the parent lists them in one table of contents.
+
+PARALLEL_MIN = 2000  # records below which starting worker processes costs more than it saves
+
+
+def _write_segment(index_path: str, janome_cache: str | None, records, contexts):
+    """Index ``records`` as one new segment of the index at ``index_path``
+    (run in a worker process, or inline). Returns the segment and its spellings."""
+    from whoosh import index as whoosh_index
+    from whoosh.writing import SegmentWriter
+
+    from . import analysis
+
+    if janome_cache:
+        analysis.use_janome_cache(Path(janome_cache))
+    ix = whoosh_index.open_dir(index_path)
+    writer = SegmentWriter(ix, _lk=False, limitmb=128)
+    try:
+        for r, ctx in zip(records, contexts):
+            writer.add_document(**_document(r, ctx))
+        segment = writer._finalize_segment()
+    except BaseException:
+        writer.cancel()
+        raise
+    # The writers share one temporary directory; the parent removes it when all are done.
+    return segment, _spelling_counts(records)
+
+
+def _jobs(fresh: dict, procs: int) -> list[tuple[str, list, list]]:
+    """(file name, records, contexts) per segment to write: one segment per file,
+    a large file split so that each worker gets a fair share. Segments never mix
+    files, so an update replaces a file's segments whole and the index's
+    statistics (and so every score) equal those of a full build."""
+    total = sum(len(fr.records) for fr in fresh.values())
+    share = max(1, -(-total // max(1, procs)))
+    jobs = []
+    for name, fr in fresh.items():
+        recs = list(fr.records)
+        ctx = contexts(recs)
+        for i in range(0, len(recs), share):
+            jobs.append((name, recs[i:i + share], ctx[i:i + share]))
+    return jobs
+
+
+def _write_segments(path: Path, jobs, procs: int, progress: Progress | None) -> list:
+    """Write one segment per job: inline, or across ``procs`` worker processes."""
+    cache = str(path / JANOME_CACHE) if (path / JANOME_CACHE / "meta.marshal").exists() else None
+    total = sum(len(j[1]) for j in jobs)
+    done = 0
+    out = []
+    if procs <= 1 or len(jobs) < 2:
+        for name, recs, ctxs in jobs:
+            out.append(_write_segment(str(path), cache, recs, ctxs))
+            done += len(recs)
+            if progress:
+                progress(done, total)
+        return out
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
+        futures = [pool.submit(_write_segment, str(path), cache, recs, ctxs) for _, recs, ctxs in jobs]
+        for fut, (_, recs, _) in zip(futures, jobs):
+            out.append(fut.result())
+            done += len(recs)
+            if progress:
+                progress(done, total)
+    return out
+
+
+def _commit_segments(path: Path, keep: set[str], segments) -> None:
+    """Make the index's content the kept segments plus the new ones."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(path))
+    toc = ix._read_toc()
+    gen = toc.generation + 1
+    final = [s for s in toc.segments if s.segment_id() in keep] + list(segments)
+    whoosh_index.TOC(toc.schema, final, gen).write(ix.storage, ix.indexname)
+    ix.close()
+    whoosh_index.clean_files(ix.storage, ix.indexname, gen, final)
+    shutil.rmtree(path / f"{ix.indexname}.tmp", ignore_errors=True)
+
+
+def default_procs(records: int) -> int:
+    return min(2, os.cpu_count() or 1) if records >= PARALLEL_MIN else 1
+
+
+def _write_generation(path: Path, files, fp: dict[str, str], progress: Progress | None,
+                      base: Generation | None = None, procs: int | None = None) -> Generation:
+    """Write a complete generation at ``path``.
+
+    ``files`` maps each corpus file name to (sha, FileRecords or None); None means
+    the file is unchanged since ``base``, whose segments, spellings and counts are
+    reused: only changed files are analysed, and the segments of changed or
+    removed files are dropped whole.
+    """
+    from whoosh import index as whoosh_index
+
+    from .stats import counts
+
+    if base is None:
+        path.mkdir()
+        whoosh_index.create_in(str(path), schema())
+        try:
+            from .fastjanome import build_cache
+
+            build_cache(path / JANOME_CACHE)
+        except Exception:  # optional: queries then load Janome itself
+            shutil.rmtree(path / JANOME_CACHE, ignore_errors=True)
+        old: dict = {}
+    else:
+        _copy_generation(base.path, path)
+        old = json.loads((base.path / FILES).read_text("utf-8"))
+    fresh = {name: fr for name, (_, fr) in files.items() if fr is not None}
+    nrec = sum(len(fr.records) for fr in fresh.values())
+    n = procs if procs is not None else default_procs(nrec)
+    jobs = _jobs(fresh, n)
+    results = _write_segments(path, jobs, n, progress) if nrec else []
+    keep = {sid for name, (_, fr) in files.items() if fr is None for sid in old[name]["segments"]}
+    _commit_segments(path, keep, [seg for seg, _ in results])
+    info = {name: old[name] for name, (_, fr) in files.items() if fr is None}
+    for name, (sha, fr) in files.items():
+        if fr is not None:
+            mine = [res for (job_name, _, _), res in zip(jobs, results) if job_name == name]
+            info[name] = {
+                "sha": sha,
+                "records": len(fr.records),
+                "ids": [r.id for r in fr.records],
+                "segments": [seg.segment_id() for seg, _ in mine],
+                "spellings": _merge_counts(sp for _, sp in mine),
+                "counts": counts(fr.records),
+            }
+    info = {name: info[name] for name in files}  # corpus order
+    total = sum(v["records"] for v in info.values())
+    _write_json(path / FILES, info)
+    all_spell = _merge_counts(v["spellings"] for v in info.values())
+    _write_json(path / SPELLINGS, {k: max(c.items(), key=lambda kv: (kv[1], kv[0]))[0] for k, c in all_spell.items()})
+    _write_json(path / STATS, _merge_stats([v["counts"] for v in info.values()]))
+    built_at = time.time()
+    _write_json(path / FINGERPRINT, {"fingerprint": fp, "records": total, "built_at": built_at, "format": FORMAT_VERSION})
+    for p in path.rglob("*"):
+        if p.is_file() and not p.is_symlink():
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
+    _fsync_dir(path)
+    return Generation(path, fp, total, built_at)
+
+
+def _write_json(path: Path, obj) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _merge_stats(parts: list[dict]) -> dict:
+    """Sum per-file city × theme × polarity counts (the shape of stats.counts)."""
+    cities: dict[tuple[str, str], dict] = {}
+    for part in parts:
+        for c in part["cities"]:
+            key = (c["city"], c["prefecture"])
+            row = cities.setdefault(key, {"city": c["city"], "prefecture": c["prefecture"], "counts": {}, "total": 0})
+            for k, v in c["counts"].items():
+                row["counts"][k] = row["counts"].get(k, 0) + v
+            row["total"] += c["total"]
+    totals: dict[str, int] = {}
+    for row in cities.values():
+        for k, v in row["counts"].items():
+            totals[k] = totals.get(k, 0) + v
+    return {"cities": list(cities.values()), "totals": totals, "total": sum(totals.values())}
+
+
+def _copy_generation(src: Path, dst: Path) -> None:
+    """A private copy of a generation to update: Whoosh files are copied (a
+    commit rewrites some), the Janome cache is hard-linked (never written again)."""
+    dst.mkdir()
+    for p in src.iterdir():
+        if p.is_dir():
+            if p.name == JANOME_CACHE:
+                (dst / p.name).mkdir()
+                for f in p.iterdir():
+                    try:
+                        os.link(f, dst / p.name / f.name)
+                    except OSError:
+                        shutil.copy2(f, dst / p.name / f.name)
+        elif p.is_file() and not p.name.endswith(".lock"):
+            shutil.copy2(p, dst / p.name)
+
+
+def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *, force: bool = True,
+          procs: int | None = None) -> Generation:
     """Build a new generation from the corpus and make it live.
 
     Holds the build lock throughout; a second builder waits, and then (unless
-    ``force``) finds the index already current and returns it. Any failure
-    leaves the previous generation live and removes the partial one.
+    ``force``) finds the index already current and returns it. Without
+    ``force``, only corpus files that changed since the live generation are
+    re-analysed. ``procs``: worker processes (default: both cores for large
+    builds). Any failure leaves the previous generation live and removes the
+    partial one.
     """
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
@@ -256,12 +464,10 @@ def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *
         if not force and live is not None and live.fingerprint == fp:
             return live
         _remove_stale_builds(index_dir)
-        from .corpus import load_corpus
-
-        corpus = load_corpus(corpus_dir)  # a CorpusError here changes nothing
+        files, base = _plan(corpus_dir, live, fp, force)  # a CorpusError here changes nothing
         tmp = index_dir / f".build-{os.getpid()}-{time.time_ns()}"
         try:
-            gen = _write_generation(tmp, corpus.records, fp, progress)
+            gen = _write_generation(tmp, files, fp, progress, base=base, procs=procs)
             final = index_dir / f"gen-{time.time_ns()}"
             os.rename(tmp, final)
             pointer = index_dir / f"{CURRENT}.tmp"
@@ -283,39 +489,43 @@ def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *
         lock.__exit__(None, None, None)
 
 
-def _write_generation(path: Path, records, fp: dict[str, str], progress: Progress | None) -> Generation:
-    from whoosh import index as whoosh_index
+def _plan(corpus_dir: Path, live: Generation | None, fp: dict[str, str], force: bool):
+    """Which corpus files to (re)read: all for a full build; for an update, only
+    those whose bytes changed since the live generation (same analysis code)."""
+    from .corpus import check_ids, read_file
+    from .errors import CorpusError
+    from .paths import corpus_files
 
-    path.mkdir()
-    ix = whoosh_index.create_in(str(path), schema())
-    writer = ix.writer(limitmb=128)
-    try:
-        for doc in _documents(records, progress):
-            writer.add_document(**doc)
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    try:
-        from .fastjanome import build_cache
-
-        build_cache(path / JANOME_CACHE)
-    except Exception:  # optional: queries then load Janome itself
-        shutil.rmtree(path / JANOME_CACHE, ignore_errors=True)
-    with open(path / SPELLINGS, "w", encoding="utf-8") as f:
-        json.dump(spellings(records), f, ensure_ascii=False)
-    built_at = time.time()
-    meta = {"fingerprint": fp, "records": len(records), "built_at": built_at, "format": FORMAT_VERSION}
-    with open(path / FINGERPRINT, "w", encoding="utf-8") as f:
-        json.dump(meta, f)
-        f.flush()
-        os.fsync(f.fileno())
-    for p in path.rglob("*"):
-        if p.is_file():
-            with open(p, "rb") as f:
-                os.fsync(f.fileno())
-    _fsync_dir(path)
-    return Generation(path, fp, len(records), built_at)
+    if not corpus_dir.is_dir():
+        raise CorpusError([f"{corpus_dir}: corpus directory not found"])
+    paths_ = corpus_files(corpus_dir)
+    if not paths_:
+        raise CorpusError([f"{corpus_dir}: no *.txt or *.jsonl files to index"])
+    old: dict = {}
+    base = None
+    if not force and live is not None and live.fingerprint.get("analysis") == fp["analysis"] \
+            and live.fingerprint.get("corpus_dir") == fp["corpus_dir"]:
+        try:
+            old = json.loads((live.path / FILES).read_text("utf-8"))
+            base = live
+        except (OSError, ValueError):
+            old, base = {}, None
+    problems: list[str] = []
+    files: dict = {}
+    for path in paths_:
+        try:
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        except OSError:
+            sha = None
+        if base is not None and sha is not None and old.get(path.name, {}).get("sha") == sha:
+            files[path.name] = (sha, None)
+        else:
+            files[path.name] = (sha, read_file(path, problems))
+    known = {i: name for name, (sha, fr) in files.items() if fr is None for i in old[name]["ids"]}
+    check_ids([r for _, fr in files.values() if fr is not None for r in fr.records], problems, known)
+    if problems:
+        raise CorpusError(problems)
+    return files, base
 
 
 def _remove_stale_builds(index_dir: Path) -> None:
