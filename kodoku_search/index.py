@@ -62,6 +62,7 @@ def schema():
         reading=TEXT(analyzer=reading_analyzer(), phrase=False),
         ngram=TEXT(analyzer=ngram_analyzer(), phrase=False),
         context=TEXT(analyzer=morph_analyzer(), phrase=False),  # the snippet this one continues
+        heading=TEXT(analyzer=morph_analyzer(), phrase=False),  # its section heading (取り組み例)
         repost_of=STORED,
         spans=STORED,  # [[term, reading, start, end], …]: highlighting without re-analysis
     )
@@ -176,29 +177,28 @@ def _fsync_dir(path: Path) -> None:
 
 
 def contexts(records) -> list[str]:
-    """For each record, its section heading and the text of the snippet it
-    continues (the one just before it in the same source, city, theme, polarity
-    and section). A follow-on line (「講座受講者から…」) often leaves its subject to
-    the line before it, and a list item (「…の作成」) to its heading (取り組み例)."""
+    """For each record, the text of the snippet it continues (the one just before
+    it in the same source, city, theme, polarity and section). A follow-on line
+    (「講座受講者から…」) often leaves its subject to the line before it."""
     out = []
     prev = None
     for r in records:
         same = prev is not None and (prev.source, prev.city, prev.theme, prev.polarity, prev.section) == (
             r.source, r.city, r.theme, r.polarity, r.section)
-        out.append(" ".join(filter(None, (r.section, prev.text if same else ""))))
+        out.append(prev.text if same else "")
         prev = r
     return out
 
 
-def _spelling_counts(records) -> dict[str, dict[str, int]]:
+def _spelling_counts(records, seen: dict | None = None, analysed=None) -> dict[str, dict[str, int]]:
     """Folded reading → {spelling: count}, for "did you mean" when a word typed in
     kana (たてわり) finds nothing. Adjacent words count as one too: to the person
-    typing, 縦 + 割り is one word."""
+    typing, 縦 + 割り is one word. ``analysed``: the records' words, if known."""
     from .analysis import words
 
-    seen: dict[str, dict[str, int]] = {}
-    for r in records:
-        ws = words(r.text)
+    seen = {} if seen is None else seen
+    for k, r in enumerate(records):
+        ws = analysed[k] if analysed is not None else words(r.text)
         for i, w in enumerate(ws):
             keys = [(w.kana, w.surface)]
             if i + 1 < len(ws) and ws[i + 1].start == w.end:
@@ -220,9 +220,7 @@ def _merge_counts(parts) -> dict[str, dict[str, int]]:
     return out
 
 
-def _document(r, context: str) -> dict:
-    from .analysis import words
-
+def _document(r, context: str, ws) -> dict:
     return {
         "id": r.id,
         "city": r.city,
@@ -236,8 +234,9 @@ def _document(r, context: str) -> dict:
         "reading": r.text,
         "ngram": r.text,
         "context": context,
+        "heading": r.section or "",
         "repost_of": r.repost_of,
-        "spans": [[w.term, w.reading, w.start, w.end] for w in words(r.text)],
+        "spans": [[w.term, w.reading, w.start, w.end] for w in ws],
     }
 
 
@@ -262,15 +261,18 @@ def _write_segment(index_path: str, janome_cache: str | None, records, contexts)
         analysis.use_janome_cache(Path(janome_cache))
     ix = whoosh_index.open_dir(index_path)
     writer = SegmentWriter(ix, _lk=False, limitmb=128)
+    spell: dict = {}
     try:
         for r, ctx in zip(records, contexts):
-            writer.add_document(**_document(r, ctx))
+            ws = analysis.words(r.text)  # once; the fields' analyzers reuse Janome's cached tokens
+            _spelling_counts([r], spell, [ws])
+            writer.add_document(**_document(r, ctx, ws))
         segment = writer._finalize_segment()
     except BaseException:
         writer.cancel()
         raise
     # The writers share one temporary directory; the parent removes it when all are done.
-    return segment, _spelling_counts(records)
+    return segment, spell
 
 
 def _jobs(fresh: dict, procs: int) -> list[tuple[str, list, list]]:

@@ -298,6 +298,7 @@ def _leaves(reading: Reading) -> list[_Leaf]:
     for k, w in enumerate(reading.words):
         add("text", w.term, W_TEXT, k, "text")
         add("context", w.term, W_CONTEXT, k, "context")
+        add("heading", w.term, W_CONTEXT, k, "context")
         add("reading", w.reading, W_READING, k, "reading")
         for g in w.bigrams:
             add("ngram", g, W_NGRAM, k, "ngram")
