@@ -148,18 +148,129 @@ def _safe(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+# ---------------------------------------------------------------------------
+# Output formats, widths and shell completion shared by the commands
+
+FORMATS = ("text", "json", "jsonl", "csv", "markdown")
+SORTS = ("score", "city", "line")  # explore.SORTS; repeated here so --help needs no import
+COMPARE_FALLBACK_WIDTH = 100  # a compare table's width when stdout is not a terminal
+
+
+def _index_values(ctx: click.Context, fieldname: str) -> list[str]:
+    """Values of a field in the existing index, for completion: never builds an
+    index and never fails (an error means no suggestions)."""
+    try:
+        from .engine import SearchEngine
+
+        params = ctx.find_root().params
+        with SearchEngine.open(params.get("corpus_dir"), params.get("index_dir"), rebuild="never") as engine:
+            return list(engine.values(fieldname))
+    except Exception:  # completion must never break the shell
+        return []
+
+
+def _complete_index(fieldname: str):
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str):
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(v) for v in _index_values(ctx, fieldname) if v.startswith(incomplete)]
+
+    return complete
+
+
+def _complete_label(names: dict[str, str], aliases: dict[str, tuple[str, ...]]):
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str):
+        from click.shell_completion import CompletionItem
+
+        out = [CompletionItem(k, help=v) for k, v in names.items() if k.startswith(incomplete)]
+        if incomplete and not incomplete.isascii():  # 苦 → 苦労, 苦労した …
+            out += [CompletionItem(a, help=names[k]) for k, al in aliases.items() for a in al
+                    if a.startswith(incomplete) and not a.isascii()]
+        return out
+
+    return complete
+
+
+complete_city = _complete_index("city")
+complete_prefecture = _complete_index("prefecture")
+complete_id = _complete_index("id")
+complete_theme = _complete_label(labels.THEME_SHORT, labels.THEME_ALIASES)
+complete_polarity = _complete_label(labels.POLARITIES, labels.POLARITY_ALIASES)
+
+
+def _output_options(f):
+    """--format, --json, --color/--no-color and --width, the same on every command that lists snippets."""
+    f = click.option("--width", type=click.IntRange(20, 1000), default=None,
+                     help="Wrap text at this many columns (default: the terminal's width; piped text is not wrapped).")(f)
+    f = click.option("--color/--no-color", default=None,
+                     help="Highlight with colour (default: on a terminal, unless NO_COLOR is set).")(f)
+    f = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(f)
+    f = click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="text (default), json, jsonl (one object a line), csv (UTF-8 with BOM, for Excel) or markdown.")(f)
+    return f
+
+
+def _format(fmt: str | None, as_json: bool) -> str:
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json means --format json; it cannot go with --format {fmt}")
+    return "json" if as_json else (fmt or "text")
+
+
+def _wrap_width(width: int | None) -> int | None:
+    """Columns to wrap text at: --width, else the terminal's; None (no wrapping) when piped."""
+    import shutil
+
+    if width is not None:
+        return width
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def _table_width(width: int | None) -> int:
+    import shutil
+
+    if width is not None:
+        return width
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return COMPARE_FALLBACK_WIDTH
+
+
+def _echo_csv(data: bytes) -> None:
+    """Bytes straight to stdout, so no text layer re-encodes them or turns \r\n into \r\r\n."""
+    sys.stdout.flush()
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # a text-only stream (an embedding app): let it encode
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    out.write(data)
+    out.flush()
+
+
+def _place(h) -> str:
+    return f"{h.city} ({h.prefecture}) · {_label(h.theme, h.polarity)}" + (f" · {h.section}" if h.section else "")
+
+
+# ---------------------------------------------------------------------------
+# search
+
+
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
-@click.option("--city", help="Only this municipality (e.g. 福岡市).")
-@click.option("--prefecture", help="Only this prefecture (e.g. 愛知県).")
-@click.option("--theme", help=THEME_HELP)
-@click.option("--polarity", help=POLARITY_HELP)
+@click.option("--city", help="Only this municipality (e.g. 福岡市).", shell_complete=complete_city)
+@click.option("--prefecture", help="Only this prefecture (e.g. 愛知県).", shell_complete=complete_prefecture)
+@click.option("--theme", help=THEME_HELP, shell_complete=complete_theme)
+@click.option("--polarity", help=POLARITY_HELP, shell_complete=complete_polarity)
 @click.option("-n", "--limit", type=click.IntRange(0, 10000), default=10, show_default=True, help="How many results to show.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--color/--no-color", default=None, help="Highlight with colour (default: on a terminal, unless NO_COLOR is set).")
+@click.option("--offset", type=click.IntRange(0, 100000), default=0, show_default=True, help="Skip this many results first (the next page: --offset 10).")
+@click.option("--sort", type=click.Choice(SORTS), default="score", show_default=True,
+              help="Order: score (best first), city, or line (source order; sorts the best 1000 matches).")
+@click.option("--facets", is_flag=True, help="Also count the matches per city, prefecture, theme and polarity.")
+@_output_options
 @click.option("--explain", is_flag=True, help="Show which query words matched in which field, and what each added to the score.")
 @click.pass_obj
-def search(obj, query, city, prefecture, theme, polarity, limit, as_json, color, explain) -> None:
+def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, facets, fmt, as_json, color, width, explain) -> None:
     """Search the advice for QUERY: a word, several words, or a whole phrase.
 
     \b
@@ -168,17 +279,61 @@ def search(obj, query, city, prefecture, theme, polarity, limit, as_json, color,
       kodoku-search search 他部署の理解を得るのが難しい
       kodoku-search search 企業 連携 --theme PF --polarity 良かった
       kodoku-search search 予防 --city 豊田市 --json
+      kodoku-search search 連携 --facets                 # where the matches are
+      kodoku-search search 連携 --offset 10              # the next page
+      kodoku-search search 連携 --format csv > hits.csv  # for Excel
 
     Matched words are highlighted, and each result ends with the file and line to cite.
     """
-    from .render import highlight
-
+    fmt = _format(fmt, as_json)
+    if facets and fmt in ("jsonl", "csv"):
+        raise click.UsageError("--facets works with --format text, json or markdown (jsonl and csv hold one hit a row)")
     text = " ".join(query)
     engine = _engine(obj)
-    result = engine.search(text, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit, explain=explain)
-    if as_json:
-        _echo_json(result.to_dict())
-        return
+    page = engine.find(text, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit,
+                       offset=offset, sort=sort, explain=explain, facets=facets)
+    if fmt == "text":
+        _print_page(page, text, _use_color(color), _wrap_width(width))
+    else:
+        _emit_page(page, fmt)
+
+
+def _emit_page(page, fmt: str) -> None:
+    from .render import HIT_COLUMNS, hit_row, to_csv, to_jsonl, to_markdown
+
+    ranked = list(enumerate(page.hits, start=page.offset + 1))
+    if fmt == "json":
+        _echo_json(page.to_dict())
+    elif fmt == "jsonl":
+        if ranked:
+            click.echo(to_jsonl({"rank": r, **h.to_dict()} for r, h in ranked))
+    elif fmt == "csv":
+        _echo_csv(to_csv(HIT_COLUMNS, (hit_row(r, h) for r, h in ranked)))
+    else:
+        rows = [[r, h.city, h.prefecture, labels.THEME_SHORT.get(h.theme, h.theme),
+                 labels.POLARITIES.get(h.polarity, h.polarity), h.text, f"{h.source}:{h.line}"] for r, h in ranked]
+        click.echo(to_markdown(["#", "city", "prefecture", "theme", "polarity", "text", "source"], rows,
+                               [True] + [False] * 6))
+        if page.facets:
+            for name, counts in page.facets.items():
+                click.echo()
+                click.echo(to_markdown([name, "matches"], ([_facet_label(name, k), n] for k, n in counts.items()),
+                                       [False, True]))
+
+
+def _facet_label(name: str, value: str) -> str:
+    if name == "theme":
+        return labels.THEME_SHORT.get(value, value)
+    if name == "polarity":
+        return labels.POLARITIES.get(value, value)
+    return value
+
+
+def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
+    """A page of results as text: header, then each hit with its citation."""
+    from .render import highlight, wrap_indented
+
+    result = page.result
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     shown = len(result.hits)
@@ -187,21 +342,47 @@ def search(obj, query, city, prefecture, theme, polarity, limit, as_json, color,
         if result.suggestion:
             click.echo(f"Did you mean: {_safe(result.suggestion)}")
         return
-    click.echo(f"{result.total} result{'s' if result.total != 1 else ''} for 「{_safe(text)}」" + (f", showing {shown}" if shown < result.total else ""))
+    head = f"{result.total} result{'s' if result.total != 1 else ''} for 「{_safe(text)}」"
+    if page.offset or page.sort != "score":
+        order = "" if page.sort == "score" else f" by {page.sort}"
+        head += f", showing {page.offset + 1}–{page.offset + shown}{order}" if shown else f", none from {page.offset + 1} on"
+    elif shown < result.total:
+        head += f", showing {shown}"
+    click.echo(head)
     read = _describe_reading(result)
     if read:
         click.echo(read)
     if result.suggestion:
         click.echo(f"Did you mean: {_safe(result.suggestion)}  (nothing matched a whole word of your query)")
     click.echo()
-    use_color = _use_color(color)
-    for rank, h in enumerate(result.hits, start=1):
-        click.echo(f"{rank}. {h.city} ({h.prefecture}) · {_label(h.theme, h.polarity)}" + (f" · {h.section}" if h.section else "") + f"  [{h.score:.2f}]")
-        click.echo("   " + highlight(h.text, h.matches, use_color))
+    for rank, h in enumerate(result.hits, start=page.offset + 1):
+        click.echo(f"{rank}. {_place(h)}  [{h.score:.2f}]")
+        click.echo(wrap_indented(highlight(h.text, h.matches, use_color), width))
         click.echo(f"   {h.source}:{h.line}  {h.id}")
         if h.explanation:
             click.echo(_describe_explanation(h.explanation))
         click.echo()
+    if page.facets is not None:
+        click.echo(_describe_facets(page.facets, result.total, width))
+
+
+def _describe_facets(facets: dict[str, dict[str, int]], total: int, width: int | None) -> str:
+    """Counts per field, one field a line; long lines break between items, never inside a name."""
+    from .render import display_width, pad
+
+    lines = [f"Matches per field ({total} in all):"]
+    indent = " " * 14
+    for name, counts in facets.items():
+        items = [f"{_facet_label(name, k)} {n}" for k, n in counts.items()] or ["-"]
+        line = "  " + pad(name, 12) + items[0]
+        for item in items[1:]:
+            if width is not None and display_width(line) + 3 + display_width(item) > width:
+                lines.append(line)
+                line = indent + item
+            else:
+                line += " · " + item
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _describe_reading(result) -> str:
@@ -255,7 +436,7 @@ def index(obj, as_json) -> None:
 
 
 @cli.command()
-@click.argument("record_id")
+@click.argument("record_id", shell_complete=complete_id)
 @click.option("--around", type=click.IntRange(0, 50), default=2, show_default=True, help="Neighbours to show on each side.")
 @click.option("--json", "as_json", is_flag=True, help="Print the record and its neighbours as JSON.")
 @click.pass_obj
@@ -321,6 +502,277 @@ def eval_(obj, judgments, k, as_json) -> None:
         _echo_json(report.to_dict())
     else:
         click.echo(format_report(report))
+
+
+# ---------------------------------------------------------------------------
+# compare, similar, interactive
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--theme", help=THEME_HELP, shell_complete=complete_theme)
+@click.option("--prefecture", help="Only this prefecture (e.g. 愛知県).", shell_complete=complete_prefecture)
+@click.option("--per-side", "per_side", type=click.IntRange(1, 20), default=1, show_default=True,
+              help="How many snippets to show per city and side.")
+@_output_options
+@click.pass_obj
+def compare(obj, query, theme, prefecture, per_side, fmt, as_json, color, width) -> None:
+    """For each city with a match for QUERY, its best 良かったこと (good) and
+    苦労したこと (hard) snippet side by side.
+
+    \b
+    Examples:
+      kodoku-search compare 庁内連携
+      kodoku-search compare 企業 --theme PF
+      kodoku-search compare 庁内連携 --format markdown   # a table for a report
+    """
+    fmt = _format(fmt, as_json)
+    text = " ".join(query)
+    result = _engine(obj).compare(text, theme=theme, limit_per_side=per_side, prefecture=prefecture)
+    if fmt == "text":
+        _print_comparison(result, _use_color(color), _table_width(width))
+    else:
+        _emit_comparison(result, fmt, per_side)
+
+
+def _print_comparison(c, use_color: bool, width: int) -> None:
+    from .render import display_width, grid, highlight
+
+    for note in c.notes:
+        click.echo(f"note: {note}", err=True)
+    if not c.cities:
+        click.echo(f"No city has a match for 「{_safe(c.query)}」.")
+        return
+    goods = sum(1 for p in c.cities if p.good)
+    hards = sum(1 for p in c.cities if p.hard)
+    click.echo(f"「{_safe(c.query)}」 in {len(c.cities)} cities: {goods} with something that went well, {hards} with something hard")
+    click.echo()
+
+    def cell(hits) -> list[str]:
+        if not hits:
+            return ["(none)"]
+        out: list[str] = []
+        for k, h in enumerate(hits):
+            if k:
+                out.append("")
+            out += [highlight(h.text, h.matches, use_color), f"{h.source}:{h.line}  [{h.score:.2f}]"]
+        return out
+
+    rows = [[[p.city, f"({p.prefecture})"], cell(p.good), cell(p.hard)] for p in c.cities]
+    first = max([display_width("city")] + [display_width(x) for r in rows for x in r[0]])
+    side = max(12, (width - first - 6) // 2)
+    headers = ["city", f"{labels.POLARITIES['good']} (good)", f"{labels.POLARITIES['hard']} (hard)"]
+    click.echo(grid(headers, rows, [first, side, side]))
+
+
+def _emit_comparison(c, fmt: str, per_side: int) -> None:
+    from .render import to_csv, to_jsonl, to_markdown
+
+    if fmt == "json":
+        _echo_json(c.to_dict())
+        return
+    if fmt == "jsonl":
+        if c.cities:
+            click.echo(to_jsonl({"query": c.query, **p.to_dict()} for p in c.cities))
+        return
+    if fmt == "csv":
+        sides = ("text", "source", "line", "id", "score")
+        headers = ["city", "prefecture", "rank"] + [f"{s}_{f}" for s in ("good", "hard") for f in sides]
+
+        def part(h) -> list:
+            return [h.text, h.source, h.line, h.id, f"{h.score:.4f}"] if h else [""] * len(sides)
+
+        rows = []
+        for p in c.cities:
+            for k in range(max(len(p.good), len(p.hard))):
+                g = p.good[k] if k < len(p.good) else None
+                hd = p.hard[k] if k < len(p.hard) else None
+                rows.append([p.city, p.prefecture, k + 1, *part(g), *part(hd)])
+        _echo_csv(to_csv(headers, rows))
+        return
+
+    def md(hits) -> str:
+        return "\n\n".join(f"{h.text} ({h.source}:{h.line})" for h in hits) or "-"
+
+    rows = [[p.city, p.prefecture, md(p.good), md(p.hard)] for p in c.cities]
+    click.echo(to_markdown(["city", "prefecture", labels.POLARITIES["good"], labels.POLARITIES["hard"]], rows))
+
+
+@cli.command()
+@click.argument("record_id", shell_complete=complete_id)
+@click.option("-n", "--limit", type=click.IntRange(0, 1000), default=10, show_default=True, help="How many snippets to show.")
+@_output_options
+@click.pass_obj
+def similar(obj, record_id, limit, fmt, as_json, color, width) -> None:
+    """Snippets most like record RECORD_ID (other cities' first), with the key terms they share.
+
+    \b
+    Example:
+      kodoku-search similar advice-2025-10/general/福岡市/2
+    """
+    fmt = _format(fmt, as_json)
+    result = _engine(obj).similar(record_id, limit=limit)
+    if fmt == "text":
+        _print_similar(result, _use_color(color), _wrap_width(width))
+    else:
+        _emit_similar(result, fmt)
+
+
+def _print_similar(sim, use_color: bool, width: int | None) -> None:
+    from .render import highlight, wrap_indented
+
+    rec = sim.record
+    click.echo(f"Like {rec.id}: {_place(rec)}")
+    click.echo(wrap_indented(highlight(rec.text, rec.matches, use_color), width))
+    click.echo(wrap_indented("key terms: " + (", ".join(sim.terms) or "(none found in other records)"), width))
+    click.echo()
+    if not sim.hits:
+        click.echo("No similar snippets.")
+        return
+    for rank, h in enumerate(sim.hits, start=1):
+        if h.city == rec.city and (rank == 1 or sim.hits[rank - 2].city != rec.city):
+            click.echo(f"From {rec.city} itself:")
+        click.echo(f"{rank}. {_place(h)}  [{h.score:.2f}]")
+        click.echo(wrap_indented(highlight(h.text, h.matches, use_color), width))
+        click.echo(wrap_indented("shares: " + ", ".join(h.matched_terms), width))
+        click.echo(f"   {h.source}:{h.line}  {h.id}")
+        click.echo()
+
+
+def _emit_similar(sim, fmt: str) -> None:
+    from .render import HIT_COLUMNS, hit_row, to_csv, to_jsonl, to_markdown
+
+    ranked = list(enumerate(sim.hits, start=1))
+    if fmt == "json":
+        _echo_json(sim.to_dict())
+    elif fmt == "jsonl":
+        if ranked:
+            click.echo(to_jsonl({"rank": r, "like": sim.record.id, **d} for r, d in enumerate(sim.to_dict()["results"], start=1)))
+    elif fmt == "csv":
+        _echo_csv(to_csv(HIT_COLUMNS, (hit_row(r, h) for r, h in ranked)))
+    else:
+        rows = [[r, h.city, h.prefecture, labels.POLARITIES.get(h.polarity, h.polarity), h.text,
+                 "、".join(h.matched_terms), f"{h.source}:{h.line}"] for r, h in ranked]
+        click.echo(to_markdown(["#", "city", "prefecture", "polarity", "text", "shared terms", "source"], rows,
+                               [True] + [False] * 6))
+
+
+@cli.command()
+@click.option("-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Results per query.")
+@click.option("--color/--no-color", default=None, help="Highlight with colour (default: on a terminal, unless NO_COLOR is set).")
+@click.option("--width", type=click.IntRange(20, 1000), default=None, help="Wrap text at this many columns (default: the terminal's).")
+@click.pass_obj
+def interactive(obj, limit, color, width) -> None:
+    """Answer query after query with the index loaded once.
+
+    Type a query, or a command: :city 福岡市, :prefecture 愛知県, :theme PF,
+    :polarity hard (a command with no value clears that filter), :limit 5,
+    :more, :compare QUERY, :similar ID, :filters, :clear, :help, :quit.
+    On a terminal you get line editing and a history kept across sessions;
+    piped input is read line by line:
+
+    \b
+      printf '縦割り\n:polarity hard\n連携\n' | kodoku-search interactive
+    """
+    engine = _engine(obj)
+    session = engine.session(limit)
+    stdin = sys.stdin
+    tty = stdin.isatty()
+    use_color = _use_color(color)
+    lines = _tty_lines(session) if tty else _piped_lines(stdin)
+    if tty:
+        click.echo(f"kodoku-search: {len(engine.values('id'))} snippets loaded. Type a query, :help for commands, :quit to leave.", err=True)
+    for line in lines:
+        try:
+            reply = session.execute(line)
+        except KeyboardInterrupt:  # Ctrl-C stops this query, not the session
+            click.echo("(interrupted)", err=True)
+            continue
+        except KodokuError as e:
+            click.echo(f"error: {e}", err=True)
+            continue
+        if reply.kind == "quit":
+            break
+        if reply.kind == "error":
+            click.echo(f"error: {reply.message}", err=True)
+        elif reply.kind == "message":
+            if reply.message:
+                click.echo(reply.message)
+        elif reply.kind == "results":
+            _print_page(reply.page, line.strip(), use_color, _wrap_width(width))
+        elif reply.kind == "compare":
+            _print_comparison(reply.comparison, use_color, _table_width(width))
+            click.echo()
+        elif reply.kind == "similar":
+            _print_similar(reply.similar, use_color, _wrap_width(width))
+        sys.stdout.flush()  # a program driving us through a pipe waits for each answer
+
+
+def _piped_lines(stdin):
+    """Lines from a pipe or file, each as soon as it arrives (no read-ahead), without prompts."""
+    while True:
+        line = stdin.readline()
+        if not line:
+            return
+        yield line.rstrip("\r\n")
+
+
+def _tty_lines(session):
+    """Lines typed at a prompt, with readline's editing, completion and a history file."""
+    from .explore import history_file
+
+    history = None
+    try:
+        import readline
+
+        history = history_file()
+        try:
+            readline.read_history_file(history)
+        except OSError:
+            pass
+        readline.set_history_length(1000)
+        readline.set_completer_delims(" \t")
+        readline.set_completer(_readline_completer(session))
+        readline.parse_and_bind("tab: complete")
+    except ImportError:  # no readline on this platform: plain input() still works
+        readline = None
+    prompt = "kodoku> " if sys.stdout.isatty() else ""
+    try:
+        while True:
+            try:
+                if not prompt:
+                    click.echo("kodoku> ", nl=False, err=True)
+                yield input(prompt)
+            except KeyboardInterrupt:
+                click.echo("", err=True)
+                continue
+            except EOFError:
+                click.echo("", err=True)
+                return
+    finally:
+        if readline is not None and history is not None:
+            try:
+                history.parent.mkdir(parents=True, exist_ok=True)
+                readline.write_history_file(history)
+            except OSError:
+                pass
+
+
+def _readline_completer(session):
+    """Tab completion at the prompt: command names, then values for :city, :theme …"""
+    from .explore import session_completions
+
+    matches: list[str] = []
+
+    def complete(text: str, state: int):
+        nonlocal matches
+        if state == 0:
+            import readline
+
+            matches = session_completions(session, readline.get_line_buffer(), text)
+        return matches[state] if state < len(matches) else None
+
+    return complete
 
 
 def main() -> None:

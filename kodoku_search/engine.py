@@ -213,6 +213,40 @@ class SearchEngine:
 
         return counts(self.records())
 
+    # -- exploring (see explore.py) ------------------------------------------
+
+    def facets(self, query: str, *, city=None, prefecture=None, theme=None, polarity=None) -> dict[str, dict[str, int]]:
+        """Counts of matching snippets per city, prefecture, theme and polarity, from the index."""
+        from .explore import facets
+
+        return facets(self, query, city=city, prefecture=prefecture, theme=theme, polarity=polarity)
+
+    def find(self, query: str, *, city=None, prefecture=None, theme=None, polarity=None, limit: int = 10,
+             offset: int = 0, sort: str = "score", explain: bool = False, facets: bool = False):
+        """A page of results (``offset``, ``limit``) in ``sort`` order (score, city, line), optionally with facets."""
+        from .explore import find
+
+        return find(self, query, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit,
+                    offset=offset, sort=sort, explain=explain, facets=facets)
+
+    def compare(self, query: str, theme: str | None = None, limit_per_side: int = 1, *, prefecture: str | None = None):
+        """Each matching city's best good and best hard snippets, side by side."""
+        from .explore import compare
+
+        return compare(self, query, theme=theme, prefecture=prefecture, limit_per_side=limit_per_side)
+
+    def similar(self, record_id: str, limit: int = 10):
+        """Snippets sharing a record's distinctive words, other cities' first."""
+        from .explore import similar
+
+        return similar(self, record_id, limit)
+
+    def session(self, limit: int = 10):
+        """An interactive session over this engine: queries and filter commands, line by line."""
+        from .explore import Session
+
+        return Session(self, limit)
+
 
 def warn(message: str) -> None:
     print(f"kodoku-search: {message}", file=sys.stderr)

@@ -1,0 +1,530 @@
+"""Exploring the corpus (issue 7): facets, paging and order, compare, similar,
+output formats, wrapping and alignment, the interactive session, completion.
+
+Each feature is checked through the library and through the CLI. The CLI runs
+against the session's ``engine`` index, so no second index is built.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import Counter
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from kodoku_search import cli as cli_module
+from kodoku_search.cli import cli
+from kodoku_search.errors import UsageError
+from kodoku_search.render import display_width, grid, md_cell, to_csv, to_markdown, wrap, wrap_indented
+
+from .conftest import CORPUS
+
+QUERIES = ("庁内連携", "縦割り", "企業", "つながり", "他部署の理解を得るのが難しい")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture(scope="module")
+def run(engine):
+    def invoke(*args: str, **kw):
+        result = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(engine.index_dir), *args], **kw)
+        assert "Traceback" not in result.output, result.output
+        return result
+
+    return invoke
+
+
+def _all_hits(engine, query, **filters):
+    return engine.search(query, limit=1000, **filters).hits
+
+
+# ---------------------------------------------------------------------------
+# Facets
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_facets_equal_the_counts_of_all_hits(engine, query):
+    hits = _all_hits(engine, query)
+    assert hits
+    f = engine.facets(query)
+    assert set(f) == {"city", "prefecture", "theme", "polarity"}
+    for name in f:
+        assert f[name] == dict(Counter(getattr(h, name) for h in hits)), name
+        assert list(f[name].values()) == sorted(f[name].values(), reverse=True)  # largest first
+
+
+def test_facets_respect_filters(engine):
+    f = engine.facets("連携", polarity="hard", theme="全般")
+    hits = _all_hits(engine, "連携", polarity="hard", theme="全般")
+    assert f["polarity"] == {"hard": len(hits)} and f["theme"] == {"general": len(hits)}
+    assert f["city"] == dict(Counter(h.city for h in hits))
+    with pytest.raises(UsageError, match="valid"):
+        engine.facets("連携", city="大阪市")
+
+
+def test_facets_of_a_query_without_words_are_empty(engine):
+    assert engine.facets("の") == {"city": {}, "prefecture": {}, "theme": {}, "polarity": {}}
+
+
+def test_search_facets_through_the_cli(run, engine):
+    data = json.loads(run("search", "庁内連携", "--facets", "--json").output)
+    assert data["facets"] == engine.facets("庁内連携")
+    assert sum(data["facets"]["polarity"].values()) == data["total"]
+    text = run("search", "庁内連携", "--facets", "-n", "1").output
+    assert "Matches per field" in text and re.search(r"polarity\s+良かったこと \d+ · 苦労したこと \d+", text)
+    assert "facets" not in json.loads(run("search", "庁内連携", "--json").output)
+    r = run("search", "庁内連携", "--facets", "--format", "csv")
+    assert r.exit_code == 2 and "--facets" in r.output
+
+
+# ---------------------------------------------------------------------------
+# Paging and order
+
+
+def test_find_pages_through_the_ranking(engine):
+    full = engine.search("連携", limit=20).hits
+    assert len(full) == 20
+    pages = [engine.find("連携", limit=5, offset=k) for k in (0, 5, 10, 15)]
+    assert [h.id for p in pages for h in p.hits] == [h.id for h in full]
+    assert all(p.total == pages[0].total for p in pages)
+    beyond = engine.find("連携", offset=10000)
+    assert beyond.hits == () and beyond.total == pages[0].total
+    d = pages[1].to_dict()
+    assert d["offset"] == 5 and d["sort"] == "score" and len(d["results"]) == 5
+
+
+def test_find_sorts_by_city_and_by_line(engine):
+    all_hits = _all_hits(engine, "連携")
+    by_city = engine.find("連携", sort="city", limit=1000).hits
+    assert sorted(h.id for h in by_city) == sorted(h.id for h in all_hits)
+    assert [h.city for h in by_city] == sorted(h.city for h in by_city)
+    by_line = engine.find("連携", sort="line", limit=5, offset=3).hits
+    everything = engine.find("連携", sort="line", limit=1000).hits
+    assert [(h.source, h.line) for h in everything] == sorted((h.source, h.line) for h in everything)
+    assert by_line == everything[3:8]
+    with pytest.raises(UsageError, match="sort"):
+        engine.find("連携", sort="random")
+    with pytest.raises(UsageError, match="offset"):
+        engine.find("連携", offset=-1)
+
+
+def test_find_with_facets(engine):
+    page = engine.find("企業", limit=2, facets=True)
+    assert page.facets == engine.facets("企業") and page.to_dict()["facets"] == page.facets
+
+
+def test_offset_and_sort_through_the_cli(run):
+    first = json.loads(run("search", "連携", "-n", "4", "--json").output)["results"]
+    second = json.loads(run("search", "連携", "-n", "2", "--offset", "2", "--json").output)["results"]
+    assert [h["id"] for h in second] == [h["id"] for h in first[2:4]]
+    out = run("search", "連携", "-n", "2", "--offset", "2").output
+    assert re.search(r"results for 「連携」, showing 3–4$", out, re.M)
+    assert re.search(r"^3\. ", out, re.M) and re.search(r"^4\. ", out, re.M) and not re.search(r"^1\. ", out, re.M)
+    cities = [h["city"] for h in json.loads(run("search", "連携", "--sort", "city", "-n", "50", "--json").output)["results"]]
+    assert cities == sorted(cities)
+    assert run("search", "連携", "--sort", "nonsense").exit_code == 2
+
+
+# ---------------------------------------------------------------------------
+# Compare
+
+
+def test_compare_picks_each_citys_best_good_and_hard(engine):
+    c = engine.compare("庁内連携")
+    good = _all_hits(engine, "庁内連携", polarity="good")
+    hard = _all_hits(engine, "庁内連携", polarity="hard")
+    assert {p.city for p in c} == {h.city for h in good} | {h.city for h in hard}
+    for p in c:
+        best_good = next((h for h in good if h.city == p.city), None)
+        best_hard = next((h for h in hard if h.city == p.city), None)
+        assert (p.best_good and p.best_good.id) == (best_good and best_good.id)
+        assert (p.best_hard and p.best_hard.id) == (best_hard and best_hard.id)
+        assert p.best_good is None or p.best_good.polarity == "good"
+        assert p.best_hard is None or p.best_hard.polarity == "hard"
+    scores = [p.best_score for p in c]
+    assert scores == sorted(scores, reverse=True)
+    d = c.to_dict()
+    assert d["query"] == "庁内連携" and set(d["cities"][0]) == {"city", "prefecture", "good", "hard"}
+
+
+def test_compare_options(engine):
+    c = engine.compare("連携", theme="PF", limit_per_side=2)
+    assert all(h.theme == "platform" for p in c for h in (*p.good, *p.hard))
+    assert any(len(p.good) == 2 for p in c) and all(len(p.good) <= 2 and len(p.hard) <= 2 for p in c)
+    two = next(p for p in c if len(p.good) == 2)
+    assert [h["id"] for h in two.to_dict()["more_good"]] == [two.good[1].id]
+    assert len(engine.compare("ぴよぴよぴよ")) == 0
+    with pytest.raises(UsageError):
+        engine.compare("連携", limit_per_side=0)
+
+
+def _columns(line: str) -> list[int]:
+    """Display columns at which each ' | ' separator of a table line starts."""
+    plain = ANSI.sub("", line)
+    cols, at = [], 0
+    for k, ch in enumerate(plain):
+        if plain.startswith(" | ", k) or plain.startswith("-+-", k):
+            cols.append(at)
+        at += display_width(ch)
+    return cols
+
+
+@pytest.mark.parametrize("width", [60, 80, 123])
+def test_compare_table_lines_up_with_mixed_width_text(run, width):
+    out = run("compare", "庁内連携", "--width", str(width)).output
+    lines = out.splitlines()
+    table = lines[lines.index("") + 1:]
+    assert table[0].startswith("city") and "良かったこと (good)" in table[0]
+    assert "PF" in out and "advice-2025-10.txt:" in out  # narrow and wide characters mixed
+    widths = {display_width(ln) for ln in table}
+    assert widths == {display_width(table[0])} and display_width(table[0]) <= width
+    bounds = {tuple(_columns(ln)) for ln in table}
+    assert len(bounds) == 1 and len(next(iter(bounds))) == 2
+
+
+def test_compare_keeps_alignment_in_colour(run):
+    out = run("compare", "庁内連携", "--width", "70", "--color", color=True).output
+    assert "\x1b[1;33m" in out
+    table = out.splitlines()[2:]
+    assert {display_width(ln) for ln in table} == {display_width(table[0])}
+    assert len({tuple(_columns(ln)) for ln in table}) == 1
+    assert "\x1b[" not in run("compare", "庁内連携", "--no-color").output
+
+
+def test_compare_json_and_formats(run, engine):
+    data = json.loads(run("compare", "庁内連携", "--json").output)
+    assert data["query"] == "庁内連携"
+    assert data == json.loads(run("compare", "庁内連携", "--format", "json").output)
+    assert [c["city"] for c in data["cities"]] == [p.city for p in engine.compare("庁内連携")]
+    for c in data["cities"]:
+        assert set(c) == {"city", "prefecture", "good", "hard"}
+        assert c["good"] is None or c["good"]["polarity"] == "good"
+        assert c["hard"] is None or c["hard"]["polarity"] == "hard"
+    lines = run("compare", "庁内連携", "--format", "jsonl").output.splitlines()
+    assert [json.loads(ln)["city"] for ln in lines] == [c["city"] for c in data["cities"]]
+    rows = _read_csv(run("compare", "庁内連携", "--format", "csv").stdout_bytes)
+    assert rows[0][:3] == ["city", "prefecture", "rank"]
+    for row, c in zip(rows[1:], data["cities"]):
+        rec = dict(zip(rows[0], row))
+        assert rec["city"] == c["city"]
+        assert rec["good_id"] == (c["good"]["id"] if c["good"] else "")
+        assert rec["hard_text"] == (c["hard"]["text"] if c["hard"] else "")
+    md = run("compare", "庁内連携", "--format", "markdown").output
+    _check_markdown(md, 4)
+    assert "No city has a match" in run("compare", "ぴよぴよぴよ").output
+
+
+# ---------------------------------------------------------------------------
+# Similar
+
+
+def test_similar_ranks_other_cities_first_and_reports_shared_terms(engine):
+    rid = "advice-2025-10/general/福岡市/2"
+    sim = engine.similar(rid, limit=90)
+    assert sim.record.id == rid and sim.terms
+    assert rid not in [h.id for h in sim]
+    cities = [h.city == "福岡市" for h in sim]
+    assert cities == sorted(cities)  # every other city's snippet before 福岡市's own
+    assert any(cities) and not cities[0]
+    others = [h for h in sim if h.city != "福岡市"]
+    assert [h.score for h in others] == sorted((h.score for h in others), reverse=True)
+    stored = {d["id"]: d for d in engine.searcher().all_stored_fields()}
+    for h in sim:
+        own = {s[0] for s in stored[h.id]["spans"]}
+        assert h.matched_terms and set(h.matched_terms) <= set(sim.terms) & own
+        assert h.matches and all(0 <= a < b <= len(h.text) for a, b in h.matches)
+    assert "縦" in sim.hits[0].matched_terms or "割り" in sim.hits[0].matched_terms
+    assert len(engine.similar(rid, limit=3)) == 3
+    d = sim.to_dict()
+    assert d["id"] == rid and d["results"][0]["shared_terms"] == list(sim.hits[0].matched_terms)
+    with pytest.raises(UsageError, match="no record"):
+        engine.similar("no/such/id")
+
+
+def test_similar_through_the_cli(run):
+    rid = "advice-2025-10/general/福岡市/2"
+    out = run("similar", rid, "-n", "3").output
+    assert out.startswith(f"Like {rid}: 福岡市 (福岡県)")
+    assert "key terms:" in out and out.count("shares: ") == 3 and "【縦割り】" in out
+    data = json.loads(run("similar", rid, "--json", "-n", "3").output)
+    assert len(data["results"]) == 3 and data["results"][0]["shared_terms"]
+    rows = _read_csv(run("similar", rid, "--format", "csv", "-n", "3").stdout_bytes)
+    assert [r[10] for r in rows[1:]] == [h["id"] for h in data["results"]]
+    assert rows[1][11] == " ".join(data["results"][0]["shared_terms"])
+    _check_markdown(run("similar", rid, "--format", "markdown", "-n", "3").output, 7)
+    r = run("similar", "no/such/id")
+    assert r.exit_code == 2 and "no record" in r.output
+
+
+# ---------------------------------------------------------------------------
+# Formats
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf"), "CSV for Excel starts with a UTF-8 BOM"
+    assert data.endswith(b"\r\n")
+    text = data.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_csv_round_trip_equals_the_hits(run):
+    hits = json.loads(run("search", "連携", "-n", "15", "--json").output)["results"]
+    r = run("search", "連携", "-n", "15", "--format", "csv")
+    assert r.exit_code == 0
+    raw = r.stdout_bytes
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.endswith(b"\r\n")
+    assert raw.count(b"\n") == raw.count(b"\r\n")  # every line ends \r\n
+    rows = _read_csv(raw)
+    header, body = rows[0], rows[1:]
+    assert header == ["rank", "score", "city", "prefecture", "theme", "polarity", "section", "text", "source", "line", "id", "terms"]
+    assert len(body) == len(hits) == 15
+    for k, (row, h) in enumerate(zip(body, hits), start=1):
+        rec = dict(zip(header, row))
+        assert rec["rank"] == str(k)
+        for f in ("id", "city", "prefecture", "theme", "polarity", "text", "source"):
+            assert rec[f] == h[f], f
+        assert rec["section"] == (h["section"] or "") and int(rec["line"]) == h["line"]
+        assert float(rec["score"]) == pytest.approx(h["score"], abs=1e-4)
+        assert rec["terms"].split() == h["matched_terms"]
+
+
+def test_csv_quotes_awkward_text():
+    rows = [[1, 'a,b "quoted"\nnext line', "福岡市"]]
+    data = to_csv(["n", "text", "city"], rows)
+    assert data.startswith("\ufeff".encode()) and b'"a,b ""quoted""\nnext line"' in data
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))) == [["n", "text", "city"], ["1", 'a,b "quoted"\nnext line', "福岡市"]]
+
+
+def _cells(line: str) -> list[str]:
+    assert line.startswith("| ") or line.startswith("|-") or line.startswith("|:"), line
+    return re.split(r"(?<!\\)\|", line)[1:-1]
+
+
+def _check_markdown(md: str, columns: int) -> None:
+    lines = md.strip().split("\n\n")[0].splitlines()
+    assert len(lines) >= 3
+    assert all(len(_cells(ln)) == columns for ln in lines), md
+    assert re.fullmatch(r"\|(-{3}|-{3}:|:?-{3}:?)(\|(-{3}|-{3}:|:?-{3}:?))*\|", lines[1])
+
+
+def test_markdown_table_shape(run):
+    md = run("search", "連携", "-n", "5", "--format", "markdown").output
+    _check_markdown(md, 7)
+    lines = md.splitlines()
+    assert lines[0] == "| # | city | prefecture | theme | polarity | text | source |"
+    assert len(lines) == 2 + 5 and lines[2].startswith("| 1 | ")
+    with_facets = run("search", "連携", "-n", "2", "--format", "markdown", "--facets").output
+    blocks = with_facets.strip().split("\n\n")
+    assert len(blocks) == 5 and blocks[1].startswith("| city | matches |")
+
+
+def test_markdown_escapes_pipes_and_line_breaks():
+    assert md_cell("a|b\nc") == "a\\|b<br>c"
+    md = to_markdown(["x", "y"], [["1|2", "改行\nあり"], ["", None]])
+    assert [len(_cells(ln)) for ln in md.splitlines()] == [2, 2, 2, 2]
+    assert "1\\|2" in md and "改行<br>あり" in md
+
+
+def test_jsonl_is_one_hit_a_line(run):
+    lines = run("search", "連携", "-n", "4", "--offset", "1", "--format", "jsonl").output.splitlines()
+    objs = [json.loads(ln) for ln in lines]
+    assert [o["rank"] for o in objs] == [2, 3, 4, 5] and all("text" in o for o in objs)
+    assert run("search", "ぴよぴよぴよ", "--format", "jsonl").output == ""
+
+
+def test_json_flag_is_format_json(run):
+    assert run("search", "縦割り", "--json").output == run("search", "縦割り", "--format", "json").output
+    r = run("search", "縦割り", "--json", "--format", "csv")
+    assert r.exit_code == 2 and "--json" in r.output
+
+
+# ---------------------------------------------------------------------------
+# Width, wrapping and colour
+
+
+MIXED = "孤独・孤立に関する施策は関係領域が幅広く、縦割り組織においてPF (platform) と横連携が困難であることです。https://example.jp/a"
+
+
+@pytest.mark.parametrize("width", [7, 10, 17, 24, 41])
+def test_wrap_fits_the_width_and_keeps_every_character(width):
+    lines = wrap(MIXED, width)
+    assert all(display_width(ln) <= width for ln in lines)
+    assert "".join(lines).replace(" ", "") == MIXED.replace(" ", "")
+    assert not any(ln[:1] in "、。" for ln in lines)  # kinsoku: no line starts with 、 or 。
+
+
+def test_wrap_ignores_colour_codes_and_reopens_them():
+    text = "あ" * 8 + "\x1b[1;33m" + "い" * 8 + "\x1b[0m" + "う" * 3
+    lines = wrap(text, 10)
+    assert [display_width(ln) for ln in lines] == [10, 10, 10, 8]
+    assert lines[1].endswith("\x1b[0m")  # closed at the line's end …
+    assert lines[2].startswith("\x1b[1;33m") and lines[2].endswith("\x1b[0m")  # … and reopened on the next
+    assert ANSI.sub("", "".join(lines)) == ANSI.sub("", text)
+    assert display_width("\x1b[1;33m福岡\x1b[0m") == 4
+
+
+def test_wrap_keeps_a_short_highlight_on_one_line():
+    lines = wrap("あいうえおかきく【庁内連携】です", 12)
+    assert any("【庁内連携】" in ln for ln in lines)
+
+
+def test_wrap_indented_has_a_continuation_indent():
+    out = wrap_indented(MIXED, 30).splitlines()
+    assert len(out) > 2 and all(ln.startswith("   ") and display_width(ln) <= 30 for ln in out)
+    assert wrap_indented(MIXED, None) == "   " + MIXED
+
+
+def test_grid_pads_every_line_to_the_same_width():
+    rows = [[["福岡市", "(福岡県)"], MIXED, "(none)"], [["呉市", "(広島県)"], "ｶﾀｶﾅ half-width", MIXED[:20]]]
+    out = grid(["city", "良かったこと", "苦労したこと"], rows, [8, 20, 15])
+    lines = out.splitlines()
+    assert {display_width(ln) for ln in lines} == {8 + 3 + 20 + 3 + 15}
+    assert len({tuple(_columns(ln)) for ln in lines}) == 1
+
+
+def test_search_wraps_long_snippets_to_the_width(run):
+    out = run("search", "縦割り", "--width", "40").output
+    body = [ln for ln in out.splitlines() if ln.startswith("   ") and ".txt:" not in ln]  # snippet text, not citations
+    assert body and all(display_width(ln) <= 40 for ln in body)
+    assert len(body) > 2 * len(re.findall(r"^\d+\. ", out, re.M))  # some snippet took several lines
+    piped = run("search", "縦割り").output  # piped, no --width: one line per snippet
+    assert "【縦割り】組織において横連携が困難であることです。" in piped
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setattr(cli_module.sys, "stdout", io.StringIO())
+    assert cli_module._use_color(None) is False
+    monkeypatch.setattr(cli_module.sys, "stdout", Tty())
+    assert cli_module._use_color(None) is True
+    assert cli_module._use_color(False) is False
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert cli_module._use_color(None) is False
+
+
+def test_similar_colour_flags(run):
+    rid = "advice-2025-10/general/福岡市/2"
+    assert "\x1b[1;33m" in run("similar", rid, "-n", "1", "--color", color=True).output
+    assert "\x1b[" not in run("similar", rid, "-n", "1", "--no-color").output
+
+
+# ---------------------------------------------------------------------------
+# Interactive
+
+
+def test_session_keeps_filters_between_queries(engine):
+    s = engine.session(limit=3)
+    r = s.execute("連携")
+    assert r.kind == "results" and len(r.page.hits) == 3
+    assert s.execute(":polarity 苦労").kind == "message" and s.filters == {"polarity": "hard"}
+    assert all(h.polarity == "hard" for h in s.execute("連携").page.hits)
+    more = s.execute(":more")
+    assert more.page.offset == 3 and all(h.polarity == "hard" for h in more.page.hits)
+    assert s.execute(":city 福岡").message.startswith("filters: polarity=hard, city=福岡市")
+    assert {h.city for h in s.execute("連携").page.hits} == {"福岡市"}
+    assert s.execute(":city").kind == "message" and "city" not in s.filters
+    bad = s.execute(":theme money")
+    assert bad.kind == "error" and "valid" in bad.message and s.filters == {"polarity": "hard"}
+    assert s.execute(":limit 1").kind == "message" and len(s.execute("連携").page.hits) == 1
+    assert s.execute(":limit zero").kind == "error"
+    assert s.execute(":clear").kind == "message" and s.filters == {}
+    assert s.execute(":compare 庁内連携").comparison.cities
+    assert s.execute(":similar advice-2025-10/general/福岡市/2").similar.hits
+    assert s.execute(":frobnicate").kind == "error" and s.execute("").kind == "message"
+    assert s.execute("   ").message == ""
+    assert s.execute(":help").message.startswith("Type a query")
+    assert s.execute(":quit").kind == "quit" and s.execute(":q").kind == "quit"
+
+
+def test_interactive_through_piped_input(run):
+    script = "縦割り\n:polarity hard\n連携\n:theme money\n:city 福岡\n連携\n:clear\n:limit 1\n庁内連携\n:quit\n縦割り\n"
+    r = run("interactive", input=script)
+    assert r.exit_code == 0
+    out = r.stdout
+    assert "kodoku>" not in out  # piped: no prompts in the output
+    heads = re.findall(r"^(\d+) results? for 「(.+?)」", out, re.M)
+    assert [q for _, q in heads] == ["縦割り", "連携", "連携", "庁内連携"]  # nothing after :quit
+    assert "filters: polarity=hard; limit 10" in out and "filters: polarity=hard, city=福岡市; limit 10" in out
+    assert "unknown theme 'money'" in r.stderr
+    hard_block = out.split("filters: polarity=hard; limit 10")[1].split("filters:")[0]
+    assert "苦労したこと" in hard_block and "良かったこと" not in hard_block
+    last = out.split("limit 1\n")[-1]
+    assert len(re.findall(r"^\d+\. ", last, re.M)) == 1
+
+
+def test_interactive_ends_cleanly_at_end_of_input(run):
+    r = run("interactive", input="縦割り\n")
+    assert r.exit_code == 0 and "縦割り" in r.stdout
+    assert run("interactive", input="").exit_code == 0
+    r = run("interactive", input=":compare 庁内連携\n:similar advice-2025-10/general/福岡市/2\n\n")
+    assert r.exit_code == 0 and "良かったこと (good)" in r.stdout and "shares:" in r.stdout
+
+
+def test_session_completions(engine):
+    from kodoku_search.explore import session_completions
+
+    s = engine.session()
+    assert session_completions(s, ":p", ":p") == [":prefecture", ":polarity"]
+    assert "福岡市" in session_completions(s, ":city 福", "福")
+    assert session_completions(s, ":theme ", "") == ["general", "platform"]
+    assert session_completions(s, "縦割り", "縦割り") == []
+
+
+def test_history_file_lives_in_the_cache_dir(monkeypatch, tmp_path):
+    from kodoku_search.explore import history_file
+
+    monkeypatch.delenv("KODOKU_SEARCH_HISTORY", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert history_file() == tmp_path / "kodoku-search" / "history"
+
+
+# ---------------------------------------------------------------------------
+# Shell completion
+
+
+def _ctx(engine, index_dir=None):
+    root = click.Context(cli, info_name="kodoku-search")
+    root.params = {"corpus_dir": str(CORPUS), "index_dir": str(index_dir or engine.index_dir)}
+    return click.Context(cli.commands["search"], parent=root, info_name="search")
+
+
+def test_completion_callbacks(engine, tmp_path):
+    ctx = _ctx(engine)
+    values = lambda fn, word: [c.value for c in fn(ctx, None, word)]  # noqa: E731
+    assert values(cli_module.complete_city, "") == engine.values("city")
+    assert values(cli_module.complete_city, "福") == [c for c in engine.values("city") if c.startswith("福")]
+    assert values(cli_module.complete_prefecture, "愛") == ["愛媛県", "愛知県"]
+    assert values(cli_module.complete_theme, "") == ["general", "platform"]
+    assert values(cli_module.complete_polarity, "h") == ["hard"]
+    assert "苦労" in values(cli_module.complete_polarity, "苦")
+    assert values(cli_module.complete_id, "advice-2025-10/general/福岡市/")[:1] == ["advice-2025-10/general/福岡市/1"]
+    # No index there: no suggestions, no error, and no index built.
+    empty = _ctx(engine, tmp_path / "none")
+    assert cli_module.complete_city(empty, None, "") == []
+    assert not (tmp_path / "none").exists()
+
+
+def test_shell_completion_end_to_end(engine):
+    env = {
+        "_KODOKU_SEARCH_COMPLETE": "bash_complete",
+        "COMP_WORDS": f"kodoku-search --index-dir {engine.index_dir} search 連携 --city 福",
+        "COMP_CWORD": "6",
+    }
+    r = CliRunner().invoke(cli, [], prog_name="kodoku-search", env=env)
+    assert r.exit_code == 0
+    got = [ln.split(",", 1)[1] for ln in r.output.splitlines()]
+    assert got and set(got) == {c for c in engine.values("city") if c.startswith("福")}
+    env.update(COMP_WORDS="kodoku-search search 連携 --theme ", COMP_CWORD="4")
+    r = CliRunner().invoke(cli, [], prog_name="kodoku-search", env=env)
+    assert [ln.split(",", 1)[1] for ln in r.output.splitlines()] == ["general", "platform"]
+    env.update(COMP_WORDS="kodoku-search com", COMP_CWORD="1")
+    r = CliRunner().invoke(cli, [], prog_name="kodoku-search", env=env)
+    assert "plain,compare" in r.output
