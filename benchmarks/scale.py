@@ -109,6 +109,31 @@ engine.close()
 json.dump({"import_s": t1 - t0, "build_s": t2 - t1, "records": gen.records, "generation": str(gen.path)}, open(out, "w"))
 """
 
+_BUILD_PROCS_CHILD = """
+import json, sys, time
+from pathlib import Path
+corpus, index, procs, out = sys.argv[1:5]
+from kodoku_search import index as ix
+t0 = time.perf_counter()
+gen = ix.build(Path(corpus), Path(index), procs=int(procs))
+json.dump({"build_s": time.perf_counter() - t0, "records": gen.records}, open(out, "w"))
+"""
+
+_SAME_CHILD = """
+import hashlib, json, sys
+corpus, index_a, index_b, queries_file, out = sys.argv[1:6]
+queries = json.load(open(queries_file, encoding="utf-8"))
+from kodoku_search import SearchEngine
+def answers(index):
+    e = SearchEngine.open(corpus, index, rebuild="never")
+    res = [(q, r.total, [(h.id, round(h.score, 9), h.matches) for h in r])
+           for q in queries for r in [e.search(q, limit=10)]]
+    e.close()
+    return res
+a, b = answers(index_a), answers(index_b)
+json.dump({"same": a == b, "digest": hashlib.sha256(repr(a).encode()).hexdigest()[:12]}, open(out, "w"))
+"""
+
 _WARM_CHILD = """
 import json, sys, time
 corpus, index, queries_file, repeat, out = sys.argv[1:6]
@@ -220,6 +245,50 @@ def measure_scale(scale: int, work: Path, *, seed: int, build_runs: int, repeat:
     )
 
 
+def compare_single(args) -> int:
+    """Build each scale's corpus with one process and with two, alternating
+    (median of --build-runs), check that both indexes answer the query mix
+    identically, and print throughput and speedup."""
+    work_ctx = tempfile.TemporaryDirectory(prefix="kodoku-par-") if args.workdir is None else None
+    work = Path(work_ctx.name) if work_ctx else args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    qfile = work / "queries.json"
+    qfile.write_text(json.dumps(query_mix(), ensure_ascii=False), "utf-8")
+    lines = ["| scale | records | 1 process s | 2 processes s | speedup | identical results |",
+             "|---:|---:|---:|---:|---:|:---:|"]
+    out = []
+    try:
+        for scale in args.scales:
+            corpus = work / f"corpus-{scale}"
+            make_corpus(corpus, scale, args.seed)
+            runs = args.build_runs or (3 if scale <= 10 else 1)
+            times: dict[int, list[float]] = {1: [], 2: []}
+            records = 0
+            for i in range(runs):
+                for procs in (1, 2):
+                    print(f"scale: {scale}× build {i + 1}/{runs} with {procs} process(es)", file=sys.stderr, flush=True)
+                    index = work / f"index-{scale}-{procs}"
+                    shutil.rmtree(index, ignore_errors=True)
+                    res, _ = _child(_BUILD_PROCS_CHILD, [str(corpus), str(index), str(procs)], work / "b.json")
+                    times[procs].append(res["build_s"])
+                    records = res["records"]
+            same, _ = _child(_SAME_CHILD, [str(corpus), str(work / f"index-{scale}-1"), str(work / f"index-{scale}-2"),
+                                           str(qfile)], work / "same.json")
+            one, two = statistics.median(times[1]), statistics.median(times[2])
+            out.append({"scale": scale, "records": records, "single_s": one, "parallel_s": two,
+                        "speedup": one / two, "same": same["same"], "runs": runs})
+            lines.append(f"| {scale}× | {records:,} | {one:.1f} | {two:.1f} | {one / two:.2f}× | "
+                         f"{'yes' if same['same'] else 'NO'} |")
+    except CommandFailed as exc:
+        print(f"scale: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if work_ctx:
+            work_ctx.cleanup()
+    print(json.dumps(out, indent=2) if args.json else "\n".join(lines))
+    return 0
+
+
 def format_markdown(rows: Sequence[ScaleResult]) -> str:
     head = ("| scale | records | corpus MB | build s | records/s | index MB | query p50 ms | query p95 ms "
             "| cold CLI ms | build peak MB | warm peak MB | cold peak MB |")
@@ -256,11 +325,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each warm query (default 5)")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold CLI runs per scale (default 5)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    # TODO(--compare-single): reserved for comparing build throughput of the
-    # single-process build with a parallel one, once the index build can run in
-    # parallel. Not implemented: it needs a switch in kodoku_search to choose
-    # the build mode, which does not exist yet.
+    parser.add_argument("--compare-single", action="store_true",
+                        help="only compare build throughput: one process vs. both cores, same index, same results")
     args = parser.parse_args(argv)
+    if args.compare_single:
+        return compare_single(args)
 
     def log(msg: str) -> None:
         print(f"scale: {msg}", file=sys.stderr, flush=True)

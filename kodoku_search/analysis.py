@@ -33,32 +33,36 @@ FUNCTION_POS: tuple[str, ...] = (
 STOP_BASES: frozenset[str] = frozenset({"する", "ある", "いる", "なる", "れる", "られる", "いただく", "くださる", "おる", "こと", "もの", "とき", "ため", "よう"})
 
 _LOCAL = threading.local()
-_LITE_CACHE: list = [None]  # directory of a fastjanome cache, set when an index is opened
 
 
 def use_janome_cache(directory) -> None:
     """Tokenize from this fastjanome cache (same tokens, a fraction of the start-up)."""
-    _LITE_CACHE[0] = directory
-    _LOCAL.__dict__.pop("tokenizer", None)
+    from .fastjanome import use_janome_cache as use
+
+    use(directory)
 
 
 def janome_tokenizer():
-    """The calling thread's Janome tokenizer, made on first use: the cached fast
-    one when an index provides a cache, else Janome's own."""
+    """The calling thread's Janome tokenizer, made on first use: the fast one
+    over the cache of the index in use, else Janome's own."""
+    from .fastjanome import cache_dir
+
+    want = cache_dir()
     tok = getattr(_LOCAL, "tokenizer", None)
-    if tok is None:
-        if _LITE_CACHE[0] is not None:
+    if tok is None or getattr(_LOCAL, "cache", None) != want:
+        tok = None
+        if want is not None:
             try:
                 from .fastjanome import LiteTokenizer
 
-                tok = LiteTokenizer(_LITE_CACHE[0])
+                tok = LiteTokenizer(want)
             except Exception:  # a missing or stale cache: Janome itself gives the same tokens
                 tok = None
         if tok is None:
             from janome.tokenizer import Tokenizer as _Janome
 
             tok = _Janome()
-        _LOCAL.tokenizer = tok
+        _LOCAL.tokenizer, _LOCAL.cache = tok, want
     return tok
 
 

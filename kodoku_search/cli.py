@@ -122,11 +122,11 @@ def _use_color(flag: bool | None) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _engine(obj: dict[str, Any], rebuild: str = "auto"):
+def _engine(obj: dict[str, Any], rebuild: str = "auto", lazy: bool = False):
     from .engine import SearchEngine
 
     progress = _progress_printer() if sys.stderr.isatty() else None
-    engine = SearchEngine.open(obj["corpus_dir"], obj["index_dir"], rebuild=rebuild, progress=progress)
+    engine = SearchEngine.open(obj["corpus_dir"], obj["index_dir"], rebuild=rebuild, progress=progress, lazy=lazy)
     for note in engine.notes:
         click.echo(f"note: {note}", err=True)
     return engine
@@ -472,7 +472,7 @@ def stats(obj, as_json) -> None:
     """Counts of indexed records per city × theme × polarity."""
     from .stats import format_counts
 
-    data = _engine(obj).stats()
+    data = _engine(obj, lazy=True).stats()
     if as_json:
         _echo_json(data)
     else:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import index as ix
 from . import labels, paths
 from .errors import IndexError_, KodokuError, UsageError
-from .search import Filters, Hit, SearchResult, hit_from_stored, run_search
+
+if TYPE_CHECKING:  # the search module is imported when a search needs it
+    from .search import Filters, Hit, SearchResult
 
 
 class SearchEngine:
@@ -41,11 +43,13 @@ class SearchEngine:
         *,
         rebuild: str = "auto",
         progress: Callable[[int, int], None] | None = None,
+        lazy: bool = False,
     ) -> "SearchEngine":
         """Open the index for a corpus, building or rebuilding it when needed.
 
         ``rebuild``: "auto" (when missing, stale or damaged), "always", or "never"
-        (use whatever index exists; raise if there is none).
+        (use whatever index exists; raise if there is none). ``lazy``: open the
+        Whoosh index only when a search needs it (``stats`` needs none).
         """
         corpus = Path(corpus_dir) if corpus_dir is not None else paths.default_corpus_dir()
         where = Path(index_dir) if index_dir is not None else paths.default_index_dir()
@@ -63,15 +67,17 @@ class SearchEngine:
                 if gen is None or rebuild == "always":
                     raise
                 notes.append(f"the index is out of date and could not be rebuilt, so the last good index is used: {e}")
-        try:
-            whoosh_index = ix.open_generation(gen)
-        except IndexError_ as e:
-            if rebuild == "never":
-                raise
-            notes.append(f"{e}; rebuilt it")
-            gen = ix.build(corpus, where, progress, force=True)
-            whoosh_index = ix.open_generation(gen)
-        from .analysis import use_janome_cache
+        whoosh_index = None
+        if not lazy:
+            try:
+                whoosh_index = ix.open_generation(gen)
+            except IndexError_ as e:
+                if rebuild == "never":
+                    raise
+                notes.append(f"{e}; rebuilt it")
+                gen = ix.build(corpus, where, progress, force=True)
+                whoosh_index = ix.open_generation(gen)
+        from .fastjanome import use_janome_cache
 
         use_janome_cache(gen.path / ix.JANOME_CACHE)
         return cls(corpus, where, gen, whoosh_index, notes)
@@ -83,7 +89,7 @@ class SearchEngine:
         self.generation = gen
         self._ix = ix.open_generation(gen)
         self._values = {}
-        from .analysis import use_janome_cache
+        from .fastjanome import use_janome_cache
 
         use_janome_cache(gen.path / ix.JANOME_CACHE)
         return gen
@@ -94,6 +100,7 @@ class SearchEngine:
             self._searcher = None
         if self._ix is not None:
             self._ix.close()
+            self._ix = None
 
     def __enter__(self) -> "SearchEngine":
         return self
@@ -103,6 +110,8 @@ class SearchEngine:
 
     def searcher(self):
         if self._searcher is None:
+            if self._ix is None:
+                self._ix = ix.open_generation(self.generation)
             self._searcher = self._ix.searcher()
         return self._searcher
 
@@ -125,6 +134,8 @@ class SearchEngine:
         from .vocab import vocabulary
 
         filters = self.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
+        from .search import run_search
+
         return run_search(self.searcher(), query, filters, limit, vocabulary(self.corpus_dir), explain, self._spellings)
 
     @property
@@ -161,6 +172,8 @@ class SearchEngine:
             polarity = key
         city = self._check("city", city)
         prefecture = self._check("prefecture", prefecture)
+        from .search import Filters
+
         return Filters(city, prefecture, theme, polarity)
 
     def _check(self, fieldname: str, value: str | None) -> str | None:
@@ -185,6 +198,8 @@ class SearchEngine:
 
     def records(self) -> list[Hit]:
         """Every indexed record, in source order."""
+        from .search import hit_from_stored
+
         s = self.searcher()
         docs = [hit_from_stored(f) for f in s.all_stored_fields()]
         return sorted(docs, key=lambda h: (h.source, h.line, h.id))
@@ -193,6 +208,8 @@ class SearchEngine:
         stored = self.searcher().document(id=record_id)
         if stored is None:
             raise UsageError(f"no record with id {record_id!r}; ids look like advice-2025-10/general/福岡市/2")
+        from .search import hit_from_stored
+
         return hit_from_stored(stored)
 
     def neighbours(self, record_id: str, around: int = 2) -> tuple[list[Hit], Hit, list[Hit]]:
@@ -201,6 +218,8 @@ class SearchEngine:
 
         rec = self.get(record_id)
         s = self.searcher()
+        from .search import hit_from_stored
+
         same = [hit_from_stored(f) for f in s.search(Q.Term("source", rec.source), limit=None)
                 for f in [f.fields()]]
         same.sort(key=lambda h: (h.line, h.id))
@@ -208,10 +227,15 @@ class SearchEngine:
         return same[max(0, i - around): i], rec, same[i + 1: i + 1 + around]
 
     def stats(self) -> dict[str, Any]:
-        """Counts per city × theme × polarity, from the index."""
-        from .stats import counts
+        """Counts per city × theme × polarity, from the index (kept with it at build time)."""
+        import json
 
-        return counts(self.records())
+        try:
+            return json.loads((self.generation.path / ix.STATS).read_text("utf-8"))
+        except (OSError, ValueError):
+            from .stats import counts
+
+            return counts(self.records())
 
     # -- exploring (see explore.py) ------------------------------------------
 

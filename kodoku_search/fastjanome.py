@@ -27,6 +27,18 @@ CHUNK_SIZE = 500
 META = "meta.marshal"
 
 
+_CACHE_DIR: list = [None]  # the cache of the index in use, set when it is opened
+
+
+def use_janome_cache(directory) -> None:
+    """Tokenize from this cache from now on (same tokens, a fraction of the start-up)."""
+    _CACHE_DIR[0] = directory
+
+
+def cache_dir():
+    return _CACHE_DIR[0]
+
+
 class LiteToken(NamedTuple):
     surface: str
     part_of_speech: str
