@@ -74,7 +74,7 @@ def cli(ctx: click.Context, corpus_dir: str | None, index_dir: str | None) -> No
 def _echo_json(obj: Any) -> None:
     from .render import to_json
 
-    click.echo(to_json(obj))
+    click.echo(_safe(to_json(obj)))  # a query typed in bytes that are not UTF-8 holds lone surrogates
 
 
 @cli.command()
@@ -436,6 +436,33 @@ def index(obj, as_json) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def check(obj, as_json) -> None:
+    """Verify the index on disk, byte for byte.
+
+    Every file is compared with the checksum written when it was built, and
+    every record is read once. Opening an index checks sizes and times only
+    (fast at any size); run this after a disk error or a copy you do not
+    trust. Exits 2 when the index is damaged or missing.
+    """
+    from pathlib import Path
+
+    from . import index as ix
+    from . import paths
+
+    corpus = Path(obj["corpus_dir"]) if obj["corpus_dir"] else paths.default_corpus_dir()
+    where = Path(obj["index_dir"]) if obj["index_dir"] else paths.default_index_dir()
+    report = ix.check(where, corpus)
+    if as_json:
+        _echo_json(report.to_dict())
+        return
+    click.echo(f"OK: {report.records} records, {report.files} files ({report.bytes:,} bytes) verified in {report.index}.")
+    for note in report.notes:
+        click.echo(f"note: {_safe(note)}", err=True)
+
+
+@cli.command()
 @click.argument("record_id", shell_complete=complete_id)
 @click.option("--around", type=click.IntRange(0, 50), default=2, show_default=True, help="Neighbours to show on each side.")
 @click.option("--json", "as_json", is_flag=True, help="Print the record and its neighbours as JSON.")
@@ -777,4 +804,12 @@ def _readline_completer(session):
 
 def main() -> None:
     """Console entry point."""
+    # Arguments that are not UTF-8 arrive as lone surrogates and are echoed back (the
+    # query, in every output format): print them as U+FFFD / "?" rather than fail with
+    # UnicodeEncodeError on a strict UTF-8 terminal, or write bytes that are not UTF-8.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):
+            pass
     cli.main(prog_name="kodoku-search")

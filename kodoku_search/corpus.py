@@ -8,6 +8,7 @@ wrong is reported with file, line and field, and nothing is dropped silently.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,20 @@ class Corpus:
         return {r.id: r for r in self.records}
 
 
+MAX_LINE_CHARS = 100_000  # a record is a snippet, not a book: bounds the work one line can cause
+MAX_LINE_NUMBER = 2**31 - 1  # what the index can store
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _cut(text: str, limit: int = 80) -> str:
+    """A value quoted in a message, never longer than ``limit``."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _show(value: Any) -> str:
+    return _cut(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False)))
+
+
 def _read_text(path: Path, problems: list[str]) -> str | None:
     try:
         data = path.read_bytes()
@@ -39,11 +54,15 @@ def _read_text(path: Path, problems: list[str]) -> str | None:
         problems.append(f"{path.name}: cannot read: {e.strerror or e}")
         return None
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         problems.append(f"{path.name}:{line}: not valid UTF-8 (byte {e.start})")
         return None
+    long = [(n, len(s)) for n, s in enumerate(text.split("\n"), start=1) if len(s) > MAX_LINE_CHARS]
+    for n, size in long[:5]:
+        problems.append(f"{path.name}:{n}: the line is {size:,} characters long; a line may hold at most {MAX_LINE_CHARS:,}")
+    return None if long else text
 
 
 @dataclass(frozen=True)
@@ -110,14 +129,26 @@ def load_corpus(directory: str | Path | None = None) -> Corpus:
 def parse_jsonl(text: str, source: str, problems: list[str]) -> list[Snippet]:
     """Records from a JSONL file; each bad line adds a FILE:LINE: reason to ``problems``."""
     out: list[Snippet] = []
-    for n, line in enumerate(text.splitlines(), start=1):
+    # Lines end at \n only: JSON allows U+2028, U+2029 and U+0085 raw inside strings,
+    # and str.splitlines() would break a record there (and misnumber every later line).
+    for n, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         where = f"{source}:{n}"
+        if len(line) > MAX_LINE_CHARS:
+            problems.append(f"{where}: the line is {len(line):,} characters long; a record may hold at most {MAX_LINE_CHARS:,}")
+            continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
             problems.append(f"{where}: invalid JSON ({e.msg} at column {e.colno})")
+            continue
+        except RecursionError:
+            problems.append(f"{where}: invalid JSON (nested too deeply)")
+            continue
+        except ValueError as e:  # e.g. an integer of more than 4300 digits
+            problems.append(f"{where}: invalid JSON ({_cut(str(e))})")
             continue
         rec = record_from_dict(obj, source, n, problems)
         if rec is not None:
@@ -133,29 +164,33 @@ def record_from_dict(obj: Any, source: str, line: int, problems: list[str]) -> S
     bad = len(problems)
     for key in obj:
         if key not in SNIPPET_FIELDS:
-            problems.append(f"{where}: field {key!r}: unknown field (known: {', '.join(SNIPPET_FIELDS)})")
+            problems.append(f"{where}: field {_cut(repr(key))}: unknown field (known: {', '.join(SNIPPET_FIELDS)})")
+        elif isinstance(obj[key], str) and _SURROGATE.search(obj[key]):
+            problems.append(f"{where}: field {key!r}: contains a lone surrogate ({_show(_SURROGATE.search(obj[key]).group())}), "
+                            "which is not text")
     for key in REQUIRED_FIELDS:
         v = obj.get(key)
         if key not in obj:
             problems.append(f"{where}: field {key!r}: missing")
         elif not isinstance(v, str) or not v.strip():
-            problems.append(f"{where}: field {key!r}: must be a non-empty string, got {json.dumps(v, ensure_ascii=False)}")
+            problems.append(f"{where}: field {key!r}: must be a non-empty string, got {_show(v)}")
     for key in ("section", "repost_of", "source"):
         v = obj.get(key)
         if v is not None and not isinstance(v, str):
             problems.append(f"{where}: field {key!r}: must be a string or null")
-    if "line" in obj and (not isinstance(obj["line"], int) or isinstance(obj["line"], bool) or obj["line"] < 1):
-        problems.append(f"{where}: field 'line': must be a positive integer")
+    if "line" in obj and (not isinstance(obj["line"], int) or isinstance(obj["line"], bool)
+                          or not 1 <= obj["line"] <= MAX_LINE_NUMBER):
+        problems.append(f"{where}: field 'line': must be a positive integer (at most {MAX_LINE_NUMBER})")
     theme = polarity = None
     if isinstance(obj.get("theme"), str):
         theme = labels.resolve_theme(obj["theme"])
         if theme is None:
-            problems.append(f"{where}: field 'theme': unknown value {obj['theme']!r} (valid: {', '.join(labels.THEMES)})")
+            problems.append(f"{where}: field 'theme': unknown value {_cut(repr(obj['theme']))} (valid: {', '.join(labels.THEMES)})")
     if isinstance(obj.get("polarity"), str):
         polarity = labels.resolve_polarity(obj["polarity"])
         if polarity is None:
             problems.append(
-                f"{where}: field 'polarity': unknown value {obj['polarity']!r} (valid: {', '.join(labels.POLARITIES)})"
+                f"{where}: field 'polarity': unknown value {_cut(repr(obj['polarity']))} (valid: {', '.join(labels.POLARITIES)})"
             )
     if len(problems) > bad:
         return None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import index as ix
 from . import labels, paths
-from .errors import IndexError_, KodokuError, UsageError
+from .errors import CorpusError, IndexError_, KodokuError, UsageError
 
 if TYPE_CHECKING:  # the search module is imported when a search needs it
     from .search import Filters, Hit, SearchResult
@@ -60,27 +60,46 @@ class SearchEngine:
         if rebuild == "never":
             if gen is None:
                 raise IndexError_(f"no index in {where}; build one with: kodoku-search index")
-        elif rebuild == "always" or gen is None or gen.fingerprint != ix.fingerprint(corpus):
-            try:
-                gen = ix.build(corpus, where, progress, force=(rebuild == "always"))
-            except KodokuError as e:
-                if gen is None or rebuild == "always":
-                    raise
-                notes.append(f"the index is out of date and could not be rebuilt, so the last good index is used: {e}")
+        else:
+            stale = rebuild == "always" or gen is None
+            if not stale:
+                try:
+                    stale = gen.fingerprint != ix.fingerprint(corpus)
+                except CorpusError as e:  # a corpus file cannot be read: as for any failed rebuild
+                    notes.append(f"the corpus cannot be read, so the last good index is used: {e}")
+            if stale:
+                try:
+                    gen = ix.build(corpus, where, progress, force=(rebuild == "always"))
+                except KodokuError as e:
+                    if gen is None or rebuild == "always":
+                        raise
+                    notes.append(f"the index is out of date and could not be rebuilt, so the last good index is used: {e}")
         whoosh_index = None
-        if not lazy:
+        for _ in range(0 if lazy else 5):
             try:
                 whoosh_index = ix.open_generation(gen)
+                break
             except IndexError_ as e:
+                now = ix.current_generation(where)
+                if now is not None and now.path != gen.path:
+                    gen = now  # rebuilt, and the old one removed, while we opened it: open the new one
+                    continue
                 if rebuild == "never":
                     raise
                 notes.append(f"{e}; rebuilt it")
                 gen = ix.build(corpus, where, progress, force=True)
                 whoosh_index = ix.open_generation(gen)
+                break
+        else:
+            if not lazy:
+                raise IndexError_(f"the index in {where} was rebuilt again and again while it was being opened; try again")
         from .fastjanome import use_janome_cache
 
         use_janome_cache(gen.path / ix.JANOME_CACHE)
-        return cls(corpus, where, gen, whoosh_index, notes)
+        engine = cls(corpus, where, gen, whoosh_index, notes)
+        if not lazy:
+            engine.searcher()  # open the segment files now: later rebuilds cannot take them away
+        return engine
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> ix.Generation:
         """Rebuild the index from the corpus now and switch to it."""
@@ -110,9 +129,24 @@ class SearchEngine:
 
     def searcher(self):
         if self._searcher is None:
-            if self._ix is None:
-                self._ix = ix.open_generation(self.generation)
-            self._searcher = self._ix.searcher()
+            if self._ix is None:  # lazy: the generation may have been replaced since open()
+                try:
+                    self._ix = ix.open_generation(self.generation)
+                except IndexError_:
+                    now = ix.current_generation(self.index_dir)
+                    if now is None or now.path == self.generation.path:
+                        raise
+                    self._ix = ix.open_generation(now)
+                    self.generation, self._values = now, {}
+                    self.__dict__.pop("_spellings_map", None)
+                    from .fastjanome import use_janome_cache
+
+                    use_janome_cache(now.path / ix.JANOME_CACHE)
+            try:
+                self._searcher = self._ix.searcher()
+            except Exception as e:  # whoosh raises many kinds on missing or damaged files
+                raise IndexError_(f"the index in {self.generation.path} cannot be read ({type(e).__name__}: {e}); "
+                                  "open it again, or rebuild it with: kodoku-search index") from None
         return self._searcher
 
     # -- asking ---------------------------------------------------------------
@@ -190,6 +224,9 @@ class SearchEngine:
 
     def values(self, fieldname: str) -> list[str]:
         """Every value of a stored field (city, prefecture, theme, polarity …) in the index."""
+        schema = self.searcher().schema
+        if not isinstance(fieldname, str) or fieldname not in schema:
+            raise UsageError(f"unknown field {fieldname!r}; fields: {', '.join(schema.names())}")
         if fieldname not in self._values:
             self._values[fieldname] = sorted(
                 t.decode("utf-8") if isinstance(t, bytes) else t for t in self.searcher().lexicon(fieldname)
@@ -205,7 +242,10 @@ class SearchEngine:
         return sorted(docs, key=lambda h: (h.source, h.line, h.id))
 
     def get(self, record_id: str) -> Hit:
-        stored = self.searcher().document(id=record_id)
+        # Whoosh can look up only text it can encode: not lone surrogates, which is what
+        # bytes that are not UTF-8 become on a command line (show $'\xff').
+        valid = isinstance(record_id, str) and not any("\ud800" <= c <= "\udfff" for c in record_id)
+        stored = self.searcher().document(id=record_id) if valid else None
         if stored is None:
             raise UsageError(f"no record with id {record_id!r}; ids look like advice-2025-10/general/福岡市/2")
         from .search import hit_from_stored

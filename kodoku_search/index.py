@@ -19,13 +19,14 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .errors import CorpusError, IndexError_
+from .errors import CorpusError, IndexError_, KodokuError
 
 FORMAT_VERSION = 3
 CURRENT = "CURRENT"
@@ -98,7 +99,7 @@ def corpus_fingerprint(corpus_dir: Path) -> str:
     try:
         return _hash_files(corpus_files(corpus_dir), corpus_dir)
     except OSError as e:
-        raise CorpusError([f"{corpus_dir}: cannot read the corpus: {e.strerror or e}"]) from None
+        raise CorpusError([f"{e.filename or corpus_dir}: cannot read the corpus: {e.strerror or e}"]) from None
 
 
 def fingerprint(corpus_dir: Path) -> dict[str, str]:
@@ -388,13 +389,50 @@ def _write_generation(path: Path, files, fp: dict[str, str], progress: Progress 
     _write_json(path / SPELLINGS, {k: max(c.items(), key=lambda kv: (kv[1], kv[0]))[0] for k, c in all_spell.items()})
     _write_json(path / STATS, _merge_stats([v["counts"] for v in info.values()]))
     built_at = time.time()
-    _write_json(path / FINGERPRINT, {"fingerprint": fp, "records": total, "built_at": built_at, "format": FORMAT_VERSION})
+    _write_json(path / FINGERPRINT, {"fingerprint": fp, "records": total, "built_at": built_at, "format": FORMAT_VERSION,
+                                     "checksums": _checksums(path, base)})
     for p in path.rglob("*"):
         if p.is_file() and not p.is_symlink():
             with open(p, "rb") as f:
                 os.fsync(f.fileno())
     _fsync_dir(path)
     return Generation(path, fp, total, built_at)
+
+
+def _checksums(path: Path, base: Generation | None = None) -> dict[str, dict]:
+    """Size, mtime and sha256 of every file of a generation (fingerprint.json aside),
+    so that damage is found when the index is opened, not as a crash mid-search or
+    as silently wrong scores. A file copied or linked unchanged from ``base`` (same
+    name, size and mtime) keeps the digest computed for it then."""
+    known = _read_checksums(base.path) if base is not None else {}
+    out = {}
+    for p in sorted(path.rglob("*")):
+        if p.is_file() and not p.is_symlink() and p.name != FINGERPRINT:
+            name = p.relative_to(path).as_posix()
+            st = p.stat()
+            old = known.get(name)
+            if isinstance(old, dict) and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
+                digest = old["sha256"]
+            else:
+                digest = _sha256(p)
+            out[name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
+    return out
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _read_checksums(path: Path) -> dict:
+    try:
+        sums = json.loads((path / FINGERPRINT).read_text("utf-8")).get("checksums") or {}
+        return sums if isinstance(sums, dict) else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
 
 
 def _write_json(path: Path, obj) -> None:
@@ -461,6 +499,12 @@ def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *
     except OSError as e:
         raise IndexError_(f"cannot lock the index directory {index_dir}: {e.strerror or e}") from None
     try:
+        from .paths import corpus_files
+
+        try:
+            listed = [p.name for p in corpus_files(corpus_dir)] if corpus_dir.is_dir() else []
+        except OSError:
+            listed = []
         fp = fingerprint(corpus_dir)
         live = current_generation(index_dir)
         if not force and live is not None and live.fingerprint == fp:
@@ -468,8 +512,17 @@ def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *
         _remove_stale_builds(index_dir)
         files, base = _plan(corpus_dir, live, fp, force)  # a CorpusError here changes nothing
         tmp = index_dir / f".build-{os.getpid()}-{time.time_ns()}"
+        swapped = False
         try:
             gen = _write_generation(tmp, files, fp, progress, base=base, procs=procs)
+            # The fingerprint must describe what was indexed: a file that went away (or
+            # came back) while the records were read would otherwise be missing from an
+            # index that claims to be current, and no later open would rebuild it.
+            if list(files) != listed or fingerprint(corpus_dir) != fp:
+                moved = sorted(set(files) ^ set(listed))
+                raise CorpusError([f"{corpus_dir}: the corpus changed while the index was being built"
+                                   + (f" ({', '.join(moved)} came or went)" if moved else "")
+                                   + "; the previous index (if any) is still in place: run kodoku-search index again"])
             final = index_dir / f"gen-{time.time_ns()}"
             os.rename(tmp, final)
             pointer = index_dir / f"{CURRENT}.tmp"
@@ -478,13 +531,18 @@ def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(pointer, index_dir / CURRENT)
+            swapped = True
             _fsync_dir(index_dir)
         except BaseException as e:
             shutil.rmtree(tmp, ignore_errors=True)
-            if isinstance(e, OSError):
-                raise IndexError_(f"building the index in {index_dir} failed: {e.strerror or e}; "
-                                  "the previous index (if any) is still in place") from None
-            raise
+            if isinstance(e, KodokuError) or not isinstance(e, Exception):
+                raise  # a message of our own; or KeyboardInterrupt, SystemExit
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else f"{type(e).__name__}: {e}"
+            if swapped:
+                raise IndexError_(f"the new index in {index_dir} is in place, but saving it to disk failed: "
+                                  f"{reason}; if the machine stops now, run kodoku-search index again") from None
+            raise IndexError_(f"building the index in {index_dir} failed: {reason}; "
+                              "the previous index (if any) is still in place") from None
         _remove_old_generations(index_dir, keep={final.name, live.path.name if live else ""})
         return Generation(final, gen.fingerprint, gen.records, gen.built_at)
     finally:
@@ -530,25 +588,123 @@ def _plan(corpus_dir: Path, live: Generation | None, fp: dict[str, str], force: 
     return files, base
 
 
+# Only names this module makes are ever deleted: a foreign directory's gen-photos/,
+# gen-2023/ or .build-cache/ is not ours, whatever its name starts with.
+_BUILD_NAME = re.compile(r"\.build-\d+-\d+")
+_GEN_NAME = re.compile(r"gen-\d+")
+
+
 def _remove_stale_builds(index_dir: Path) -> None:
     """Partial builds left by a killed builder (we hold the lock, so none is live)."""
     for p in index_dir.glob(".build-*"):
-        if p.is_dir() and not p.is_symlink():
+        if _BUILD_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
 
 
 def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
     """Keep the live generation and the one before it (a reader may still be on it)."""
     for p in index_dir.glob("gen-*"):
-        if p.name not in keep and p.is_dir() and not p.is_symlink():
+        if (p.name not in keep and _GEN_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink()
+                and (p / FINGERPRINT).is_file()):
             shutil.rmtree(p, ignore_errors=True)
 
 
+def verify_generation(gen: Generation, full: bool = False) -> None:
+    """IndexError_ unless every file of the generation is as it was written.
+
+    Cheap by default, so every open can afford it at any index size: a file whose
+    size changed is damaged; one whose mtime changed is hashed and compared (that is
+    how a rewrite in place is caught). ``full`` hashes every file, as ``kodoku-search
+    check`` does. Generations written before checksums were kept are not checked.
+    """
+    try:
+        sums = json.loads((gen.path / FINGERPRINT).read_text("utf-8")).get("checksums") or {}
+        for name, want in sums.items():
+            if isinstance(want, str):  # digest only (early format)
+                want = {"sha256": want}
+            target = gen.path / name
+            st = target.stat()
+            if "size" in want and st.st_size != want["size"]:
+                raise IndexError_(f"the index in {gen.path} is damaged ({name} is {st.st_size:,} bytes, "
+                                  f"written as {want['size']:,})")
+            if (full or st.st_mtime_ns != want.get("mtime_ns")) and _sha256(target) != want["sha256"]:
+                raise IndexError_(f"the index in {gen.path} is damaged ({name} changed since it was written)")
+    except OSError as e:
+        raise IndexError_(f"the index in {gen.path} is damaged ({e.filename or gen.path}: {e.strerror or e})") from None
+    except (ValueError, AttributeError, KeyError, TypeError) as e:
+        raise IndexError_(f"the index in {gen.path} is damaged ({FINGERPRINT}: {type(e).__name__}: {e})") from None
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``check`` found: the live generation, its files and records verified,
+    and whether it still matches the corpus."""
+
+    index: str
+    records: int
+    files: int
+    bytes: int
+    up_to_date: bool | None  # None: the corpus could not be read
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "records": self.records, "files": self.files, "bytes": self.bytes,
+                "up_to_date": self.up_to_date, "notes": list(self.notes)}
+
+
+def check(index_dir: Path, corpus_dir: Path) -> CheckReport:
+    """Verify the live index in full: every file against its sha256, the record
+    count, and every segment read once. IndexError_ saying what is wrong and what
+    to do; a report (up to date or not) when the index is intact."""
+    gen = current_generation(index_dir)
+    if gen is None:
+        raise IndexError_(f"no index in {index_dir}; build one with: kodoku-search index")
+    try:
+        verify_generation(gen, full=True)
+        wix = open_generation(gen)
+        try:
+            with wix.reader() as reader:
+                n = 0
+                for _ in reader.all_stored_fields():
+                    n += 1
+        finally:
+            wix.close()
+        if n != gen.records:
+            raise IndexError_(f"the index in {gen.path} is damaged (it holds {n} records, not {gen.records})")
+    except IndexError_ as e:
+        raise IndexError_(f"{e}; rebuild it with: kodoku-search index") from None
+    except Exception as e:  # whoosh raises many kinds on damaged files
+        raise IndexError_(f"the index in {gen.path} is damaged ({type(e).__name__}: {e}); "
+                          "rebuild it with: kodoku-search index") from None
+    sums = _read_checksums(gen.path)
+    notes: list[str] = []
+    if not sums:
+        notes.append("this index was written before checksums were kept: only its records were checked")
+    try:
+        up_to_date: bool | None = fingerprint(corpus_dir) == gen.fingerprint
+    except CorpusError as e:
+        up_to_date = None
+        notes.append(f"the corpus cannot be read: {e}")
+    if up_to_date is False:
+        notes.append("the corpus (or the analysis) changed since this index was built; the next search rebuilds it")
+    size = sum(v.get("size", 0) for v in sums.values() if isinstance(v, dict))
+    return CheckReport(str(gen.path), gen.records, len(sums), size, up_to_date, tuple(notes))
+
+
 def open_generation(gen: Generation):
-    """Open a generation's Whoosh index; IndexError_ if it is damaged."""
+    """Open a generation's Whoosh index; IndexError_ if it is damaged. The files are
+    checked against their checksums and the table of contents against the record
+    count, so damage shows here, where the engine can rebuild, and not in the middle
+    of a search."""
     from whoosh import index as whoosh_index
 
+    verify_generation(gen)
     try:
-        return whoosh_index.open_dir(str(gen.path))
+        wix = whoosh_index.open_dir(str(gen.path))
+        n = sum(seg.doc_count_all() for seg in wix._segments())  # from the TOC: no segment opened twice
     except Exception as e:  # whoosh raises many kinds on damaged files
         raise IndexError_(f"the index in {gen.path} is damaged ({type(e).__name__}: {e})") from None
+    if n != gen.records:
+        wix.close()
+        raise IndexError_(f"the index in {gen.path} is damaged (it holds {n} records, not {gen.records})")
+    return wix

@@ -27,6 +27,7 @@ from .errors import UsageError
 
 MAX_QUERY_CHARS = 1000  # longer input is cut here: it bounds the work one query causes
 MAX_WORDS = 64  # distinct content words used from one query
+MAX_PHRASE_WORDS = 6  # the longest run of words looked up as one synonym
 CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
 
 # Field weights (boosts on each field's BM25F contribution); see docs/ranking.md.
@@ -205,11 +206,14 @@ def clean_query(text: str) -> tuple[str, list[str]]:
         raise UsageError(f"the query must be text, not {type(text).__name__}")
     notes: list[str] = []
     cleaned = _SURROGATE.sub("\ufffd", text)
-    cleaned = _CONTROL.sub(" ", cleaned)
-    cleaned = unicodedata.normalize("NFC", cleaned).strip()
+    cleaned = _CONTROL.sub(" ", cleaned).lstrip()
+    # Cut before normalizing: NFC can cost time quadratic in a run of combining marks,
+    # so it may only ever see a bounded piece (it never makes text longer than 3x).
+    cut = len(cleaned) > 4 * MAX_QUERY_CHARS
+    cleaned = unicodedata.normalize("NFC", cleaned[: 4 * MAX_QUERY_CHARS]).strip()
     if not cleaned.strip(" \u3000\ufffd"):
         raise UsageError("the query is empty: type a word or phrase to search for, e.g. kodoku-search search 縦割り")
-    if len(cleaned) > MAX_QUERY_CHARS:
+    if cut or len(cleaned) > MAX_QUERY_CHARS:
         cleaned = cleaned[:MAX_QUERY_CHARS]
         notes.append(f"the query was cut to its first {MAX_QUERY_CHARS} characters")
     return cleaned, notes
@@ -229,22 +233,31 @@ def read_query(text: str, vocab=None) -> Reading:
         else:
             chunks.append([w])
     grams_of: dict[int, list[str]] = {}
+    first = 0  # index in ws of the chunk's first word
     for chunk in chunks:
         start = chunk[0].start
-        for g, s, e in bigrams(text[start:chunk[-1].end]):
+        k = first
+        for g, s, e in bigrams(text[start:chunk[-1].end]):  # in order of s: one pass over the words
             s, e = s + start, e + start
-            for k, w in enumerate(ws):
-                if w in chunk and s < w.end and e > w.start:
-                    grams_of.setdefault(k, []).append(g)
+            while k < first + len(chunk) - 1 and ws[k].end <= s:
+                k += 1
+            j = k
+            while j < first + len(chunk) and ws[j].start < e:
+                if s < ws[j].end:
+                    grams_of.setdefault(j, []).append(g)
+                j += 1
+        first += len(chunk)
     # Synonyms of a word, or of a run of adjacent words (事業 + 者 → 事業者 → 企業).
     phrase_syn: dict[int, list[str]] = {}
     if vocab:
+        first = 0
         for chunk in chunks:
             for a in range(len(chunk)):
-                for b in range(a + 2, len(chunk) + 1):
+                for b in range(a + 2, min(len(chunk), a + MAX_PHRASE_WORDS) + 1):  # synonyms are short phrases
                     alts = vocab.alternatives(text[chunk[a].start:chunk[b - 1].end])
                     if alts:
-                        phrase_syn.setdefault(ws.index(chunk[a]), []).extend(alts)
+                        phrase_syn.setdefault(first + a, []).extend(alts)
+            first += len(chunk)
     seen: dict[str, QueryWord] = {}
     for k, w in enumerate(ws):
         if w.term in seen:
@@ -317,8 +330,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     """Search an open Whoosh searcher."""
     from whoosh import query as Q
 
-    if limit < 0:
-        raise UsageError("--limit must be 0 or more")
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise UsageError(f"--limit must be a whole number, 0 or more, not {limit!r}")
     cleaned, notes = clean_query(text)
     reading = read_query(cleaned, vocab)
     terms = tuple(w.term for w in reading.words)

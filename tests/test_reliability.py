@@ -1,0 +1,880 @@
+"""Reliability of the index on disk: concurrent readers and rebuilds, killed and
+failing builds, read-only and damaged indexes, a corpus that changes mid-build,
+and paths used exactly as given.
+
+tests/test_index.py covers one process (atomic swap, a failed rebuild, the lock,
+a killed lock holder, foreign files); these extend it to several processes and
+to faults injected at every step. Every child process has a bounded count and
+time, and is killed if it outlives the test.
+
+The soak test marked ``slow``
+runs only when asked for (``-m slow``); ``-m 'not slow'`` leaves it out.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import importlib.util
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kodoku_search import SearchEngine
+from kodoku_search import index as ix
+from kodoku_search.cli import cli
+from kodoku_search.errors import CorpusError, IndexError_, KodokuError
+
+from .conftest import CORPUS, ROOT, SOURCE
+
+slow = pytest.mark.slow  # registered in pyproject.toml; skipped unless selected with -m slow
+
+QUERY = "縦割り 連携"
+EXTRA = {"id": "extra/1", "city": "架空市", "prefecture": "北海道", "theme": "general",
+         "polarity": "hard", "text": "雪かきボランティアの確保に苦労しました。"}
+
+
+def load_soak():
+    spec = importlib.util.spec_from_file_location("kodoku_soak", ROOT / "benchmarks" / "soak.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def live(idx: Path) -> str:
+    return (idx / "CURRENT").read_text().strip()
+
+
+def gens(idx: Path) -> list[str]:
+    return sorted(p.name for p in idx.glob("gen-*"))
+
+
+def ids(engine: SearchEngine, q: str = QUERY) -> tuple[int, list[str]]:
+    r = engine.search(q, limit=1000)
+    return r.total, [h.id for h in r.hits]
+
+
+def lock_is_free(idx: Path) -> bool:
+    fd = os.open(idx / ".lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def assert_serves(idx: Path, expected, corpus: Path = CORPUS) -> None:
+    """The live generation is complete and answers exactly as expected."""
+    with SearchEngine.open(corpus, idx, rebuild="never") as e:
+        assert ids(e) == expected
+
+
+def tree(root: Path, skip: Path | None = None) -> dict[str, str]:
+    """Every path under root (symlinks not followed) → what it is and holds."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        d = Path(dirpath)
+        if skip is not None and (d == skip or skip in d.parents):
+            dirnames[:] = []
+            continue
+        for name in dirnames + filenames:
+            p = d / name
+            if skip is not None and p == skip:
+                continue
+            rel = str(p.relative_to(root))
+            if p.is_symlink():
+                out[rel] = "link:" + os.readlink(p)
+            elif p.is_dir():
+                out[rel] = "dir"
+            else:
+                out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module")
+def expected():
+    """(total, ids) of QUERY on the real corpus."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        with SearchEngine.open(CORPUS, Path(d) / "idx") as e:
+            return ids(e)
+
+
+@pytest.fixture(scope="module")
+def built_template(tmp_path_factory):
+    idx = tmp_path_factory.mktemp("template") / "idx"
+    ix.build(CORPUS, idx)
+    return idx
+
+
+@pytest.fixture()
+def built(tmp_path, built_template):
+    """A private, complete index of the real corpus (a copy of one built once)."""
+    idx = tmp_path / "idx"
+    shutil.copytree(built_template, idx, symlinks=True)
+    return idx, ix.current_generation(idx)
+
+
+def spawn(code: str, *args: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, **kw)
+
+
+@contextmanager
+def children():
+    """Collects child processes; any still running at the end is killed."""
+    procs: list[subprocess.Popen] = []
+    try:
+        yield procs
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            p.communicate()
+
+
+# ---------------------------------------------------------------------------
+# Concurrent readers and rebuilds (benchmarks/soak.py, for a few seconds)
+
+
+def test_readers_see_a_complete_old_or_new_index_while_another_process_rebuilds():
+    """Three readers (opening afresh for every search, and keeping one engine) while a
+    writer rebuilds the index over and over, alternating two corpus versions: every
+    search succeeds with exactly version A's or version B's result set."""
+    s = load_soak().run(seconds=3, readers=3, writers=1, modes=("fresh", "long"), max_searches=5000)
+    print(json.dumps(s, ensure_ascii=False))
+    assert s["failures"] == 0, s["failure_examples"]
+    assert s["rebuilds"] >= 2 and s["searches"] >= 30
+    assert {"A", "B"} <= set(s["versions_seen"])  # the swaps really happened under the readers
+    assert s["final_index_complete"] and not s["leftover_builds"]
+
+
+def test_same_corpus_rebuilt_by_two_processes_at_once_gives_identical_results():
+    """Two writers rebuild one corpus concurrently (the lock serializes them) while
+    readers open with rebuild="auto": every search returns the same total and ids."""
+    s = load_soak().run(seconds=2.5, readers=2, writers=2, modes=("fresh", "long"), same_corpus=True, max_searches=5000)
+    print(json.dumps(s, ensure_ascii=False))
+    assert s["failures"] == 0, s["failure_examples"]
+    assert s["rebuilds"] >= 2 and s["searches"] >= 20 and set(s["versions_seen"]) == {"A"}
+    assert s["final_index_complete"] and not s["leftover_builds"]
+
+
+@slow
+def test_soak_for_a_minute(request):
+    if "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("slow soak: run with  pytest -m slow  (or python benchmarks/soak.py --minutes N)")
+    s = load_soak().run(seconds=60, readers=4, writers=2, modes=("fresh", "long"))
+    print(json.dumps(s, ensure_ascii=False))
+    assert s["failures"] == 0, s["failure_examples"]
+    assert s["final_index_complete"] and not s["leftover_builds"]
+
+
+LAZY_READER = r"""
+import json, sys
+from kodoku_search import SearchEngine
+e = SearchEngine.open(sys.argv[1], sys.argv[2], rebuild="never")
+print("opened", flush=True)
+sys.stdin.readline()  # meanwhile the index is rebuilt twice
+try:
+    r = e.search(sys.argv[3], limit=1000)
+    print(json.dumps({"ok": [r.total, [h.id for h in r.hits]]}), flush=True)
+except Exception as ex:
+    print(json.dumps({"error": f"{type(ex).__module__}.{type(ex).__name__}: {ex}"}), flush=True)
+"""
+
+
+def test_an_engine_whose_first_search_comes_after_two_rebuilds(built, expected):
+    """A server opens the engine at start-up; someone runs `kodoku-search index` twice
+    before the first request."""
+    idx, _ = built
+    with children() as procs:
+        p = spawn(LAZY_READER, CORPUS, idx, QUERY, stdin=subprocess.PIPE)
+        procs.append(p)
+        assert p.stdout.readline().strip() == "opened"
+        ix.build(CORPUS, idx)
+        ix.build(CORPUS, idx)
+        out, err = p.communicate("\n", timeout=60)
+    result = json.loads(out.splitlines()[-1])
+    assert result == {"ok": list(expected)[:1] + [list(expected[1])]}, result
+
+
+@pytest.mark.parametrize("mode", ["never", "auto"])
+def test_open_racing_two_rebuilds_reads_current_again(built, expected, monkeypatch, mode):
+    idx, _ = built
+    real_open, real_build = ix.open_generation, ix.build
+    builds = []
+
+    def slow_reader_open(gen):
+        if not builds:  # this reader stalls after reading CURRENT; two rebuilds happen meanwhile
+            real_build(CORPUS, idx)
+            real_build(CORPUS, idx)
+            builds.append(2)
+        return real_open(gen)
+
+    def counting_build(*a, **k):
+        builds.append("reader")
+        return real_build(*a, **k)
+
+    monkeypatch.setattr(ix, "open_generation", slow_reader_open)
+    monkeypatch.setattr(ix, "build", counting_build)
+    with SearchEngine.open(CORPUS, idx, rebuild=mode) as e:
+        assert ids(e) == expected
+        assert e.generation.path.name == live(idx)
+        assert not [n for n in e.notes if "damaged" in n]
+    assert "reader" not in builds  # a reader never rebuilds an index that is fine
+
+
+# ---------------------------------------------------------------------------
+# Two rebuilds at once; killed rebuilds
+
+SYNCED_CLI = r"""
+import sys, time
+start_at, *argv = sys.argv[1:]
+import kodoku_search.analysis, kodoku_search.corpus, kodoku_search.index  # imports done before the start line
+while time.time() < float(start_at):
+    time.sleep(0.002)
+from kodoku_search.cli import main
+sys.argv = ["kodoku-search", *argv]
+main()
+"""
+
+
+def test_two_rebuilds_at_once_take_turns_and_leave_a_complete_index(tmp_path, expected):
+    """Two `kodoku-search index` started in the same millisecond. The second waits for
+    the first (watched from outside: never two partial builds, .build-<pid>-…, at once),
+    then builds; both succeed and the index ends complete, the lock free."""
+    idx = tmp_path / "idx"
+    start_at = time.time() + 1.5  # every child has imported by then
+    args = ["--corpus-dir", CORPUS, "--index-dir", idx, "index"]
+    most_at_once, builders = 0, []
+    with children() as procs:
+        procs += [spawn(SYNCED_CLI, start_at, *args) for _ in range(2)]
+        deadline = time.monotonic() + 120
+        while any(p.poll() is None for p in procs) and time.monotonic() < deadline:
+            try:
+                partial = [p.name for p in idx.iterdir() if p.name.startswith(".build-")]
+            except FileNotFoundError:
+                partial = []
+            most_at_once = max(most_at_once, len(partial))
+            for name in partial:
+                pid = name.split("-")[1]
+                if not builders or builders[-1] != pid:
+                    builders.append(pid)
+            time.sleep(0.002)
+        outs = [p.communicate(timeout=60) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0 and "Traceback" not in err, err[-1000:]
+        assert "Indexed 90 records" in out
+    print(f"partial builds seen, in order, by pid: {builders}")
+    assert most_at_once <= 1, "two builds were writing at the same time"
+    assert len(builders) == len(set(builders))  # one build, then the other: never interleaved
+    assert lock_is_free(idx) and not list(idx.glob(".build-*")) and len(gens(idx)) <= 2
+    assert_serves(idx, expected)
+
+
+KILLABLE_BUILDER = r"""
+import sys
+from pathlib import Path
+from kodoku_search import index as ix
+from kodoku_search.analysis import terms
+terms("縦割りの連携")  # Janome's dictionary loaded: the kill lands in a build, not in imports
+print("ready", flush=True)
+for _ in range(1000):
+    ix.build(Path(sys.argv[1]), Path(sys.argv[2]), force=True)
+    print("built", flush=True)
+"""
+
+
+def test_rebuilds_killed_at_random_points_never_break_the_live_index(tmp_path, expected):
+    idx = tmp_path / "idx"
+    t0 = time.perf_counter()
+    ix.build(CORPUS, idx)
+    build_time = time.perf_counter() - t0
+    rnd = random.Random(20251126)
+    kills = []
+    with children() as procs:
+        for _ in range(4):
+            p = spawn(KILLABLE_BUILDER, CORPUS, idx)
+            procs.append(p)
+            assert p.stdout.readline().strip() == "ready", p.stderr.read()
+            delay = rnd.uniform(0, 2.5 * build_time)
+            time.sleep(delay)
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            kills.append(round(delay, 3))
+            # What a kill -9 leaves: the lock free, CURRENT on a complete generation.
+            assert lock_is_free(idx)
+            assert_serves(idx, expected)
+            assert len(gens(idx)) <= 3  # live, previous, and at most one finished but never swapped in
+    print(f"killed after {kills} s (a build takes {build_time:.2f} s)")
+    t0 = time.perf_counter()
+    ix.build(CORPUS, idx)  # the next build neither waits for a dead builder nor trips on its leftovers
+    assert time.perf_counter() - t0 < 30
+    assert not list(idx.glob(".build-*")) and len(gens(idx)) <= 2
+    assert_serves(idx, expected)
+
+
+def test_first_build_killed_then_search_builds_again(tmp_path, expected):
+    idx = tmp_path / "idx"
+    with children() as procs:
+        p = spawn(KILLABLE_BUILDER, CORPUS, idx)
+        procs.append(p)
+        assert p.stdout.readline().strip() == "ready", p.stderr.read()
+        time.sleep(0.1)
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx), "search", "縦割り"])
+    assert r.exit_code == 0 and "Traceback" not in r.output
+    assert_serves(idx, expected)
+    assert not list(idx.glob(".build-*"))
+
+
+# ---------------------------------------------------------------------------
+# Faults while building: a full disk, failing fsync/rename, a read-only directory
+
+
+class Quota:
+    """A disk that holds ``budget`` more bytes of Whoosh's files, then is full."""
+
+    def __init__(self, budget: int | None):
+        self.budget = budget
+        self.written = 0
+
+    def wrap(self, f):
+        quota, real_write = self, f.write
+
+        def write(data):
+            n = len(data)
+            if quota.budget is not None and quota.written + n > quota.budget:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            quota.written += n
+            return real_write(data)
+
+        f.write = write
+        return f
+
+
+@contextmanager
+def whoosh_disk(quota: Quota):
+    from whoosh.filedb.filestore import FileStorage
+
+    real = FileStorage.create_file
+
+    def create_file(self, name, *a, **k):
+        sf = real(self, name, *a, **k)
+        quota.wrap(sf.file)
+        return sf
+
+    FileStorage.create_file = create_file
+    try:
+        yield quota
+    finally:
+        FileStorage.create_file = real
+
+
+@pytest.fixture(scope="module")
+def whoosh_bytes_per_build(tmp_path_factory):
+    with whoosh_disk(Quota(None)) as q:
+        ix.build(CORPUS, tmp_path_factory.mktemp("measure"))
+    assert q.written > 0
+    return q.written
+
+
+@pytest.mark.parametrize("fill", [0.0, 0.5, 0.999])
+def test_disk_full_while_writing_the_index(built, expected, whoosh_bytes_per_build, fill):
+    idx, gen = built
+    with whoosh_disk(Quota(int(whoosh_bytes_per_build * fill))):
+        with pytest.raises(IndexError_, match="No space left on device") as e:
+            ix.build(CORPUS, idx)
+    assert "previous index" in str(e.value)  # says the old index still serves
+    assert live(idx) == gen.path.name and not list(idx.glob(".build-*"))
+    assert_serves(idx, expected)
+    ix.build(CORPUS, idx)  # room again: builds
+    assert_serves(idx, expected)
+
+
+def test_disk_full_when_the_corpus_changed_serves_the_last_good_index(tmp_path, corpus_copy):
+    idx = tmp_path / "idx"
+    good = ix.build(corpus_copy, idx)
+    (corpus_copy / "extra.jsonl").write_text(json.dumps(EXTRA, ensure_ascii=False) + "\n", "utf-8")
+    with whoosh_disk(Quota(0)):  # not one more byte
+        with SearchEngine.open(corpus_copy, idx) as e:
+            assert e.generation.path == good.path and e.search("縦割り").total > 0
+            assert any("last good index" in n and "No space left" in n for n in e.notes), e.notes
+        r = cli_in(corpus_copy, idx, "search", "縦割り")
+        assert r.exit_code == 0 and "last good index" in r.output
+        r = cli_in(corpus_copy, idx, "index")
+        assert r.exit_code == 2 and "No space left on device" in r.output
+
+
+def test_a_failing_fsync_or_rename_at_each_step(built, expected, monkeypatch):
+    """fsync reports a write error late (EIO, ENOSPC); rename and replace can fail too.
+    The calls a build makes are listed, then failed one at a time (the first ones,
+    one in the middle, and every one from the last segment file's fsync to the end:
+    the rename into place, the pointer file, the swap, the directory): the build
+    reports the error, and CURRENT names a complete generation throughout, the old
+    one or, if the swap was done, the new one."""
+    idx, _ = built
+    names = ("fsync", "rename", "replace")
+    real = {name: getattr(os, name) for name in names}
+    order: list[str] = []
+
+    def recording(name):
+        def call(*a, **k):
+            order.append(name)
+            return real[name](*a, **k)
+        return call
+
+    with monkeypatch.context() as m:
+        for name in names:
+            m.setattr(os, name, recording(name))
+        ix.build(CORPUS, idx)
+    assert order.count("fsync") >= 3 and "replace" in order
+    last_rename = len(order) - 1 - order[::-1].index("rename")
+    steps = sorted({0, 1, len(order) // 2, *range(last_rename - 1, len(order))})
+    for step in steps:
+        count = {"n": -1}
+
+        def failing(*a, _name, **kw):
+            count["n"] += 1
+            if count["n"] == step:
+                raise OSError(errno.EIO if _name == "fsync" else errno.ENOSPC, "injected write error")
+            return real[_name](*a, **kw)
+
+        before = live(idx)
+        with monkeypatch.context() as m:
+            for name in names:
+                m.setattr(os, name, lambda *a, _name=name, **kw: failing(*a, _name=_name, **kw))
+            with pytest.raises(IndexError_, match="injected write error"):
+                ix.build(CORPUS, idx)
+        where = f"{order[step]} #{step} of {len(order)}"
+        assert live(idx) in gens(idx), where
+        assert_serves(idx, expected)
+        assert not list(idx.glob(".build-*")), where
+        assert lock_is_free(idx), where
+        if live(idx) != before:
+            print(f"{where} failed after the swap: the new generation is live, yet the error says "
+                  "'the previous index (if any) is still in place'")
+    ix.build(CORPUS, idx)
+    assert len(gens(idx)) <= 2 and not (idx / "CURRENT.tmp").exists()
+
+
+@contextmanager
+def read_only(path: Path):
+    """Make ``path`` (recursively) unwritable, even for root. chmod is tried first;
+    root ignores it (CAP_DAC_OVERRIDE), so then the immutable attribute (chattr +i);
+    if neither blocks a write, the test is skipped."""
+    modes = {p: p.stat().st_mode for p in [path, *path.rglob("*")] if not p.is_symlink()}
+    for p, mode in modes.items():
+        os.chmod(p, mode & ~0o222)
+    how, immutable = "chmod a-w", False
+
+    def writable() -> bool:
+        probe = path / f".probe-{os.getpid()}"
+        try:
+            probe.mkdir()
+        except OSError:
+            return False
+        probe.rmdir()
+        return True
+
+    try:
+        if writable() and shutil.which("chattr"):
+            r = subprocess.run(["chattr", "-R", "+i", str(path)], capture_output=True)
+            immutable = r.returncode == 0
+            how = "chattr +i"
+        if writable():
+            pytest.skip("cannot make a directory read-only here: running as root, and chattr +i is unavailable")
+        yield how
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-R", "-i", str(path)], capture_output=True)
+        for p, mode in modes.items():
+            os.chmod(p, mode)
+
+
+def cli_in(corpus: Path, idx: Path, *args: str):
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(corpus), "--index-dir", str(idx), *args])
+    assert "Traceback" not in r.output and r.exit_code in (0, 2), (r.exit_code, r.exception, r.output)
+    return r
+
+
+def test_read_only_index_dir_serves_searches_and_refuses_rebuilds_with_a_message(tmp_path, corpus_copy):
+    idx = tmp_path / "idx"
+    ix.build(corpus_copy, idx)
+    before = tree(idx)
+    with read_only(idx) as how:
+        r = cli_in(corpus_copy, idx, "search", "縦割り")
+        assert r.exit_code == 0 and "縦割り" in r.output
+        # The corpus changes: the index is stale but cannot be rebuilt here.
+        (corpus_copy / "extra.jsonl").write_text(json.dumps(EXTRA, ensure_ascii=False) + "\n", "utf-8")
+        r = cli_in(corpus_copy, idx, "search", "縦割り")
+        assert r.exit_code == 0 and "縦割り" in r.output
+        assert "last good index" in r.output  # the note says so (stderr is mixed in by CliRunner)
+        r = cli_in(corpus_copy, idx, "index")
+        assert r.exit_code == 2 and str(idx) in r.output, r.output
+        print(f"read-only by {how}: {r.output.strip()}")
+    assert tree(idx) == before  # nothing was written
+
+
+def test_read_only_empty_index_dir_says_what_to_do(tmp_path):
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    with read_only(idx):
+        r = cli_in(CORPUS, idx, "search", "縦割り")
+    assert r.exit_code == 2 and str(idx) in r.output
+    assert "--index-dir" in r.output or "KODOKU_SEARCH_INDEX" in r.output, r.output
+
+
+# ---------------------------------------------------------------------------
+# A damaged index on disk
+
+
+def _seg(gen: Path) -> Path:
+    return next(p for p in gen.iterdir() if p.suffix == ".seg")
+
+
+DAMAGE = {
+    "segment-truncated-to-half": lambda g: os.truncate(_seg(g), _seg(g).stat().st_size // 2),
+    "segment-truncated-to-zero": lambda g: os.truncate(_seg(g), 0),
+    "segment-tail-cut": lambda g: os.truncate(_seg(g), _seg(g).stat().st_size - 10),
+    "segment-deleted": lambda g: _seg(g).unlink(),
+    "toc-truncated": lambda g: [os.truncate(p, p.stat().st_size // 2) for p in g.glob("_MAIN_*.toc")],
+    "toc-deleted": lambda g: [p.unlink() for p in g.glob("_MAIN_*.toc")],
+    "fingerprint-garbage": lambda g: (g / "fingerprint.json").write_text("{"),
+    "current-garbage": lambda g: (g.parent / "CURRENT").write_text("\x00garbage\n"),
+    "current-outside": lambda g: (g.parent / "CURRENT").write_text("gen-../../outside\n"),
+}
+
+
+@pytest.mark.parametrize("damage", [d
+                                    for d in DAMAGE])
+def test_damaged_index_is_rebuilt_or_reported_never_a_crash(built, expected, damage):
+    idx, gen = built
+    DAMAGE[damage](gen.path)
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx), "search", "縦割り"])
+    assert r.exit_code in (0, 2) and "Traceback" not in r.output, (r.exception, r.output[-500:])
+    try:
+        with SearchEngine.open(CORPUS, idx) as e:
+            assert ids(e) == expected
+    except KodokuError as e:  # or a message that says what to do
+        assert "kodoku-search index" in str(e) or "rebuil" in str(e), str(e)
+
+
+def test_a_silently_corrupted_segment_is_detected(built):
+    """Bytes changed where nothing fails to parse: Whoosh's per-document field lengths
+    (one byte each, uncompressed). Located with Whoosh's own compound-file directory."""
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.filestore import FileStorage
+
+    idx, gen = built
+    with SearchEngine.open(CORPUS, idx, rebuild="never") as e:
+        truth = [(h.id, round(h.score, 4)) for h in e.search(QUERY, limit=1000)]
+    seg = _seg(gen.path)
+    cs = CompoundStorage(FileStorage(str(gen.path)).open_file(seg.name), use_mmap=False)
+    try:
+        lengths = next(v for k, v in cs._dir.items() if k.endswith("._text_len.col"))
+    finally:
+        cs.close()
+    data = bytearray(seg.read_bytes())
+    start, end = lengths["offset"], lengths["offset"] + lengths["length"]
+    data[start:end] = bytes((b + 37) % 256 for b in data[start:end])
+    seg.write_bytes(bytes(data))
+    try:
+        with SearchEngine.open(CORPUS, idx) as e:
+            got = [(h.id, round(h.score, 4)) for h in e.search(QUERY, limit=1000)]
+    except KodokuError as err:  # refusing the damaged index is fine too
+        assert "damaged" in str(err)
+        return
+    assert got == truth
+
+
+def _flip_keeping_mtime(path: Path, at: int) -> None:
+    """Change one byte in place and put the file's size and mtime back as they were:
+    damage that only a full checksum can see."""
+    st = path.stat()
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_opening_checks_sizes_and_times_and_hashes_only_what_changed(built, expected):
+    idx, gen = built
+    seg = _seg(gen.path)
+    written = seg.stat()
+    os.utime(seg, ns=(written.st_atime_ns, written.st_mtime_ns + 10**9))  # touched, same bytes
+    ix.verify_generation(gen)  # hashed because its mtime moved, and found intact
+    assert_serves(idx, expected)
+    os.utime(seg, ns=(written.st_atime_ns, written.st_mtime_ns))
+    _flip_keeping_mtime(seg, seg.stat().st_size // 2)
+    ix.verify_generation(gen)  # invisible to the quick check, by design ...
+    with pytest.raises(IndexError_, match="damaged"):
+        ix.verify_generation(gen, full=True)  # ... and caught by the full one
+
+
+def test_check_command_verifies_every_byte(built):
+    idx, gen = built
+    args = ["--corpus-dir", str(CORPUS), "--index-dir", str(idx), "check"]
+    r = CliRunner().invoke(cli, args + ["--json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.output)
+    assert report["records"] == gen.records == 90 and report["up_to_date"] is True and report["files"] > 3
+    _flip_keeping_mtime(_seg(gen.path), 100)
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2 and "damaged" in r.output and "kodoku-search index" in r.output, r.output
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx / "nothing"), "check"])
+    assert r.exit_code == 2 and "no index" in r.output, r.output
+
+
+def test_a_damaged_janome_cache_is_found_on_open_and_rebuilt(built, expected):
+    """The query-side dictionary cache is part of the generation: a changed byte
+    there would change tokens, so results, silently."""
+    idx, gen = built
+    conn = gen.path / ix.JANOME_CACHE / "connections.bin"
+    data = bytearray(conn.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    conn.write_bytes(bytes(data))
+    with pytest.raises(IndexError_, match="connections.bin"):
+        ix.verify_generation(gen)
+    with SearchEngine.open(CORPUS, idx) as e:
+        assert any("damaged" in n for n in e.notes) and e.generation.path != gen.path
+        assert ids(e) == expected
+
+
+# ---------------------------------------------------------------------------
+# The corpus changes or fails while a build reads it
+
+
+def _break_read(monkeypatch, target: Path):
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self == target:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+
+def hook_reads(monkeypatch, corpus: Path, before=None, after=None) -> dict[str, int]:
+    """Call before(name, n) / after(name, n) around the n-th read of each corpus file:
+    a build reads every file more than once (fingerprint, then records), and these
+    hooks change the corpus between the reads, whatever functions do the reading."""
+    real = Path.read_bytes
+    counts: dict[str, int] = {}
+
+    def read_bytes(self):
+        if self.parent != corpus:
+            return real(self)
+        n = counts[self.name] = counts.get(self.name, 0) + 1
+        if before:
+            before(self.name, n)
+        data = real(self)
+        if after:
+            after(self.name, n)
+        return data
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    return counts
+
+
+def test_corpus_file_unreadable_mid_build_keeps_the_last_good_index(tmp_path, corpus_copy, monkeypatch):
+    extra = corpus_copy / "extra.jsonl"
+    extra.write_text(json.dumps(EXTRA, ensure_ascii=False) + "\n", "utf-8")
+    idx = tmp_path / "idx"
+    good = ix.build(corpus_copy, idx)
+    extra.write_text(json.dumps({**EXTRA, "text": "除雪の担い手不足に苦労しました。"}, ensure_ascii=False) + "\n", "utf-8")
+
+    def fail_after_first_read(name, n):  # fingerprinted, then unreadable
+        if name == "extra.jsonl" and n > 1:
+            raise PermissionError(errno.EACCES, "Permission denied", str(extra))
+
+    with monkeypatch.context() as m:
+        hook_reads(m, corpus_copy, before=fail_after_first_read)
+        with pytest.raises(CorpusError, match=r"extra\.jsonl.*Permission denied"):
+            ix.build(corpus_copy, idx)
+    assert live(idx) == good.path.name and not list(idx.glob(".build-*"))
+    with monkeypatch.context() as m:
+        _break_read(m, extra)  # still unreadable: open serves the last good index, or says why not
+        try:
+            with SearchEngine.open(corpus_copy, idx) as e:
+                assert e.generation.path == good.path and e.search("雪かき").hits[0].id == "extra/1"
+        except CorpusError as err:
+            assert "Permission denied" in str(err)
+
+
+def test_corpus_file_vanishing_mid_build(tmp_path, corpus_copy, monkeypatch):
+    """The file is deleted after the build fingerprinted it: the build fails, or the
+    index holds what was there; either way the next open matches the corpus."""
+    extra = corpus_copy / "extra.jsonl"
+    extra.write_text(json.dumps(EXTRA, ensure_ascii=False) + "\n", "utf-8")
+    idx = tmp_path / "idx"
+    ix.build(CORPUS, idx)  # an index of another corpus is live
+
+    def vanish(name, n):
+        if name == "extra.jsonl" and n == 1:
+            extra.unlink()
+
+    with monkeypatch.context() as m:
+        hook_reads(m, corpus_copy, after=vanish)
+        try:
+            ix.build(corpus_copy, idx)
+        except KodokuError as e:
+            assert "extra.jsonl" in str(e) or "changed" in str(e), str(e)
+    assert not extra.exists()
+    with SearchEngine.open(corpus_copy, idx) as e:
+        assert e.generation.records == 90 and not e.search("雪かき").hits
+
+
+def test_corpus_file_missing_only_mid_build_is_not_silently_dropped(tmp_path, corpus_copy, monkeypatch):
+    """An editor's non-atomic save, a sync tool, a network share that blinks: the
+    file is away just while the build lists and reads the records, then back as it was."""
+    extra = corpus_copy / "extra.jsonl"
+    extra.write_text(json.dumps(EXTRA, ensure_ascii=False) + "\n", "utf-8")
+    away = corpus_copy / "extra.away"
+    idx = tmp_path / "idx"
+    ix.build(CORPUS, idx)
+
+    def blink_out(name, n):
+        if name == "extra.jsonl" and n == 1:  # fingerprinted: now away
+            extra.rename(away)
+
+    def blink_in(name, n):
+        if name == SOURCE.name and n == 2 and away.exists():  # the records are being read: back
+            away.rename(extra)
+
+    with monkeypatch.context() as m:
+        hook_reads(m, corpus_copy, before=blink_in, after=blink_out)
+        try:
+            ix.build(corpus_copy, idx)
+        except KodokuError:
+            pass  # refusing to swap in a build of a corpus that changed under it is fine
+    assert extra.exists()
+    with SearchEngine.open(corpus_copy, idx) as e:
+        assert [h.id for h in e.search("雪かき")] == ["extra/1"]
+
+
+def test_corpus_file_unreadable_at_open_serves_the_last_good_index(tmp_path, corpus_copy, monkeypatch, expected):
+    extra = corpus_copy / "extra.jsonl"
+    extra.write_text(json.dumps(EXTRA, ensure_ascii=False) + "\n", "utf-8")
+    idx = tmp_path / "idx"
+    good = ix.build(corpus_copy, idx)
+    _break_read(monkeypatch, extra)
+    with SearchEngine.open(corpus_copy, idx) as e:
+        assert e.generation.path == good.path and e.search("雪かき").hits[0].id == "extra/1"
+        assert any("extra.jsonl" in n for n in e.notes), e.notes
+
+
+def test_corpus_file_unreadable_at_open_is_never_a_traceback(tmp_path, corpus_copy, monkeypatch):
+    extra = corpus_copy / "extra.jsonl"
+    extra.write_text(json.dumps(EXTRA, ensure_ascii=False) + "\n", "utf-8")
+    idx = tmp_path / "idx"
+    ix.build(corpus_copy, idx)
+    _break_read(monkeypatch, extra)
+    r = cli_in(corpus_copy, idx, "search", "雪かき")
+    assert r.exit_code in (0, 2) and r.output.strip()
+
+
+# ---------------------------------------------------------------------------
+# Paths: used as given; nothing written or deleted outside the index directory
+
+
+def test_symlinked_index_dir_is_used_as_given_and_nothing_else_changes(tmp_path, corpus_copy, expected):
+    target = tmp_path / "elsewhere" / "real-index"
+    target.mkdir(parents=True)
+    (target / "README").write_text("a file that was here first")
+    (tmp_path / "neighbour").mkdir()
+    (tmp_path / "neighbour" / "data.txt").write_text("keep")
+    link = tmp_path / "link"
+    link.symlink_to(target, target_is_directory=True)
+    outside = tree(tmp_path, skip=target)
+    for args in (["index"], ["search", "縦割り"], ["stats"], ["index"], ["index"]):
+        r = cli_in(corpus_copy, link, *args)
+        assert r.exit_code == 0
+    (corpus_copy / "bad.jsonl").write_text("{oops\n")  # a failed build, too
+    assert cli_in(corpus_copy, link, "index").exit_code == 2
+    (corpus_copy / "bad.jsonl").unlink()
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert (target / "README").read_text() == "a file that was here first"
+    assert (target / "CURRENT").is_file() and len(gens(target)) <= 2
+    assert tree(tmp_path, skip=target) == {**outside}
+    assert_serves(target, expected, corpus_copy)
+
+
+def test_foreign_directory_with_links_out_is_left_alone(tmp_path, expected):
+    """A non-empty directory given as --index-dir, holding links that point outside it:
+    builds add only their own names, and nothing the links reach is touched."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious.txt").write_text("keep me")
+    (outside / "gen-1").mkdir()
+    idx = tmp_path / "foreign"
+    idx.mkdir()
+    (idx / "notes.txt").write_text("mine")
+    (idx / ".build-link").symlink_to(outside, target_is_directory=True)
+    (idx / "gen-link").symlink_to(outside, target_is_directory=True)
+    (idx / "CURRENT-notes").write_text("not a pointer")
+    before_outside = tree(outside)
+    before_foreign = tree(idx)
+    for _ in range(3):
+        assert cli_in(CORPUS, idx, "index").exit_code == 0
+    assert tree(outside) == before_outside
+    after = tree(idx)
+    assert {k: v for k, v in after.items() if k in before_foreign} == before_foreign
+    ours = {k for k in after if k not in before_foreign}
+    assert all(k.split("/")[0] in {"CURRENT", ".lock"} or k.startswith("gen-") for k in ours), ours
+    assert_serves(idx, expected)
+
+
+def test_lookalike_directories_in_a_foreign_index_dir_are_kept(tmp_path):
+    idx = tmp_path / "home"
+    idx.mkdir()
+    for name in ("gen-photos", "gen-2023", ".build-cache"):
+        (idx / name).mkdir()
+        (idx / name / "file.txt").write_text(f"{name} keep")
+    for _ in range(2):
+        ix.build(CORPUS, idx)
+    for name in ("gen-photos", "gen-2023", ".build-cache"):
+        assert (idx / name / "file.txt").read_text() == f"{name} keep", name
+
+
+def test_relative_paths_are_taken_from_the_working_directory(tmp_path, expected):
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    before = tree(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("KODOKU_SEARCH_INDEX", "KODOKU_SEARCH_CORPUS")}
+    p = subprocess.run([sys.executable, "-m", "kodoku_search", "--corpus-dir", "../corpus", "--index-dir", "rel/idx",
+                        "search", "縦割り", "-n", "1"], cwd=work, capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    created = {k for k in tree(tmp_path) if k not in before}
+    assert created and all(k == "work/rel" or k.startswith("work/rel/idx") for k in created), created
+    assert {k: v for k, v in tree(tmp_path).items() if k in before} == before  # the corpus is untouched
+    assert_serves(work / "rel" / "idx", expected, tmp_path / "corpus")
+
+
+def test_index_dir_that_is_a_file_is_refused_with_a_message(tmp_path):
+    f = tmp_path / "not-a-dir"
+    f.write_text("precious")
+    r = cli_in(CORPUS, f, "search", "縦割り")
+    assert r.exit_code == 2 and str(f) in r.output
+    assert f.read_text() == "precious"
