@@ -5,6 +5,7 @@ Layout of an index directory::
     CURRENT          name of the live generation (replaced atomically)
     gen-<stamp>/     one complete Whoosh index + fingerprint.json
     .lock            held (flock) by whoever builds; the kernel frees it if the builder dies
+    .lock-queue      held by whoever waits for .lock, so that waiters take turns
     .build-<…>/      a generation being built (removed if the build fails)
 
 Readers read CURRENT and open that generation, so they see the old index or the
@@ -31,6 +32,7 @@ from .errors import CorpusError, IndexError_, KodokuError
 FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 LOCK = ".lock"
+LOCK_QUEUE = ".lock-queue"  # waiters for .lock take turns through this one
 FINGERPRINT = "fingerprint.json"
 SPELLINGS = "spellings.json"
 FILES = "files.json"  # per corpus file: sha, record ids, spellings, counts (for updates)
@@ -137,30 +139,50 @@ def current_generation(index_dir: Path) -> Generation | None:
 
 
 class BuildLock:
-    """An exclusive flock on index_dir/.lock; released by the kernel if we die."""
+    """An exclusive flock on index_dir/.lock; released by the kernel if we die.
+
+    Waiters queue through a second lock (.lock-queue, held while waiting for
+    .lock) so that a process rebuilding in a loop cannot take .lock again ahead
+    of one that was already waiting: turns alternate instead of one waiter
+    starving.
+    """
 
     def __init__(self, index_dir: Path, timeout: float | None = None):
         self.path = index_dir / LOCK
+        self.queue = index_dir / LOCK_QUEUE
         self.timeout = LOCK_TIMEOUT if timeout is None else timeout
         self.fd: int | None = None
 
     def __enter__(self) -> "BuildLock":
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + self.timeout
+        qfd = os.open(self.queue, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self._take(qfd, deadline)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                self._take(fd, deadline)
+            except BaseException:
+                os.close(fd)
+                raise
+            self.fd = fd
+            return self
+        finally:
+            os.close(qfd)  # releases our place in the queue: the next waiter goes on to .lock
+
+    def _take(self, fd: int, deadline: float) -> None:
         while True:
             try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 if time.monotonic() > deadline:
-                    os.close(self.fd)
                     raise IndexError_(
-                        f"another process has been rebuilding the index in {self.path.parent} for over "
-                        f"{self.timeout:.0f} s; try again when it finishes"
+                        f"another process is rebuilding the index in {self.path.parent} (waited "
+                        f"{self.timeout:.0f} s for it and any rebuild queued before this one); try again when it finishes"
                     ) from None
-                time.sleep(0.05)
+                time.sleep(0.02)
 
     def __exit__(self, *exc) -> None:
         if self.fd is not None:
@@ -472,7 +494,7 @@ def _copy_generation(src: Path, dst: Path) -> None:
                         os.link(f, dst / p.name / f.name)
                     except OSError:
                         shutil.copy2(f, dst / p.name / f.name)
-        elif p.is_file() and not p.name.endswith(".lock"):
+        elif p.is_file() and p.name not in (LOCK, LOCK_QUEUE):
             shutil.copy2(p, dst / p.name)
 
 

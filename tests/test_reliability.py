@@ -303,6 +303,33 @@ for _ in range(1000):
 """
 
 
+LOCK_LOOP = r"""
+import sys, time
+from pathlib import Path
+from kodoku_search import index as ix
+print("looping", flush=True)
+while True:  # a builder that takes the lock again the moment it lets it go
+    with ix.BuildLock(Path(sys.argv[1])):
+        time.sleep(0.2)
+"""
+
+
+def test_a_builder_in_a_loop_cannot_starve_one_that_waits(tmp_path):
+    """The soak found it: with two writers rebuilding back to back, one polled the
+    lock for 120 s while the other kept winning it. Waiters now take turns."""
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    with children() as kids:
+        p = spawn(LOCK_LOOP, idx)
+        kids.append(p)
+        assert p.stdout.readline().strip() == "looping"
+        for _ in range(5):
+            t0 = time.monotonic()
+            with ix.BuildLock(idx, timeout=5):
+                waited = time.monotonic() - t0
+            assert waited < 1.0, waited  # one of the loop's turns at most (0.2 s), never its whole run
+
+
 def test_rebuilds_killed_at_random_points_never_break_the_live_index(tmp_path, expected):
     idx = tmp_path / "idx"
     t0 = time.perf_counter()
@@ -841,7 +868,7 @@ def test_foreign_directory_with_links_out_is_left_alone(tmp_path, expected):
     after = tree(idx)
     assert {k: v for k, v in after.items() if k in before_foreign} == before_foreign
     ours = {k for k in after if k not in before_foreign}
-    assert all(k.split("/")[0] in {"CURRENT", ".lock"} or k.startswith("gen-") for k in ours), ours
+    assert all(k.split("/")[0] in {"CURRENT", ".lock", ".lock-queue"} or k.startswith("gen-") for k in ours), ours
     assert_serves(idx, expected)
 
 
