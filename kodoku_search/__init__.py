@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import _lean_whoosh
+
+_lean_whoosh.install()  # Whoosh, when a search imports it, skips urllib.request and asyncio
+
 __version__ = "0.1.0"
 __all__ = ["SearchEngine", "Hit", "SearchResult", "Snippet", "Corpus", "load_corpus", "KodokuError", "UsageError", "CorpusError"]
 

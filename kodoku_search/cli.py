@@ -446,14 +446,9 @@ def check(obj, as_json) -> None:
     (fast at any size); run this after a disk error or a copy you do not
     trust. Exits 2 when the index is damaged or missing.
     """
-    from pathlib import Path
+    from .engine import SearchEngine
 
-    from . import index as ix
-    from . import paths
-
-    corpus = Path(obj["corpus_dir"]) if obj["corpus_dir"] else paths.default_corpus_dir()
-    where = Path(obj["index_dir"]) if obj["index_dir"] else paths.default_index_dir()
-    report = ix.check(where, corpus)
+    report = SearchEngine.check(obj["corpus_dir"], obj["index_dir"])
     if as_json:
         _echo_json(report.to_dict())
         return

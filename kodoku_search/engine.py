@@ -101,6 +101,16 @@ class SearchEngine:
             engine.searcher()  # open the segment files now: later rebuilds cannot take them away
         return engine
 
+    @staticmethod
+    def check(corpus_dir: str | Path | None = None, index_dir: str | Path | None = None):
+        """Verify the index on disk byte for byte without opening it for search
+        (``kodoku-search check``): a CheckReport, or IndexError_ saying what to do."""
+        from .check import check
+
+        corpus = Path(corpus_dir) if corpus_dir is not None else paths.default_corpus_dir()
+        where = Path(index_dir) if index_dir is not None else paths.default_index_dir()
+        return check(where, corpus)
+
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> ix.Generation:
         """Rebuild the index from the corpus now and switch to it."""
         gen = ix.build(self.corpus_dir, self.index_dir, progress, force=True)

@@ -125,7 +125,10 @@ class LiteTokenizer:
                 UnknownsDictionary.__init__(self, meta["chardef"], meta["unknowns"])
 
         self.sys_dic = _SysDic()
-        self.matcher = Matcher([(directory / f"fst{i}.bin").read_bytes() for i in range(meta["fst"])])
+        # Memory-mapped, not read: Janome's Matcher indexes and slices its data (an mmap
+        # gives the same ints and bytes) and keys an lru_cache on it, which hashes a
+        # bytes object of megabytes on the first lookup but an mmap by identity.
+        self.matcher = Matcher([self._keep(_map(directory / f"fst{i}.bin")) for i in range(meta["fst"])])
         self.max_unknown_length = 1024
 
     def _keep(self, m: mmap.mmap) -> mmap.mmap:

@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -343,6 +342,8 @@ def _write_segments(path: Path, jobs, procs: int, progress: Progress | None) -> 
 
 def _commit_segments(path: Path, keep: set[str], segments) -> None:
     """Make the index's content the kept segments plus the new ones."""
+    import shutil
+
     from whoosh import index as whoosh_index
 
     ix = whoosh_index.open_dir(str(path))
@@ -368,6 +369,8 @@ def _write_generation(path: Path, files, fp: dict[str, str], progress: Progress 
     reused: only changed files are analysed, and the segments of changed or
     removed files are dropped whole.
     """
+    import shutil
+
     from whoosh import index as whoosh_index
 
     from .stats import counts
@@ -426,7 +429,7 @@ def _checksums(path: Path, base: Generation | None = None) -> dict[str, dict]:
     so that damage is found when the index is opened, not as a crash mid-search or
     as silently wrong scores. A file copied or linked unchanged from ``base`` (same
     name, size and mtime) keeps the digest computed for it then."""
-    known = _read_checksums(base.path) if base is not None else {}
+    known = read_checksums(base.path) if base is not None else {}
     out = {}
     for p in sorted(path.rglob("*")):
         if p.is_file() and not p.is_symlink() and p.name != FINGERPRINT:
@@ -449,7 +452,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _read_checksums(path: Path) -> dict:
+def read_checksums(path: Path) -> dict:
     try:
         sums = json.loads((path / FINGERPRINT).read_text("utf-8")).get("checksums") or {}
         return sums if isinstance(sums, dict) else {}
@@ -484,6 +487,8 @@ def _merge_stats(parts: list[dict]) -> dict:
 def _copy_generation(src: Path, dst: Path) -> None:
     """A private copy of a generation to update: Whoosh files are copied (a
     commit rewrites some), the Janome cache is hard-linked (never written again)."""
+    import shutil
+
     dst.mkdir()
     for p in src.iterdir():
         if p.is_dir():
@@ -509,6 +514,8 @@ def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *
     builds). Any failure leaves the previous generation live and removes the
     partial one.
     """
+    import shutil
+
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -540,9 +547,12 @@ def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *
             # The fingerprint must describe what was indexed: a file that went away (or
             # came back) while the records were read would otherwise be missing from an
             # index that claims to be current, and no later open would rebuild it.
-            if list(files) != listed or fingerprint(corpus_dir) != fp:
+            after = fingerprint(corpus_dir)
+            if list(files) != listed or after != fp:
                 moved = sorted(set(files) ^ set(listed))
-                raise CorpusError([f"{corpus_dir}: the corpus changed while the index was being built"
+                what = ("kodoku-search itself (its analysis code) changed" if after["analysis"] != fp["analysis"]
+                        else "the corpus changed")
+                raise CorpusError([f"{corpus_dir}: {what} while the index was being built"
                                    + (f" ({', '.join(moved)} came or went)" if moved else "")
                                    + "; the previous index (if any) is still in place: run kodoku-search index again"])
             final = index_dir / f"gen-{time.time_ns()}"
@@ -618,6 +628,8 @@ _GEN_NAME = re.compile(r"gen-\d+")
 
 def _remove_stale_builds(index_dir: Path) -> None:
     """Partial builds left by a killed builder (we hold the lock, so none is live)."""
+    import shutil
+
     for p in index_dir.glob(".build-*"):
         if _BUILD_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
@@ -625,6 +637,8 @@ def _remove_stale_builds(index_dir: Path) -> None:
 
 def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
     """Keep the live generation and the one before it (a reader may still be on it)."""
+    import shutil
+
     for p in index_dir.glob("gen-*"):
         if (p.name not in keep and _GEN_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink()
                 and (p / FINGERPRINT).is_file()):
@@ -655,62 +669,6 @@ def verify_generation(gen: Generation, full: bool = False) -> None:
         raise IndexError_(f"the index in {gen.path} is damaged ({e.filename or gen.path}: {e.strerror or e})") from None
     except (ValueError, AttributeError, KeyError, TypeError) as e:
         raise IndexError_(f"the index in {gen.path} is damaged ({FINGERPRINT}: {type(e).__name__}: {e})") from None
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    """What ``check`` found: the live generation, its files and records verified,
-    and whether it still matches the corpus."""
-
-    index: str
-    records: int
-    files: int
-    bytes: int
-    up_to_date: bool | None  # None: the corpus could not be read
-    notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        return {"index": self.index, "records": self.records, "files": self.files, "bytes": self.bytes,
-                "up_to_date": self.up_to_date, "notes": list(self.notes)}
-
-
-def check(index_dir: Path, corpus_dir: Path) -> CheckReport:
-    """Verify the live index in full: every file against its sha256, the record
-    count, and every segment read once. IndexError_ saying what is wrong and what
-    to do; a report (up to date or not) when the index is intact."""
-    gen = current_generation(index_dir)
-    if gen is None:
-        raise IndexError_(f"no index in {index_dir}; build one with: kodoku-search index")
-    try:
-        verify_generation(gen, full=True)
-        wix = open_generation(gen)
-        try:
-            with wix.reader() as reader:
-                n = 0
-                for _ in reader.all_stored_fields():
-                    n += 1
-        finally:
-            wix.close()
-        if n != gen.records:
-            raise IndexError_(f"the index in {gen.path} is damaged (it holds {n} records, not {gen.records})")
-    except IndexError_ as e:
-        raise IndexError_(f"{e}; rebuild it with: kodoku-search index") from None
-    except Exception as e:  # whoosh raises many kinds on damaged files
-        raise IndexError_(f"the index in {gen.path} is damaged ({type(e).__name__}: {e}); "
-                          "rebuild it with: kodoku-search index") from None
-    sums = _read_checksums(gen.path)
-    notes: list[str] = []
-    if not sums:
-        notes.append("this index was written before checksums were kept: only its records were checked")
-    try:
-        up_to_date: bool | None = fingerprint(corpus_dir) == gen.fingerprint
-    except CorpusError as e:
-        up_to_date = None
-        notes.append(f"the corpus cannot be read: {e}")
-    if up_to_date is False:
-        notes.append("the corpus (or the analysis) changed since this index was built; the next search rebuilds it")
-    size = sum(v.get("size", 0) for v in sums.values() if isinstance(v, dict))
-    return CheckReport(str(gen.path), gen.records, len(sums), size, up_to_date, tuple(notes))
 
 
 def open_generation(gen: Generation):

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import gazetteer, labels
+from . import gazetteer, labels, markers
 from .records import Anomaly, CrossReference, DocumentInfo, Snippet
 
 _WS = " \t\u3000\u00a0"
@@ -56,7 +56,7 @@ def indent_of(raw: str) -> int:
 def strip_bullet(text: str) -> tuple[bool, str]:
     """(had a bullet mark, text without it)."""
     t = text.strip(_WS)
-    if t and t[0] in labels.BULLETS and len(t) > 1 and (t[1] in _WS or t[0] in "•●○◦▪➡→⇒▶►"):
+    if t and t[0] in markers.BULLETS and len(t) > 1 and (t[1] in _WS or t[0] in "•●○◦▪➡→⇒▶►"):
         return True, t[1:].strip(_WS)
     return False, t
 
@@ -65,7 +65,7 @@ def unbracket(text: str) -> tuple[str | None, str]:
     """(the opening bracket if the whole text is wrapped in one pair, inner text)."""
     t = text.strip(_WS)
     if len(t) >= 2:
-        close = labels.BRACKETS.get(t[0])
+        close = markers.BRACKETS.get(t[0])
         if close and t.endswith(close) and close:
             return t[0], t[1:-1].strip(_WS)
         if t[0] in "■◆◇" :
@@ -80,9 +80,9 @@ def marker_polarity(text: str) -> str | None:
     core = unicodedata.normalize("NFKC", core).replace(" ", "")
     if len(core) > 20:
         return None
-    if labels.GOOD_MARKER.match(core):
+    if markers.GOOD_MARKER.match(core):
         return "good"
-    if labels.HARD_MARKER.match(core):
+    if markers.HARD_MARKER.match(core):
         return "hard"
     return None
 
@@ -112,8 +112,8 @@ def sentences(text: str) -> list[str]:
 
 
 def clause_polarity(clause: str) -> str | None:
-    good = len(labels.GOOD_CUES.findall(clause))
-    hard = len(labels.HARD_CUES.findall(clause))
+    good = len(markers.GOOD_CUES.findall(clause))
+    hard = len(markers.HARD_CUES.findall(clause))
     if good > hard:
         return "good"
     if hard > good:
@@ -124,13 +124,13 @@ def clause_polarity(clause: str) -> str | None:
 def sentence_polarity(sentence: str) -> str | None:
     """A sentence's side: its own topic (「苦労したことは」) if it names one, else the
     last clause that carries a cue (in 「Xしましたが、Yできました」 Y carries the weight)."""
-    if labels.GOOD_TOPIC.search(sentence):
+    if markers.GOOD_TOPIC.search(sentence):
         return "good"
-    if labels.HARD_TOPIC.search(sentence):
+    if markers.HARD_TOPIC.search(sentence):
         return "hard"
-    if labels.LESSON_CUES.search(sentence):
+    if markers.LESSON_CUES.search(sentence):
         return "other"
-    for clause in reversed(labels.CONCESSIVE.split(sentence)):
+    for clause in reversed(markers.CONCESSIVE.split(sentence)):
         p = clause_polarity(clause)
         if p:
             return p
@@ -167,8 +167,8 @@ def split_turns(text: str, base: str | None) -> list[tuple[str, str]]:
     for s in sents[1:]:
         body = s.strip(_WS)
         p = sentence_polarity(body)
-        opens_turn = bool(labels.CONTRAST_OPENERS.match(body)) or bool(
-            labels.GOOD_TOPIC.match(body) or labels.HARD_TOPIC.match(body)
+        opens_turn = bool(markers.CONTRAST_OPENERS.match(body)) or bool(
+            markers.GOOD_TOPIC.match(body) or markers.HARD_TOPIC.match(body)
         )
         if opens_turn and _opposite(current, p):
             segments.append([s])
@@ -308,7 +308,7 @@ def parse_document(text: str, source: str) -> ParsedDocument:
             continue
 
         m = _CROSS_REF.match(stripped)
-        if m and labels.BRACKETS.get(m.group("open")) == m.group("close"):
+        if m and markers.BRACKETS.get(m.group("open")) == m.group("close"):
             target = theme_of_heading(m.group("inner"))
             if target:
                 walk.refs.append((block, target, lineno))
@@ -337,7 +337,7 @@ def parse_document(text: str, source: str) -> ParsedDocument:
             parts = [(body, lead_in[0])]
         else:
             parts = split_turns(body, None)
-        if not is_bullet and labels.LEAD_IN.search(body):
+        if not is_bullet and markers.LEAD_IN.search(body):
             j = _next_content(lines, i - 1)
             if j is not None and strip_bullet(lines[j])[0]:
                 lead_in = (parts[-1][1] if parts else "other", indent)

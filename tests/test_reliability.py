@@ -670,6 +670,8 @@ def test_check_command_verifies_every_byte(built):
     assert r.exit_code == 2 and "damaged" in r.output and "kodoku-search index" in r.output, r.output
     r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx / "nothing"), "check"])
     assert r.exit_code == 2 and "no index" in r.output, r.output
+    with pytest.raises(IndexError_, match="changed since it was written"):
+        SearchEngine.check(CORPUS, idx)  # the library call the command is a shell over
 
 
 def test_a_damaged_janome_cache_is_found_on_open_and_rebuilt(built, expected):
