@@ -64,7 +64,7 @@ class SearchEngine:
             stale = rebuild == "always" or gen is None
             if not stale:
                 try:
-                    stale = gen.fingerprint != ix.fingerprint(corpus)
+                    stale = gen.fingerprint != ix.fingerprint(corpus, gen.memo)  # unchanged files are not read
                 except CorpusError as e:  # a corpus file cannot be read: as for any failed rebuild
                     notes.append(f"the corpus cannot be read, so the last good index is used: {e}")
             if stale:

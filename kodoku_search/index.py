@@ -22,13 +22,13 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import CorpusError, IndexError_, KodokuError
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: per-file digests in the fingerprint, with a stat memo
 CURRENT = "CURRENT"
 LOCK = ".lock"
 LOCK_QUEUE = ".lock-queue"  # waiters for .lock take turns through this one
@@ -38,7 +38,8 @@ FILES = "files.json"  # per corpus file: sha, record ids, spellings, counts (for
 STATS = "stats.json"  # counts per city × theme × polarity, for `stats` without opening Whoosh
 JANOME_CACHE = "janome"  # fastjanome's copy of Janome's dictionary, for quick query analysis
 # Modules whose code decides what goes into the index: a change to any rebuilds it.
-_SHAPING_MODULES = ("analysis.py", "fastjanome.py", "index.py", "parser.py", "corpus.py", "labels.py", "records.py", "gazetteer.py", "data/municipalities.tsv")
+_SHAPING_MODULES = ("analysis.py", "fastjanome.py", "index.py", "parser.py", "markers.py", "corpus.py", "labels.py",
+                    "records.py", "gazetteer.py", "data/municipalities.tsv")
 _PACKAGE = Path(__file__).resolve().parent
 
 LOCK_TIMEOUT = 120.0  # seconds a builder waits for another to finish
@@ -74,37 +75,70 @@ def schema():
 # Fingerprints
 
 
-def _hash_files(paths: list[Path], root: Path) -> str:
-    h = hashlib.sha256()
+RACY_NS = 2_000_000_000  # a file changed this close to when it was hashed is hashed again
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _digests(paths: list[Path], root: Path, memo: dict | None = None) -> dict[str, list]:
+    """name → [size, mtime_ns, sha256 prefix] of each file.
+
+    A file whose size and mtime are those in ``memo`` is not read again, unless it
+    changed within RACY_NS of when the memo was taken (a coarse clock could then
+    hide a second change): the check ``git status`` makes of its index, so a
+    search over a large corpus does not hash the whole corpus first.
+    """
+    known = (memo or {}).get("files") or {}
+    at = (memo or {}).get("at") or 0
+    out = {}
     for p in paths:
-        h.update(str(p.relative_to(root)).encode() + b"\0")
-        h.update(p.read_bytes())
-        h.update(b"\0")
+        name = p.relative_to(root).as_posix()
+        st = p.stat()
+        k = known.get(name)
+        if (isinstance(k, list) and len(k) == 3 and k[0] == st.st_size and k[1] == st.st_mtime_ns
+                and st.st_mtime_ns < at - RACY_NS):
+            out[name] = k
+        else:
+            out[name] = [st.st_size, st.st_mtime_ns, _digest(p)]
+    return out
+
+
+def _combine(digests: dict[str, list], salt: str = "") -> str:
+    h = hashlib.sha256(salt.encode())
+    for name, (_, _, sha) in digests.items():
+        h.update(f"{name}\0{sha}\0".encode())
     return h.hexdigest()[:16]
 
 
-def analysis_fingerprint() -> str:
-    """Changes whenever the code or data that shape the index change."""
+def _versions() -> str:
     import whoosh
     from janome.version import JANOME_VERSION
 
-    h = hashlib.sha256(f"format={FORMAT_VERSION}".encode())
-    h.update(_hash_files([_PACKAGE / m for m in _SHAPING_MODULES], _PACKAGE).encode())
-    h.update(f"janome={JANOME_VERSION};whoosh={whoosh.versionstring()}".encode())
-    return h.hexdigest()[:16]
+    return f"format={FORMAT_VERSION};janome={JANOME_VERSION};whoosh={whoosh.versionstring()}"
 
 
-def corpus_fingerprint(corpus_dir: Path) -> str:
+def fingerprint_and_memo(corpus_dir: Path, memo: dict | None = None) -> tuple[dict[str, str], dict]:
+    """What an index is built from (the corpus files' contents; the code, data and
+    versions that shape the index: a change to any rebuilds it), and the memo of
+    sizes and mtimes that lets the next check skip reading unchanged files."""
     from .paths import corpus_files
 
+    at = time.time_ns()
+    memo = memo or {}
     try:
-        return _hash_files(corpus_files(corpus_dir), corpus_dir)
+        corpus = _digests(corpus_files(corpus_dir), corpus_dir, memo.get("corpus"))
     except OSError as e:
         raise CorpusError([f"{e.filename or corpus_dir}: cannot read the corpus: {e.strerror or e}"]) from None
+    code = _digests([_PACKAGE / m for m in _SHAPING_MODULES], _PACKAGE, memo.get("analysis"))
+    fp = {"corpus": _combine(corpus), "analysis": _combine(code, _versions()), "corpus_dir": str(corpus_dir.resolve())}
+    return fp, {"corpus": {"at": at, "files": corpus}, "analysis": {"at": at, "files": code}}
 
 
-def fingerprint(corpus_dir: Path) -> dict[str, str]:
-    return {"corpus": corpus_fingerprint(corpus_dir), "analysis": analysis_fingerprint(), "corpus_dir": str(corpus_dir.resolve())}
+def fingerprint(corpus_dir: Path, memo: dict | None = None) -> dict[str, str]:
+    """The fingerprint alone; given a generation's ``memo``, unchanged files are not read."""
+    return fingerprint_and_memo(corpus_dir, memo)[0]
 
 
 # ---------------------------------------------------------------------------
@@ -117,6 +151,7 @@ class Generation:
     fingerprint: dict[str, str]
     records: int
     built_at: float
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # sizes and mtimes behind the fingerprint
 
 
 def current_generation(index_dir: Path) -> Generation | None:
@@ -132,7 +167,8 @@ def current_generation(index_dir: Path) -> Generation | None:
     path = index_dir / name
     try:
         meta = json.loads((path / FINGERPRINT).read_text("utf-8"))
-        return Generation(path, meta["fingerprint"], int(meta["records"]), float(meta["built_at"]))
+        memo = meta.get("memo") if isinstance(meta.get("memo"), dict) else {}
+        return Generation(path, meta["fingerprint"], int(meta["records"]), float(meta["built_at"]), memo)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -298,28 +334,47 @@ def _write_segment(index_path: str, janome_cache: str | None, records, contexts)
 
 
 def _jobs(fresh: dict, procs: int) -> list[tuple[str, list, list]]:
-    """(file name, records, contexts) per segment to write: one segment per file,
-    a large file split so that each worker gets a fair share. Segments never mix
-    files, so an update replaces a file's segments whole and the index's
-    statistics (and so every score) equal those of a full build."""
-    total = sum(len(fr.records) for fr in fresh.values())
-    share = max(1, -(-total // max(1, procs)))
-    jobs = []
+    """(file name, records, contexts) per segment to write, in corpus order.
+
+    With one process: one segment per file. With several, the stream of records
+    (weighted by text length, which is what analysis costs) is also cut into
+    2 × procs equal shares, so that no worker is left with one more whole file
+    than the others (nine files of 10,000 records on two cores would otherwise
+    be 5 : 4). Segments never mix files, so an update replaces a file's segments
+    whole, and the index's statistics (so every score) equal a full build's.
+    """
+    if procs <= 1:
+        return [(name, list(fr.records), contexts(list(fr.records))) for name, fr in fresh.items()]
+    weight = lambda r: len(r.text) + 16  # noqa: E731 - per-record overhead besides the text
+    total = sum(weight(r) for fr in fresh.values() for r in fr.records)
+    step = total / (2 * procs)
+    jobs, acc, cut = [], 0.0, step
     for name, fr in fresh.items():
         recs = list(fr.records)
         ctx = contexts(recs)
-        for i in range(0, len(recs), share):
-            jobs.append((name, recs[i:i + share], ctx[i:i + share]))
+        start = 0
+        for i, r in enumerate(recs):
+            acc += weight(r)
+            if acc >= cut:
+                if i + 1 < len(recs):
+                    jobs.append((name, recs[start:i + 1], ctx[start:i + 1]))
+                    start = i + 1
+                while cut <= acc:
+                    cut += step
+        if start < len(recs):
+            jobs.append((name, recs[start:], ctx[start:]))
     return jobs
 
 
 def _write_segments(path: Path, jobs, procs: int, progress: Progress | None) -> list:
-    """Write one segment per job: inline, or across ``procs`` worker processes."""
+    """Write one segment per job, inline or across ``procs`` worker processes;
+    results in the order of ``jobs``. Workers take the largest jobs first, so they
+    finish together."""
     cache = str(path / JANOME_CACHE) if (path / JANOME_CACHE / "meta.marshal").exists() else None
     total = sum(len(j[1]) for j in jobs)
     done = 0
-    out = []
     if procs <= 1 or len(jobs) < 2:
+        out = []
         for name, recs, ctxs in jobs:
             out.append(_write_segment(str(path), cache, recs, ctxs))
             done += len(recs)
@@ -327,17 +382,20 @@ def _write_segments(path: Path, jobs, procs: int, progress: Progress | None) -> 
                 progress(done, total)
         return out
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    order = sorted(range(len(jobs)), key=lambda k: -sum(len(r.text) for r in jobs[k][1]))
+    results: list = [None] * len(jobs)
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
-        futures = [pool.submit(_write_segment, str(path), cache, recs, ctxs) for _, recs, ctxs in jobs]
-        for fut, (_, recs, _) in zip(futures, jobs):
-            out.append(fut.result())
-            done += len(recs)
+        futures = {pool.submit(_write_segment, str(path), cache, jobs[k][1], jobs[k][2]): k for k in order}
+        for fut in as_completed(futures):
+            k = futures[fut]
+            results[k] = fut.result()
+            done += len(jobs[k][1])
             if progress:
                 progress(done, total)
-    return out
+    return results
 
 
 def _commit_segments(path: Path, keep: set[str], segments) -> None:
@@ -361,7 +419,7 @@ def default_procs(records: int) -> int:
 
 
 def _write_generation(path: Path, files, fp: dict[str, str], progress: Progress | None,
-                      base: Generation | None = None, procs: int | None = None) -> Generation:
+                      base: Generation | None = None, procs: int | None = None, memo: dict | None = None) -> Generation:
     """Write a complete generation at ``path``.
 
     ``files`` maps each corpus file name to (sha, FileRecords or None); None means
@@ -382,7 +440,9 @@ def _write_generation(path: Path, files, fp: dict[str, str], progress: Progress 
             from .fastjanome import build_cache
 
             build_cache(path / JANOME_CACHE)
-        except Exception:  # optional: queries then load Janome itself
+        except OSError:
+            raise  # a full disk or an I/O error fails the build, as anywhere else
+        except Exception:  # optional (e.g. a Janome whose internals moved): queries then load Janome itself
             shutil.rmtree(path / JANOME_CACHE, ignore_errors=True)
         old: dict = {}
     else:
@@ -415,13 +475,13 @@ def _write_generation(path: Path, files, fp: dict[str, str], progress: Progress 
     _write_json(path / STATS, _merge_stats([v["counts"] for v in info.values()]))
     built_at = time.time()
     _write_json(path / FINGERPRINT, {"fingerprint": fp, "records": total, "built_at": built_at, "format": FORMAT_VERSION,
-                                     "checksums": _checksums(path, base)})
+                                     "checksums": _checksums(path, base), "memo": memo or {}})
     for p in path.rglob("*"):
         if p.is_file() and not p.is_symlink():
             with open(p, "rb") as f:
                 os.fsync(f.fileno())
     _fsync_dir(path)
-    return Generation(path, fp, total, built_at)
+    return Generation(path, fp, total, built_at, memo or {})
 
 
 def _checksums(path: Path, base: Generation | None = None) -> dict[str, dict]:
@@ -534,16 +594,16 @@ def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *
             listed = [p.name for p in corpus_files(corpus_dir)] if corpus_dir.is_dir() else []
         except OSError:
             listed = []
-        fp = fingerprint(corpus_dir)
+        fp, memo = fingerprint_and_memo(corpus_dir)
         live = current_generation(index_dir)
         if not force and live is not None and live.fingerprint == fp:
             return live
         _remove_stale_builds(index_dir)
-        files, base = _plan(corpus_dir, live, fp, force)  # a CorpusError here changes nothing
+        files, base = _plan(corpus_dir, live, fp, force, memo["corpus"]["files"])  # a CorpusError here changes nothing
         tmp = index_dir / f".build-{os.getpid()}-{time.time_ns()}"
         swapped = False
         try:
-            gen = _write_generation(tmp, files, fp, progress, base=base, procs=procs)
+            gen = _write_generation(tmp, files, fp, progress, base=base, procs=procs, memo=memo)
             # The fingerprint must describe what was indexed: a file that went away (or
             # came back) while the records were read would otherwise be missing from an
             # index that claims to be current, and no later open would rebuild it.
@@ -576,14 +636,16 @@ def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *
             raise IndexError_(f"building the index in {index_dir} failed: {reason}; "
                               "the previous index (if any) is still in place") from None
         _remove_old_generations(index_dir, keep={final.name, live.path.name if live else ""})
-        return Generation(final, gen.fingerprint, gen.records, gen.built_at)
+        return Generation(final, gen.fingerprint, gen.records, gen.built_at, gen.memo)
     finally:
         lock.__exit__(None, None, None)
 
 
-def _plan(corpus_dir: Path, live: Generation | None, fp: dict[str, str], force: bool):
+def _plan(corpus_dir: Path, live: Generation | None, fp: dict[str, str], force: bool, digests: dict | None = None):
     """Which corpus files to (re)read: all for a full build; for an update, only
-    those whose bytes changed since the live generation (same analysis code)."""
+    those whose bytes changed since the live generation (same analysis code).
+    ``digests`` are the fingerprint's (a file changed since is caught when the
+    build compares the fingerprint again at the end)."""
     from .corpus import check_ids, read_file
     from .errors import CorpusError
     from .paths import corpus_files
@@ -606,7 +668,7 @@ def _plan(corpus_dir: Path, live: Generation | None, fp: dict[str, str], force: 
     files: dict = {}
     for path in paths_:
         try:
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            sha = (digests or {}).get(path.name, [None, None, None])[2] or _digest(path)
         except OSError:
             sha = None
         if base is not None and sha is not None and old.get(path.name, {}).get("sha") == sha:

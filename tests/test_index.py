@@ -59,9 +59,73 @@ def test_analysis_change_rebuilds(tmp_path, monkeypatch):
     idx = tmp_path / "idx"
     with SearchEngine.open(CORPUS, idx) as e:
         before = e.generation.path
-    monkeypatch.setattr(ix, "analysis_fingerprint", lambda: "a-different-analysis")
+    monkeypatch.setattr(ix, "FORMAT_VERSION", ix.FORMAT_VERSION + 100)  # as a change to the analysis code would
     with SearchEngine.open(CORPUS, idx) as e:
         assert e.generation.path != before
+
+
+def _age(paths, seconds: float = 3600) -> None:
+    """Set the files' mtimes an hour back, as for a corpus not touched lately."""
+    then = time.time_ns() - int(seconds * 1e9)
+    for p in paths:
+        os.utime(p, ns=(then, then))
+
+
+def test_an_unchanged_corpus_is_not_read_to_check_the_index(tmp_path, corpus_copy, monkeypatch):
+    """The fingerprint memo: sizes and mtimes as they were when the index was built."""
+    _age(corpus_copy.iterdir())
+    idx = tmp_path / "idx"
+    built = ix.build(corpus_copy, idx)
+    read = []
+    real = ix._digest
+    monkeypatch.setattr(ix, "_digest", lambda p: read.append(p) or real(p))
+    with SearchEngine.open(corpus_copy, idx) as e:
+        assert e.generation.path == built.path
+    assert not [p for p in read if p.parent == corpus_copy], read
+
+
+def test_an_edited_corpus_file_is_seen_through_the_memo(tmp_path, corpus_copy):
+    _age(corpus_copy.iterdir())
+    idx = tmp_path / "idx"
+    ix.build(corpus_copy, idx)
+    src = corpus_copy / "advice-2025-10.txt"
+    text = src.read_text("utf-8")
+    src.write_text(text.replace("縦割り", "縦割", 1), "utf-8")  # a real edit: new size, new mtime
+    with SearchEngine.open(corpus_copy, idx) as e:
+        assert any("縦割" in h.text and "縦割り" not in h.text for h in e.search("縦割").hits)
+    # Same size, and the mtime moved: hashed again (the memo trusts nothing that changed).
+    text = src.read_text("utf-8")
+    src.write_text(text.replace("縦割", "横割", 1), "utf-8")
+    with SearchEngine.open(corpus_copy, idx) as e:
+        assert e.search("横割").total >= 1
+
+
+def test_a_change_within_the_racy_window_is_hashed(tmp_path, corpus_copy):
+    """A file written just before the build (same second) could change again
+    without its mtime moving on a coarse clock: such files are always hashed."""
+    idx = tmp_path / "idx"
+    built = ix.build(corpus_copy, idx)  # the corpus copy was written just now
+    src = corpus_copy / "advice-2025-10.txt"
+    st = src.stat()
+    data = src.read_bytes().replace("縦割り".encode(), "縦割ル".encode(), 1)
+    assert len(data) == st.st_size
+    src.write_bytes(data)
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime
+    with SearchEngine.open(corpus_copy, idx) as e:
+        assert e.generation.path != built.path  # rebuilt: the memo did not vouch for it
+
+
+def test_check_hashes_everything_and_reports_a_change_the_memo_cannot_see(tmp_path, corpus_copy):
+    _age(corpus_copy.iterdir())
+    idx = tmp_path / "idx"
+    ix.build(corpus_copy, idx)
+    src = corpus_copy / "advice-2025-10.txt"
+    st = src.stat()
+    data = src.read_bytes().replace("縦割り".encode(), "縦割ル".encode(), 1)
+    src.write_bytes(data)
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))  # rsync -t / cp -p of other bytes: the documented blind spot
+    report = SearchEngine.check(corpus_copy, idx)
+    assert report.up_to_date is False and any("changed" in n for n in report.notes)
 
 
 def test_rebuild_swaps_atomically_and_old_readers_keep_working(tmp_path):

@@ -438,6 +438,40 @@ def test_disk_full_while_writing_the_index(built, expected, whoosh_bytes_per_bui
     assert_serves(idx, expected)
 
 
+@contextmanager
+def small_filesystem(where: Path, megabytes: int):
+    """A real tmpfs of the given size mounted at ``where`` (needs root; skips otherwise)."""
+    where.mkdir(parents=True)
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(where)],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({p.stderr.strip() or p.returncode}); "
+                    "the injected-ENOSPC tests above still run")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def test_a_real_full_file_system_keeps_the_last_good_index(tmp_path, expected):
+    """No injection: a tmpfs with room for one index (~21 MB with its Janome
+    cache) but not for a second beside it, so the rebuild runs out of space for real."""
+    with small_filesystem(tmp_path / "small", 32) as fs:
+        idx = fs / "idx"
+        first = ix.build(CORPUS, idx)
+        with pytest.raises(IndexError_, match="No space left on device") as e:
+            ix.build(CORPUS, idx)
+        assert "previous index" in str(e.value)
+        assert live(idx) == first.path.name and not list(idx.glob(".build-*"))
+        assert_serves(idx, expected)
+        r = cli_in(CORPUS, idx, "index")
+        assert r.exit_code == 2 and "No space left on device" in r.output and "Traceback" not in r.output
+        r = cli_in(CORPUS, idx, "search", "縦割り")
+        assert r.exit_code == 0 and "福岡市" in r.output
+        r = cli_in(CORPUS, idx, "check")
+        assert r.exit_code == 0, r.output
+
+
 def test_disk_full_when_the_corpus_changed_serves_the_last_good_index(tmp_path, corpus_copy):
     idx = tmp_path / "idx"
     good = ix.build(corpus_copy, idx)
