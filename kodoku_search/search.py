@@ -30,7 +30,7 @@ MAX_WORDS = 64  # distinct content words used from one query
 MAX_PHRASE_WORDS = 6  # the longest run of words looked up as one synonym
 CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
 
-# Field weights (boosts on each field's BM25F contribution); see docs/ranking.md.
+# Field weights (boosts on each field's BM25F contribution); see "How ranking works" in README.md.
 W_TEXT = 1.0
 W_READING = 0.9  # another spelling of the same word is nearly as good as the word
 W_CONTEXT = 0.25  # the word appears in the snippet this one continues
@@ -363,7 +363,10 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
             expl = replace(expl, proximity=prox)
             score *= prox
         ranked.append((score, d, stored, expl, credit))
-    ranked.sort(key=lambda x: (-x[0], x[2]["source"], x[2]["line"], x[2]["id"]))
+    # Scores equal to 12 significant digits are a tie, broken by place in the corpus:
+    # the last bits of a float sum depend on how Whoosh's matchers associate it, which
+    # depends on how the index is cut into segments (one process or several).
+    ranked.sort(key=lambda x: (-float(f"{x[0]:.12g}"), x[2]["source"], x[2]["line"], x[2]["id"]))
     hits = tuple(
         _make_hit(stored, score, reading, expl.contributions, expl if explain else None, spans_cache.get(d))
         for score, d, stored, expl, _ in ranked[:limit]
