@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -79,6 +78,8 @@ RACY_NS = 2_000_000_000  # a file changed this close to when it was hashed is ha
 
 
 def _digest(path: Path) -> str:
+    import hashlib  # here: a search whose fingerprint memo holds needs no hashing at all
+
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
@@ -106,6 +107,8 @@ def _digests(paths: list[Path], root: Path, memo: dict | None = None) -> dict[st
 
 
 def _combine(digests: dict[str, list], salt: str = "") -> str:
+    import hashlib
+
     h = hashlib.sha256(salt.encode())
     for name, (_, _, sha) in digests.items():
         h.update(f"{name}\0{sha}\0".encode())
@@ -132,8 +135,15 @@ def fingerprint_and_memo(corpus_dir: Path, memo: dict | None = None) -> tuple[di
     except OSError as e:
         raise CorpusError([f"{e.filename or corpus_dir}: cannot read the corpus: {e.strerror or e}"]) from None
     code = _digests([_PACKAGE / m for m in _SHAPING_MODULES], _PACKAGE, memo.get("analysis"))
-    fp = {"corpus": _combine(corpus), "analysis": _combine(code, _versions()), "corpus_dir": str(corpus_dir.resolve())}
-    return fp, {"corpus": {"at": at, "files": corpus}, "analysis": {"at": at, "files": code}}
+    versions = _versions()
+    was_c, was_a = memo.get("corpus") or {}, memo.get("analysis") or {}
+    # Every file as the memo has it: the combined digests are the memo's too.
+    fc = was_c["combined"] if corpus == was_c.get("files") and "combined" in was_c else _combine(corpus)
+    fa = (was_a["combined"] if code == was_a.get("files") and was_a.get("versions") == versions and "combined" in was_a
+          else _combine(code, versions))
+    fp = {"corpus": fc, "analysis": fa, "corpus_dir": str(corpus_dir.resolve())}
+    return fp, {"corpus": {"at": at, "files": corpus, "combined": fc},
+                "analysis": {"at": at, "files": code, "combined": fa, "versions": versions}}
 
 
 def fingerprint(corpus_dir: Path, memo: dict | None = None) -> dict[str, str]:
@@ -505,6 +515,8 @@ def _checksums(path: Path, base: Generation | None = None) -> dict[str, dict]:
 
 
 def _sha256(path: Path) -> str:
+    import hashlib
+
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from . import labels
-from .records import Snippet
+
+if TYPE_CHECKING:  # `stats` reads counts kept with the index and never makes a record
+    from .records import Snippet
 
 COLUMNS: tuple[tuple[str, str], ...] = tuple((t, p) for t in labels.THEMES for p in labels.POLARITIES)
 

@@ -76,12 +76,14 @@ def test_an_unchanged_corpus_is_not_read_to_check_the_index(tmp_path, corpus_cop
     _age(corpus_copy.iterdir())
     idx = tmp_path / "idx"
     built = ix.build(corpus_copy, idx)
-    read = []
-    real = ix._digest
+    read, combined = [], []
+    real, real_combine = ix._digest, ix._combine
     monkeypatch.setattr(ix, "_digest", lambda p: read.append(p) or real(p))
+    monkeypatch.setattr(ix, "_combine", lambda d, salt="": combined.append(salt) or real_combine(d, salt))
     with SearchEngine.open(corpus_copy, idx) as e:
         assert e.generation.path == built.path
     assert not [p for p in read if p.parent == corpus_copy], read
+    assert "" not in combined  # the corpus digest is the memo's: nothing hashed at all
 
 
 def test_an_edited_corpus_file_is_seen_through_the_memo(tmp_path, corpus_copy):
