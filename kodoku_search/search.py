@@ -283,6 +283,9 @@ class _Leaf:
     words: tuple[int, ...]  # indexes of the query words it stands for
     kind: str  # text | reading | ngram | synonym | context
 
+    def key(self) -> tuple:
+        return (self.field, self.term, self.boost)
+
     def query(self):
         from whoosh import query as Q
 
@@ -328,8 +331,6 @@ def _leaves(reading: Reading) -> list[_Leaf]:
 def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, explain: bool = False,
                spellings: dict[str, str] | None = None) -> SearchResult:
     """Search an open Whoosh searcher."""
-    from whoosh import query as Q
-
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
         raise UsageError(f"--limit must be a whole number, 0 or more, not {limit!r}")
     cleaned, notes = clean_query(text)
@@ -340,14 +341,21 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         return SearchResult(text, 0, (), (), filters, tuple(notes), reading)
     if reading.polarity and filters.polarity and reading.polarity != filters.polarity:
         notes.append(f"the query sounds like it asks for {reading.polarity}, but --polarity {filters.polarity} wins")
+    from .postings import score_in, top
+
     leaves = _leaves(reading)
-    q = Q.Or([lf.query() for lf in leaves] + _intent_only(reading, filters))
-    results = searcher.search(q, limit=max(CANDIDATES, limit), filter=filter_query(filters))
-    total = len(results)
+    queries = [(lf.key(), lf.query()) for lf in leaves] + [(("intent", repr(q)), q) for q in _intent_only(reading, filters)]
+    total, best, lists = top(searcher, queries, filter_query(filters), max(CANDIDATES, limit))
     if total == 0:
         return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, _suggest(searcher, cleaned, reading, spellings))
-    cands = [(hit.docnum, hit.score, hit.fields()) for hit in results]
-    contribs = _contributions(searcher, leaves, [d for d, _, _ in cands])
+    cands = [(d, base, searcher.stored_fields(d)) for d, base in best]
+    contribs: dict[int, list[tuple[_Leaf, float]]] = {}
+    for lf in leaves:  # each leaf's part of each candidate's sum, for ranking and --explain
+        plist = lists[lf.key()]
+        for d, _, _ in cands:
+            sc = score_in(plist, d)
+            if sc is not None:
+                contribs.setdefault(d, []).append((lf, sc))
     pre = [(_prerank(base, contribs.get(d, []), stored, reading, filters), d, stored) for d, base, stored in cands]
     pre.sort(key=lambda x: -x[0][0])
     # Proximity can lift a score by at most (1 + PROXIMITY_WEIGHT): only candidates
@@ -410,24 +418,6 @@ def filter_query(filters: Filters):
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else Q.And(parts)
-
-
-def _contributions(searcher, leaves: list[_Leaf], docnums: list[int]) -> dict[int, list[tuple[_Leaf, float]]]:
-    """Each leaf's score in each candidate document: the parts the BM25F sum is made of."""
-    out: dict[int, list[tuple[_Leaf, float]]] = {}
-    order = sorted(docnums)
-    for lf in leaves:
-        m = lf.query().matcher(searcher)
-        for d in order:
-            if not m.is_active():
-                break
-            if m.id() < d:
-                m.skip_to(d)
-                if not m.is_active():
-                    break
-            if m.id() == d:
-                out.setdefault(d, []).append((lf, m.score()))
-    return out
 
 
 def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, reading: Reading, filters: Filters):
