@@ -372,8 +372,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
             score *= prox
         ranked.append((score, d, stored, expl, credit))
     # Scores equal to 12 significant digits are a tie, broken by place in the corpus:
-    # the last bits of a float sum depend on how Whoosh's matchers associate it, which
-    # depends on how the index is cut into segments (one process or several).
+    # the last bits of a float sum depend on the order of its terms, which must not
+    # decide a ranking (duplicated snippets score the same up to those bits).
     ranked.sort(key=lambda x: (-float(f"{x[0]:.12g}"), x[2]["source"], x[2]["line"], x[2]["id"]))
     hits = tuple(
         _make_hit(stored, score, reading, expl.contributions, expl if explain else None, spans_cache.get(d))
