@@ -44,7 +44,8 @@ def use_janome_cache(directory) -> None:
 
 def janome_tokenizer():
     """The calling thread's Janome tokenizer, made on first use: the fast one
-    over the cache of the index in use, else Janome's own."""
+    over the cache of the index in use, else one over Janome's own dictionary
+    (the same tokens; see fastjanome for the one way both differ from Janome)."""
     from .fastjanome import cache_dir
 
     want = cache_dir()
@@ -56,12 +57,12 @@ def janome_tokenizer():
                 from .fastjanome import LiteTokenizer
 
                 tok = LiteTokenizer(want)
-            except Exception:  # a missing or stale cache: Janome itself gives the same tokens
+            except Exception:  # a missing or stale cache: Janome's own dictionary gives the same tokens
                 tok = None
         if tok is None:
-            from janome.tokenizer import Tokenizer as _Janome
+            from .fastjanome import FullTokenizer
 
-            tok = _Janome()
+            tok = FullTokenizer()
         _LOCAL.tokenizer, _LOCAL.cache = tok, want
     return tok
 

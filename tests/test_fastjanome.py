@@ -1,5 +1,6 @@
-"""The fast tokenizer must give exactly Janome's tokens: same surfaces, parts of
-speech, base forms and readings, for any text."""
+"""The fast tokenizer must give exactly the tokens of the one over Janome's own
+dictionary, and both exactly Janome's (surfaces, parts of speech, base forms,
+readings) except where the cap on unknown hiragana words applies."""
 
 from __future__ import annotations
 
@@ -7,25 +8,43 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kodoku_search.fastjanome import LiteTokenizer, build_cache
+from kodoku_search.fastjanome import HIRAGANA_UNKNOWN_MAX, FullTokenizer, LiteTokenizer, build_cache
 
 from .conftest import SOURCE
 
 
+class _Uncapped(LiteTokenizer):
+    unknown_caps: dict = {}
+
+
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
+    """(Janome, ours over Janome's dictionary, ours over the cache, ours uncapped)."""
     from janome.tokenizer import Tokenizer
 
     d = tmp_path_factory.mktemp("janome-cache")
     build_cache(d)
-    return Tokenizer(), LiteTokenizer(d)
+    return Tokenizer(), FullTokenizer(), LiteTokenizer(d), _Uncapped(d)
+
+
+def toks(tokenizer, text):
+    return [(t.surface, t.part_of_speech, t.base_form, t.reading) for t in tokenizer.tokenize(text)]
 
 
 def same(both, text):
-    full, lite = both
-    a = [(t.surface, t.part_of_speech, t.base_form, t.reading) for t in full.tokenize(text)]
-    b = [tuple(t) for t in lite.tokenize(text)]
-    assert a == b, text
+    janome, full, lite, uncapped = both
+    ours = toks(lite, text)
+    assert toks(full, text) == ours, text
+    # The lattice is Janome's: without the cap, exactly Janome's tokens.
+    expected = toks(janome, text)
+    assert toks(uncapped, text) == expected, text
+    # With it, too, unless Janome made a longer unknown word of hiragana.
+    if not any(t[3] == "*" and len(t[0]) > HIRAGANA_UNKNOWN_MAX and _hiragana(t[0]) for t in expected):
+        assert ours == expected, text
+
+
+def _hiragana(s):
+    return all("\u3041" <= c <= "\u309f" for c in s)
 
 
 def test_every_line_of_the_corpus(both):
@@ -37,6 +56,17 @@ def test_the_whole_document_at_once_exercises_chunking(both):
     text = SOURCE.read_text("utf-8")
     assert len(text) > 1024  # longer than one Janome chunk
     same(both, text)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("テーマが広すぎてどこまでやればいいかわからない", ["テーマ", "が", "広", "すぎ", "て", "どこ", "まで", "やれ", "ば", "いい", "か", "わから", "ない"]),
+    ("ぷらっとMAPの作成", ["ぷらっと", "MAP", "の", "作成"]),  # a real unknown hiragana word stays whole
+    ("ツナガリンピックを開いた", ["ツナガリンピック", "を", "開い", "た"]),  # unknown katakana still groups whole
+])
+def test_long_hiragana_runs_are_not_one_unknown_word(both, text, words):
+    janome, full, lite, _ = both
+    assert [t[0] for t in toks(lite, text)] == words
+    assert [t[0] for t in toks(full, text)] == words
 
 
 @pytest.mark.parametrize("q", ["他部署の理解を得るのが難しい", "ﾎﾟｯﾄﾞｷｬｽﾄ", "ＰＦ参加のメリット", "　 先頭に空白", "NPO・PF、AND (連携", "x" * 1500, "。" * 600])
