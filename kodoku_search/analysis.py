@@ -30,7 +30,7 @@ FUNCTION_POS: tuple[str, ...] = (
     "名詞,非自立", "名詞,代名詞", "動詞,非自立", "形容詞,非自立", "名詞,数",
 )
 # Light verbs and formal nouns that Janome calls independent but that say nothing alone.
-STOP_BASES: frozenset[str] = frozenset({"する", "ある", "いる", "なる", "れる", "られる", "いただく", "くださる", "おる", "こと", "もの", "とき", "ため", "よう"})
+STOP_BASES: frozenset[str] = frozenset({"する", "ある", "いる", "なる", "れる", "られる", "いただく", "くださる", "おる", "こと", "もの", "とき", "ため", "よう", "他", "ほか", "各", "できる", "出来る", "やる", "思う", "感じる", "いう", "言う"})
 
 _LOCAL = threading.local()
 

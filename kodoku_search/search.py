@@ -34,6 +34,7 @@ CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
 W_TEXT = 1.0
 W_READING = 0.9  # another spelling of the same word is nearly as good as the word
 W_CONTEXT = 0.25  # the word appears in the snippet this one continues
+W_HEADING = 1.5  # the word names the section the snippet is listed under (取り組み例, 産学官の例)
 W_NGRAM = 0.4  # per bigram
 W_SYNONYM = 0.6
 # Re-ranking factors.
@@ -247,17 +248,15 @@ def read_query(text: str, vocab=None) -> Reading:
                     grams_of.setdefault(j, []).append(g)
                 j += 1
         first += len(chunk)
-    # Synonyms of a word, or of a run of adjacent words (事業 + 者 → 事業者 → 企業).
+    # Synonyms of a word, or of any stretch of the query that starts and ends at
+    # word boundaries (事業 + 者 → 事業者 → 企業; 他の + 部署 → 他部署 → 関係部署),
+    # particles and prefixes included: the entry is found as typed.
     phrase_syn: dict[int, list[str]] = {}
-    if vocab:
-        first = 0
-        for chunk in chunks:
-            for a in range(len(chunk)):
-                for b in range(a + 2, min(len(chunk), a + MAX_PHRASE_WORDS) + 1):  # synonyms are short phrases
-                    alts = vocab.alternatives(text[chunk[a].start:chunk[b - 1].end])
-                    if alts:
-                        phrase_syn.setdefault(first + a, []).extend(alts)
-            first += len(chunk)
+    if vocab and ws:
+        for s_at, e_at, alts in _phrase_synonyms(text, vocab):
+            inside = [k for k, w in enumerate(ws) if s_at <= w.start and w.end <= e_at]
+            if len(inside) >= 1 and not (len(inside) == 1 and ws[inside[0]].start == s_at and ws[inside[0]].end == e_at):
+                phrase_syn.setdefault(inside[0], []).extend(alts)
     seen: dict[str, QueryWord] = {}
     for k, w in enumerate(ws):
         if w.term in seen:
@@ -275,13 +274,37 @@ def read_query(text: str, vocab=None) -> Reading:
     return Reading(tuple(seen.values()), polarity, theme, tuple(pcues), tuple(tcues))
 
 
+def _phrase_synonyms(text: str, vocab) -> list[tuple[int, int, tuple[str, ...]]]:
+    """(start, end, alternatives) for every synonym entry that occurs in the query
+    between two token boundaries (so 広報 is not found inside 情報報告)."""
+    from .analysis import morphs, normalize
+
+    keys = vocab.phrase_keys()
+    if not keys:
+        return []
+    norm, where = normalize(text)
+    bounds = set()
+    for m in morphs(text):
+        bounds.add(m.start)
+        bounds.add(m.end)
+    out = []
+    for key in keys:
+        at = norm.find(key)
+        while at >= 0:
+            s_at, e_at = where[at], where[at + len(key)]
+            if s_at in bounds and e_at in bounds:
+                out.append((s_at, e_at, vocab.alternatives(key)))
+            at = norm.find(key, at + 1)
+    return out
+
+
 @dataclass(frozen=True)
 class _Leaf:
     field: str
     term: str  # a term, or several joined by spaces: a phrase (a multi-word synonym)
     boost: float
     words: tuple[int, ...]  # indexes of the query words it stands for
-    kind: str  # text | reading | ngram | synonym | context
+    kind: str  # text | reading | ngram | synonym | context | heading
 
     def key(self) -> tuple:
         return (self.field, self.term, self.boost)
@@ -292,6 +315,8 @@ class _Leaf:
         parts = self.term.split(" ")
         if len(parts) == 1:
             return Q.Term(self.field, self.term, boost=self.boost)
+        if self.field == "heading":  # a heading is a few words, kept without positions
+            return Q.And([Q.Term(self.field, p) for p in parts], boost=self.boost)
         return Q.Phrase(self.field, parts, boost=self.boost)
 
 
@@ -314,13 +339,14 @@ def _leaves(reading: Reading) -> list[_Leaf]:
     for k, w in enumerate(reading.words):
         add("text", w.term, W_TEXT, k, "text")
         add("context", w.term, W_CONTEXT, k, "context")
-        add("heading", w.term, W_CONTEXT, k, "context")
+        add("heading", w.term, W_HEADING, k, "heading")
         add("reading", w.reading, W_READING, k, "reading")
         for g in w.bigrams:
             add("ngram", g, W_NGRAM, k, "ngram")
         for alt in w.synonyms:
             alt_terms = " ".join(aw.term for aw in analyze(alt))
             add("text", alt_terms, W_SYNONYM, k, "synonym")
+            add("heading", alt_terms, W_HEADING * W_SYNONYM, k, "heading")
     return [_Leaf(f, t, b, tuple(ws), kind) for (f, t), (b, ws, kind) in acc.items()]
 
 
@@ -336,7 +362,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     cleaned, notes = clean_query(text)
     reading = read_query(cleaned, vocab)
     terms = tuple(w.term for w in reading.words)
-    if not reading.words:
+    if not reading.words and not _intent_only(reading, filters):
         notes.append("the query has no words to search for (particles, symbols and punctuation are ignored)")
         return SearchResult(text, 0, (), (), filters, tuple(notes), reading)
     if reading.polarity and filters.polarity and reading.polarity != filters.polarity:
@@ -356,7 +382,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
             sc = score_in(plist, d)
             if sc is not None:
                 contribs.setdefault(d, []).append((lf, sc))
-    pre = [(_prerank(base, contribs.get(d, []), stored, reading, filters), d, stored) for d, base, stored in cands]
+    weights = _word_weights(leaves, lists, len(reading.words), searcher.doc_count_all())
+    pre = [(_prerank(base, contribs.get(d, []), stored, reading, filters, weights), d, stored) for d, base, stored in cands]
     pre.sort(key=lambda x: -x[0][0])
     # Proximity can lift a score by at most (1 + PROXIMITY_WEIGHT): only candidates
     # within that reach of the limit-th score can still enter the page, so only
@@ -393,7 +420,7 @@ def _intent_only(reading: Reading, filters: Filters) -> list:
     cues = set(reading.polarity_cues) | set(reading.theme_cues)
     if not reading.polarity or filters.polarity:
         return []
-    if not all(any(w.term in c or c in w.term for c in cues) for w in reading.words):
+    if not all(any(t in c or c in t for c in cues for t in (w.term, w.surface)) for w in reading.words):
         return []
     return [Q.Term("polarity", reading.polarity, boost=W_TEXT)]
 
@@ -420,7 +447,31 @@ def filter_query(filters: Filters):
     return parts[0] if len(parts) == 1 else Q.And(parts)
 
 
-def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, reading: Reading, filters: Filters):
+def _word_weights(leaves: list[_Leaf], lists: dict, n: int, ndocs: int) -> list[float]:
+    """How much each query word counts for coordination: its BM25 idf, from the
+    number of documents that have it as a word (or, failing that, its rarest bigram).
+    Matching 孤独 and 孤立, which nearly every snippet has, says little about a
+    snippet; matching 広範 says much."""
+    import math
+
+    df_word = [0] * n
+    df_gram: list[int | None] = [None] * n
+    for lf in leaves:
+        size = len(lists[lf.key()][0])
+        for k in lf.words:
+            if lf.kind == "ngram":
+                df_gram[k] = size if df_gram[k] is None else min(df_gram[k], size)
+            elif lf.kind not in ("context", "heading"):
+                df_word[k] = max(df_word[k], size)
+    out = []
+    for k in range(n):
+        df = df_word[k] or (df_gram[k] or 0)
+        out.append(math.log(1 + (ndocs - df + 0.5) / (df + 0.5)))
+    return out
+
+
+def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, reading: Reading, filters: Filters,
+             weights: list[float] | None = None):
     """Score before proximity: base × coordination × intent, with the explanation
     so far and each query word's credit (1 for a word match, the share of its
     bigrams for a partial one)."""
@@ -436,8 +487,12 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
     for k, hit in grams_hit.items():
         total = len(reading.words[k].bigrams) or 1
         credit[k] = max(credit[k], len(hit) / total)
-    matched = sum(credit)
-    coord = 1 - COORD_WEIGHT + COORD_WEIGHT * matched / n
+    if weights and sum(weights) > 0:
+        share = sum(w * c for w, c in zip(weights, credit)) / sum(weights)
+    else:  # no words at all: a query that only says which side it wants (やってみて良かったこと)
+        share = sum(credit) / n if n else 1.0
+    matched = share * n
+    coord = 1 - COORD_WEIGHT + COORD_WEIGHT * share
     intent = 1.0
     if reading.polarity and not filters.polarity and stored["polarity"] == reading.polarity:
         intent *= 1 + INTENT_WEIGHT

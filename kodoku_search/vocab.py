@@ -49,6 +49,14 @@ class Vocabulary:
     def alternatives(self, word: str) -> tuple[str, ...]:
         return self.synonyms.get(_fold(word), ())
 
+    def phrase_keys(self) -> tuple[str, ...]:
+        """Entries of two or more characters, looked for anywhere in a query."""
+        keys = self.__dict__.get("_keys")
+        if keys is None:
+            keys = tuple(k for k in self.synonyms if len(k) >= 2)
+            object.__setattr__(self, "_keys", keys)
+        return keys
+
     def read_intent(self, query: str) -> dict[str, tuple[str, list[str]]]:
         """{"polarity": ("hard", cues), "theme": ("platform", cues)} for what the query asks."""
         q = _fold(query)

@@ -126,6 +126,65 @@ def test_words_janome_does_not_know(engine, query, needle):
     assert needle in engine.search(query, limit=1).hits[0].text
 
 
+# --- queries typed the way people speak ------------------------------------------------
+
+def test_a_spoken_sentence_is_read_into_its_words(engine):
+    """Janome alone made 「ぎてどこまでやればいいかわからない」 one unknown noun; a word
+    of the sentence in the corpus's other wording (広い → 広範, via synonyms.csv) finds it."""
+    r = engine.search("テーマが広すぎてどこまでやればいいかわからない", limit=10)
+    assert [w.term for w in r.reading.words] == ["テーマ", "広い", "わかる"]
+    assert any("非常に広範なため" in h.text for h in r)
+
+
+def test_empty_words_of_a_question_are_not_searched_for(engine):
+    """他, できる, やる, 思う say nothing about a snippet: 他 used to rank 「他事業」 first."""
+    r = engine.search("他の課が協力してくれた", polarity="good", limit=3)
+    assert [w.term for w in r.reading.words] == ["課", "協力"]
+    assert "課" in r.hits[0].text
+    assert not any("他事業" in h.text for h in r)
+
+
+@pytest.mark.parametrize("query, alternative", [("他の課との連携", "関係部署"), ("他部署の理解", "関係課"), ("事業者との連携", "企業")])
+def test_synonym_entries_are_found_as_typed_across_particles(engine, query, alternative):
+    r = engine.search(query, limit=1)
+    assert any(alternative in w.synonyms for w in r.reading.words)
+
+
+def test_synonym_entries_are_found_only_between_word_boundaries():
+    from kodoku_search.search import _phrase_synonyms
+    from kodoku_search.vocab import load_vocabulary
+
+    vocab = load_vocabulary(CORPUS)
+    assert any((a, b) == (0, 2) for a, b, _ in _phrase_synonyms("広報の工夫", vocab))
+    assert not any(alts for *_, alts in _phrase_synonyms("情報報告", vocab) if "周知" in alts)  # 報報 is no 広報
+
+
+def test_rare_words_count_more_for_coordination(engine):
+    """Matching 孤独 and 孤立, which most snippets have, says less than matching 範囲."""
+    r = engine.search("孤独・孤立の範囲", limit=200, explain=True)
+    rare_only = [h for h in r if "範囲" in h.text and "孤独" not in h.text and "孤立" not in h.text]
+    common_only = [h for h in r if "範囲" not in h.text and "孤独" in h.text and "孤立" in h.text]
+    assert rare_only and common_only  # one word of three against two of three
+    assert min(h.explanation.coordination for h in rare_only) > max(h.explanation.coordination for h in common_only)
+
+
+def test_a_query_naming_a_section_finds_the_snippets_listed_under_it(engine):
+    """The 播磨町 list under 「産学官の例」 has the word in its heading, not its text."""
+    r = engine.search("産学官の事例", limit=5, explain=True)
+    under = [h for h in r if h.section == "産学官の例"]
+    assert len(under) >= 2
+    assert any(c.field == "heading" for h in under for c in h.explanation.contributions)
+
+
+def test_a_query_that_only_asks_for_a_side_gets_that_side(engine):
+    r = engine.search("やってみて良かったこと", limit=200)
+    assert r.reading.words == () and r.reading.polarity == "good"
+    totals = engine.stats()["totals"]
+    assert r.total == totals["general/good"] + totals["platform/good"]  # every snippet of that side
+    assert r.hits and all(h.polarity == "good" for h in r)
+    assert not engine.search("やってみて良かったこと", polarity="hard").hits  # the filter wins
+
+
 # --- intent in the query ---------------------------------------------------------------
 
 def test_intent_ranks_the_asked_side_first_but_hides_nothing(engine):
@@ -160,7 +219,7 @@ def test_explain_adds_up(engine):
         assert e is not None and e.contributions
         assert sum(c.score for c in e.contributions) == pytest.approx(e.base, rel=1e-6)
         assert h.score == pytest.approx(e.base * e.coordination * e.proximity * e.intent, rel=1e-6)
-        assert {c.field for c in e.contributions} <= {"text", "reading", "ngram", "synonym", "context"}
+        assert {c.field for c in e.contributions} <= {"text", "reading", "ngram", "synonym", "context", "heading"}
     assert engine.search("縦割り").hits[0].explanation is None
 
 

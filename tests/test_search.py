@@ -55,7 +55,7 @@ def test_matches_are_exact_offsets_of_query_words(engine):
 def test_exact_words_are_marked_on_the_original_characters(engine):
     h = engine.search("他部署の理解を得るのが難しい").hits[0]
     marked = [h.text[s:e] for s, e in h.matches]
-    assert "他部署" in marked and "理解" in marked and "得る" in marked
+    assert "部署" in marked and "理解" in marked and "得る" in marked  # 他 is a stop word: not marked
 
 
 def test_total_counts_before_the_limit(engine):
