@@ -237,6 +237,32 @@ class ReadingFilter(Filter):
                 yield t
 
 
+class WithReadingFilter(Filter):
+    """Yields each word's base form and then, when it is ``min_len`` kana or
+    longer, its folded reading as a second term: a short field (a section heading)
+    then matches 取組 as well as 取り組み without a reading field of its own."""
+
+    def __init__(self, min_len: int = 3):
+        self.min_len = min_len
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.min_len == self.min_len
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.min_len))
+
+    def __call__(self, tokens):
+        for t in tokens:
+            surface = t.text
+            base = getattr(t, "base", None) or surface
+            t.text = unicodedata.normalize("NFKC", base).lower()
+            yield t
+            r = reading_term(getattr(t, "reading", ""), surface)
+            if len(r) >= self.min_len and r != t.text:
+                t.text = r
+                yield t
+
+
 def reading_term(reading: str, surface: str) -> str:
     """The folded reading of a word; its folded surface when Janome has no reading."""
     return fold(reading or surface)[0]
@@ -353,6 +379,11 @@ def ngram_analyzer():
 def reading_analyzer():
     """The analyzer of the reading field: normalize → Janome → content words → folded readings."""
     return JanomeTokenizer() | ContentWordFilter() | ReadingFilter()
+
+
+def heading_analyzer():
+    """The analyzer of the heading field: base forms and folded readings together."""
+    return JanomeTokenizer() | ContentWordFilter() | WithReadingFilter()
 
 
 def morph_analyzer():

@@ -49,7 +49,7 @@ Progress = Callable[[int, int], None]
 def schema():
     from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-    from .analysis import morph_analyzer, ngram_analyzer, reading_analyzer
+    from .analysis import heading_analyzer, morph_analyzer, ngram_analyzer, reading_analyzer
 
     return Schema(
         id=ID(stored=True, unique=True),
@@ -64,7 +64,7 @@ def schema():
         reading=TEXT(analyzer=reading_analyzer(), phrase=False),
         ngram=TEXT(analyzer=ngram_analyzer(), phrase=False),
         context=TEXT(analyzer=morph_analyzer(), phrase=False),  # the snippet this one continues
-        heading=TEXT(analyzer=morph_analyzer(), phrase=False),  # its section heading (取り組み例)
+        heading=TEXT(analyzer=heading_analyzer(), phrase=False),  # its section heading (取り組み例): base forms + readings
         repost_of=STORED,
         spans=STORED,  # [[term, reading, start, end], …]: highlighting without re-analysis
     )

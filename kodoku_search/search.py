@@ -340,6 +340,8 @@ def _leaves(reading: Reading) -> list[_Leaf]:
         add("text", w.term, W_TEXT, k, "text")
         add("context", w.term, W_CONTEXT, k, "context")
         add("heading", w.term, W_HEADING, k, "heading")
+        if len(w.reading) >= 3:
+            add("heading", w.reading, W_HEADING * W_READING, k, "heading")
         add("reading", w.reading, W_READING, k, "reading")
         for g in w.bigrams:
             add("ngram", g, W_NGRAM, k, "ngram")

@@ -176,6 +176,14 @@ def test_a_query_naming_a_section_finds_the_snippets_listed_under_it(engine):
     assert any(c.field == "heading" for h in under for c in h.explanation.contributions)
 
 
+def test_headings_match_in_any_spelling(engine):
+    """取組例 (no okurigana) finds the list headed 「取り組み例」."""
+    r = engine.search("取組例", limit=10, explain=True)
+    under = [h for h in r if h.section == "取り組み例"]
+    assert len(under) >= 4
+    assert any(c.field == "heading" and c.term == "トリクミ" for c in under[0].explanation.contributions)
+
+
 def test_a_query_that_only_asks_for_a_side_gets_that_side(engine):
     r = engine.search("やってみて良かったこと", limit=200)
     assert r.reading.words == () and r.reading.polarity == "good"
