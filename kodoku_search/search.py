@@ -264,7 +264,10 @@ def read_query(text: str, vocab=None) -> Reading:
         syn = list(vocab.alternatives(w.term)) if vocab else []
         if vocab and not syn and w.surface != w.term:
             syn = list(vocab.alternatives(w.surface))
-        syn = tuple(dict.fromkeys(syn + phrase_syn.get(k, [])))
+        verb = _verb_of_way_noun(w.term)
+        if verb:  # 選び方 → 選ぶ (and 選ぶ's synonyms)
+            syn += [verb, *(vocab.alternatives(verb) if vocab else ())]
+        syn = tuple(x for x in dict.fromkeys(syn + phrase_syn.get(k, [])) if x != w.term)
         seen[w.term] = QueryWord(w.surface, w.term, w.reading, tuple(dict.fromkeys(grams_of.get(k, []))), tuple(syn))
         if len(seen) >= MAX_WORDS:
             break
@@ -272,6 +275,19 @@ def read_query(text: str, vocab=None) -> Reading:
     polarity, pcues = intent.get("polarity", (None, []))
     theme, tcues = intent.get("theme", (None, []))
     return Reading(tuple(seen.values()), polarity, theme, tuple(pcues), tuple(tcues))
+
+
+def _verb_of_way_noun(term: str) -> str | None:
+    """The verb of a "way of doing" noun that Janome keeps whole (選び方 → 選ぶ,
+    進め方 → 進める): the snippets say what was done, not "the way" of it."""
+    if len(term) < 3 or not term.endswith("方"):
+        return None
+    from .analysis import morphs
+
+    ms = morphs(term[:-1])
+    if len(ms) == 1 and ms[0].pos.startswith("動詞") and ms[0].base not in ("ある", "する", "なる"):
+        return ms[0].base
+    return None
 
 
 def _phrase_synonyms(text: str, vocab) -> list[tuple[int, int, tuple[str, ...]]]:

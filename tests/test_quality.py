@@ -144,6 +144,21 @@ def test_empty_words_of_a_question_are_not_searched_for(engine):
     assert not any("他事業" in h.text for h in r)
 
 
+def test_a_way_of_doing_noun_also_looks_for_its_verb(engine):
+    """選び方 is one word to Janome; the snippet says 選定 (synonyms.csv: 選ぶ,選定)."""
+    r = engine.search("参加団体の選び方", limit=5)
+    assert "選ぶ" in r.reading.words[-1].synonyms
+    assert any("団体の選定方法に苦労しました" in h.text for h in r)
+    r = engine.search("PFの進め方", limit=1)
+    assert "進める" in r.reading.words[-1].synonyms
+
+
+def test_empty_adverbs_are_not_searched_for(engine):
+    r = engine.search("PFの立ち上げがなかなか進まない", limit=1)
+    assert "なかなか" not in [w.term for w in r.reading.words]
+    assert r.reading.polarity == "hard"
+
+
 @pytest.mark.parametrize("query, alternative", [("他の課との連携", "関係部署"), ("他部署の理解", "関係課"), ("事業者との連携", "企業")])
 def test_synonym_entries_are_found_as_typed_across_particles(engine, query, alternative):
     r = engine.search(query, limit=1)
