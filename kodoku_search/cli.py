@@ -353,7 +353,8 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
     if read:
         click.echo(read)
     if result.suggestion:
-        click.echo(f"Did you mean: {_safe(result.suggestion)}  (nothing matched a whole word of your query)")
+        why = "the results include it" if result.reading.respelled else "nothing matched a whole word of your query"
+        click.echo(f"Did you mean: {_safe(result.suggestion)}  ({why})")
     click.echo()
     for rank, h in enumerate(result.hits, start=page.offset + 1):
         click.echo(f"{rank}. {_place(h)}  [{h.score:.2f}]")

@@ -150,6 +150,7 @@ class Reading:
     theme: str | None = None
     polarity_cues: tuple[str, ...] = ()
     theme_cues: tuple[str, ...] = ()
+    respelled: bool = False  # kana in the query were also looked for as the corpus spells them
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -220,7 +221,7 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     return cleaned, notes
 
 
-def read_query(text: str, vocab=None) -> Reading:
+def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None) -> Reading:
     """Content words with their bigrams (taken within runs of adjacent content
     words, so 庁内連携 gives 内連 but 庁内の理解 gives no 内の), synonyms, intent."""
     from .analysis import bigrams, words
@@ -257,6 +258,19 @@ def read_query(text: str, vocab=None) -> Reading:
             inside = [k for k, w in enumerate(ws) if s_at <= w.start and w.end <= e_at]
             if len(inside) >= 1 and not (len(inside) == 1 and ws[inside[0]].start == s_at and ws[inside[0]].end == e_at):
                 phrase_syn.setdefault(inside[0], []).extend(alts)
+    # A run of kana the corpus spells otherwise (たてわり → 縦割り, こどく → 孤独) also
+    # looks for that spelling: Janome cuts kana it does not know into nonsense words.
+    respelled = False
+    if spellings and ws:
+        from .analysis import fold
+
+        for m in _KANA_RUN.finditer(text):
+            for a, b, spelled in _respell_pieces(m.group(), spellings, fold) or ():
+                a, b = a + m.start(), b + m.start()
+                inside = [k for k, w in enumerate(ws) if w.start < b and a < w.end]
+                if inside and spelled != text[a:b]:
+                    phrase_syn.setdefault(inside[0], []).append(spelled)
+                    respelled = True
     seen: dict[str, QueryWord] = {}
     for k, w in enumerate(ws):
         if w.term in seen:
@@ -274,7 +288,7 @@ def read_query(text: str, vocab=None) -> Reading:
     intent = vocab.read_intent(text) if vocab else {}
     polarity, pcues = intent.get("polarity", (None, []))
     theme, tcues = intent.get("theme", (None, []))
-    return Reading(tuple(seen.values()), polarity, theme, tuple(pcues), tuple(tcues))
+    return Reading(tuple(seen.values()), polarity, theme, tuple(pcues), tuple(tcues), respelled)
 
 
 def _verb_of_way_noun(term: str) -> str | None:
@@ -378,7 +392,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
         raise UsageError(f"--limit must be a whole number, 0 or more, not {limit!r}")
     cleaned, notes = clean_query(text)
-    reading = read_query(cleaned, vocab)
+    reading = read_query(cleaned, vocab, spellings)
     terms = tuple(w.term for w in reading.words)
     if not reading.words and not _intent_only(reading, filters):
         notes.append("the query has no words to search for (particles, symbols and punctuation are ignored)")
@@ -424,9 +438,10 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         _make_hit(stored, score, reading, expl.contributions, expl if explain else None, spans_cache.get(d))
         for score, d, stored, expl, _ in ranked[:limit]
     )
-    # Nothing matched a whole query word (only scattered characters): offer a spelling.
+    # Nothing matched a whole query word (only scattered characters), or kana were
+    # read as the corpus spells them: offer the spelling.
     weak = not any(c >= 1.0 for c in ranked[0][4])
-    suggestion = _suggest(searcher, cleaned, reading, spellings) if weak else None
+    suggestion = _suggest(searcher, cleaned, reading, spellings) if weak or reading.respelled else None
     return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion)
 
 
@@ -624,6 +639,28 @@ def _respell(run: str, spellings: dict[str, str], fold) -> str:
             parts.append(run[i])
             i += 1
     return "".join(parts)
+
+
+def _respell_pieces(run: str, spellings: dict[str, str], fold) -> list[tuple[int, int, str]] | None:
+    """The corpus's spellings of a kana run, piece by piece ((start, end, spelling)),
+    with single particles between them (たてわりのへいがい → 縦割り, 弊害); None
+    unless every other character is covered, so no half-respelled word is made."""
+    from .analysis import _PARTICLE_KANA
+
+    out, i = [], 0
+    while i < len(run):
+        for j in range(min(len(run), i + 12), i + 2, -1):
+            spelled = spellings.get(fold(run[i:j])[0])
+            if spelled:
+                out.append((i, j, spelled))
+                i = j
+                break
+        else:
+            if out and run[i] in _PARTICLE_KANA:
+                i += 1
+                continue
+            return None
+    return out
 
 
 def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | None = None) -> str | None:

@@ -121,6 +121,23 @@ def test_compound_query_finds_the_compound_first_and_its_parts_apart(engine):
     assert any("庁内での理解" in h.text and "連携" in h.text for h in r)  # 庁内での…連携
 
 
+@pytest.mark.parametrize("query, needle", [("たてわり", "縦割り"), ("いばしょ", "居場所"), ("けいがいか", "形骸化")])
+def test_a_word_typed_in_kana_finds_the_corpus_spelling(engine, query, needle):
+    """Janome cuts kana it does not know into nonsense (いばしょ → いばる + しょ); the
+    corpus's own spelling of that reading is looked for as well."""
+    r = engine.search(query, limit=3)
+    assert needle in r.hits[0].text
+
+
+def test_kana_respelling_is_whole_or_nothing():
+    from kodoku_search.analysis import fold
+    from kodoku_search.search import _respell_pieces
+
+    spellings = {fold("タテワリ")[0]: "縦割り", fold("ヘイガイ")[0]: "弊害"}
+    assert [p[2] for p in _respell_pieces("たてわりのへいがい", spellings, fold)] == ["縦割り", "弊害"]
+    assert _respell_pieces("たてわりをしらべる", spellings, fold) is None  # しらべる: no spelling, no half guess
+
+
 @pytest.mark.parametrize("query, needle", [("つなぎめ", "「つなぎめ」を通して"), ("こどくのあわい", "「こどくのあわい」の公開収録")])
 def test_words_janome_does_not_know(engine, query, needle):
     assert needle in engine.search(query, limit=1).hits[0].text
