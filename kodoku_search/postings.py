@@ -76,17 +76,27 @@ class PostingCache:
         return self.filters[key]
 
 
-def top(searcher, queries: list[tuple[object, object]], filter_query, k: int):
+def top(searcher, queries: list[tuple[object, object]], filter_query, k: int, only_add: frozenset = frozenset()):
     """(total, [(docnum, score)] best first, per-key lookup) for the OR of ``queries``
     (pairs of cache key and Whoosh query), restricted by ``filter_query``. Ties go to
-    the lower document number, as in Whoosh's collector."""
+    the lower document number, as in Whoosh's collector. Queries whose key is in
+    ``only_add`` add to the scores of documents the others match, and match none
+    of their own."""
     cache = PostingCache.of(searcher)
     lists = [cache.postings(key, q) for key, q in queries]
     acc: dict[int, float] = {}
     get = acc.get
-    for docs, scores in lists:
+    later = []
+    for (key, _), (docs, scores) in zip(queries, lists):
+        if key in only_add:
+            later.append((docs, scores))
+            continue
         for d, s in zip(docs, scores):
             acc[d] = get(d, 0.0) + s
+    for docs, scores in later:
+        for d, s in zip(docs, scores):
+            if d in acc:
+                acc[d] += s
     allowed = cache.allowed(filter_query)
     if allowed is not None:
         acc = {d: s for d, s in acc.items() if d in allowed}

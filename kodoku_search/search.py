@@ -37,6 +37,8 @@ W_CONTEXT = 0.25  # the word appears in the snippet this one continues
 W_HEADING = 1.5  # the word names the section the snippet is listed under (取り組み例, 産学官の例)
 W_NGRAM = 0.4  # per bigram
 W_SYNONYM = 0.6
+W_PHRASE_GRAM = 0.2  # per bigram of the query that crosses its particles (協力してくれた → てく, くれ)
+PHRASE_GRAM_MAX_SHARE = 0.3  # such a bigram in more of the snippets than this share is not looked up
 # Re-ranking factors.
 COORD_WEIGHT = 0.5  # × (1 − w + w × share of query words matched)
 PROXIMITY_WEIGHT = 0.2  # × (1 + w × share of adjacent query-word pairs found close, in order)
@@ -151,6 +153,7 @@ class Reading:
     polarity_cues: tuple[str, ...] = ()
     theme_cues: tuple[str, ...] = ()
     respelled: bool = False  # kana in the query were also looked for as the corpus spells them
+    phrase_grams: tuple[tuple[str, int], ...] = ()  # bigrams across the query's particles, each with its nearest word
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -288,7 +291,19 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None) -
     intent = vocab.read_intent(text) if vocab else {}
     polarity, pcues = intent.get("polarity", (None, []))
     theme, tcues = intent.get("theme", (None, []))
-    return Reading(tuple(seen.values()), polarity, theme, tuple(pcues), tuple(tcues), respelled)
+    kept = tuple(seen.values())
+    pgrams: list[tuple[str, int]] = []
+    if kept and len(ws) > 1:
+        index_of = {w.term: i for i, w in enumerate(kept)}
+        own = {g for w in kept for g in w.bigrams}
+        for g, s_at, e_at in bigrams(text):
+            if g in own or len(g) < 2:
+                continue
+            near = min(range(len(ws)), key=lambda i: (0 if ws[i].start < e_at and s_at < ws[i].end else 1, abs(ws[i].start - s_at)))
+            k = index_of.get(ws[near].term)
+            if k is not None:
+                pgrams.append((g, k))
+    return Reading(kept, polarity, theme, tuple(pcues), tuple(tcues), respelled, tuple(dict.fromkeys(pgrams)))
 
 
 def _verb_of_way_noun(term: str) -> str | None:
@@ -334,7 +349,7 @@ class _Leaf:
     term: str  # a term, or several joined by spaces: a phrase (a multi-word synonym)
     boost: float
     words: tuple[int, ...]  # indexes of the query words it stands for
-    kind: str  # text | reading | ngram | synonym | context | heading
+    kind: str  # text | reading | ngram | synonym | context | heading | phrase
 
     def key(self) -> tuple:
         return (self.field, self.term, self.boost)
@@ -379,6 +394,9 @@ def _leaves(reading: Reading) -> list[_Leaf]:
             alt_terms = " ".join(aw.term for aw in analyze(alt))
             add("text", alt_terms, W_SYNONYM, k, "synonym")
             add("heading", alt_terms, W_HEADING * W_SYNONYM, k, "heading")
+    if W_PHRASE_GRAM:
+        for g, k in reading.phrase_grams:
+            add("ngram", g, W_PHRASE_GRAM, k, "phrase")
     return [_Leaf(f, t, b, tuple(ws), kind) for (f, t), (b, ws, kind) in acc.items()]
 
 
@@ -402,8 +420,14 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     from .postings import score_in, top
 
     leaves = _leaves(reading)
+    if reading.phrase_grams and PHRASE_GRAM_MAX_SHARE < 1:  # drop those nearly every snippet has (する, ない)
+        most = PHRASE_GRAM_MAX_SHARE * searcher.doc_count_all()
+        phrase = {g for g, _ in reading.phrase_grams}
+        leaves = [lf for lf in leaves if not (lf.kind == "phrase" and lf.field == "ngram" and lf.term in phrase
+                                              and searcher.doc_frequency("ngram", lf.term) > most)]
     queries = [(lf.key(), lf.query()) for lf in leaves] + [(("intent", repr(q)), q) for q in _intent_only(reading, filters)]
-    total, best, lists = top(searcher, queries, filter_query(filters), max(CANDIDATES, limit))
+    only_add = frozenset(lf.key() for lf in leaves if lf.kind == "phrase")  # they re-rank, they never match alone
+    total, best, lists = top(searcher, queries, filter_query(filters), max(CANDIDATES, limit), only_add)
     if total == 0:
         return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, _suggest(searcher, cleaned, reading, spellings))
     cands = [(d, base, searcher.stored_fields(d)) for d, base in best]
@@ -467,7 +491,7 @@ def match_query(text: str, vocab=None):
     reading = read_query(cleaned, vocab)
     if not reading.words:
         return None
-    return Q.Or([lf.query() for lf in _leaves(reading)])
+    return Q.Or([lf.query() for lf in _leaves(reading) if lf.kind != "phrase"])  # phrase bigrams only re-rank
 
 
 def filter_query(filters: Filters):
@@ -494,7 +518,7 @@ def _word_weights(leaves: list[_Leaf], lists: dict, n: int, ndocs: int) -> list[
         for k in lf.words:
             if lf.kind == "ngram":
                 df_gram[k] = size if df_gram[k] is None else min(df_gram[k], size)
-            elif lf.kind not in ("context", "heading"):
+            elif lf.kind not in ("context", "heading", "phrase"):
                 df_word[k] = max(df_word[k], size)
     out = []
     for k in range(n):
@@ -515,7 +539,7 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
         for k in lf.words:
             if lf.kind == "ngram":
                 grams_hit.setdefault(k, set()).add(lf.term)
-            elif lf.kind != "context":
+            elif lf.kind not in ("context", "phrase"):
                 credit[k] = 1.0
     for k, hit in grams_hit.items():
         total = len(reading.words[k].bigrams) or 1

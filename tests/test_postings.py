@@ -88,3 +88,20 @@ def test_the_cache_is_bounded_least_recently_used_first(engine):
     assert cache.size == sum(len(d) for d, _ in cache.lists.values())
     last_key = queries[-1][0]
     assert last_key in cache.lists  # the most recent stays
+
+
+def test_only_add_queries_raise_scores_but_match_nothing_alone(engine):
+    s = engine.searcher()
+    reading = S.read_query(S.clean_query("庁内の他部署が協力してくれた")[0], vocabulary(engine.corpus_dir))
+    leaves = S._leaves(reading)
+    queries = [(lf.key(), lf.query()) for lf in leaves]
+    phrase = frozenset(lf.key() for lf in leaves if lf.kind == "phrase")
+    assert phrase
+    words_only = [q for q in queries if q[0] not in phrase]
+    base = brute_force(s, words_only)
+    total, best, lists = postings.top(s, queries, None, 500, phrase)
+    assert total == len(base)  # no document matched by a phrase bigram alone
+    for d, v in best:
+        extra = sum(postings.score_in(lists[k], d) or 0.0 for k in phrase)
+        assert v == pytest.approx(base[d] + extra, rel=1e-9)
+    assert any(postings.score_in(lists[k], d) for k in phrase for d, _ in best)  # and they did add

@@ -191,6 +191,18 @@ def test_synonym_entries_are_found_only_between_word_boundaries():
     assert not any(alts for *_, alts in _phrase_synonyms("情報報告", vocab) if "周知" in alts)  # 報報 is no 広報
 
 
+def test_bigrams_across_particles_carry_what_the_words_miss(engine):
+    """「…してくれた」 (someone did it for us) is in no content word; its bigrams are,
+    and they lift the snippets that say 「動いてくれる」, 「流してくれました」."""
+    r = engine.search("庁内の他部署が協力してくれた", limit=20, explain=True)
+    grams = {g for g, _ in r.reading.phrase_grams}
+    assert {"テク", "クレ"} <= grams
+    helped = [h for h in r if any(c.field == "phrase" and c.term == "クレ" for c in h.explanation.contributions)]
+    assert any("動いてくれる" in h.text for h in helped)
+    for h in r:  # counted in the base score, never as a matched word
+        assert h.explanation.words_matched <= h.explanation.words_total
+
+
 def test_rare_words_count_more_for_coordination(engine):
     """Matching 孤独 and 孤立, which most snippets have, says less than matching 範囲."""
     r = engine.search("孤独・孤立の範囲", limit=200, explain=True)
@@ -259,7 +271,7 @@ def test_explain_adds_up(engine):
         assert e is not None and e.contributions
         assert sum(c.score for c in e.contributions) == pytest.approx(e.base, rel=1e-6)
         assert h.score == pytest.approx(e.base * e.coordination * e.proximity * e.intent, rel=1e-6)
-        assert {c.field for c in e.contributions} <= {"text", "reading", "ngram", "synonym", "context", "heading"}
+        assert {c.field for c in e.contributions} <= {"text", "reading", "ngram", "synonym", "context", "heading", "phrase"}
     assert engine.search("縦割り").hits[0].explanation is None
 
 
