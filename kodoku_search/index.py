@@ -244,16 +244,33 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+LEAD_IN = 2  # records before a headed list that count as what the list illustrates
+
+
 def contexts(records) -> list[str]:
     """For each record, the text of the snippet it continues (the one just before
     it in the same source, city, theme, polarity and section). A follow-on line
-    (「講座受講者から…」) often leaves its subject to the line before it."""
+    (「講座受講者から…」) often leaves its subject to the line before it. A record
+    listed under a heading (~庁内の例~) also gets the lead-in: the last ``LEAD_IN``
+    records of its city and theme before the headed lists began (「福祉分野でない
+    部署が…動いてくれる」, 「以下に…記載しています」), which its list illustrates."""
     out = []
     prev = None
+    plain: list = []  # this city and theme's records outside any heading so far
+    block = None
     for r in records:
+        key = (r.source, r.city, r.theme)
+        if key != block:
+            block, plain = key, []
         same = prev is not None and (prev.source, prev.city, prev.theme, prev.polarity, prev.section) == (
             r.source, r.city, r.theme, r.polarity, r.section)
-        out.append(prev.text if same else "")
+        ctx = prev.text if same else ""
+        if r.section:
+            lead = " ".join(p.text for p in plain[-LEAD_IN:])
+            ctx = f"{lead} {ctx}".strip() if lead else ctx
+        else:
+            plain.append(r)
+        out.append(ctx)
         prev = r
     return out
 

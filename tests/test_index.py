@@ -236,3 +236,23 @@ def test_foreign_files_in_index_dir_are_never_touched(tmp_path):
         ix.build(CORPUS, idx)
     assert (idx / "notes.txt").read_text() == "keep me" and (idx / "gen").is_dir()
     assert (outside / "data").read_text() == "keep me too" and (idx / "gen-link").is_symlink()
+
+
+def test_a_listed_record_gets_the_lead_in_of_its_list_as_context():
+    """The bullets under ~庁内の例~ illustrate 「福祉分野でない部署が…動いてくれる」
+    (two records before the lists begin): it is their context, as the line before is
+    for a follow-on line."""
+    from kodoku_search.corpus import load_corpus
+    from kodoku_search.index import contexts
+
+    from .conftest import CORPUS
+
+    records = load_corpus(CORPUS).records
+    ctx = dict(zip((r.id for r in records), contexts(records)))
+    bullet = next(r for r in records if r.text.startswith("債権管理課が"))
+    assert bullet.section == "庁内の例"
+    assert "福祉分野でない部署が" in ctx[bullet.id] and "以下に" in ctx[bullet.id]
+    later = next(r for r in records if r.text.startswith("会計室"))
+    assert "債権管理課が" in ctx[later.id] and "福祉分野でない部署が" in ctx[later.id]
+    plain = next(r for r in records if r.text.startswith("以下に"))
+    assert "福祉分野でない部署が" in ctx[plain.id]  # a plain record: the line before, as ever
