@@ -1,6 +1,7 @@
 """Relevance of kodoku-search against the README baselines, on graded judgments.
 
-    python benchmarks/relevance.py [--judgments PATH] [--json]
+    python benchmarks/relevance.py [--judgments PATH ...] [--json]
+    python benchmarks/relevance.py --all      # every benchmarks/queries_*.jsonl, then a summary
 
 Prints one table of mean nDCG@10 / Recall@10 / MRR@10 / zero-result rate per
 system (the four baselines and kodoku-search, all over the project's own
@@ -147,7 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="graded judgments, JSONL (default: benchmarks/queries_dev.jsonl)",
     )
     parser.add_argument("--json", action="store_true", help="print everything as JSON")
+    parser.add_argument("--all", action="store_true", help="every benchmarks/queries_*.jsonl in turn, then a summary")
     args = parser.parse_args(argv)
+    if args.all:
+        return _run_all(sorted(HERE.glob("queries_*.jsonl")), args.json)
 
     try:
         judgments = load_judgments(args.judgments)
@@ -201,6 +205,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(format_comparison(rows))
     return 0 if project is not None else 1
+
+
+def _run_all(paths: Sequence[Path], as_json: bool) -> int:
+    """Each judgment set as ``--judgments`` would show it, then one line per set."""
+    import contextlib
+    import io
+
+    summary, status = [], 0
+    for path in paths:
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            rc = main(["--judgments", str(path), "--json"])
+        status = max(status, rc)
+        if rc == 2:
+            continue
+        data = json.loads(buf.getvalue())
+        if not as_json:
+            main(["--judgments", str(path)])
+            print()
+        summary.append(data)
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return status
+    head = f"{'set':<24} {'queries':>7}  {PROJECT + ' nDCG/Recall/MRR/zero':<34} {'best baseline (nDCG)':<28} behind"
+    print(head)
+    print("-" * len(head))
+    for d in summary:
+        mine = d["systems"].get(PROJECT)
+        best_name = max(BASELINES, key=lambda n: d["systems"][n]["ndcg"])
+        mine_s = (f"{mine['ndcg']:.3f} / {mine['recall']:.3f} / {mine['mrr']:.3f} / {mine['zero_rate']:.3f}"
+                  if mine else "n/a")
+        behind = sum(r["behind"] for r in d["per_query"])
+        print(f"{Path(d['judgments']).name:<24} {d['queries']:>7}  {mine_s:<34} "
+              f"{best_name + ' ' + format(d['systems'][best_name]['ndcg'], '.3f'):<28} {behind}")
+    return status
 
 
 if __name__ == "__main__":
