@@ -34,6 +34,7 @@ CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
 W_TEXT = 1.0
 W_READING = 0.9  # another spelling of the same word is nearly as good as the word
 W_CONTEXT = 0.25  # the word appears in the snippet this one continues
+LABEL_CREDIT = True  # a query word naming a record's theme or side (PF, 苦労) is matched by the label
 W_HEADING = 1.5  # the word names the section the snippet is listed under (取り組み例, 産学官の例)
 W_NGRAM = 0.4  # per bigram
 W_SYNONYM = 0.6
@@ -544,6 +545,15 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
     for k, hit in grams_hit.items():
         total = len(reading.words[k].bigrams) or 1
         credit[k] = max(credit[k], len(hit) / total)
+    if LABEL_CREDIT:
+        # A word that names the record's theme or side (PF for a platform record, 苦労 for a
+        # hard one) is matched by the record's label, whether or not its text repeats it.
+        for cues, want, have in ((reading.theme_cues, reading.theme, stored["theme"]),
+                                 (reading.polarity_cues, reading.polarity, stored["polarity"])):
+            if want and want == have:
+                for k, w in enumerate(reading.words):
+                    if any(t == c or t in c or c in t for c in cues for t in (w.term, w.surface.lower())):
+                        credit[k] = 1.0
     if weights and sum(weights) > 0:
         share = sum(w * c for w, c in zip(weights, credit)) / sum(weights)
     else:  # no words at all: a query that only says which side it wants (やってみて良かったこと)

@@ -256,6 +256,26 @@ def test_intent_words(engine, query, side):
     assert sum(h.polarity == side for h in r) >= 3
 
 
+def test_a_word_naming_the_records_theme_counts_as_matched(engine, monkeypatch):
+    """「ネットワークであるため…」 is a platform record without the letters PF: its
+    theme says PF for it, so the word counts for coordination (and only there)."""
+    from kodoku_search import search as S
+
+    def matched(**kw):
+        r = engine.search("ネットワーク型のPF", limit=50, explain=True, **kw)
+        return {h.id: h.explanation.words_matched for h in r if "PF" not in h.text and "プラットフォーム" not in h.text}
+
+    with_label = matched()
+    monkeypatch.setattr(S, "LABEL_CREDIT", False)
+    without = matched()
+    net = next(h for h in engine.search("ネットワーク", limit=5) if h.text.startswith("特定の会議体ではなく"))
+    assert net.theme == "platform" and with_label[net.id] > without[net.id]
+    monkeypatch.setattr(S, "LABEL_CREDIT", True)
+    general = matched(theme="general")  # the query says platform; a general record gets no credit for PF
+    monkeypatch.setattr(S, "LABEL_CREDIT", False)
+    assert general == matched(theme="general")
+
+
 def test_explicit_filter_wins_over_intent(engine):
     r = engine.search("連携で苦労したこと", polarity="good", limit=100)
     assert r.hits and all(h.polarity == "good" for h in r)
