@@ -626,6 +626,13 @@ def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *
         fp, memo = fingerprint_and_memo(corpus_dir)
         live = current_generation(index_dir)
         if not force and live is not None and live.fingerprint == fp:
+            # A builder killed between its swap and its clean-up (or before its swap) leaves
+            # a third generation behind; the next build that finds the index current tidies
+            # up, keeping the live one and the one before it (a reader may still be on it).
+            names = [p.name for p in index_dir.glob("gen-*") if _GEN_NAME.fullmatch(p.name)]
+            if len(names) > 2 and _GEN_NAME.fullmatch(live.path.name):
+                older = [n for n in names if int(n[4:]) < int(live.path.name[4:])]
+                _remove_old_generations(index_dir, keep={live.path.name, max(older, key=lambda n: int(n[4:]), default="")})
             return live
         _remove_stale_builds(index_dir)
         files, base = _plan(corpus_dir, live, fp, force, memo["corpus"]["files"])  # a CorpusError here changes nothing
@@ -726,14 +733,30 @@ def _remove_stale_builds(index_dir: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
+_TRASH_NAME = re.compile(r"\.trash-gen-\d+")
+
+
 def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
-    """Keep the live generation and the one before it (a reader may still be on it)."""
+    """Keep the live generation and the one before it (a reader may still be on it).
+
+    A generation is first renamed to ``.trash-gen-…`` and then deleted, so a builder
+    killed half-way through a deletion leaves a name that is unmistakably ours (a
+    half-deleted ``gen-…`` without its fingerprint would look like someone else's
+    directory and stay for ever); the next clean-up finishes the job."""
     import shutil
 
+    for t in index_dir.glob(".trash-gen-*"):
+        if _TRASH_NAME.fullmatch(t.name) and t.is_dir() and not t.is_symlink():
+            shutil.rmtree(t, ignore_errors=True)
     for p in index_dir.glob("gen-*"):
         if (p.name not in keep and _GEN_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink()
                 and (p / FINGERPRINT).is_file()):
-            shutil.rmtree(p, ignore_errors=True)
+            trash = index_dir / f".trash-{p.name}"
+            try:
+                os.rename(p, trash)
+            except OSError:
+                continue
+            shutil.rmtree(trash, ignore_errors=True)
 
 
 def verify_generation(gen: Generation, full: bool = False) -> None:

@@ -98,3 +98,49 @@ def test_an_update_cannot_reuse_an_id_of_an_unchanged_file(corpus_dir, tmp_path)
 def test_stats_are_kept_with_the_index(tmp_path):
     gen = ix.build(CORPUS, tmp_path / "idx")
     assert json.loads((gen.path / "stats.json").read_text()) == json.loads(json.dumps(counts(corpus_mod.load_corpus(CORPUS).records)))
+
+
+def test_a_current_index_tidies_generations_a_killed_builder_left(tmp_path):
+    """Killed after its swap but before its clean-up, a builder leaves three
+    generations; the next build that finds the index current keeps the live one
+    and the one before it, and removes the rest (a never-swapped one included)."""
+    import shutil
+
+    from kodoku_search import index as ix
+
+    from .conftest import CORPUS
+
+    idx = tmp_path / "idx"
+    ix.build(CORPUS, idx)
+    live = ix.build(CORPUS, idx, force=True)
+    n = int(live.path.name[4:])
+    shutil.copytree(live.path, idx / f"gen-{n - 10}")  # an older one, two back
+    shutil.copytree(live.path, idx / f"gen-{n + 10}")  # finished, never swapped in
+    before = sorted(p.name for p in idx.glob("gen-*"))
+    assert len(before) == 4
+    again = ix.build(CORPUS, idx, force=False)  # as a waiting builder or an open() finds it
+    assert again.path == live.path
+    after = sorted(p.name for p in idx.glob("gen-*"))
+    previous = max((x for x in before if int(x[4:]) < n), key=lambda x: int(x[4:]))
+    assert set(after) == {live.path.name, previous}
+
+
+def test_a_deletion_cut_short_is_finished_by_the_next_clean_up(tmp_path):
+    """Old generations are renamed to .trash-gen-… before deletion; one left by a
+    builder killed mid-deletion is removed by the next build."""
+    from kodoku_search import index as ix
+
+    from .conftest import CORPUS
+
+    idx = tmp_path / "idx"
+    ix.build(CORPUS, idx)
+    half = idx / ".trash-gen-123"
+    (half / "sub").mkdir(parents=True)
+    (half / "sub" / "seg").write_bytes(b"x")
+    foreign = idx / "gen-2023"  # someone else's look-alike: no fingerprint, kept
+    foreign.mkdir()
+    ix.build(CORPUS, idx)
+    ix.build(CORPUS, idx)
+    assert not half.exists() and foreign.exists()
+    assert len([p for p in idx.glob("gen-*") if (p / "fingerprint.json").exists()]) == 2
+    assert not list(idx.glob(".trash-*"))
