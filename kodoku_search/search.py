@@ -450,7 +450,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     ranked = []
     for (score, expl, credit), d, stored in pre:
         if len(reading.words) > 1 and limit and score * (1 + PROXIMITY_WEIGHT) >= floor:
-            spans_cache[d] = _word_spans(stored, reading)
+            spans_cache[d] = _word_spans(stored, reading, quick=True)
             prox = 1 + PROXIMITY_WEIGHT * _close_pairs(spans_cache[d], reading, credit) / (len(reading.words) - 1)
             expl = replace(expl, proximity=prox)
             score *= prox
@@ -460,7 +460,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     # decide a ranking (duplicated snippets score the same up to those bits).
     ranked.sort(key=lambda x: (-float(f"{x[0]:.12g}"), x[2]["source"], x[2]["line"], x[2]["id"]))
     hits = tuple(
-        _make_hit(stored, score, reading, expl.contributions, expl if explain else None, spans_cache.get(d))
+        _make_hit(stored, score, reading, expl.contributions, expl if explain else None)
         for score, d, stored, expl, _ in ranked[:limit]
     )
     # Nothing matched a whole query word (only scattered characters), or kana were
@@ -576,30 +576,40 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
     return base * coord * intent, expl, credit
 
 
-def _word_spans(stored: dict, reading: Reading) -> list[list[tuple[int, int]]]:
-    """Where each query word occurs in a hit's text, by any field."""
+def _word_spans(stored: dict, reading: Reading, quick: bool = False) -> list[list[tuple[int, int]]]:
+    """Where each query word occurs in a hit's text, by any field: every place, for
+    highlighting. ``quick`` (for proximity, over many candidates): a word found as
+    a whole word (stored spans, no analysis) is not also looked for as a synonym
+    (normalizing the text) or by its bigrams (folding it), most of the cost of a
+    search at scale."""
     from .analysis import bigrams, normalize
 
     spans: list[list[tuple[int, int]]] = [[] for _ in reading.words]
-    norm, where = normalize(stored["text"])
     by_term: dict[str, list[int]] = {}
     by_reading: dict[str, list[int]] = {}
-    by_gram: dict[str, list[int]] = {}
     for k, w in enumerate(reading.words):
         by_term.setdefault(w.term, []).append(k)
         if w.reading:
             by_reading.setdefault(w.reading, []).append(k)
-        for g in w.bigrams:
-            by_gram.setdefault(g, []).append(k)
-        for alt in w.synonyms:
-            at = norm.find(alt)
-            while at >= 0:
-                spans[k].append((where[at], where[at + len(alt)]))
-                at = norm.find(alt, at + len(alt))
     for s in stored.get("spans") or ():
         term, rd, start, end = s
         for k in (*by_term.get(term, ()), *by_reading.get(rd, ())):
             spans[k].append((start, end))
+    if any(w.synonyms and not (quick and spans[k]) for k, w in enumerate(reading.words)):
+        norm, where = normalize(stored["text"])
+        for k, w in enumerate(reading.words):
+            if quick and spans[k]:
+                continue
+            for alt in w.synonyms:
+                at = norm.find(alt)
+                while at >= 0:
+                    spans[k].append((where[at], where[at + len(alt)]))
+                    at = norm.find(alt, at + len(alt))
+    by_gram: dict[str, list[int]] = {}
+    for k, w in enumerate(reading.words):
+        if not (quick and spans[k]):
+            for g in w.bigrams:
+                by_gram.setdefault(g, []).append(k)
     if by_gram:
         for g, start, end in bigrams(stored["text"]):
             for k in by_gram.get(g, ()):
