@@ -38,6 +38,7 @@ LABEL_CREDIT = True  # a query word naming a record's theme or side (PF, 苦労)
 W_HEADING = 1.5  # the word names the section the snippet is listed under (取り組み例, 産学官の例)
 W_NGRAM = 0.4  # per bigram
 W_SYNONYM = 0.6
+SYN_DISMAX = True  # a synonym counts only for a word the snippet lacks (Elasticsearch's dis_max, per word)
 W_PHRASE_GRAM = 0.2  # per bigram of the query that crosses its particles (協力してくれた → てく, くれ)
 PHRASE_GRAM_MAX_SHARE = 0.3  # such a bigram in more of the snippets than this share is not looked up
 # Re-ranking factors.
@@ -534,6 +535,14 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
     so far and each query word's credit (1 for a word match, the share of its
     bigrams for a partial one)."""
     n = len(reading.words)
+    if SYN_DISMAX:
+        # A synonym stands in for a word the snippet lacks: where the word itself is
+        # there (as itself or another spelling), its synonyms add nothing more.
+        exact = {k for lf, _ in parts if lf.kind in ("text", "reading") for k in lf.words}
+        dropped = [(lf, sc) for lf, sc in parts if lf.kind == "synonym" and set(lf.words) <= exact]
+        if dropped:
+            parts = [p for p in parts if p not in dropped]
+            base -= sum(sc for _, sc in dropped)
     credit = [0.0] * n
     grams_hit: dict[int, set[str]] = {}
     for lf, _ in parts:
