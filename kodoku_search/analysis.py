@@ -237,19 +237,10 @@ class ReadingFilter(Filter):
                 yield t
 
 
-class WithReadingFilter(Filter):
+class WithReadingFilter(ReadingFilter):
     """Yields each word's base form and then, when it is ``min_len`` kana or
     longer, its folded reading as a second term: a short field (a section heading)
     then matches 取組 as well as 取り組み without a reading field of its own."""
-
-    def __init__(self, min_len: int = 3):
-        self.min_len = min_len
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.min_len == self.min_len
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, self.min_len))
 
     def __call__(self, tokens):
         for t in tokens:

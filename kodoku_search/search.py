@@ -27,7 +27,6 @@ from .errors import UsageError
 
 MAX_QUERY_CHARS = 1000  # longer input is cut here: it bounds the work one query causes
 MAX_WORDS = 64  # distinct content words used from one query
-MAX_PHRASE_WORDS = 6  # the longest run of words looked up as one synonym
 CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
 
 # Field weights (boosts on each field's BM25F contribution); see "How ranking works" in README.md.
