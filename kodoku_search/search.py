@@ -9,11 +9,17 @@ just characters), and each word is looked for in three fields:
 * ``ngram``: folded character bigrams, words Janome splits or does not know,
   compounds (孤立死, 庁内連携) and spelling slips (ポットキャスト).
 
-Synonyms from the corpus's ``synonyms.csv`` join as alternatives. BM25F over
-all of these gives the base score; it is then multiplied by a coordination
-factor (how many of the query's words matched), a proximity factor (query
-words found next to each other, in order) and an intent factor (the query
-says 苦労 or 成果: results of that side rise, none are hidden).
+and, with less weight, in ``context`` (the snippet this one continues, or the
+lead-in of its list) and ``heading`` (the section it is listed under, by base
+form and reading). Synonyms from the corpus's ``synonyms.csv`` (found in the
+query as typed) and the corpus's own spelling of kana the query has
+(いばしょ → 居場所) join as alternatives, counted only for a word the snippet
+lacks; bigrams of the query that cross its particles (…してくれた) add to
+snippets the words found, never finding one alone. BM25F over all of these
+gives the base score; it is then multiplied by a coordination factor (how much
+of the query matched, each word weighted by its idf), a proximity factor (query
+words found next to each other, in order) and an intent factor (the query says
+苦労 or 成果: results of that side rise, none are hidden).
 """
 
 from __future__ import annotations
