@@ -9,7 +9,7 @@ just characters), and each word is looked for in three fields:
 * ``ngram``: folded character bigrams, words Janome splits or does not know,
   compounds (孤立死, 庁内連携) and spelling slips (ポットキャスト).
 
-and, with less weight, in ``context`` (the snippet this one continues, or the
+and in ``context`` (at a quarter weight: the snippet this one continues, or the
 lead-in of its list) and ``heading`` (the section it is listed under, by base
 form and reading). Synonyms from the corpus's ``synonyms.csv`` (found in the
 query as typed) and the corpus's own spelling of kana the query has
