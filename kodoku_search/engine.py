@@ -178,9 +178,11 @@ class SearchEngine:
         from .vocab import vocabulary
 
         filters = self.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
-        from .search import run_search
+        from .search import KANA_RUN_AS_TYPED, run_search
 
-        return run_search(self.searcher(), query, filters, limit, vocabulary(self.corpus_dir), explain, self._spellings)
+        # The spellings serve only runs of kana (respelling, "did you mean"): read them then.
+        spellings = self._spellings if isinstance(query, str) and KANA_RUN_AS_TYPED.search(query) else None
+        return run_search(self.searcher(), query, filters, limit, vocabulary(self.corpus_dir), explain, spellings)
 
     @property
     def _spellings(self) -> dict[str, str]:

@@ -681,6 +681,9 @@ def _merge(spans) -> tuple[tuple[int, int], ...]:
 
 
 _KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]{3,}")
+# The same before normalization (half-width katakana and voicing marks too): whether
+# a query can need the index's spellings at all.
+KANA_RUN_AS_TYPED = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\uff66-\uff9f]{3,}")
 
 
 def _respell(run: str, spellings: dict[str, str], fold) -> str:

@@ -129,6 +129,14 @@ def test_a_word_typed_in_kana_finds_the_corpus_spelling(engine, query, needle):
     assert needle in r.hits[0].text
 
 
+def test_the_spellings_are_read_only_for_a_query_with_kana_runs(tmp_path):
+    from kodoku_search import SearchEngine
+
+    with SearchEngine.open(CORPUS, tmp_path / "idx") as e:
+        assert e.search("縦割り").hits and "_spellings_map" not in e.__dict__
+        assert e.search("たてわり").suggestion == "縦割り" and "_spellings_map" in e.__dict__
+
+
 def test_kana_respelling_is_whole_or_nothing():
     from kodoku_search.analysis import fold
     from kodoku_search.search import _respell_pieces
