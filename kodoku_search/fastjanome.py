@@ -18,8 +18,8 @@ word starts, and in a sentence typed the way people speak that run is cheaper
 than the real words: 「広すぎてどこまでやればいいかわからない」 came out as
 広 / す / ぎてどこまでやればいいかわからない, a "noun" no snippet contains.
 Capped, it reads 広 / すぎ / て / どこ / まで / …; unknown hiragana words that
-are real (ぷらっと, つなぎめ) are short. Katakana, alphabet and digits still group
-without limit (ポットキャスト must stay one word). Tests check the tokens are
+are real (ぷらっと) are short. Katakana, alphabet and digits still group
+without limit (an unknown katakana name stays one word). Tests check the tokens are
 Janome's own wherever the cap does not apply.
 """
 
