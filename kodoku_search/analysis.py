@@ -264,6 +264,9 @@ def reading_term(reading: str, surface: str) -> str:
 
 _SMALL = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
 _PARTICLE_KANA = set("のをにがでとはへもやかてな")
+# フ or ヴ with a small vowel is the loanword spelling of a ハ-row sound, often
+# written plain: プラットフォーム / プラットホーム, ヴァイオリン / バイオリン.
+_F_ROW = dict(zip("ァィェォぁぃぇぉ", "ハヒヘホハヒヘホ"))
 
 
 def _is_kanji(ch: str) -> bool:
@@ -289,8 +292,8 @@ def fold(text: str) -> tuple[str, list[int]]:
 
     On top of NFKC + lowercase: okurigana between kanji is squeezed out
     (立ち上げ → 立上げ, 取り組み → 取組み; particles such as の are not okurigana),
-    kana are folded (hiragana → katakana, ド → ト, ッ → ツ) and the prolonged
-    sound mark is dropped (サポーター → サホタ).
+    kana are folded (hiragana → katakana, ド → ト, ッ → ツ, フォ → ホ) and the
+    prolonged sound mark is dropped (サポーター → サホタ).
     """
     norm, where = normalize(text)
     out: list[str] = []
@@ -309,6 +312,11 @@ def fold(text: str) -> tuple[str, list[int]]:
                 continue
         if ch in "ー〜" and out and ("゠" <= out[-1] <= "ヿ"):
             i += 1
+            continue
+        if ch in "フふヴゔ" and i + 1 < n and norm[i + 1] in _F_ROW:  # フォ / ホ, ヴァ / バ
+            out.append(_F_ROW[norm[i + 1]])
+            to.append(where[i])
+            i += 2
             continue
         out.append(_kana_fold(ch))
         to.append(where[i])

@@ -40,6 +40,7 @@ W_TEXT = 1.0
 W_READING = 0.9  # another spelling of the same word is nearly as good as the word
 W_CONTEXT = 0.25  # the word appears in the snippet this one continues
 LABEL_CREDIT = True  # a query word naming a record's theme or side (PF, 苦労) is matched by the label
+W_LABEL = 0.1  # such a word, when a filter asks for that theme or side, matches every record it lets through
 W_HEADING = 1.5  # the word names the section the snippet is listed under (取り組み例, 産学官の例)
 W_NGRAM = 0.4  # per bigram
 W_SYNONYM = 0.6
@@ -356,7 +357,7 @@ class _Leaf:
     term: str  # a term, or several joined by spaces: a phrase (a multi-word synonym)
     boost: float
     words: tuple[int, ...]  # indexes of the query words it stands for
-    kind: str  # text | reading | ngram | synonym | context | heading | phrase
+    kind: str  # text | reading | ngram | synonym | context | heading | phrase | label
 
     def key(self) -> tuple:
         return (self.field, self.term, self.boost)
@@ -407,6 +408,33 @@ def _leaves(reading: Reading) -> list[_Leaf]:
     return [_Leaf(f, t, b, tuple(ws), kind) for (f, t), (b, ws, kind) in acc.items()]
 
 
+def _names(w: QueryWord, cues: tuple[str, ...]) -> bool:
+    """Whether a query word is (part of) one of the cue words."""
+    return any(t == c or t in c or c in t for c in cues for t in (w.term, w.surface.lower()))
+
+
+def _label_leaves(reading: Reading, filters: Filters) -> list[_Leaf]:
+    """A word that names what a filter asks for (PF with --theme platform, 苦労 with
+    --polarity hard) is met by every record the filter lets through, whether or not
+    its text repeats the word: 「PFを作ってよかったこと」 on the platform theme's good
+    side lists that whole side, the records with its other words first (W_LABEL is
+    below any word's score)."""
+    out = []
+    for field, want, cues in (("theme", reading.theme, reading.theme_cues),
+                              ("polarity", reading.polarity, reading.polarity_cues)):
+        if want and getattr(filters, field) == want:
+            ks = tuple(k for k, w in enumerate(reading.words) if _names(w, cues))
+            if ks:
+                out.append(_Leaf(field, want, W_LABEL, ks, "label"))
+    return out
+
+
+def _matching(reading: Reading, filters: Filters) -> tuple[list[_Leaf], list]:
+    """The leaves that match and score, and the whole-side queries of an intent-only
+    query: what a search ranks and what facets count, the same set."""
+    return _leaves(reading) + _label_leaves(reading, filters), _intent_only(reading, filters)
+
+
 # ---------------------------------------------------------------------------
 # Searching
 
@@ -426,13 +454,13 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         notes.append(f"the query sounds like it asks for {reading.polarity}, but --polarity {filters.polarity} wins")
     from .postings import score_in, top
 
-    leaves = _leaves(reading)
+    leaves, side = _matching(reading, filters)
     if reading.phrase_grams and PHRASE_GRAM_MAX_SHARE < 1:  # drop those nearly every snippet has (する, ない)
         most = PHRASE_GRAM_MAX_SHARE * searcher.doc_count_all()
         phrase = {g for g, _ in reading.phrase_grams}
         leaves = [lf for lf in leaves if not (lf.kind == "phrase" and lf.field == "ngram" and lf.term in phrase
                                               and searcher.doc_frequency("ngram", lf.term) > most)]
-    queries = [(lf.key(), lf.query()) for lf in leaves] + [(("intent", repr(q)), q) for q in _intent_only(reading, filters)]
+    queries = [(lf.key(), lf.query()) for lf in leaves] + [(("intent", repr(q)), q) for q in side]
     only_add = frozenset(lf.key() for lf in leaves if lf.kind == "phrase")  # they re-rank, they never match alone
     total, best, lists = top(searcher, queries, filter_query(filters), max(CANDIDATES, limit), only_add)
     if total == 0:
@@ -482,23 +510,28 @@ def _intent_only(reading: Reading, filters: Filters) -> list:
     from whoosh import query as Q
 
     cues = set(reading.polarity_cues) | set(reading.theme_cues)
-    if not reading.polarity or filters.polarity:
+    # With --polarity set to the same side, the words ask for what the filter does:
+    # 「苦労した点」 on one city's hard side lists that side. Set to the other side,
+    # the filter wins and nothing was asked for on it.
+    if not reading.polarity or filters.polarity not in (None, reading.polarity):
         return []
     if not all(any(t in c or c in t for c in cues for t in (w.term, w.surface)) for w in reading.words):
         return []
     return [Q.Term("polarity", reading.polarity, boost=W_TEXT)]
 
 
-def match_query(text: str, vocab=None):
-    """The Whoosh query that matches what ``text`` asks for (None if it has no words):
-    for callers that count or group matches in the index (facets) rather than rank them."""
+def match_query(text: str, vocab=None, filters: Filters | None = None, spellings: dict[str, str] | None = None):
+    """The Whoosh query that matches what ``text`` asks for under ``filters`` (None if
+    it asks for nothing): for callers that count or group matches in the index
+    (facets) rather than rank them. It matches what a search finds."""
     from whoosh import query as Q
 
     cleaned, _ = clean_query(text)
-    reading = read_query(cleaned, vocab)
-    if not reading.words:
+    reading = read_query(cleaned, vocab, spellings)
+    leaves, side = _matching(reading, filters or Filters())
+    if not reading.words and not side:
         return None
-    return Q.Or([lf.query() for lf in _leaves(reading) if lf.kind != "phrase"])  # phrase bigrams only re-rank
+    return Q.Or([lf.query() for lf in leaves if lf.kind != "phrase"] + side)  # phrase bigrams only re-rank
 
 
 def filter_query(filters: Filters):
@@ -525,7 +558,7 @@ def _word_weights(leaves: list[_Leaf], lists: dict, n: int, ndocs: int) -> list[
         for k in lf.words:
             if lf.kind == "ngram":
                 df_gram[k] = size if df_gram[k] is None else min(df_gram[k], size)
-            elif lf.kind not in ("context", "heading", "phrase"):
+            elif lf.kind not in ("context", "heading", "phrase", "label"):
                 df_word[k] = max(df_word[k], size)
     out = []
     for k in range(n):
@@ -566,7 +599,7 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
                                  (reading.polarity_cues, reading.polarity, stored["polarity"])):
             if want and want == have:
                 for k, w in enumerate(reading.words):
-                    if any(t == c or t in c or c in t for c in cues for t in (w.term, w.surface.lower())):
+                    if _names(w, cues):
                         credit[k] = 1.0
     if weights and sum(weights) > 0:
         share = sum(w * c for w, c in zip(weights, credit)) / sum(weights)

@@ -58,11 +58,22 @@ class Vocabulary:
         return keys
 
     def read_intent(self, query: str) -> dict[str, tuple[str, list[str]]]:
-        """{"polarity": ("hard", cues), "theme": ("platform", cues)} for what the query asks."""
+        """{"polarity": ("hard", cues), "theme": ("platform", cues)} for what the query asks.
+
+        A cue is found as typed, or inflected: its words' base forms in a row in the
+        query's (うまくいかない finds うまくいかなかった and うまくいきませんでした)."""
         q = _fold(query)
         found: dict[str, tuple[str, list[str]]] = {}
+        said = None
         for intent, cues in self.intents.items():
             hit = [c for c in cues if c in q]
+            for c in cues:
+                # Inflection changes a word's ending, never its first character: only
+                # cues whose first character the query has are worth analysing.
+                if c not in hit and c[:1] in q:
+                    said = _lemmas(query) if said is None else said
+                    if _contains(said, self._cue_lemmas(c)):
+                        hit.append(c)
             if not hit:
                 continue
             kind = INTENT_KEYS[intent]
@@ -70,6 +81,39 @@ class Vocabulary:
                 continue
             found[kind] = (intent, hit)
         return found
+
+
+    def _cue_lemmas(self, cue: str) -> tuple[str, ...]:
+        cache = self.__dict__.get("_cue_cache")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_cue_cache", cache)
+        if cue not in cache:
+            cache[cue] = _lemmas(cue)
+        return cache[cue]
+
+
+def _lemmas(text: str) -> tuple[str, ...]:
+    """Base forms of every word, politeness dropped and negation spelled ない, so
+    that tense and register do not hide a cue: うまくいかなかった and
+    うまくいきませんでした both read うまい いく ない た."""
+    from .analysis import morphs
+
+    out = []
+    for m in morphs(text):
+        base = _fold(m.base)
+        if m.pos.startswith("助動詞"):
+            if base in ("ます", "です"):
+                continue
+            if base in ("ん", "ぬ"):
+                base = "ない"
+        out.append(base)
+    return tuple(out)
+
+
+def _contains(seq: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    n = len(part)
+    return n > 0 and any(seq[i:i + n] == part for i in range(len(seq) - n + 1))
 
 
 def load_vocabulary(directory: Path) -> Vocabulary:

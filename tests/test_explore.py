@@ -24,7 +24,7 @@ from kodoku_search.render import display_width, grid, md_cell, to_csv, to_markdo
 
 from .conftest import CORPUS
 
-QUERIES = ("庁内連携", "縦割り", "企業", "つながり", "他部署の理解を得るのが難しい")
+QUERIES = ("庁内連携", "縦割り", "企業", "つながり", "他部署の理解を得るのが難しい", "苦労したこと", "いばしょ")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -55,6 +55,18 @@ def test_facets_equal_the_counts_of_all_hits(engine, query):
     for name in f:
         assert f[name] == dict(Counter(getattr(h, name) for h in hits)), name
         assert list(f[name].values()) == sorted(f[name].values(), reverse=True)  # largest first
+
+
+@pytest.mark.parametrize("query, filters", [
+    ("苦労した点", {"city": "岡崎市", "polarity": "hard"}),  # the side itself is asked for
+    ("PFを作ってよかったこと", {"theme": "platform", "polarity": "good"}),  # a word the filter names
+])
+def test_facets_equal_the_hits_under_filters(engine, query, filters):
+    hits = _all_hits(engine, query, **filters)
+    assert hits
+    f = engine.facets(query, **filters)
+    for name in f:
+        assert f[name] == dict(Counter(getattr(h, name) for h in hits)), name
 
 
 def test_facets_respect_filters(engine):

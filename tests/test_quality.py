@@ -40,6 +40,7 @@ def finds(engine, query, needle, within=5, **kw):
         ("ポットキャスト", "ポッドキャストとは別に", None),
         ("ＰＦ", "PFに参画いただく団体の選定方法", "ＰＦ"),  # full width
         ("ﾎﾟｯﾄﾞｷｬｽﾄ", "ポットキャスト「こどくのあわい」", None),  # half width
+        ("プラットホーム", "プラットフォームを設置して良かったことは", "プラットホーム"),  # フォ written ホ
     ],
 )
 def test_spelling_variants_find_each_other(engine, query, needle, absent):
@@ -56,6 +57,9 @@ def test_okurigana_and_long_vowel_folding():
     assert fold("サポーター")[0] == fold("サポータ")[0]
     assert fold("ポッドキャスト")[0] == fold("ポットキャスト")[0] == fold("ﾎﾟｯﾄﾞｷｬｽﾄ")[0]
     assert fold("庁内での連携")[0] != fold("庁内連携")[0]  # particles are not okurigana
+    assert fold("プラットフォーム")[0] == fold("プラットホーム")[0]  # loanword フォ, written ホ
+    assert fold("ヴァイオリン")[0] == fold("バイオリン")[0]
+    assert fold("フ")[0] == "フ" and fold("フア")[0] != fold("ハ")[0]  # only a small vowel makes the ハ row
 
 
 def test_okurigana_variant_in_a_users_record(corpus_copy, tmp_path):
@@ -245,6 +249,61 @@ def test_a_query_that_only_asks_for_a_side_gets_that_side(engine):
     assert not engine.search("やってみて良かったこと", polarity="hard").hits  # the filter wins
 
 
+def test_a_side_only_query_within_filters_lists_that_side(engine, corpus):
+    """「苦労した点」 with one city's hard side: that side is the answer, though
+    none of its snippets says 苦労 (it found nothing)."""
+    r = engine.search("苦労した点", city="岡崎市", polarity="hard", limit=100)
+    okazaki_hard = [rec for rec in corpus.records if rec.city == "岡崎市" and rec.polarity == "hard"]
+    assert r.total == len(okazaki_hard) > 0
+    assert {h.id for h in r} == {h.id for h in okazaki_hard}
+
+
+@pytest.mark.parametrize("query, side", [
+    ("うまくいかなかったこと", "hard"),  # the cue うまくいかない, in the past
+    ("うまくいきませんでした", "hard"),  # and polite
+    ("NPOの参加が増えませんでした", "hard"),
+    ("連携できなかった", "hard"),
+    ("連携できた", "good"),
+    ("効果がありました", "good"),
+    ("他の課が協力してくれた", "good"),  # a favour received: something went well
+    ("メンバーが主体的に動いてくれない", "hard"),  # and one not received
+])
+def test_intent_cues_are_found_inflected(engine, query, side):
+    assert engine.search(query, limit=1).reading.polarity == side
+
+
+def test_intent_only_query_in_the_past_gets_that_side(engine):
+    r = engine.search("うまくいかなかったこと", limit=200)
+    assert r.reading.polarity == "hard"
+    totals = engine.stats()["totals"]
+    assert r.total >= totals["general/hard"] + totals["platform/hard"]
+    assert sum(h.polarity == "hard" for h in r.hits[:20]) >= 18  # (うまく alone also finds うまく使い分け)
+
+
+def test_a_word_the_filter_already_asks_for_is_met_by_every_record_it_lets_through(engine):
+    """「PFを作ってよかったこと」 on the platform theme's good side: every record of that
+    side is an answer, though most never write PF; those with the query's words come first."""
+    r = engine.search("PFを作ってよかったこと", theme="platform", polarity="good", limit=100, explain=True)
+    side = [h for h in engine.search("PF", theme="platform", limit=200) if h.polarity == "good"]
+    without_pf = [h for h in r if "PF" not in h.text and "プラットフォーム" not in h.text]
+    assert without_pf and r.total >= len(side)
+    def by_label_only(h):  # phrase bigrams only add to a record something else matched
+        return {c.field for c in h.explanation.contributions} - {"phrase"} == {"label"}
+
+    def has_a_word(h):
+        return bool({c.field for c in h.explanation.contributions} & {"text", "reading", "ngram", "synonym", "heading"})
+
+    labelled = [r.hits.index(h) for h in r if by_label_only(h)]
+    worded = [r.hits.index(h) for h in r if has_a_word(h)]
+    assert labelled and worded and max(worded) < min(labelled)  # after every record with a word of the query
+    from kodoku_search import search as S
+
+    assert r.hits[-1].explanation.base == pytest.approx(S.W_LABEL)  # the label alone
+    # without the filters, the word PF is looked for in the text only
+    plain = engine.search("PFを作ってよかったこと", limit=100, explain=True)
+    assert all(c.field != "label" for h in plain for c in h.explanation.contributions)
+
+
 # --- intent in the query ---------------------------------------------------------------
 
 def test_intent_ranks_the_asked_side_first_but_hides_nothing(engine):
@@ -311,7 +370,7 @@ def test_explain_adds_up(engine):
         assert e is not None and e.contributions
         assert sum(c.score for c in e.contributions) == pytest.approx(e.base, rel=1e-6)
         assert h.score == pytest.approx(e.base * e.coordination * e.proximity * e.intent, rel=1e-6)
-        assert {c.field for c in e.contributions} <= {"text", "reading", "ngram", "synonym", "context", "heading", "phrase"}
+        assert {c.field for c in e.contributions} <= {"text", "reading", "ngram", "synonym", "context", "heading", "phrase", "label"}
     assert engine.search("縦割り").hits[0].explanation is None
 
 
