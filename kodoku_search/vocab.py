@@ -61,27 +61,46 @@ class Vocabulary:
         """{"polarity": ("hard", cues), "theme": ("platform", cues)} for what the query asks.
 
         A cue is found as typed, or inflected: its words' base forms in a row in the
-        query's (うまくいかない finds うまくいかなかった and うまくいきませんでした)."""
+        query's (うまくいかない finds うまくいかなかった and うまくいきませんでした).
+        Where cues of both sides occur, the last one wins: a Japanese sentence says
+        what it means at its end (「周知はできたがその先に進めない」 is a complaint).
+        A query whose last predicate is a negated verb (分からない, 進めない,
+        動いてくれない) reads as a complaint too, when no later cue says otherwise."""
         q = _fold(query)
-        found: dict[str, tuple[str, list[str]]] = {}
+        found: dict[str, tuple[str, list[str], int]] = {}
         said = None
+
+        def lemmas():
+            nonlocal said
+            if said is None:
+                said = _lemmas(query)
+            return said
+
+        def consider(intent: str, hit: dict[str, int]) -> None:
+            kind = INTENT_KEYS[intent]
+            last = max(hit.values())
+            if kind in found and (found[kind][2], len(found[kind][1])) >= (last, len(hit)):
+                return
+            found[kind] = (intent, list(hit), last)
+
         for intent, cues in self.intents.items():
-            hit = [c for c in cues if c in q]
+            hit: dict[str, int] = {}
             for c in cues:
+                at = q.rfind(c)
+                if at >= 0:
+                    hit[c] = at + len(c)
                 # Inflection changes a word's ending, never its first character: only
                 # cues whose first character the query has are worth analysing.
-                if c not in hit and c[:1] in q:
-                    said = _lemmas(query) if said is None else said
-                    if _contains(said, self._cue_lemmas(c)):
-                        hit.append(c)
-            if not hit:
-                continue
-            kind = INTENT_KEYS[intent]
-            if kind in found and len(found[kind][1]) >= len(hit):
-                continue
-            found[kind] = (intent, hit)
-        return found
-
+                elif c[:1] in q:
+                    at = _find(lemmas(), self._cue_lemmas(c))
+                    if at >= 0:
+                        hit[c] = at
+            if hit:
+                consider(intent, hit)
+        neg = _final_negation(lemmas()) if any(c in q for c in "なんぬ") else None
+        if neg:
+            consider(NEGATION_INTENT, {_fold(query[neg[0]:neg[1]]): neg[1]})
+        return {k: (intent, cues) for k, (intent, cues, _) in found.items()}
 
     def _cue_lemmas(self, cue: str) -> tuple[str, ...]:
         cache = self.__dict__.get("_cue_cache")
@@ -93,7 +112,15 @@ class Vocabulary:
         return cache[cue]
 
 
-def _lemmas(text: str) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class _Lemma:
+    base: str
+    pos: str
+    start: int
+    end: int
+
+
+def _lemmas(text: str) -> tuple[_Lemma, ...]:
     """Base forms of every word, politeness dropped and negation spelled ない, so
     that tense and register do not hide a cue: うまくいかなかった and
     うまくいきませんでした both read うまい いく ない た."""
@@ -107,13 +134,42 @@ def _lemmas(text: str) -> tuple[str, ...]:
                 continue
             if base in ("ん", "ぬ"):
                 base = "ない"
-        out.append(base)
+        out.append(_Lemma(base, m.pos, m.start, m.end))
     return tuple(out)
 
 
-def _contains(seq: tuple[str, ...], part: tuple[str, ...]) -> bool:
+def _find(seq: tuple[_Lemma, ...], part: tuple[_Lemma, ...]) -> int:
+    """Where the last run of ``part``'s base forms in ``seq`` ends (-1: nowhere)."""
     n = len(part)
-    return n > 0 and any(seq[i:i + n] == part for i in range(len(seq) - n + 1))
+    want = [p.base for p in part]
+    for i in range(len(seq) - n, -1, -1):
+        if n and [x.base for x in seq[i:i + n]] == want:
+            return seq[i + n - 1].end
+    return -1
+
+
+NEGATION_INTENT = "hard"
+# After the negated verb, only these may follow for it to be the query's last word.
+_TAIL_NOUNS = {"こと", "点", "ところ", "の", "もの", "場合", "とき", "時"}
+
+
+def _final_negation(said: tuple[_Lemma, ...]) -> tuple[int, int] | None:
+    """(start, end) of the query's last predicate when it is negated (分からない,
+    進めない, 動いてくれない, ノウハウがない), followed by nothing but endings
+    (た, の, か, こと…); None otherwise."""
+    for i in range(len(said) - 1, -1, -1):
+        m = said[i]
+        if m.base == "ない" and m.pos.startswith(("助動詞", "形容詞,自立")):
+            v = i - 1 if i > 0 and said[i - 1].pos.startswith("動詞") else i
+            while v > 0 and (said[v - 1].pos.startswith("動詞")
+                             or (said[v - 1].base in ("て", "で") and v > 1 and said[v - 2].pos.startswith("動詞"))):
+                v -= 1  # 動いてくれない: the verb phrase, not only its last word
+            return said[v].start, m.end
+        if m.pos.startswith(("名詞", "形容詞", "副詞", "連体詞")) and m.base not in _TAIL_NOUNS:
+            return None
+        if m.pos.startswith("動詞") and not m.pos.startswith("動詞,非自立"):
+            return None
+    return None
 
 
 def load_vocabulary(directory: Path) -> Vocabulary:

@@ -267,6 +267,13 @@ def test_a_side_only_query_within_filters_lists_that_side(engine, corpus):
     ("効果がありました", "good"),
     ("他の課が協力してくれた", "good"),  # a favour received: something went well
     ("メンバーが主体的に動いてくれない", "hard"),  # and one not received
+    ("PFの活用方法が分からない", "hard"),  # a query that ends in a negated verb is a complaint
+    ("次の段階に進めない", "hard"),
+    ("ノウハウがない", "hard"),
+    ("周知はできたがその先に進めない", "hard"),  # the last cue wins: the sentence ends in its point
+    ("苦労しましたが連携できました", "good"),
+    ("孤立させない地域づくり", None),  # the negation is not the query's last word
+    ("縦割り", None),
 ])
 def test_intent_cues_are_found_inflected(engine, query, side):
     assert engine.search(query, limit=1).reading.polarity == side
