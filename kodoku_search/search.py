@@ -51,6 +51,7 @@ PHRASE_GRAM_MAX_SHARE = 0.3  # such a bigram in more of the snippets than this s
 COORD_WEIGHT = 0.5  # × (1 − w + w × share of query words matched)
 PROXIMITY_WEIGHT = 0.2  # × (1 + w × share of adjacent query-word pairs found close, in order)
 PROXIMITY_GAP = 8  # characters between two words that still count as close
+W_EXACT = 0.5  # proximity × (1 + w) for a snippet that has the whole query as typed (地域のために何かしたい)
 INTENT_WEIGHT = 0.5  # × (1 + w) for a result of the side (or theme) the query asks for
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
@@ -482,19 +483,25 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     floor = pre[limit - 1][0][0] if 0 < limit <= len(pre) else 0.0
     spans_cache: dict[int, list] = {}
     ranked = []
+    phrase = _query_phrase(cleaned) if W_EXACT else None
     for (score, expl, credit), d, stored in pre:
+        exact = 1 + W_EXACT if phrase and phrase in _as_typed(stored["text"]) else 1.0
+        score *= exact
+        prox = exact
         if len(reading.words) > 1 and limit and score * (1 + PROXIMITY_WEIGHT) >= floor:
             spans_cache[d] = _word_spans(stored, reading, quick=True)
-            prox = 1 + PROXIMITY_WEIGHT * _close_pairs(spans_cache[d], reading, credit) / (len(reading.words) - 1)
+            prox *= 1 + PROXIMITY_WEIGHT * _close_pairs(spans_cache[d], reading, credit) / (len(reading.words) - 1)
+            score *= prox / exact
+        if prox != 1.0:
             expl = replace(expl, proximity=prox)
-            score *= prox
         ranked.append((score, d, stored, expl, credit))
     # Scores equal to 12 significant digits are a tie, broken by place in the corpus:
     # the last bits of a float sum depend on the order of its terms, which must not
     # decide a ranking (duplicated snippets score the same up to those bits).
     ranked.sort(key=lambda x: (-float(f"{x[0]:.12g}"), x[2]["source"], x[2]["line"], x[2]["id"]))
     hits = tuple(
-        _make_hit(stored, score, reading, expl.contributions, expl if explain else None)
+        _make_hit(stored, score, reading, expl.contributions, expl if explain else None,
+                  phrase=phrase if phrase and phrase in _as_typed(stored["text"]) else None)
         for score, d, stored, expl, _ in ranked[:limit]
     )
     # Nothing matched a whole query word (only scattered characters), or kana were
@@ -502,6 +509,20 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     weak = not any(c >= 1.0 for c in ranked[0][4])
     suggestion = _suggest(searcher, cleaned, reading, spellings) if weak or reading.respelled else None
     return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion)
+
+
+def _as_typed(text: str) -> str:
+    """Text as compared for an exact phrase: NFKC, lower case, no spaces."""
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def _query_phrase(cleaned: str) -> str | None:
+    """The query as one phrase, when it is several words long (a lone word's match
+    is the word's own) and at least four characters."""
+    from .analysis import morphs
+
+    phrase = _as_typed(cleaned)
+    return phrase if len(phrase) >= 4 and len(morphs(cleaned)) > 1 else None
 
 
 def _intent_only(reading: Reading, filters: Filters) -> list:
@@ -675,12 +696,29 @@ def _close_pairs(spans: list[list[tuple[int, int]]], reading: Reading, credit: l
     return close
 
 
-def _make_hit(stored: dict, score: float, reading: Reading, contributions, explanation, spans=None) -> Hit:
+def _make_hit(stored: dict, score: float, reading: Reading, contributions, explanation, spans=None,
+              phrase: str | None = None) -> Hit:
     spans = spans if spans is not None else _word_spans(stored, reading)
     matched_words = [reading.words[k].term for k, sp in enumerate(spans) if sp]
     matched_terms = tuple(dict.fromkeys(c.term for c in contributions if c.field in ("text", "synonym")))
-    marks = [sp for k, ss in enumerate(spans) for sp in ss]
+    marks = [sp for k, ss in enumerate(spans) for sp in ss] + (_phrase_spans(stored["text"], phrase) if phrase else [])
     return hit_from_stored(stored, score, _merge(marks), matched_terms or tuple(matched_words), explanation)
+
+
+def _phrase_spans(text: str, phrase: str) -> list[tuple[int, int]]:
+    """Where ``phrase`` (as ``_as_typed`` makes it) occurs in ``text``, as spans of
+    the original characters, so the whole quoted phrase is highlighted."""
+    from .analysis import normalize
+
+    norm, where = normalize(text)
+    keep = [i for i, ch in enumerate(norm) if not ch.isspace()]
+    compact = "".join(norm[i] for i in keep)
+    out, at = [], compact.find(phrase)
+    while at >= 0 and phrase:
+        first, last = keep[at], keep[at + len(phrase) - 1]
+        out.append((where[first], where[last + 1]))
+        at = compact.find(phrase, at + len(phrase))
+    return out
 
 
 def hit_from_stored(stored: dict, score: float = 0.0, matches=(), matched_terms=(), explanation=None) -> Hit:

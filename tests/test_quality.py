@@ -362,6 +362,23 @@ def test_a_word_naming_the_records_theme_counts_as_matched(engine, monkeypatch):
     assert general == matched(theme="general")
 
 
+def test_a_snippet_with_the_whole_query_as_typed_ranks_first(engine, monkeypatch):
+    """「地域のために何かしたい」: every word but 地域 is a stop word, yet one snippet
+    quotes exactly that; the phrase lifts it (proximity × 1 + W_EXACT)."""
+    from kodoku_search import search as S
+
+    r = engine.search("地域のために何かしたい", limit=5, explain=True)
+    assert "「地域のために何かしたい」" in r.hits[0].text
+    assert "地域のために何かしたい" in [r.hits[0].text[a:b] for a, b in r.hits[0].matches]  # highlighted whole
+    assert r.hits[0].explanation.proximity == pytest.approx(1 + S.W_EXACT)
+    monkeypatch.setattr(S, "W_EXACT", 0)
+    assert "「地域のために何かしたい」" not in engine.search("地域のために何かしたい", limit=5).hits[0].text
+    assert S._query_phrase("縦割り") is None and S._query_phrase("地域 のため") == "地域のため"
+    text = "「地域の ために」と ＰＦ会議"
+    assert [text[a:b] for a, b in S._phrase_spans(text, S._as_typed("PF会議"))] == ["ＰＦ会議"]
+    assert [text[a:b] for a, b in S._phrase_spans(text, "地域のために")] == ["地域の ために"]
+
+
 def test_explicit_filter_wins_over_intent(engine):
     r = engine.search("連携で苦労したこと", polarity="good", limit=100)
     assert r.hits and all(h.polarity == "good" for h in r)
