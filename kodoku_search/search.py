@@ -32,6 +32,7 @@ from typing import Any, Iterator
 from .errors import UsageError
 
 MAX_QUERY_CHARS = 1000  # longer input is cut here: it bounds the work one query causes
+JOIN_SPLIT_KANJI = True  # 協 + 働 in the query is one word, 協働 (see _join_split_kanji)
 MAX_WORDS = 64  # distinct content words used from one query
 CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
 
@@ -150,6 +151,7 @@ class QueryWord:
     reading: str
     bigrams: tuple[str, ...]
     synonyms: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()  # the index's words for it, when Janome cut it in pieces (協働 → 協, 働)
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None) -
     words, so 庁内連携 gives 内連 but 庁内の理解 gives no 内の), synonyms, intent."""
     from .analysis import bigrams, words
 
-    ws = words(text)
+    ws, parts_of = _join_split_kanji(words(text)) if JOIN_SPLIT_KANJI else (words(text), {})
     # Group adjacent content words into chunks; bigrams come from each chunk's text.
     chunks: list[list] = []
     for w in ws:
@@ -294,7 +296,8 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None) -
         if verb:  # 選び方 → 選ぶ (and 選ぶ's synonyms)
             syn += [verb, *(vocab.alternatives(verb) if vocab else ())]
         syn = tuple(x for x in dict.fromkeys(syn + phrase_syn.get(k, [])) if x != w.term)
-        seen[w.term] = QueryWord(w.surface, w.term, w.reading, tuple(dict.fromkeys(grams_of.get(k, []))), tuple(syn))
+        seen[w.term] = QueryWord(w.surface, w.term, w.reading, tuple(dict.fromkeys(grams_of.get(k, []))), tuple(syn),
+                                 parts_of.get(w.term, ()))
         if len(seen) >= MAX_WORDS:
             break
     intent = vocab.read_intent(text) if vocab else {}
@@ -313,6 +316,30 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None) -
             if k is not None:
                 pgrams.append((g, k))
     return Reading(kept, polarity, theme, tuple(pcues), tuple(tcues), respelled, tuple(dict.fromkeys(pgrams)))
+
+
+def _join_split_kanji(ws: list) -> tuple[list, dict[str, tuple[str, ...]]]:
+    """Janome cuts some two-kanji words it does not know into single kanji (協働 →
+    協 + 働, 庁内 → 庁 + 内), in the query as in the index. Counted apart, such a
+    word weighs double in "how much of the query matched": 協働 alone would match
+    half of 「NPO法人との協働」. Adjacent single kanji join into one query word,
+    looked up in the text as the phrase of its pieces."""
+    from .analysis import Word, _is_kanji
+
+    out: list = []
+    parts: dict[str, tuple[str, ...]] = {}
+    for w in ws:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.end == w.start and len(w.term) == 1 and _is_kanji(w.term)
+                and all(len(p) == 1 for p in parts.get(prev.term, (prev.term,))) and len(prev.term) <= 2
+                and _is_kanji(prev.term[-1]) and (prev.term in parts or len(prev.term) == 1)):
+            pieces = parts.pop(prev.term, (prev.term,)) + (w.term,)
+            term = "".join(pieces)
+            out[-1] = Word(term, "", prev.surface + w.surface, prev.start, w.end, prev.kana + w.kana)
+            parts[term] = pieces
+        else:
+            out.append(w)
+    return out, parts
 
 
 def _verb_of_way_noun(term: str) -> str | None:
@@ -369,7 +396,7 @@ class _Leaf:
         parts = self.term.split(" ")
         if len(parts) == 1:
             return Q.Term(self.field, self.term, boost=self.boost)
-        if self.field == "heading":  # a heading is a few words, kept without positions
+        if self.field in ("heading", "context"):  # fields kept without positions
             return Q.And([Q.Term(self.field, p) for p in parts], boost=self.boost)
         return Q.Phrase(self.field, parts, boost=self.boost)
 
@@ -391,9 +418,10 @@ def _leaves(reading: Reading) -> list[_Leaf]:
             acc[key] = [boost, [k], kind]
 
     for k, w in enumerate(reading.words):
-        add("text", w.term, W_TEXT, k, "text")
-        add("context", w.term, W_CONTEXT, k, "context")
-        add("heading", w.term, W_HEADING, k, "heading")
+        as_indexed = " ".join(w.parts) if w.parts else w.term
+        add("text", as_indexed, W_TEXT, k, "text")
+        add("context", as_indexed, W_CONTEXT, k, "context")
+        add("heading", as_indexed, W_HEADING, k, "heading")
         if len(w.reading) >= 3:
             add("heading", w.reading, W_HEADING * W_READING, k, "heading")
         add("reading", w.reading, W_READING, k, "reading")

@@ -379,6 +379,20 @@ def test_a_snippet_with_the_whole_query_as_typed_ranks_first(engine, monkeypatch
     assert [text[a:b] for a, b in S._phrase_spans(text, "地域のために")] == ["地域の ために"]
 
 
+def test_a_word_janome_cuts_into_single_kanji_is_one_query_word(engine):
+    """Janome reads 協働 as 協 + 働 (and 庁内 as 庁 + 内), in queries as in the
+    index. As one word it weighs as one in coordination, is looked up as the phrase
+    of its pieces, and its synonyms apply (協働 → 協力)."""
+    r = engine.search("ＮＰＯ法人との協働", limit=5)
+    assert [w.term for w in r.reading.words] == ["npo", "法人", "協働"]
+    assert r.reading.words[2].parts == ("協", "働")
+    assert "NPO" in r.hits[0].text  # 協働 alone (「連携・協働のきっかけ」) no longer matches half the query
+    one = engine.search("協働", limit=20)
+    assert "協力" in one.reading.words[0].synonyms
+    assert any("協働" in h.text and "協働" in [h.text[a:b] for a, b in h.matches] for h in one)
+    assert [w.term for w in engine.search("庁内連携", limit=1).reading.words] == ["庁内", "連携"]
+
+
 def test_explicit_filter_wins_over_intent(engine):
     r = engine.search("連携で苦労したこと", polarity="good", limit=100)
     assert r.hits and all(h.polarity == "good" for h in r)
