@@ -386,9 +386,10 @@ class _Leaf:
     boost: float
     words: tuple[int, ...]  # indexes of the query words it stands for
     kind: str  # text | reading | ngram | synonym | context | heading | phrase | label
+    slop: int = 1  # for a phrase: how far apart its words may be
 
     def key(self) -> tuple:
-        return (self.field, self.term, self.boost)
+        return (self.field, self.term, self.boost, self.slop)
 
     def query(self):
         from whoosh import query as Q
@@ -398,15 +399,13 @@ class _Leaf:
             return Q.Term(self.field, self.term, boost=self.boost)
         if self.field in ("heading", "context"):  # fields kept without positions
             return Q.And([Q.Term(self.field, p) for p in parts], boost=self.boost)
-        return Q.Phrase(self.field, parts, boost=self.boost)
+        return Q.Phrase(self.field, parts, slop=self.slop, boost=self.boost)
 
 
 def _leaves(reading: Reading) -> list[_Leaf]:
-    from .analysis import words as analyze
-
     acc: dict[tuple[str, str], list] = {}
 
-    def add(fieldname: str, term: str, boost: float, k: int, kind: str) -> None:
+    def add(fieldname: str, term: str, boost: float, k: int, kind: str, slop: int = 1) -> None:
         if not term:
             return
         key = (fieldname, term)
@@ -415,7 +414,7 @@ def _leaves(reading: Reading) -> list[_Leaf]:
             if k not in acc[key][1]:
                 acc[key][1].append(k)
         else:
-            acc[key] = [boost, [k], kind]
+            acc[key] = [boost, [k], kind, slop]
 
     for k, w in enumerate(reading.words):
         as_indexed = " ".join(w.parts) if w.parts else w.term
@@ -428,13 +427,24 @@ def _leaves(reading: Reading) -> list[_Leaf]:
         for g in w.bigrams:
             add("ngram", g, W_NGRAM, k, "ngram")
         for alt in w.synonyms:
-            alt_terms = " ".join(aw.term for aw in analyze(alt))
-            add("text", alt_terms, W_SYNONYM, k, "synonym")
+            alt_terms, slop = _as_phrase(alt)
+            add("text", alt_terms, W_SYNONYM, k, "synonym", slop)
             add("heading", alt_terms, W_HEADING * W_SYNONYM, k, "heading")
     if W_PHRASE_GRAM:
         for g, k in reading.phrase_grams:
             add("ngram", g, W_PHRASE_GRAM, k, "phrase")
-    return [_Leaf(f, t, b, tuple(ws), kind) for (f, t), (b, ws, kind) in acc.items()]
+    return [_Leaf(f, t, b, tuple(ws), kind, slop) for (f, t), (b, ws, kind, slop) in acc.items()]
+
+
+def _as_phrase(text: str) -> tuple[str, int]:
+    """A synonym's words as the text field holds them, and how far apart they may
+    be: as far as in the synonym itself, since positions count the particles the
+    field leaves out (意識したことのない層 → 意識 ない 層, five apart at most)."""
+    from .analysis import morph_analyzer
+
+    toks = [(t.text, t.pos) for t in morph_analyzer()(text, positions=True)]
+    gaps = [b[1] - a[1] for a, b in zip(toks, toks[1:])]
+    return " ".join(t for t, _ in toks), max([1, *gaps])
 
 
 def _names(w: QueryWord, cues: tuple[str, ...]) -> bool:

@@ -393,6 +393,18 @@ def test_a_word_janome_cuts_into_single_kanji_is_one_query_word(engine):
     assert [w.term for w in engine.search("庁内連携", limit=1).reading.words] == ["庁内", "連携"]
 
 
+def test_a_synonym_with_particles_matches_as_far_apart_as_it_is_written(engine):
+    """The text field leaves particles out but counts them in positions: the entry
+    意識したことのない層 is 意識 … ない 層, five apart, and must match so."""
+    from kodoku_search import search as S
+
+    assert S._as_phrase("意識したことのない層") == ("意識 ない 層", 5)
+    assert S._as_phrase("官民連携プラットフォーム") == ("官民 連携 プラットフォーム", 1)
+    r = engine.search("無関心層", limit=3, explain=True)
+    assert "意識したことのない層" in r.hits[0].text
+    assert any(c.field == "synonym" and c.term == "意識 ない 層" for c in r.hits[0].explanation.contributions)
+
+
 def test_explicit_filter_wins_over_intent(engine):
     r = engine.search("連携で苦労したこと", polarity="good", limit=100)
     assert r.hits and all(h.polarity == "good" for h in r)
