@@ -328,11 +328,16 @@ def _join_split_kanji(ws: list) -> tuple[list, dict[str, tuple[str, ...]]]:
 
     out: list = []
     parts: dict[str, tuple[str, ...]] = {}
+
+    def single_kanji(term: str) -> bool:
+        return len(term) == 1 and _is_kanji(term)
+
     for w in ws:
         prev = out[-1] if out else None
-        if (prev is not None and prev.end == w.start and len(w.term) == 1 and _is_kanji(w.term)
-                and all(len(p) == 1 for p in parts.get(prev.term, (prev.term,))) and len(prev.term) <= 2
-                and _is_kanji(prev.term[-1]) and (prev.term in parts or len(prev.term) == 1)):
+        before = parts.get(prev.term, (prev.term,)) if prev is not None else ()
+        # Join a single kanji to the one before it, or to two already joined (at most three).
+        if (prev is not None and prev.end == w.start and single_kanji(w.term)
+                and len(before) <= 2 and all(single_kanji(p) for p in before)):
             pieces = parts.pop(prev.term, (prev.term,)) + (w.term,)
             term = "".join(pieces)
             out[-1] = Word(term, "", prev.surface + w.surface, prev.start, w.end, prev.kana + w.kana)
