@@ -46,7 +46,7 @@ W_HEADING = 1.5  # the word names the section the snippet is listed under (取�
 W_NGRAM = 0.4  # per bigram
 W_SYNONYM = 0.6
 SYN_DISMAX = True  # a synonym counts only for a word the snippet lacks (Elasticsearch's dis_max, per word)
-W_PHRASE_GRAM = 0.2  # per bigram of the query that crosses its particles (協力してくれた → てく, くれ)
+W_PHRASE_GRAM = 0.2  # per bigram of the query that crosses its particles (協力してくれた → てく)
 PHRASE_GRAM_MAX_SHARE = 0.3  # such a bigram in more of the snippets than this share is not looked up
 # Re-ranking factors.
 COORD_WEIGHT = 0.5  # × (1 − w + w × share of query words matched)

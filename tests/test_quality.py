@@ -168,7 +168,7 @@ def test_a_spoken_sentence_is_read_into_its_words(engine):
 def test_empty_words_of_a_question_are_not_searched_for(engine):
     """他, できる, やる, 思う say nothing about a snippet: 他 used to rank 「他事業」 first."""
     r = engine.search("他の課が協力してくれた", polarity="good", limit=3)
-    assert [w.term for w in r.reading.words] == ["課", "協力"]
+    assert [w.term for w in r.reading.words] == ["課", "協力", "くれる"]
     assert any("課" in h.text for h in r.hits[:2])
     assert not any("他事業" in h.text for h in r)
 
@@ -204,12 +204,12 @@ def test_synonym_entries_are_found_only_between_word_boundaries():
 
 
 def test_bigrams_across_particles_carry_what_the_words_miss(engine):
-    """「…してくれた」 (someone did it for us) is in no content word; its bigrams are,
-    and they lift the snippets that say 「動いてくれる」, 「流してくれました」."""
+    """「協力してくれた」: the て between 協力し and くれ is in no content word; the
+    bigram across it is, and lifts the snippets that say 「動いてくれる」."""
     r = engine.search("庁内の他部署が協力してくれた", limit=20, explain=True)
     grams = {g for g, _ in r.reading.phrase_grams}
-    assert {"テク", "クレ"} <= grams
-    helped = [h for h in r if any(c.field == "phrase" and c.term == "クレ" for c in h.explanation.contributions)]
+    assert "テク" in grams and "クレ" not in grams  # クレ is くれる's own now
+    helped = [h for h in r if any(c.field == "phrase" and c.term == "テク" for c in h.explanation.contributions)]
     assert any("動いてくれる" in h.text for h in helped)
     for h in r:  # counted in the base score, never as a matched word
         assert h.explanation.words_matched <= h.explanation.words_total
@@ -404,6 +404,18 @@ def test_a_synonym_with_particles_matches_as_far_apart_as_it_is_written(engine):
     r = engine.search("無関心層", limit=3, explain=True)
     assert "意識したことのない層" in r.hits[0].text
     assert any(c.field == "synonym" and c.term == "意識 ない 層" for c in r.hits[0].explanation.contributions)
+
+
+def test_a_favour_done_is_a_word(engine):
+    """くれる (someone did it for us) is kept as a word, in the index and the query:
+    「他部署が協力してくれた」 finds the list of what other sections did for the
+    welfare side (「…作成してくれました」, 「…設置してくれました」)."""
+    from kodoku_search.analysis import words
+
+    assert "くれる" in [w.term for w in words("封筒を作成してくれました")]
+    assert "いただく" not in [w.term for w in words("参画いただく")]  # politeness stays out
+    r = engine.search("他部署が協力してくれた", limit=5)
+    assert sum(h.section == "庁内の例" for h in r) >= 2
 
 
 def test_explicit_filter_wins_over_intent(engine):
