@@ -73,7 +73,9 @@ class Vocabulary:
         def lemmas():
             nonlocal said
             if said is None:
-                said = _lemmas(q)  # offsets into q, as the cues found as typed
+                # The query as read_query already tokenized it (cached): offsets into the
+                # query, which match q's but where NFKC changed a length (half-width kana).
+                said = _lemmas(query)
             return said
 
         def consider(intent: str, hit: dict[str, int]) -> None:
@@ -99,7 +101,7 @@ class Vocabulary:
                 consider(intent, hit)
         neg = _final_negation(lemmas()) if any(c in q for c in "なんぬ") else None
         if neg:
-            consider(NEGATION_INTENT, {q[neg[0]:neg[1]]: neg[1]})
+            consider(NEGATION_INTENT, {_fold(query[neg[0]:neg[1]]): neg[1]})
         return {k: (intent, cues) for k, (intent, cues, _) in found.items()}
 
     def _cue_lemmas(self, cue: str) -> tuple["_Lemma", ...]:

@@ -280,6 +280,21 @@ def test_intent_cues_are_found_inflected(engine, query, side):
     assert engine.search(query, limit=1).reading.polarity == side
 
 
+def test_reading_intent_reuses_the_querys_tokens(engine):
+    """Intent by base forms costs no second Janome pass over the query (the cues'
+    own analysis is kept per vocabulary)."""
+    from kodoku_search.analysis import morphs
+    from kodoku_search.search import read_query
+    from kodoku_search.vocab import vocabulary
+
+    vocab = vocabulary(CORPUS)
+    query = "ＰＦの運用がうまくいきませんでした"
+    read_query(query, vocab)  # analyses the cues it could hold, once per vocabulary
+    morphs.cache_clear()
+    r = read_query(query, vocab)
+    assert r.polarity == "hard" and morphs.cache_info().misses == 1  # the query, once
+
+
 def test_intent_only_query_in_the_past_gets_that_side(engine):
     r = engine.search("うまくいかなかったこと", limit=200)
     assert r.reading.polarity == "hard"
