@@ -15,11 +15,14 @@ form and reading). Synonyms from the corpus's ``synonyms.csv`` (found in the
 query as typed) and the corpus's own spelling of kana the query has
 (いばしょ → 居場所) join as alternatives, counted only for a word the snippet
 lacks; bigrams of the query that cross its particles (…してくれた) add to
-snippets the words found, never finding one alone. BM25F over all of these
-gives the base score; it is then multiplied by a coordination factor (how much
-of the query matched, each word weighted by its idf), a proximity factor (query
-words found next to each other, in order) and an intent factor (the query says
-苦労 or 成果: results of that side rise, none are hidden).
+snippets the words found, never finding one alone. A word that names what a
+filter asks for (PF with --theme platform) is also met by the record's label, at
+a weight below any word's. BM25F over all of these gives the base score; it is
+then multiplied by a coordination factor (how much of the query matched, each
+word weighted by its idf), a proximity factor (query words found next to each
+other, in order, and the whole query as typed) and an intent factor (the query
+says 苦労 or 成果, or ends in 分からない: results of that side rise, none are
+hidden).
 """
 
 from __future__ import annotations
