@@ -89,7 +89,7 @@ def evaluate_project(judgments: Sequence[Judgment]) -> tuple[EvalReport | None, 
 
     def search(j: Judgment) -> list[Any]:
         result = engine.search(j.query, limit=K, **j.filters())
-        return list(getattr(result, "hits", result))
+        return list(getattr(result, "ranked", None) or getattr(result, "hits", result))  # the page: matches, then related
 
     try:
         return evaluate(judgments, search, k=K), None

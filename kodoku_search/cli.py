@@ -269,8 +269,12 @@ def _place(h) -> str:
 @click.option("--facets", is_flag=True, help="Also count the matches per city, prefecture, theme and polarity.")
 @_output_options
 @click.option("--explain", is_flag=True, help="Show which query words matched in which field, and what each added to the score.")
+@click.option("--related/--no-related", default=True, show_default=True,
+              help="When fewer snippets match than --limit, fill the page with snippets that share the best matches' "
+                   "most distinctive words (listed after the matches, marked related).")
 @click.pass_obj
-def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, facets, fmt, as_json, color, width, explain) -> None:
+def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, facets, fmt, as_json, color, width, explain,
+           related) -> None:
     """Search the advice for QUERY: a word, several words, or a whole phrase.
 
     \b
@@ -282,8 +286,11 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
       kodoku-search search 連携 --facets                 # where the matches are
       kodoku-search search 連携 --offset 10              # the next page
       kodoku-search search 連携 --format csv > hits.csv  # for Excel
+      kodoku-search search 見守り役 --no-related         # matches only
 
     Matched words are highlighted, and each result ends with the file and line to cite.
+    When the matches do not fill the page, related snippets follow them: they
+    share none of your words but the most telling words of the best matches.
     """
     fmt = _format(fmt, as_json)
     if facets and fmt in ("jsonl", "csv"):
@@ -291,7 +298,7 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
     text = " ".join(query)
     engine = _engine(obj)
     page = engine.find(text, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit,
-                       offset=offset, sort=sort, explain=explain, facets=facets)
+                       offset=offset, sort=sort, explain=explain, facets=facets, related=related)
     if fmt == "text":
         _print_page(page, text, _use_color(color), _wrap_width(width))
     else:
@@ -301,19 +308,22 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
 def _emit_page(page, fmt: str) -> None:
     from .render import HIT_COLUMNS, hit_row, to_csv, to_jsonl, to_markdown
 
-    ranked = list(enumerate(page.hits, start=page.offset + 1))
+    kinds = ["match"] * len(page.hits) + ["related"] * len(page.related)
+    ranked = list(zip(range(page.offset + 1, page.offset + 1 + len(kinds)), page.ranked, kinds))
     if fmt == "json":
         _echo_json(page.to_dict())
     elif fmt == "jsonl":
         if ranked:
-            click.echo(to_jsonl({"rank": r, **h.to_dict()} for r, h in ranked))
+            click.echo(to_jsonl({"rank": r, "kind": kind, **h.to_dict()} for r, h, kind in ranked))
     elif fmt == "csv":
-        _echo_csv(to_csv(HIT_COLUMNS, (hit_row(r, h) for r, h in ranked)))
+        _echo_csv(to_csv(HIT_COLUMNS + ("kind",), (hit_row(r, h) + [kind] for r, h, kind in ranked)))
     else:
+        kind = ["kind"] if page.related else []  # a column only where the page has related records
         rows = [[r, h.city, h.prefecture, labels.THEME_SHORT.get(h.theme, h.theme),
-                 labels.POLARITIES.get(h.polarity, h.polarity), h.text, f"{h.source}:{h.line}"] for r, h in ranked]
-        click.echo(to_markdown(["#", "city", "prefecture", "theme", "polarity", "text", "source"], rows,
-                               [True] + [False] * 6))
+                 labels.POLARITIES.get(h.polarity, h.polarity), h.text, f"{h.source}:{h.line}"] + ([k] if kind else [])
+                for r, h, k in ranked]
+        click.echo(to_markdown(["#", "city", "prefecture", "theme", "polarity", "text", "source"] + kind, rows,
+                               [True] + [False] * (6 + len(kind))))
         if page.facets:
             for name, counts in page.facets.items():
                 click.echo()
@@ -348,6 +358,8 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
         head += f", showing {page.offset + 1}–{page.offset + shown}{order}" if shown else f", none from {page.offset + 1} on"
     elif shown < result.total:
         head += f", showing {shown}"
+    if result.related:
+        head += f", then {len(result.related)} related"
     click.echo(head)
     read = _describe_reading(result)
     if read:
@@ -359,6 +371,18 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
     for rank, h in enumerate(result.hits, start=page.offset + 1):
         click.echo(f"{rank}. {_place(h)}  [{h.score:.2f}]")
         click.echo(wrap_indented(highlight(h.text, h.matches, use_color), width))
+        click.echo(f"   {h.source}:{h.line}  {h.id}")
+        if h.explanation:
+            click.echo(_describe_explanation(h.explanation))
+        click.echo()
+    if result.related:
+        click.echo(wrap_indented("Related: none of your words, but words of the matches above "
+                                 "(--no-related leaves these out):", width, first=""))
+        click.echo()
+    for rank, h in enumerate(result.related, start=page.offset + shown + 1):
+        click.echo(f"{rank}. {_place(h)}  [related {h.score:.2f}]")
+        click.echo(wrap_indented(highlight(h.text, h.matches, use_color), width))
+        click.echo(wrap_indented("shares: " + ", ".join(h.matched_terms), width))
         click.echo(f"   {h.source}:{h.line}  {h.id}")
         if h.explanation:
             click.echo(_describe_explanation(h.explanation))
@@ -405,6 +429,10 @@ def _describe_reading(result) -> str:
 
 
 def _describe_explanation(e) -> str:
+    if e.contributions and all(c.field == "related" for c in e.contributions):
+        lines = [f"   related {e.base:.2f} = each shared word's BM25 × its weight in the best matches"]
+        lines += [f"     {c.score:6.2f}  {c.term}" for c in e.contributions]
+        return "\n".join(lines)
     lines = [
         f"   score {e.base * e.coordination * e.proximity * e.intent:.2f} = BM25F {e.base:.2f} × words {e.coordination:.2f}"
         f" ({e.words_matched:.1f}/{e.words_total} matched) × proximity {e.proximity:.2f} × intent {e.intent:.2f}"
@@ -506,8 +534,10 @@ def stats(obj, as_json) -> None:
 @click.argument("judgments", type=click.Path(dir_okay=False, path_type=str))
 @click.option("-k", type=click.IntRange(1, 100), default=10, show_default=True, help="Cut-off rank for the metrics.")
 @click.option("--json", "as_json", is_flag=True, help="Print per-query and mean figures as JSON.")
+@click.option("--related/--no-related", default=True, show_default=True,
+              help="Score the page as search shows it: matches, then related snippets where the matches do not fill it.")
 @click.pass_obj
-def eval_(obj, judgments, k, as_json) -> None:
+def eval_(obj, judgments, k, as_json, related) -> None:
     """Score the search on a judgments file: nDCG@k, Recall@k, MRR@k, zero-result rate.
 
     JUDGMENTS is JSON lines, one query each, in the format of
@@ -520,7 +550,7 @@ def eval_(obj, judgments, k, as_json) -> None:
     """
     from .evaluate import format_report
 
-    report = _engine(obj).evaluate(judgments, k=k)
+    report = _engine(obj).evaluate(judgments, k=k, related=related)
     if as_json:
         _echo_json(report.to_dict())
     else:

@@ -171,10 +171,14 @@ class SearchEngine:
         polarity: str | None = None,
         limit: int = 10,
         explain: bool = False,
+        related: bool = True,
     ) -> SearchResult:
         """Ranked hits for what a person typed. Filters accept the words people use
         (theme: general/全般, platform/PF/プラットフォーム; polarity: good/良かった, hard/苦労, other).
-        ``explain`` attaches to each hit which words matched in which field, and what each added."""
+        ``explain`` attaches to each hit which words matched in which field, and what each added.
+        ``related``: when fewer than ``limit`` records match, ``result.related`` holds
+        records that share the best hits' most distinctive words, to fill the page
+        (``result.ranked`` is the page: matches, then those)."""
         from .vocab import vocabulary
 
         filters = self.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
@@ -182,7 +186,8 @@ class SearchEngine:
 
         # The spellings serve only runs of kana (respelling, "did you mean"): read them then.
         spellings = self._spellings if isinstance(query, str) and KANA_RUN_AS_TYPED.search(query) else None
-        return run_search(self.searcher(), query, filters, limit, vocabulary(self.corpus_dir), explain, spellings)
+        return run_search(self.searcher(), query, filters, limit, vocabulary(self.corpus_dir), explain, spellings,
+                          related)
 
     @property
     def _spellings(self) -> dict[str, str]:
@@ -196,13 +201,14 @@ class SearchEngine:
                 self.__dict__["_spellings_map"] = {}
         return self.__dict__["_spellings_map"]
 
-    def evaluate(self, judgments: str | Path, k: int = 10):
+    def evaluate(self, judgments: str | Path, k: int = 10, related: bool = True):
         """Run every query of a judgments file (the format of benchmarks/queries_dev.jsonl)
-        and score the rankings: nDCG@k, Recall@k, MRR, zero-result rate."""
+        and score the rankings: nDCG@k, Recall@k, MRR, zero-result rate. Scored is
+        what a page shows: the matches, then (``related``) the related records."""
         from .evaluate import evaluate, load_judgments
 
         js = load_judgments(judgments)
-        return evaluate(js, lambda j: self.search(j.query, limit=k, **j.filters()).hits, k=k)
+        return evaluate(js, lambda j: self.search(j.query, limit=k, related=related, **j.filters()).ranked, k=k)
 
     def filters(self, *, city=None, prefecture=None, theme=None, polarity=None) -> Filters:
         """Validate filter values; UsageError lists the valid ones."""
@@ -298,12 +304,13 @@ class SearchEngine:
         return facets(self, query, city=city, prefecture=prefecture, theme=theme, polarity=polarity)
 
     def find(self, query: str, *, city=None, prefecture=None, theme=None, polarity=None, limit: int = 10,
-             offset: int = 0, sort: str = "score", explain: bool = False, facets: bool = False):
-        """A page of results (``offset``, ``limit``) in ``sort`` order (score, city, line), optionally with facets."""
+             offset: int = 0, sort: str = "score", explain: bool = False, facets: bool = False, related: bool = True):
+        """A page of results (``offset``, ``limit``) in ``sort`` order (score, city, line), optionally with facets;
+        by score, a page the matches do not fill goes on with related records."""
         from .explore import find
 
         return find(self, query, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit,
-                    offset=offset, sort=sort, explain=explain, facets=facets)
+                    offset=offset, sort=sort, explain=explain, facets=facets, related=related)
 
     def compare(self, query: str, theme: str | None = None, limit_per_side: int = 1, *, prefecture: str | None = None):
         """Each matching city's best good and best hard snippets, side by side."""

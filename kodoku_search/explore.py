@@ -82,6 +82,15 @@ class Page:
         return self.result.hits
 
     @property
+    def related(self) -> tuple[Hit, ...]:
+        return self.result.related
+
+    @property
+    def ranked(self) -> tuple[Hit, ...]:
+        """Everything the page shows, in order: its matches, then its related records."""
+        return self.result.ranked
+
+    @property
     def total(self) -> int:
         return self.result.total
 
@@ -113,10 +122,13 @@ def find(
     sort: str = "score",
     explain: bool = False,
     facets: bool = False,
+    related: bool = True,
 ) -> Page:
     """A page of results: ``limit`` hits from ``offset`` on, ordered by ``sort``
     (score, city, or line = source order). Sorting by city or line orders the
-    best ``SORT_WINDOW`` matches; ``facets=True`` also counts all matches per field."""
+    best ``SORT_WINDOW`` matches; ``facets=True`` also counts all matches per field.
+    Ordered by score, a page the matches do not fill goes on with related records
+    (``related=False``: not), numbered on from the matches."""
     if sort not in SORTS:
         raise UsageError(f"unknown sort {sort!r}; valid: {', '.join(SORTS)}")
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
@@ -125,13 +137,15 @@ def find(
         raise UsageError("--limit must be 0 or more")
     kw = dict(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
     want = offset + limit if sort == "score" else max(SORT_WINDOW, offset + limit)
-    result = engine.search(query, limit=want, explain=explain, **kw)
+    result = engine.search(query, limit=want, explain=explain, related=related and sort == "score", **kw)
     hits = list(result.hits)
     if sort == "city":
         hits.sort(key=lambda h: (h.city, -h.score, h.source, h.line))
     elif sort == "line":
         hits.sort(key=lambda h: (h.source, h.line, h.id))
-    page = replace(result, hits=tuple(hits[offset: offset + limit]))
+    shown = tuple(hits[offset: offset + limit])
+    first = max(0, offset - len(hits))  # the related records go on where the matches end
+    page = replace(result, hits=shown, related=result.related[first: first + limit - len(shown)])
     counts = engine.facets(query, **kw) if facets else None
     return Page(page, offset, sort, counts)
 
@@ -407,7 +421,7 @@ class Session:
             page = self.engine.find(query, limit=self.limit, offset=offset, **self.filters)
         except UsageError as e:
             return Reply("error", str(e))
-        self._last = (query, offset + len(page.hits))
+        self._last = (query, offset + len(page.ranked))
         return Reply("results", page=page)
 
 

@@ -191,6 +191,14 @@ class SearchResult:
     notes: tuple[str, ...] = ()
     reading: Reading = field(default_factory=Reading)
     suggestion: str | None = None
+    # Records that match no word of the query but share the most distinctive words
+    # of its best hits: they fill the page when the matches do not (feedback.py).
+    related: tuple[Hit, ...] = ()
+
+    @property
+    def ranked(self) -> tuple[Hit, ...]:
+        """What a page of this search shows, in order: the matches, then the related records."""
+        return self.hits + self.related
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -206,6 +214,7 @@ class SearchResult:
             "query": self.query,
             "total": self.total,
             "results": [h.to_dict() for h in self.hits],
+            "related": [h.to_dict() for h in self.related],
             "terms": list(self.terms),
             "filters": self.filters.active(),
             "reading": self.reading.to_dict(),
@@ -487,8 +496,9 @@ def _matching(reading: Reading, filters: Filters) -> tuple[list[_Leaf], list]:
 
 
 def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, explain: bool = False,
-               spellings: dict[str, str] | None = None) -> SearchResult:
-    """Search an open Whoosh searcher."""
+               spellings: dict[str, str] | None = None, related: bool = True) -> SearchResult:
+    """Search an open Whoosh searcher. ``related``: when fewer records match than
+    ``limit``, fill the rest with records related to the best hits (feedback.py)."""
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
         raise UsageError(f"--limit must be a whole number, 0 or more, not {limit!r}")
     cleaned, notes = clean_query(text)
@@ -554,7 +564,31 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     # read as the corpus spells them: offer the spelling.
     weak = not any(c >= 1.0 for c in ranked[0][4])
     suggestion = _suggest(searcher, cleaned, reading, spellings) if weak or reading.respelled else None
-    return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion)
+    more = _related(searcher, ranked, reading, filters, limit - len(hits), explain) if related else ()
+    return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion, more)
+
+
+def _related(searcher, ranked: list, reading: Reading, filters: Filters, room: int, explain: bool) -> tuple[Hit, ...]:
+    """Records related to the best hits, for the ``room`` left on the page once
+    every match is on it (none when the matches fill it)."""
+    from .feedback import feedback_terms, related
+
+    if room <= 0:
+        return ()
+    words = frozenset(t for w in reading.words for t in (w.term, *w.parts))
+    terms = feedback_terms(searcher, [(stored, score) for score, _, stored, _, _ in ranked], exclude=words)
+    found = related(searcher, terms, {d for _, d, _, _, _ in ranked}, filter_query(filters), room)
+    out = []
+    for r in found:
+        stored = searcher.stored_fields(r.docnum)
+        shared = [t for t, _ in r.shared]
+        marks = [(int(sp[2]), int(sp[3])) for sp in stored.get("spans") or () if sp and sp[0] in shared]
+        expl = None
+        if explain:
+            expl = Explanation(r.score, 1.0, 1.0, 1.0, tuple(Contribution(t, "related", t, sc) for t, sc in r.shared),
+                               0.0, len(reading.words))
+        out.append(hit_from_stored(stored, r.score, _merge(marks), tuple(shared), expl))
+    return tuple(out)
 
 
 def _as_typed(text: str) -> str:

@@ -292,8 +292,10 @@ def test_csv_round_trip_equals_the_hits(run):
     assert raw.count(b"\n") == raw.count(b"\r\n")  # every line ends \r\n
     rows = _read_csv(raw)
     header, body = rows[0], rows[1:]
-    assert header == ["rank", "score", "city", "prefecture", "theme", "polarity", "section", "text", "source", "line", "id", "terms"]
+    assert header == ["rank", "score", "city", "prefecture", "theme", "polarity", "section", "text", "source", "line", "id", "terms",
+                      "kind"]
     assert len(body) == len(hits) == 15
+    assert {row[-1] for row in body} == {"match"}
     for k, (row, h) in enumerate(zip(body, hits), start=1):
         rec = dict(zip(header, row))
         assert rec["rank"] == str(k)
