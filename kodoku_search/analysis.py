@@ -16,6 +16,7 @@ per thread (it is not thread-safe).
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ FUNCTION_POS: tuple[str, ...] = (
 KEEP_BASES: frozenset[str] = frozenset({"くれる"})
 # Light verbs and formal nouns that Janome calls independent but that say nothing alone.
 STOP_BASES: frozenset[str] = frozenset({"する", "ある", "いる", "なる", "れる", "られる", "いただく", "くださる", "おる", "こと", "もの", "とき", "ため", "よう", "他", "ほか", "各", "できる", "出来る", "やる", "思う", "感じる", "いう", "言う", "まだ", "なかなか", "どう", "どうして", "もっと", "すぐ", "とても", "かなり", "さらに", "より", "特に", "よく", "ちょっと", "いい"})
+
+_LATIN_WORD = re.compile(r"[a-z][a-z0-9]+")  # as the folded text has it: NFKC, lower case (pf, npo, kpi)
 
 _LOCAL = threading.local()
 
@@ -182,8 +185,10 @@ class JanomeTokenizer(Tokenizer):
 
 def is_function_word(pos: str, base: str) -> bool:
     """Particles, auxiliaries, light verbs, and anything without a letter or digit
-    (Janome files unknown punctuation such as 「(」 as a noun)."""
-    if base in KEEP_BASES:
+    (Janome files unknown punctuation such as 「(」 as a noun). A word in Latin
+    letters is never one: Janome guesses a part of speech for letters it does not
+    know, and before some kana guesses an interjection (「PFまだ作ってない」)."""
+    if base in KEEP_BASES or _LATIN_WORD.fullmatch(base):
         return False
     return any(pos.startswith(p) for p in FUNCTION_POS) or base in STOP_BASES or not any(c.isalnum() for c in base)
 

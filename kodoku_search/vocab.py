@@ -164,6 +164,8 @@ def _final_negation(said: tuple[_Lemma, ...]) -> tuple[int, int] | None:
         if m.base == "ない" and m.pos.startswith(("助動詞", "形容詞,自立")):
             if any(x.base == "まだ" for x in said[:i]):
                 return None  # まだ…ない says "not yet": where things stand, not what went wrong
+            if i > 0 and said[i - 1].base == "たい":
+                return None  # …したくない is a wish (what to avoid), not something that went wrong
             v = i - 1 if i > 0 and said[i - 1].pos.startswith("動詞") else i
             while v > 0 and (said[v - 1].pos.startswith("動詞")
                              or (said[v - 1].base in ("て", "で") and v > 1 and said[v - 2].pos.startswith("動詞"))):

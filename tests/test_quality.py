@@ -85,6 +85,9 @@ def test_okurigana_variant_in_a_users_record(corpus_copy, tmp_path):
         ("補助金", "補助メニューを拡充"),
         ("事業者", "企業等との連携を図った"),
         ("企業", "民間事業者等との連携の機会が増え"),
+        ("小さい団体", "小規模な団体等との連携"),
+        ("大事にしたい考え方", "価値観とビジョンの共有"),
+        ("住民の反応", "多数いただきました"),
     ],
 )
 def test_synonyms_find_the_other_word(engine, query, needle):
@@ -153,6 +156,17 @@ def test_kana_respelling_is_whole_or_nothing():
 @pytest.mark.parametrize("query, needle", [("つなぎめ", "「つなぎめ」を通して"), ("こどくのあわい", "「こどくのあわい」の公開収録")])
 def test_words_janome_does_not_know(engine, query, needle):
     assert needle in engine.search(query, limit=1).hits[0].text
+
+
+def test_a_word_in_latin_letters_is_a_word_whatever_janome_calls_it(engine):
+    # Before まだ Janome reads an unknown "PF" as an interjection.
+    from kodoku_search.analysis import is_function_word, morphs
+
+    assert morphs("PFまだ作ってない")[0].pos.startswith("感動詞")
+    assert not is_function_word("感動詞,*,*,*", "pf")
+    r = engine.search("PFまだ作ってないんだけど", limit=5)
+    assert r.reading.words[0].term == "pf"
+    assert all("PF" in h.text or h.theme == "platform" for h in r.hits)
 
 
 # --- queries typed the way people speak ------------------------------------------------
@@ -274,6 +288,7 @@ def test_a_side_only_query_within_filters_lists_that_side(engine, corpus):
     ("苦労しましたが連携できました", "good"),
     ("孤立させない地域づくり", None),  # the negation is not the query's last word
     ("まだPFを設置していない", None),  # "not yet" says where things stand, not what went wrong
+    ("行政がお願いするだけの場にしたくない", None),  # …したくない is a wish, not a complaint
     ("縦割り", None),
 ])
 def test_intent_cues_are_found_inflected(engine, query, side):
