@@ -88,6 +88,8 @@ def test_okurigana_variant_in_a_users_record(corpus_copy, tmp_path):
         ("小さい団体", "小規模な団体等との連携"),
         ("大事にしたい考え方", "価値観とビジョンの共有"),
         ("住民の反応", "多数いただきました"),
+        ("外部の専門家", "シンクタンクによる伴走支援"),
+        ("行政だけでは限界", "行政としてできることには限りがあり"),
     ],
 )
 def test_synonyms_find_the_other_word(engine, query, needle):
