@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Iterator
 
 from .errors import UsageError
@@ -414,12 +415,14 @@ class _Leaf:
         parts = self.term.split(" ")
         if len(parts) == 1:
             return Q.Term(self.field, self.term, boost=self.boost)
-        if self.field in ("heading", "context"):  # fields kept without positions
+        if self.field in ("heading", "context", "ngram"):  # fields kept without positions
             return Q.And([Q.Term(self.field, p) for p in parts], boost=self.boost)
         return Q.Phrase(self.field, parts, slop=self.slop, boost=self.boost)
 
 
 def _leaves(reading: Reading) -> list[_Leaf]:
+    from .analysis import bigrams
+
     acc: dict[tuple[str, str], list] = {}
 
     def add(fieldname: str, term: str, boost: float, k: int, kind: str, slop: int = 1) -> None:
@@ -445,6 +448,9 @@ def _leaves(reading: Reading) -> list[_Leaf]:
             add("ngram", g, W_NGRAM, k, "ngram")
         for alt in w.synonyms:
             alt_terms, slop = _as_phrase(alt)
+            if alt_terms is None:  # its words would not say it: look for its characters
+                add("ngram", " ".join(g for g, _, _ in bigrams(alt)), W_SYNONYM, k, "synonym")
+                continue
             add("text", alt_terms, W_SYNONYM, k, "synonym", slop)
             add("heading", alt_terms, W_HEADING * W_SYNONYM, k, "heading")
     if W_PHRASE_GRAM:
@@ -453,13 +459,27 @@ def _leaves(reading: Reading) -> list[_Leaf]:
     return [_Leaf(f, t, b, tuple(ws), kind, slop) for (f, t), (b, ws, kind, slop) in acc.items()]
 
 
-def _as_phrase(text: str) -> tuple[str, int]:
+# What a synonym entry may lose when the text field reads it: particles, endings
+# and light words (関心のなかった人 → 関心 ない 人; 意識したことのない層).
+_HARMLESS_LOSS = frozenset("のをにがでとはへもやかてなたださ") | {"ない", "ます", "です", "ぬ", "ん", "れる", "られる"}
+
+
+@lru_cache(maxsize=4096)
+def _as_phrase(text: str) -> tuple[str | None, int]:
     """A synonym's words as the text field holds them, and how far apart they may
     be: as far as in the synonym itself, since positions count the particles the
-    field leaves out (意識したことのない層 → 意識 ない 層, five apart at most)."""
-    from .analysis import morph_analyzer
+    field leaves out (意識したことのない層 → 意識 ない 層, five apart at most).
+    None when those words would not say it: Janome reads 声かけ as 声 + particles,
+    地域の方 loses 方, 作った後 loses 後, 限り and 小さな leave nothing; such an
+    entry is looked for by its characters instead of matching every 声 or 地域."""
+    from .analysis import STOP_BASES, is_function_word, morph_analyzer, morphs
 
     toks = [(t.text, t.pos) for t in morph_analyzer()(text, positions=True)]
+    if not toks:
+        return None, 1
+    for m in morphs(text):
+        if is_function_word(m.pos, m.base) and m.base not in STOP_BASES and m.surface not in _HARMLESS_LOSS:
+            return None, 1
     gaps = [b[1] - a[1] for a, b in zip(toks, toks[1:])]
     return " ".join(t for t, _ in toks), max([1, *gaps])
 

@@ -34,8 +34,8 @@ def _matched_ids(engine, query: str, **filters) -> set[str]:
 
 
 def test_a_page_the_matches_do_not_fill_goes_on_with_related_records(engine):
-    # 「見守り役」: three snippets say 気にかける or 声をかける; つながりサポーター養成講座
-    # (熊本市's first) never says 見守り, but shares 講座 and 身近 with the best match.
+    # 「見守り役」: one snippet says 気にかける; つながりサポーター養成講座 (熊本市's
+    # first) never says 見守り, but shares 講座 and 身近 with it.
     r = engine.search("見守り役", limit=10)
     assert 0 < len(r.hits) < 10 and r.total == len(r.hits)
     assert len(r.hits) + len(r.related) == 10
@@ -110,17 +110,21 @@ def test_explain_names_each_shared_word(engine):
         assert sum(c.score for c in e.contributions) == pytest.approx(h.score)
 
 
-def test_related_through_the_cli(run):
+def test_related_through_the_cli(run, engine):
+    r = engine.search("見守り役", limit=10)
+    n, m = len(r.hits), len(r.related)
+    assert n and m and n + m == 10
     text = run("search", "見守り役", "--no-color").output
-    assert "then 7 related" in text.splitlines()[0]
+    assert f"then {m} related" in text.splitlines()[0]
     assert "Related:" in text and "shares:" in text and "[related " in text
     plain = run("search", "見守り役", "--no-color", "--no-related").output
     assert "Related:" not in plain and "related" not in plain.splitlines()[0]
     rows = [json.loads(ln) for ln in run("search", "見守り役", "--format", "jsonl").output.splitlines()]
-    assert [r["rank"] for r in rows] == list(range(1, 11))
-    assert [r["kind"] for r in rows] == ["match"] * 3 + ["related"] * 7
+    assert [row["rank"] for row in rows] == list(range(1, 11))
+    assert [row["kind"] for row in rows] == ["match"] * n + ["related"] * m
+    assert [row["id"] for row in rows] == [h.id for h in r.ranked]
     data = json.loads(run("search", "見守り役", "--json").output)
-    assert len(data["results"]) == 3 and len(data["related"]) == 7
+    assert len(data["results"]) == n and len(data["related"]) == m
     md = run("search", "見守り役", "--format", "markdown").output
     assert md.splitlines()[0].endswith("| kind |") and "| related |" in md
 
