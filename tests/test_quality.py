@@ -90,6 +90,7 @@ def test_okurigana_variant_in_a_users_record(corpus_copy, tmp_path):
         ("住民の反応", "多数いただきました"),
         ("外部の専門家", "シンクタンクによる伴走支援"),
         ("行政だけでは限界", "行政としてできることには限りがあり"),
+        ("自分の市に合ったやり方", "本市の特性に合わせた"),
     ],
 )
 def test_synonyms_find_the_other_word(engine, query, needle):
