@@ -62,7 +62,9 @@ HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthChe
 def check_result(r: SearchResult, limit: int) -> None:
     assert isinstance(r, SearchResult)
     assert 0 <= len(r.hits) <= limit and r.total >= len(r.hits)
-    for h in r.hits:
+    assert len(r.ranked) <= limit and (not r.related or r.total == len(r.hits))  # related only fill a page
+    assert not {h.id for h in r.related} & {h.id for h in r.hits}
+    for h in r.ranked:
         for s, e in h.matches:
             assert 0 <= s < e <= len(h.text)
     json.dumps(r.to_dict(), ensure_ascii=False)  # always serializable
