@@ -34,7 +34,7 @@ FUNCTION_POS: tuple[str, ...] = (
 # (「作成してくれました」), what 「他の課が協力してくれた」 asks about.
 KEEP_BASES: frozenset[str] = frozenset({"くれる"})
 # Light verbs and formal nouns that Janome calls independent but that say nothing alone.
-STOP_BASES: frozenset[str] = frozenset({"する", "ある", "いる", "なる", "れる", "られる", "いただく", "くださる", "おる", "こと", "もの", "とき", "ため", "よう", "他", "ほか", "各", "できる", "出来る", "やる", "思う", "感じる", "いう", "言う", "まだ", "なかなか", "どう", "どうして", "もっと", "すぐ", "とても", "かなり", "さらに", "より", "特に", "よく", "ちょっと", "いい"})
+STOP_BASES: frozenset[str] = frozenset({"する", "ある", "いる", "なる", "れる", "られる", "いただく", "くださる", "おる", "こと", "もの", "とき", "ため", "よう", "他", "ほか", "各", "できる", "出来る", "やる", "思う", "感じる", "いう", "言う", "まだ", "なかなか", "どう", "どうして", "もっと", "とても", "かなり", "さらに", "より", "特に", "よく", "ちょっと", "いい"})
 
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]+")  # as the folded text has it: NFKC, lower case (pf, npo, kpi)
 

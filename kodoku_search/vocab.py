@@ -166,6 +166,8 @@ def _final_negation(said: tuple[_Lemma, ...]) -> tuple[int, int] | None:
                 return None  # まだ…ない says "not yet": where things stand, not what went wrong
             if i > 0 and said[i - 1].base == "たい":
                 return None  # …したくない is a wish (what to avoid), not something that went wrong
+            if i > 1 and said[i - 1].base == "する" and said[i - 2].base == "に":
+                return None  # 形だけの会議にしない: what it is not to become, an aim, not a complaint
             v = i - 1 if i > 0 and said[i - 1].pos.startswith("動詞") else i
             while v > 0 and (said[v - 1].pos.startswith("動詞")
                              or (said[v - 1].base in ("て", "で") and v > 1 and said[v - 2].pos.startswith("動詞"))):

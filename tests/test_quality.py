@@ -91,6 +91,8 @@ def test_okurigana_variant_in_a_users_record(corpus_copy, tmp_path):
         ("外部の専門家", "シンクタンクによる伴走支援"),
         ("行政だけでは限界", "行政としてできることには限りがあり"),
         ("自分の市に合ったやり方", "本市の特性に合わせた"),
+        ("形だけの会議", "PFが形骸化せず"),
+        ("お願いするだけの場", "行政が民間に何か依頼する場ではなく"),
     ],
 )
 def test_synonyms_find_the_other_word(engine, query, needle):
@@ -292,6 +294,7 @@ def test_a_side_only_query_within_filters_lists_that_side(engine, corpus):
     ("孤立させない地域づくり", None),  # the negation is not the query's last word
     ("まだPFを設置していない", None),  # "not yet" says where things stand, not what went wrong
     ("行政がお願いするだけの場にしたくない", None),  # …したくない is a wish, not a complaint
+    ("形だけの会議にしない", None),  # …にしない says what it is not to become: an aim
     ("縦割り", None),
 ])
 def test_intent_cues_are_found_inflected(engine, query, side):
