@@ -216,7 +216,8 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
         raise UsageError("limit_per_side must be 1 or more")
     sides: dict[str, SearchResult] = {}
     for side in ("good", "hard"):
-        sides[side] = engine.search(query, theme=theme, prefecture=prefecture, polarity=side, limit=COMPARE_WINDOW)
+        sides[side] = engine.search(query, theme=theme, prefecture=prefecture, polarity=side, limit=COMPARE_WINDOW,
+                                     related=False)  # compare reads matches only
     per: dict[str, dict[str, list[Hit]]] = {}
     pref: dict[str, str] = {}
     for side, result in sides.items():
