@@ -7,6 +7,8 @@ so editing them needs no rebuild; each file is re-read when it changes.
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 import unicodedata
@@ -89,13 +91,15 @@ class Vocabulary:
             hit: dict[str, int] = {}
             for c in cues:
                 at = q.rfind(c)
+                if at >= 0 and _describes_someone(q, at + len(c)):
+                    continue
                 if at >= 0:
                     hit[c] = at + len(c)
                 # Inflection changes a word's ending, never its first character: only
                 # cues whose first character the query has are worth analysing.
                 elif c[:1] in q:
                     at = _find(lemmas(), self._cue_lemmas(c))
-                    if at >= 0:
+                    if at >= 0 and not _describes_someone(q, at):
                         hit[c] = at
             if hit:
                 consider(intent, hit)
@@ -112,6 +116,15 @@ class Vocabulary:
         if cue not in cache:
             cache[cue] = _lemmas(cue)
         return cache[cue]
+
+
+# A cue that goes on into a person describes who, not how it went: 困っている人,
+# 悩んでる方 are the people this work is for, not a complaint about it.
+_PERSON_AFTER = re.compile(r"(て|で|っ)?(て|で)?(い)?(る|た)?(人|方|者)")
+
+
+def _describes_someone(q: str, end: int) -> bool:
+    return _PERSON_AFTER.match(q, end) is not None
 
 
 @dataclass(frozen=True)

@@ -295,6 +295,8 @@ def test_a_side_only_query_within_filters_lists_that_side(engine, corpus):
     ("まだPFを設置していない", None),  # "not yet" says where things stand, not what went wrong
     ("行政がお願いするだけの場にしたくない", None),  # …したくない is a wish, not a complaint
     ("形だけの会議にしない", None),  # …にしない says what it is not to become: an aim
+    ("困っている人に早く気づく仕組み", None),  # the people this work is for, not a complaint
+    ("困った", "hard"),
     ("縦割り", None),
 ])
 def test_intent_cues_are_found_inflected(engine, query, side):
