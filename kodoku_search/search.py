@@ -22,7 +22,8 @@ then multiplied by a coordination factor (how much of the query matched, each
 word weighted by its idf), a proximity factor (query words found next to each
 other, in order, and the whole query as typed) and an intent factor (the query
 says 苦労 or 成果, or ends in 分からない: results of that side rise, none are
-hidden).
+hidden). When fewer records match than the page holds, records that share the
+best matches' most telling words follow them, marked as related (feedback.py).
 """
 
 from __future__ import annotations
