@@ -271,7 +271,7 @@ def _place(h) -> str:
 @click.option("--explain", is_flag=True, help="Show which query words matched in which field, and what each added to the score.")
 @click.option("--related/--no-related", default=True, show_default=True,
               help="When fewer snippets match than --limit, fill the page with snippets that share the best matches' "
-                   "most distinctive words (listed after the matches, marked related).")
+                   "most distinctive words (listed after the matches, marked related; with --sort score only).")
 @click.pass_obj
 def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, facets, fmt, as_json, color, width, explain,
            related) -> None:

@@ -3,11 +3,11 @@
 When a query matches fewer records than the page holds, the rest of the page is
 filled with records that share none of the query's words but share the most
 distinctive words of its best hits (RM3's idea, Lavrenko & Croft 2001; Lucene's
-MoreLikeThis does the same from one document). 「見守り役」 matches three
-snippets (気にかける, 声をかける); the best of them speaks of 講座受講者, so the
-page goes on with つながりサポーター養成講座, which never says 見守り. Related
-records come after every match, labelled, never mixed in: ``total`` and the
-facets count matches only.
+MoreLikeThis does the same from one document). 「見守り役」 matches two
+snippets (気にかける, 異変); the best of them speaks of 講座受講者, so the page
+goes on with つながりサポーター養成講座, which never says 見守り. Related records
+come after every match, labelled, never mixed in: ``total`` and the facets
+count matches only.
 
 Words are the base forms stored with each record at index time, so nothing is
 analyzed here; a word's weight is its share of each feedback record (scaled by
@@ -60,9 +60,11 @@ def feedback_terms(searcher, best: list[tuple[dict, float]], exclude: frozenset[
     return weighted[:n_terms]
 
 
-def related(searcher, terms: list[tuple[str, float]], exclude: set[int], filter_query, k: int) -> list[Related]:
+def related(searcher, terms: list[tuple[str, float]], exclude: set[int], filter_query, k: int,
+            order=None) -> list[Related]:
     """The ``k`` records (not in ``exclude``, within the filter) that best match the
-    weighted words, each word's BM25 score times its weight."""
+    weighted words, each word's BM25 score times its weight. Equal scores go by
+    ``order(docnum)`` (the search's own tie order: source, line, id), else by number."""
     from whoosh import query as Q
 
     from .postings import PostingCache
@@ -79,5 +81,17 @@ def related(searcher, terms: list[tuple[str, float]], exclude: set[int], filter_
                 continue
             acc.setdefault(d, []).append((term, weight * s))
     out = [Related(d, sum(s for _, s in parts), tuple(sorted(parts, key=lambda p: -p[1]))) for d, parts in acc.items()]
-    out.sort(key=lambda r: (-float(f"{r.score:.12g}"), r.docnum))
+
+    def rounded(r: Related) -> float:  # equal to 12 digits is a tie: the last bits depend on the order of a sum
+        return float(f"{r.score:.12g}")
+
+    out.sort(key=lambda r: (-rounded(r), r.docnum))
+    if order is not None and len(out) > k > 0:
+        last = rounded(out[k - 1])
+        cut = k
+        while cut < len(out) and rounded(out[cut]) == last:
+            cut += 1  # every record tied with the last one kept decides by ``order``
+        out = out[:cut]
+    if order is not None:
+        out.sort(key=lambda r: (-rounded(r), order(r.docnum)))
     return out[:k]

@@ -450,7 +450,9 @@ def _leaves(reading: Reading) -> list[_Leaf]:
         for alt in w.synonyms:
             alt_terms, slop = _as_phrase(alt)
             if alt_terms is None:  # its words would not say it: look for its characters
-                add("ngram", " ".join(g for g, _, _ in bigrams(alt)), W_SYNONYM, k, "synonym")
+                grams = list(dict.fromkeys(g for g, _, _ in bigrams(_uninflected(alt))))
+                # Whoosh sums an AND's parts: divided by their number, the entry weighs as one word.
+                add("ngram", " ".join(grams), W_SYNONYM / max(1, len(grams)), k, "synonym")
                 continue
             add("text", alt_terms, W_SYNONYM, k, "synonym", slop)
             add("heading", alt_terms, W_HEADING * W_SYNONYM, k, "heading")
@@ -463,6 +465,18 @@ def _leaves(reading: Reading) -> list[_Leaf]:
 # What a synonym entry may lose when the text field reads it: particles, endings
 # and light words (関心のなかった人 → 関心 ない 人; 意識したことのない層).
 _HARMLESS_LOSS = frozenset("のをにがでとはへもやかてなたださ") | {"ない", "ます", "です", "ぬ", "ん", "れる", "られる"}
+
+
+def _uninflected(text: str) -> str:
+    """An entry as looked for by its characters: without the ending of a last word
+    that inflects (だけでは難しい → だけでは難し, which 「だけでは難しく」 has)."""
+    from .analysis import morphs
+
+    ms = morphs(text)
+    if ms and ms[-1].pos.startswith(("動詞", "形容詞")) and ms[-1].end - ms[-1].start > 1 \
+            and ms[-1].end == len(text) and "\u3041" <= text[-1] <= "\u3096":
+        return text[:-1]  # the one kana that inflects: 難し-い/く, 合-い/う
+    return text
 
 
 @lru_cache(maxsize=4096)
@@ -598,7 +612,11 @@ def _related(searcher, ranked: list, reading: Reading, filters: Filters, room: i
         return ()
     words = frozenset(t for w in reading.words for t in (w.term, *w.parts))
     terms = feedback_terms(searcher, [(stored, score) for score, _, stored, _, _ in ranked], exclude=words)
-    found = related(searcher, terms, {d for _, d, _, _, _ in ranked}, filter_query(filters), room)
+    def order(d: int) -> tuple:  # ties as the matches break them: place in the corpus
+        st = searcher.stored_fields(d)
+        return st["source"], int(st["line"]), st["id"]
+
+    found = related(searcher, terms, {d for _, d, _, _, _ in ranked}, filter_query(filters), room, order)
     out = []
     for r in found:
         stored = searcher.stored_fields(r.docnum)

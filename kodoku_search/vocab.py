@@ -120,7 +120,7 @@ class Vocabulary:
 
 # A cue that goes on into a person describes who, not how it went: 困っている人,
 # 悩んでる方 are the people this work is for, not a complaint about it.
-_PERSON_AFTER = re.compile(r"(て|で|っ)?(て|で)?(い)?(る|た)?(人|方|者)")
+_PERSON_AFTER = re.compile(r"(て|で|っ)?(て|で)?(い)?(る|た)?(人|方|者)(?![\u3005\u4e00-\u9fff])")  # not 人間, 方法
 
 
 def _describes_someone(q: str, end: int) -> bool:
@@ -179,8 +179,9 @@ def _final_negation(said: tuple[_Lemma, ...]) -> tuple[int, int] | None:
                 return None  # まだ…ない says "not yet": where things stand, not what went wrong
             if i > 0 and said[i - 1].base == "たい":
                 return None  # …したくない is a wish (what to avoid), not something that went wrong
-            if i > 1 and said[i - 1].base == "する" and said[i - 2].base == "に":
-                return None  # 形だけの会議にしない: what it is not to become, an aim, not a complaint
+            if (i > 3 and said[i - 1].base == "する" and said[i - 2].base == "に" and said[i - 3].pos.startswith("名詞")
+                    and (said[i - 4].base == "の" or said[i - 4].pos.startswith(("動詞", "助動詞")))):
+                return None  # 形だけの会議にしない: what it is not to become, an aim (not 相手にしない)
             v = i - 1 if i > 0 and said[i - 1].pos.startswith("動詞") else i
             while v > 0 and (said[v - 1].pos.startswith("動詞")
                              or (said[v - 1].base in ("て", "で") and v > 1 and said[v - 2].pos.startswith("動詞"))):

@@ -142,3 +142,11 @@ def test_eval_scores_the_page_with_and_without_related(run, tmp_path):
 def test_filters_object_is_unchanged_by_related(engine):
     r = engine.search("見守り役", city="熊本市", limit=10)
     assert r.filters == Filters(city="熊本市")
+
+
+@pytest.mark.parametrize("query", ["見守り役", "縦割り", "分からない", "シンクタンク", "中学生"])
+def test_related_records_of_equal_score_keep_corpus_order(engine, query):
+    r = engine.search(query, limit=30)
+    for a, b in zip(r.related, r.related[1:]):
+        if f"{a.score:.12g}" == f"{b.score:.12g}":
+            assert (a.source, a.line, a.id) < (b.source, b.line, b.id)

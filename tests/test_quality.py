@@ -90,6 +90,7 @@ def test_okurigana_variant_in_a_users_record(corpus_copy, tmp_path):
         ("住民の反応", "多数いただきました"),
         ("外部の専門家", "シンクタンクによる伴走支援"),
         ("行政だけでは限界", "行政としてできることには限りがあり"),
+        ("行政だけでは限界", "アプローチだけでは難しく"),  # an entry ending in an adjective, found inflected
         ("自分の市に合ったやり方", "本市の特性に合わせた"),
         ("形だけの会議", "PFが形骸化せず"),
         ("お願いするだけの場", "行政が民間に何か依頼する場ではなく"),
@@ -297,6 +298,8 @@ def test_a_side_only_query_within_filters_lists_that_side(engine, corpus):
     ("形だけの会議にしない", None),  # …にしない says what it is not to become: an aim
     ("困っている人に早く気づく仕組み", None),  # the people this work is for, not a complaint
     ("困った", "hard"),
+    ("うまくいかない人間関係", "hard"),  # 人間 is not a person the cue describes
+    ("他部署が相手にしない", "hard"),  # an idiom, not an aim
     ("縦割り", None),
 ])
 def test_intent_cues_are_found_inflected(engine, query, side):
@@ -509,3 +512,13 @@ def test_did_you_mean(engine):
     assert engine.search(r.suggestion).hits[0].matches
     assert engine.search("縦割り").suggestion is None
     assert engine.search("xyzzy").total == 0
+
+
+def test_a_synonym_looked_up_by_its_characters_weighs_as_one_word():
+    from kodoku_search import search as S
+
+    reading = S.Reading(words=(S.QueryWord("住民", "住民", "ジユウミン", (), synonyms=("地域の方", "市民")),))
+    leaves = {lf.term: lf for lf in S._leaves(reading) if lf.kind == "synonym"}
+    chars = next(lf for t, lf in leaves.items() if lf.field == "ngram")
+    assert len(chars.term.split()) == 3 and chars.boost == pytest.approx(S.W_SYNONYM / 3)  # 地域 域の の方
+    assert leaves["市民"].field == "text" and leaves["市民"].boost == S.W_SYNONYM
