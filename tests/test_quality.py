@@ -91,6 +91,7 @@ def test_okurigana_variant_in_a_users_record(corpus_copy, tmp_path):
         ("外部の専門家", "シンクタンクによる伴走支援"),
         ("行政だけでは限界", "行政としてできることには限りがあり"),
         ("行政だけでは限界", "アプローチだけでは難しく"),  # an entry ending in an adjective, found inflected
+        ("PFをまだ作っていない自治体", "地方版PFは未設置です"),
         ("自分の市に合ったやり方", "本市の特性に合わせた"),
         ("形だけの会議", "PFが形骸化せず"),
         ("お願いするだけの場", "行政が民間に何か依頼する場ではなく"),
@@ -522,3 +523,10 @@ def test_a_synonym_looked_up_by_its_characters_weighs_as_one_word():
     chars = next(lf for t, lf in leaves.items() if lf.field == "ngram")
     assert len(chars.term.split()) == 3 and chars.boost == pytest.approx(S.W_SYNONYM / 3)  # 地域 域の の方
     assert leaves["市民"].field == "text" and leaves["市民"].boost == S.W_SYNONYM
+
+
+def test_a_synonym_that_denies_is_not_read_as_what_it_denies():
+    from kodoku_search.search import _as_phrase
+
+    assert _as_phrase("まだ設置していない")[0] is None  # not 設置: looked up by its characters
+    assert _as_phrase("関心のなかった人")[0] == "関心 ない 人"  # ない as a word of its own stays
