@@ -752,7 +752,7 @@ def interactive(obj, limit, color, width) -> None:
             if reply.message:
                 click.echo(reply.message)
         elif reply.kind == "results":
-            _print_page(reply.page, line.strip(), use_color, _wrap_width(width))
+            _print_page(reply.page, reply.page.result.query, use_color, _wrap_width(width))
         elif reply.kind == "compare":
             _print_comparison(reply.comparison, use_color, _table_width(width))
             click.echo()

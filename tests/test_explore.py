@@ -474,6 +474,13 @@ def test_interactive_through_piped_input(run):
     assert len(re.findall(r"^\d+\. ", last, re.M)) == 1
 
 
+def test_interactive_more_heads_its_page_with_the_query(run):
+    out = run("interactive", input=":limit 2\n連携\n:more\n").stdout
+    heads = re.findall(r"^(\d+) results? for 「(.+?)」(.*)$", out, re.M)
+    assert [q for _, q, _ in heads] == ["連携", "連携"]  # not 「:more」
+    assert "showing 3–4" in heads[1][2]
+
+
 def test_interactive_ends_cleanly_at_end_of_input(run):
     r = run("interactive", input="縦割り\n")
     assert r.exit_code == 0 and "縦割り" in r.stdout
