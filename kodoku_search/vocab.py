@@ -7,10 +7,9 @@ so editing them needs no rebuild; each file is re-read when it changes.
 
 from __future__ import annotations
 
-import re
-
 import csv
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
