@@ -30,9 +30,10 @@ FUNCTION_POS: tuple[str, ...] = (
     "助詞", "助動詞", "記号", "フィラー", "接続詞", "連体詞", "感動詞", "その他",
     "名詞,非自立", "名詞,代名詞", "動詞,非自立", "形容詞,非自立", "名詞,数",
 )
-# Auxiliary verbs that do carry meaning: くれる says someone did it for us
-# (「作成してくれました」), what 「他の課が協力してくれた」 asks about.
-KEEP_BASES: frozenset[str] = frozenset({"くれる"})
+# Words Janome files as dependent that do carry meaning: くれる says someone did it
+# for us (「作成してくれました」), what 「他の課が協力してくれた」 asks about; 後 says
+# after (「設置した後に何をすれば」 asks about 「設置後の具体取組」).
+KEEP_BASES: frozenset[str] = frozenset({"くれる", "後"})
 # Light verbs and formal nouns that Janome calls independent but that say nothing alone.
 STOP_BASES: frozenset[str] = frozenset({"する", "ある", "いる", "なる", "れる", "られる", "いただく", "くださる", "おる", "こと", "もの", "とき", "ため", "よう", "他", "ほか", "各", "できる", "出来る", "やる", "思う", "感じる", "いう", "言う", "まだ", "なかなか", "どう", "どうして", "もっと", "とても", "かなり", "さらに", "より", "特に", "よく", "ちょっと", "いい"})
 

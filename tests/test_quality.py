@@ -462,6 +462,16 @@ def test_a_favour_done_is_a_word(engine):
     assert sum(h.section == "庁内の例" for h in r) >= 2
 
 
+def test_after_is_a_word(engine):
+    """後 (after), which Janome files as a dependent noun, is kept: 「設置した後に何を
+    すれば」 asks about what came after setting one up."""
+    from kodoku_search.analysis import words
+
+    assert "後" in [w.term for w in words("設置した後")]
+    r = engine.search("PFを設置した後に何をすればいいか", theme="platform", limit=3)
+    assert r.hits[0].text.startswith("設置後の具体取組")
+
+
 def test_explicit_filter_wins_over_intent(engine):
     r = engine.search("連携で苦労したこと", polarity="good", limit=100)
     assert r.hits and all(h.polarity == "good" for h in r)
