@@ -465,7 +465,7 @@ def _leaves(reading: Reading) -> list[_Leaf]:
 # What a synonym entry may lose when the text field reads it: particles, endings
 # and light words (関心のなかった人 → 関心 ない 人; 意識したことのない層). Not a
 # negation: まだ設置していない read as 設置 would find what it denies.
-_HARMLESS_LOSS = frozenset("のをにがでとはへもやかてたださ") | {"ます", "です", "れる", "られる"}
+_HARMLESS_LOSS = frozenset("のをにがでとはへもやかてなたださ") | {"ます", "です", "れる", "られる"}  # な: 主体的な
 
 
 def _uninflected(text: str) -> str:

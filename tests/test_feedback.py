@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from kodoku_search.cli import cli
 from kodoku_search.feedback import feedback_terms
-from kodoku_search.search import Filters, match_query
+from kodoku_search.search import match_query
 
 from .conftest import CORPUS
 
@@ -137,11 +137,6 @@ def test_eval_scores_the_page_with_and_without_related(run, tmp_path):
     on = json.loads(run("eval", str(j), "--json").output)
     off = json.loads(run("eval", str(j), "--json", "--no-related").output)
     assert on["recall"] == 1.0 and off["recall"] == 0.0
-
-
-def test_filters_object_is_unchanged_by_related(engine):
-    r = engine.search("見守り役", city="熊本市", limit=10)
-    assert r.filters == Filters(city="熊本市")
 
 
 @pytest.mark.parametrize("query", ["見守り役", "縦割り", "分からない", "シンクタンク", "中学生"])

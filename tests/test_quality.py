@@ -542,3 +542,4 @@ def test_a_synonym_that_denies_is_not_read_as_what_it_denies():
 
     assert _as_phrase("まだ設置していない")[0] is None  # not 設置: looked up by its characters
     assert _as_phrase("関心のなかった人")[0] == "関心 ない 人"  # ない as a word of its own stays
+    assert _as_phrase("主体的な参画")[0] is not None  # な, an ending, loses nothing
