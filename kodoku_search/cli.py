@@ -272,9 +272,12 @@ def _place(h) -> str:
 @click.option("--related/--no-related", default=True, show_default=True,
               help="When fewer snippets match than --limit, fill the page with snippets that share the best matches' "
                    "most distinctive words (listed after the matches, marked related; with --sort score only).")
+@click.option("--meaning/--no-meaning", default=True, show_default=True,
+              help="Let nearness in meaning (word vectors: 寂しい is near 孤独) add to the ranking, and let the "
+                   "snippets nearest in meaning come first among the related ones.")
 @click.pass_obj
 def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, facets, fmt, as_json, color, width, explain,
-           related) -> None:
+           related, meaning) -> None:
     """Search the advice for QUERY: a word, several words, or a whole phrase.
 
     \b
@@ -287,10 +290,13 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
       kodoku-search search 連携 --offset 10              # the next page
       kodoku-search search 連携 --format csv > hits.csv  # for Excel
       kodoku-search search 見守り役 --no-related         # matches only
+      kodoku-search search 寂しい --explain              # what was near in meaning
 
     Matched words are highlighted, and each result ends with the file and line to cite.
-    When the matches do not fill the page, related snippets follow them: they
-    share none of your words but the most telling words of the best matches.
+    Words near yours in meaning (寂しい → 孤独) lift a snippet a little, never
+    above a much better match. When the matches do not fill the page, related
+    snippets follow them: they share none of your words, but are nearest in
+    meaning or share the most telling words of the best matches.
     """
     fmt = _format(fmt, as_json)
     if facets and fmt in ("jsonl", "csv"):
@@ -298,7 +304,7 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
     text = " ".join(query)
     engine = _engine(obj)
     page = engine.find(text, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit,
-                       offset=offset, sort=sort, explain=explain, facets=facets, related=related)
+                       offset=offset, sort=sort, explain=explain, facets=facets, related=related, meaning=meaning)
     if fmt == "text":
         _print_page(page, text, _use_color(color), _wrap_width(width))
     else:
@@ -376,13 +382,16 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
             click.echo(_describe_explanation(h.explanation))
         click.echo()
     if result.related:
-        click.echo(wrap_indented("Related: none of your words, but words of the matches above "
+        ties = [t for t, by in (("near them in meaning", "meaning"), ("words of the matches above", "words"))
+                if any(h.related_by == by for h in result.related)]
+        click.echo(wrap_indented(f"Related: none of your words, but {' or '.join(ties) or 'near them'} "
                                  "(--no-related leaves these out):", width, first=""))
         click.echo()
     for rank, h in enumerate(result.related, start=page.offset + shown + 1):
         click.echo(f"{rank}. {_place(h)}  [related {h.score:.2f}]")
         click.echo(wrap_indented(highlight(h.text, h.matches, use_color), width))
-        click.echo(wrap_indented("shares: " + ", ".join(h.matched_terms), width))
+        tie = "near in meaning: " if h.related_by == "meaning" else "shares: "
+        click.echo(wrap_indented(tie + ", ".join(h.matched_terms), width))
         click.echo(f"   {h.source}:{h.line}  {h.id}")
         if h.explanation:
             click.echo(_describe_explanation(h.explanation))
@@ -433,12 +442,21 @@ def _describe_explanation(e) -> str:
         lines = [f"   related {e.base:.2f} = each shared word's BM25 × its weight in the best matches"]
         lines += [f"     {c.score:6.2f}  {c.term}" for c in e.contributions]
         return "\n".join(lines)
+    if e.contributions and all(c.field == "meaning" for c in e.contributions):
+        from .search import W_MEANING
+
+        lines = [f"   meaning {e.meaning:.2f} = nearness of its words to yours × {W_MEANING} × the best match's score"]
+        lines += [f"     {c.score:6.2f}  {c.word} ≈ {c.term}" for c in e.contributions]
+        return "\n".join(lines)
+    core = e.base * e.coordination * e.proximity * e.intent
     lines = [
-        f"   score {e.base * e.coordination * e.proximity * e.intent:.2f} = BM25F {e.base:.2f} × words {e.coordination:.2f}"
+        f"   score {core + e.meaning:.2f} = BM25F {e.base:.2f} × words {e.coordination:.2f}"
         f" ({e.words_matched:.1f}/{e.words_total} matched) × proximity {e.proximity:.2f} × intent {e.intent:.2f}"
+        + (f" + meaning {e.meaning:.2f}" if e.meaning else "")
     ]
     for c in e.contributions:
-        lines.append(f"     {c.score:6.2f}  {c.word} → {c.field}:{c.term}")
+        arrow = "≈" if c.field == "meaning" else "→"
+        lines.append(f"     {c.score:6.2f}  {c.word} {arrow} {c.field}:{c.term}")
     return "\n".join(lines)
 
 
@@ -536,8 +554,10 @@ def stats(obj, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print per-query and mean figures as JSON.")
 @click.option("--related/--no-related", default=True, show_default=True,
               help="Score the page as search shows it: matches, then related snippets where the matches do not fill it.")
+@click.option("--meaning/--no-meaning", default=True, show_default=True,
+              help="Score with nearness in meaning in the ranking, as search does by default.")
 @click.pass_obj
-def eval_(obj, judgments, k, as_json, related) -> None:
+def eval_(obj, judgments, k, as_json, related, meaning) -> None:
     """Score the search on a judgments file: nDCG@k, Recall@k, MRR@k, zero-result rate.
 
     JUDGMENTS is JSON lines, one query each, in the format of
@@ -550,7 +570,7 @@ def eval_(obj, judgments, k, as_json, related) -> None:
     """
     from .evaluate import format_report
 
-    report = _engine(obj).evaluate(judgments, k=k, related=related)
+    report = _engine(obj).evaluate(judgments, k=k, related=related, meaning=meaning)
     if as_json:
         _echo_json(report.to_dict())
     else:

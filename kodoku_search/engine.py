@@ -152,6 +152,7 @@ class SearchEngine:
                     from .fastjanome import use_janome_cache
 
                     use_janome_cache(now.path / ix.JANOME_CACHE)
+            self._open_meaning()
             try:
                 self._searcher = self._ix.searcher()
             except Exception as e:  # whoosh raises many kinds on missing or damaged files
@@ -172,13 +173,16 @@ class SearchEngine:
         limit: int = 10,
         explain: bool = False,
         related: bool = True,
+        meaning: bool = True,
     ) -> SearchResult:
         """Ranked hits for what a person typed. Filters accept the words people use
         (theme: general/全般, platform/PF/プラットフォーム; polarity: good/良かった, hard/苦労, other).
         ``explain`` attaches to each hit which words matched in which field, and what each added.
         ``related``: when fewer than ``limit`` records match, ``result.related`` holds
         records that share the best hits' most distinctive words, to fill the page
-        (``result.ranked`` is the page: matches, then those)."""
+        (``result.ranked`` is the page: matches, then those). ``meaning``: add
+        nearness in meaning (word vectors) to the ranking, and let the records
+        nearest in meaning fill the page first (meaning.py)."""
         from .vocab import vocabulary
 
         filters = self.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
@@ -186,8 +190,25 @@ class SearchEngine:
 
         # The spellings serve only runs of kana (respelling, "did you mean"): read them then.
         spellings = self._spellings if isinstance(query, str) and KANA_RUN_AS_TYPED.search(query) else None
-        return run_search(self.searcher(), query, filters, limit, vocabulary(self.corpus_dir), explain, spellings,
-                          related)
+        searcher = self.searcher()
+        return run_search(searcher, query, filters, limit, vocabulary(self.corpus_dir), explain, spellings,
+                          related, self._meaning_table() if meaning else None)
+
+    def _open_meaning(self) -> None:
+        """Read this generation's meaning table (meaning.py) as its index is opened."""
+        from .meaning import MeaningTable
+
+        cached = self.__dict__.get("_meaning")
+        if cached is None or cached[0] != self.generation.path:
+            try:
+                table = MeaningTable.read(self.generation.path)
+            except (OSError, ValueError):  # unreadable: searches go on without the meaning signal
+                table = None
+            self.__dict__["_meaning"] = (self.generation.path, table)
+
+    def _meaning_table(self):
+        self._open_meaning()
+        return self.__dict__["_meaning"][1]
 
     @property
     def _spellings(self) -> dict[str, str]:
@@ -201,14 +222,15 @@ class SearchEngine:
                 self.__dict__["_spellings_map"] = {}
         return self.__dict__["_spellings_map"]
 
-    def evaluate(self, judgments: str | Path, k: int = 10, related: bool = True):
+    def evaluate(self, judgments: str | Path, k: int = 10, related: bool = True, meaning: bool = True):
         """Run every query of a judgments file (the format of benchmarks/queries_dev.jsonl)
         and score the rankings: nDCG@k, Recall@k, MRR, zero-result rate. Scored is
         what a page shows: the matches, then (``related``) the related records."""
         from .evaluate import evaluate, load_judgments
 
         js = load_judgments(judgments)
-        return evaluate(js, lambda j: self.search(j.query, limit=k, related=related, **j.filters()).ranked, k=k)
+        return evaluate(js, lambda j: self.search(j.query, limit=k, related=related, meaning=meaning,
+                                                  **j.filters()).ranked, k=k)
 
     def filters(self, *, city=None, prefecture=None, theme=None, polarity=None) -> Filters:
         """Validate filter values; UsageError lists the valid ones."""
@@ -304,13 +326,14 @@ class SearchEngine:
         return facets(self, query, city=city, prefecture=prefecture, theme=theme, polarity=polarity)
 
     def find(self, query: str, *, city=None, prefecture=None, theme=None, polarity=None, limit: int = 10,
-             offset: int = 0, sort: str = "score", explain: bool = False, facets: bool = False, related: bool = True):
+             offset: int = 0, sort: str = "score", explain: bool = False, facets: bool = False, related: bool = True,
+             meaning: bool = True):
         """A page of results (``offset``, ``limit``) in ``sort`` order (score, city, line), optionally with facets;
         by score, a page the matches do not fill goes on with related records."""
         from .explore import find
 
         return find(self, query, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit,
-                    offset=offset, sort=sort, explain=explain, facets=facets, related=related)
+                    offset=offset, sort=sort, explain=explain, facets=facets, related=related, meaning=meaning)
 
     def compare(self, query: str, theme: str | None = None, limit_per_side: int = 1, *, prefecture: str | None = None):
         """Each matching city's best good and best hard snippets, side by side."""

@@ -27,7 +27,7 @@ from typing import Callable, Iterator
 
 from .errors import CorpusError, IndexError_, KodokuError
 
-FORMAT_VERSION = 4  # 4: per-file digests in the fingerprint, with a stat memo
+FORMAT_VERSION = 5  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table
 CURRENT = "CURRENT"
 LOCK = ".lock"
 LOCK_QUEUE = ".lock-queue"  # waiters for .lock take turns through this one
@@ -38,7 +38,8 @@ STATS = "stats.json"  # counts per city × theme × polarity, for `stats` withou
 JANOME_CACHE = "janome"  # fastjanome's copy of Janome's dictionary, for quick query analysis
 # Modules whose code decides what goes into the index: a change to any rebuilds it.
 _SHAPING_MODULES = ("analysis.py", "fastjanome.py", "index.py", "parser.py", "markers.py", "corpus.py", "labels.py",
-                    "records.py", "gazetteer.py", "data/municipalities.tsv")
+                    "records.py", "gazetteer.py", "data/municipalities.tsv", "meaning.py", "data/meaning/keys.bin",
+                    "data/meaning/vectors.i8")
 _PACKAGE = Path(__file__).resolve().parent
 
 LOCK_TIMEOUT = 120.0  # seconds a builder waits for another to finish
@@ -496,6 +497,7 @@ def _write_generation(path: Path, files, fp: dict[str, str], progress: Progress 
             }
     info = {name: info[name] for name in files}  # corpus order
     total = sum(v["records"] for v in info.values())
+    _write_meaning(path)
     _write_json(path / FILES, info)
     all_spell = _merge_counts(v["spellings"] for v in info.values())
     _write_json(path / SPELLINGS, {k: max(c.items(), key=lambda kv: (kv[1], kv[0]))[0] for k, c in all_spell.items()})
@@ -509,6 +511,22 @@ def _write_generation(path: Path, files, fp: dict[str, str], progress: Progress 
                 os.fsync(f.fileno())
     _fsync_dir(path)
     return Generation(path, fp, total, built_at, memo or {})
+
+
+def _write_meaning(path: Path) -> None:
+    """The index's words with their vectors and nearest neighbours (meaning.py),
+    from the new generation's own vocabulary: remade whole on every build."""
+    from whoosh import index as whoosh_index
+
+    from .meaning import TABLE, TABLE_NEIGHBOURS, TABLE_VECTORS, MeaningTable
+
+    for name in (TABLE, TABLE_NEIGHBOURS, TABLE_VECTORS):
+        (path / name).unlink(missing_ok=True)
+    with whoosh_index.open_dir(str(path)).reader() as reader:
+        words = [t.decode("utf-8") for t in reader.lexicon("text")]
+    table = MeaningTable.build(words)
+    if table is not None:
+        table.write(path)
 
 
 def _checksums(path: Path, base: Generation | None = None) -> dict[str, dict]:

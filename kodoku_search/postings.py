@@ -66,6 +66,24 @@ class PostingCache:
             self.size -= len(d)
         return docs, scores
 
+    def ids(self, fieldname: str, text: str):
+        """The document numbers that have ``text`` in ``fieldname``, unscored (cheaper
+        than ``postings``: no scorer is made); a scored list already read serves too."""
+        key = ("ids", fieldname, text)
+        hit = self.lists.get(key) or self.lists.get(("related", fieldname, text))
+        if hit is not None:
+            return hit[0]
+        from whoosh.reading import TermNotFound
+
+        docs = array("i")
+        try:
+            docs.extend(self.searcher.reader().postings(fieldname, text).all_ids())
+        except TermNotFound:
+            pass
+        self.lists[key] = (docs, array("d"))
+        self.size += len(docs)
+        return docs
+
     def allowed(self, filter_query) -> set[int] | None:
         """The document numbers a filter lets through (None: no filter)."""
         if filter_query is None:

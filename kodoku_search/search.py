@@ -22,8 +22,11 @@ then multiplied by a coordination factor (how much of the query matched, each
 word weighted by its idf), a proximity factor (query words found next to each
 other, in order, and the whole query as typed) and an intent factor (the query
 says 苦労 or 成果, or ends in 分からない: results of that side rise, none are
-hidden). When fewer records match than the page holds, records that share the
-best matches' most telling words follow them, marked as related (feedback.py).
+hidden). Nearness in meaning (word vectors: the snippet's words closest to
+each query word) is then added, at most ``W_MEANING`` × the best match's score
+(meaning.py). When fewer records match than the page holds, the records nearest
+in meaning follow them, then records that share the best matches' most telling
+words; both are marked as related (feedback.py).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
+from itertools import zip_longest
 from typing import Any, Iterator
 
 from .errors import UsageError
@@ -59,6 +63,7 @@ PROXIMITY_WEIGHT = 0.2  # × (1 + w × share of adjacent query-word pairs found 
 PROXIMITY_GAP = 8  # characters between two words that still count as close
 W_EXACT = 0.5  # proximity × (1 + w) for a snippet that has the whole query as typed (地域のために何かしたい)
 INTENT_WEIGHT = 0.5  # × (1 + w) for a result of the side (or theme) the query asks for
+W_MEANING = 0.4  # + w × nearness in meaning (best record 1) × the best match's score (meaning.py)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -83,7 +88,7 @@ class Contribution:
 
 @dataclass(frozen=True)
 class Explanation:
-    """Why a hit scored what it did: final = base × coordination × proximity × intent."""
+    """Why a hit scored what it did: final = base × coordination × proximity × intent + meaning."""
 
     base: float
     coordination: float
@@ -92,6 +97,7 @@ class Explanation:
     contributions: tuple[Contribution, ...]
     words_matched: float
     words_total: int
+    meaning: float = 0.0  # added for nearness in meaning; its parts are the "meaning" contributions
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +105,7 @@ class Explanation:
             "coordination": round(self.coordination, 4),
             "proximity": round(self.proximity, 4),
             "intent": round(self.intent, 4),
+            "meaning": round(self.meaning, 4),
             "words_matched": round(self.words_matched, 3),
             "words_total": self.words_total,
             "contributions": [c.to_dict() for c in self.contributions],
@@ -123,9 +130,12 @@ class Hit:
     repost_of: str | None = None
     matched_terms: tuple[str, ...] = ()
     explanation: Explanation | None = None
+    related_by: str | None = None  # a related record's tie to the query: "meaning" or "words" (None: a match)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        if self.related_by is None:
+            del d["related_by"]
         d["matches"] = [list(m) for m in self.matches]
         d["matched_terms"] = list(self.matched_terms)
         d["score"] = round(self.score, 4)
@@ -193,8 +203,9 @@ class SearchResult:
     notes: tuple[str, ...] = ()
     reading: Reading = field(default_factory=Reading)
     suggestion: str | None = None
-    # Records that match no word of the query but share the most distinctive words
-    # of its best hits: they fill the page when the matches do not (feedback.py).
+    # Records that match no word of the query, to fill the page when the matches do
+    # not: those nearest in meaning (meaning.py), then those that share the most
+    # distinctive words of its best hits (feedback.py).
     related: tuple[Hit, ...] = ()
 
     @property
@@ -532,9 +543,11 @@ def _matching(reading: Reading, filters: Filters) -> tuple[list[_Leaf], list]:
 
 
 def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, explain: bool = False,
-               spellings: dict[str, str] | None = None, related: bool = True) -> SearchResult:
+               spellings: dict[str, str] | None = None, related: bool = True, meaning=None) -> SearchResult:
     """Search an open Whoosh searcher. ``related``: when fewer records match than
-    ``limit``, fill the rest with records related to the best hits (feedback.py)."""
+    ``limit``, fill the rest with records near in meaning, then records related
+    to the best hits (feedback.py). ``meaning``: the index's MeaningTable (None:
+    no meaning signal)."""
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
         raise UsageError(f"--limit must be a whole number, 0 or more, not {limit!r}")
     cleaned, notes = clean_query(text)
@@ -573,6 +586,10 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     # within that reach of the limit-th score can still enter the page, so only
     # theirs is computed (the page is the same as computing it for all).
     floor = pre[limit - 1][0][0] if 0 < limit <= len(pre) else 0.0
+    near = _near(searcher, meaning, reading, filters) if meaning is not None and limit else None
+    # Meaning adds at most this × a record's share of nearness (the best final score is at most the best
+    # prerank score × proximity's and the exact phrase's most): proximity is computed for those it can lift in.
+    lift = W_MEANING * pre[0][0][0] * (1 + PROXIMITY_WEIGHT) * (1 + W_EXACT) if near else 0.0
     spans_cache: dict[int, list] = {}
     ranked = []
     phrase = _query_phrase(cleaned) if W_EXACT else None
@@ -580,13 +597,15 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         exact = 1 + W_EXACT if phrase and phrase in _as_typed(stored["text"]) else 1.0
         score *= exact
         prox = exact
-        if len(reading.words) > 1 and limit and score * (1 + PROXIMITY_WEIGHT) >= floor:
+        if len(reading.words) > 1 and limit and score * (1 + PROXIMITY_WEIGHT) + (lift and lift * near.share(d)) >= floor:
             spans_cache[d] = _word_spans(stored, reading, quick=True)
             prox *= 1 + PROXIMITY_WEIGHT * _close_pairs(spans_cache[d], reading, credit) / (len(reading.words) - 1)
             score *= prox / exact
         if prox != 1.0:
             expl = replace(expl, proximity=prox)
         ranked.append((score, d, stored, expl, credit))
+    if near:
+        ranked = _add_meaning(ranked, near)
     # Scores equal to 12 significant digits are a tie, broken by place in the corpus:
     # the last bits of a float sum depend on the order of its terms, which must not
     # decide a ranking (duplicated snippets score the same up to those bits).
@@ -600,8 +619,118 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     # read as the corpus spells them: offer the spelling.
     weak = not any(c >= 1.0 for c in ranked[0][4])
     suggestion = _suggest(searcher, cleaned, reading, spellings) if weak or reading.respelled else None
-    more = _related(searcher, ranked, reading, filters, limit - len(hits), explain) if related else ()
+    more: tuple[Hit, ...] = ()
+    if related and limit > len(hits):
+        # The page goes on with both kinds of related record, taking turns: the nearest in
+        # meaning first, then the one sharing the most of the best matches' telling words.
+        room = limit - len(hits)
+        matched = {d for _, d, _, _, _ in ranked}
+        alike = _nearest(searcher, near, matched, room, explain, len(reading.words)) if near else ()
+        sharing = _related(searcher, ranked, reading, filters, room, explain)
+        merged: dict[str, Hit] = {}
+        for pair in zip_longest(alike, sharing):
+            for h in pair:
+                if h is not None and h.id not in merged:
+                    merged[h.id] = h
+        more = tuple(merged.values())[:room]
     return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion, more)
+
+
+@dataclass
+class _Near:
+    """The query's nearness in meaning to each record, scaled for adding to scores."""
+
+    scale: float  # W_MEANING × the best match's score, per unit of nearness
+    lo: float
+    hi: float
+    records: dict  # docnum → meaning.Closeness, within the filters
+
+    def share(self, d: int) -> float:
+        """The record's nearness, from 0 (the least near) to 1 (the nearest)."""
+        c = self.records.get(d)
+        if c is None or self.hi <= self.lo:
+            return 0.0
+        return max(0.0, c.similarity - self.lo) / (self.hi - self.lo)
+
+    def added(self, d: int) -> float:
+        return self.scale * self.share(d)
+
+    def contributions(self, d: int) -> tuple[Contribution, ...]:
+        c = self.records.get(d)
+        total = self.added(d)
+        if c is None or not total:
+            return ()
+        parts = [Contribution(w, "meaning", other, total * v / c.similarity) for w, other, v in c.via]
+        return tuple(sorted(parts, key=lambda p: -p.score))
+
+
+def _near(searcher, table, reading: Reading, filters: Filters) -> _Near | None:
+    """Each record's nearness in meaning to the query (meaning.py), None when no
+    query word has a vector. Scaled as a share of the best record's."""
+    import math
+
+    from .meaning import closeness
+    from .postings import PostingCache
+
+    cache = PostingCache.of(searcher)
+    n = searcher.doc_count_all()
+    words = []
+    for w in reading.words:
+        df = searcher.doc_frequency("text", w.term)
+        words.append((w.term, math.log(1 + (n - df + 0.5) / (df + 0.5))))
+
+    # A record's words are those of its text and of the heading it is listed under.
+    near = closeness(table, words, lambda word: cache.ids("text", word) + cache.ids("heading", word))
+    allowed = cache.allowed(filter_query(filters))
+    if allowed is not None:
+        near = {d: c for d, c in near.items() if d in allowed}
+    if not near:
+        return None
+    sims = [c.similarity for c in near.values()]
+    everyone = len(allowed) if allowed is not None else searcher.doc_count()
+    lo = min(sims) if len(near) >= everyone else 0.0  # nearness is relative to the least near record
+    return _Near(1.0, lo, max(sims), near)
+
+
+def _add_meaning(ranked: list, near: _Near) -> list:
+    """Each match's score plus its nearness in meaning (the best match's score sets the scale)."""
+    near.scale = W_MEANING * max(score for score, *_ in ranked)
+    out = []
+    for score, d, stored, expl, credit in ranked:
+        add = near.added(d)
+        if add:
+            expl = replace(expl, meaning=add, contributions=expl.contributions + near.contributions(d))
+            score += add
+        out.append((score, d, stored, expl, credit))
+    return out
+
+
+def _nearest(searcher, near: _Near, exclude: set[int], room: int, explain: bool, nwords: int) -> tuple[Hit, ...]:
+    """The records nearest in meaning that match no query word, for the ``room``
+    left on the page. Ties go by place in the corpus, as the matches' do."""
+    if not near.scale:  # no match to scale by: nearness alone does not make a page
+        return ()
+    cands = [(float(f"{near.added(d):.12g}"), d) for d in near.records if d not in exclude and near.added(d) > 0]
+    cands.sort(key=lambda sd: -sd[0])
+    if len(cands) > room:
+        last = cands[room - 1][0]
+        cands = [sd for sd in cands if sd[0] >= last]
+
+    def place(d: int) -> tuple:
+        st = searcher.stored_fields(d)
+        return st["source"], int(st["line"]), st["id"]
+
+    cands.sort(key=lambda sd: (-sd[0], place(sd[1])))
+    out = []
+    for score, d in cands[:room]:
+        stored = searcher.stored_fields(d)
+        parts = near.contributions(d)
+        alike = {c.term for c in parts}
+        marks = [(int(sp[2]), int(sp[3])) for sp in stored.get("spans") or () if sp and sp[0] in alike]
+        expl = Explanation(0.0, 1.0, 1.0, 1.0, parts, 0.0, nwords, near.added(d)) if explain else None
+        out.append(hit_from_stored(stored, near.added(d), _merge(marks), tuple(dict.fromkeys(c.term for c in parts)), expl,
+                                   related_by="meaning"))
+    return tuple(out)
 
 
 def _related(searcher, ranked: list, reading: Reading, filters: Filters, room: int, explain: bool) -> tuple[Hit, ...]:
@@ -627,7 +756,7 @@ def _related(searcher, ranked: list, reading: Reading, filters: Filters, room: i
         if explain:
             expl = Explanation(r.score, 1.0, 1.0, 1.0, tuple(Contribution(t, "related", t, sc) for t, sc in r.shared),
                                0.0, len(reading.words))
-        out.append(hit_from_stored(stored, r.score, _merge(marks), tuple(shared), expl))
+        out.append(hit_from_stored(stored, r.score, _merge(marks), tuple(shared), expl, related_by="words"))
     return tuple(out)
 
 
@@ -841,7 +970,8 @@ def _phrase_spans(text: str, phrase: str) -> list[tuple[int, int]]:
     return out
 
 
-def hit_from_stored(stored: dict, score: float = 0.0, matches=(), matched_terms=(), explanation=None) -> Hit:
+def hit_from_stored(stored: dict, score: float = 0.0, matches=(), matched_terms=(), explanation=None,
+                    related_by: str | None = None) -> Hit:
     return Hit(
         id=stored["id"],
         city=stored["city"],
@@ -857,6 +987,7 @@ def hit_from_stored(stored: dict, score: float = 0.0, matches=(), matched_terms=
         repost_of=stored.get("repost_of"),
         matched_terms=tuple(matched_terms),
         explanation=explanation,
+        related_by=related_by,
     )
 
 

@@ -54,8 +54,10 @@ def test_related_records_say_what_they_share_and_highlight_it(engine):
         assert marked, h.id
         for a, b in h.matches:
             assert 0 <= a < b <= len(h.text)
-    scores = [h.score for h in r.related]
-    assert scores == sorted(scores, reverse=True)
+    for kind in ("meaning", "words"):  # each kind best first (their scores are on their own scales)
+        scores = [h.score for h in r.related if h.related_by == kind]
+        assert scores == sorted(scores, reverse=True)
+    assert {h.related_by for h in r.related} == {"meaning", "words"}
 
 
 def test_related_records_keep_to_the_filters(engine):
@@ -106,7 +108,8 @@ def test_explain_names_each_shared_word(engine):
     r = engine.search("見守り役", limit=10, explain=True)
     for h in r.related:
         e = h.explanation
-        assert e is not None and {c.field for c in e.contributions} == {"related"}
+        field = {"words": "related", "meaning": "meaning"}[h.related_by]
+        assert e is not None and {c.field for c in e.contributions} == {field}
         assert sum(c.score for c in e.contributions) == pytest.approx(h.score)
 
 
@@ -116,7 +119,7 @@ def test_related_through_the_cli(run, engine):
     assert n and m and n + m == 10
     text = run("search", "見守り役", "--no-color").output
     assert f"then {m} related" in text.splitlines()[0]
-    assert "Related:" in text and "shares:" in text and "[related " in text
+    assert "Related:" in text and "shares:" in text and "near in meaning:" in text and "[related " in text
     plain = run("search", "見守り役", "--no-color", "--no-related").output
     assert "Related:" not in plain and "related" not in plain.splitlines()[0]
     rows = [json.loads(ln) for ln in run("search", "見守り役", "--format", "jsonl").output.splitlines()]

@@ -383,7 +383,8 @@ def test_a_synonym_adds_nothing_where_the_word_itself_is_there(engine):
         fields = {(c.word, c.field) for c in h.explanation.contributions}
         has_word = any(f in ("text", "reading") and w == "ネットワーク" for w, f in fields)
         assert not (has_word and ("ネットワーク", "synonym") in fields), h.text
-        assert sum(c.score for c in h.explanation.contributions) == pytest.approx(h.explanation.base, rel=1e-6)
+        words = [c for c in h.explanation.contributions if c.field != "meaning"]
+        assert sum(c.score for c in words) == pytest.approx(h.explanation.base, rel=1e-6)
     assert r.hits[0].text.startswith("特定の会議体ではなく、ネットワークであるため")
 
 
@@ -485,9 +486,14 @@ def test_explain_adds_up(engine):
     for h in r:
         e = h.explanation
         assert e is not None and e.contributions
-        assert sum(c.score for c in e.contributions) == pytest.approx(e.base, rel=1e-6)
-        assert h.score == pytest.approx(e.base * e.coordination * e.proximity * e.intent, rel=1e-6)
-        assert {c.field for c in e.contributions} <= {"text", "reading", "ngram", "synonym", "context", "heading", "phrase", "label"}
+        words = [c for c in e.contributions if c.field != "meaning"]
+        alike = [c for c in e.contributions if c.field == "meaning"]
+        assert sum(c.score for c in words) == pytest.approx(e.base, rel=1e-6)
+        assert sum(c.score for c in alike) == pytest.approx(e.meaning, rel=1e-6, abs=1e-9)
+        assert h.score == pytest.approx(e.base * e.coordination * e.proximity * e.intent + e.meaning, rel=1e-6)
+        assert {c.field for c in e.contributions} <= {"text", "reading", "ngram", "synonym", "context", "heading", "phrase",
+                                                      "label", "meaning"}
+    assert any(h.explanation.meaning > 0 for h in r)
     assert engine.search("縦割り").hits[0].explanation is None
 
 

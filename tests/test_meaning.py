@@ -1,0 +1,152 @@
+"""Nearness in meaning (meaning.py): word vectors as one more ranking signal, and
+the first kind of related record. Everything here runs on the shipped vectors and
+the real corpus."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from click.testing import CliRunner
+
+from kodoku_search import meaning
+from kodoku_search.cli import cli
+from kodoku_search.meaning import MeaningTable, Vectors, closeness
+
+from .conftest import CORPUS
+
+
+@pytest.fixture(scope="module")
+def vecs() -> Vectors:
+    v = meaning.vectors()
+    assert v is not None, "the shipped vectors (kodoku_search/data/meaning) are missing"
+    return v
+
+
+def _cos(a: bytes, b: bytes) -> float:
+    x = [c - 128 for c in a]
+    y = [c - 128 for c in b]
+    dot = sum(p * q for p, q in zip(x, y))
+    return dot / ((sum(p * p for p in x) ** 0.5) * (sum(q * q for q in y) ** 0.5))
+
+
+def test_the_shipped_vectors_know_common_words_and_not_noise(vecs):
+    for w in ("孤独", "寂しい", "連携", "協力", "自治体"):
+        v = vecs.vector(w)
+        assert v is not None and len(v) == vecs.dims == 300, w
+    assert vecs.vector("ｘｙｚｚｙ孤独ほげ") is None
+    assert vecs.vector("") is None
+    # words of one meaning sit closer than words of none
+    assert _cos(vecs.vector("孤独"), vecs.vector("寂しい")) > _cos(vecs.vector("孤独"), vecs.vector("予算")) + 0.1
+
+
+def test_packed_dot_products_equal_the_plain_ones(vecs):
+    """``nearest`` computes every cosine at once through one big-integer multiply
+    per dimension; it must give what the plain formula gives."""
+    words = ["孤独", "孤立", "連携", "予算", "寂しい", "企業", "居場所", "参加", "難しい", "支援"]
+    table = MeaningTable.build(words, vecs)
+    assert table.words == sorted(words)
+    rng = random.Random(7)
+    queries = [vecs.vector("不安"), vecs.vector("協力"), bytes(rng.randrange(256) for _ in range(vecs.dims))]
+    old = meaning.MIN_SIMILARITY
+    meaning.MIN_SIMILARITY = -1.0  # every word, to compare every cosine
+    try:
+        for q in queries:
+            got = dict(table.nearest(q))
+            for i, w in enumerate(table.words):
+                want = _cos(q, table.raw[i * table.dims:(i + 1) * table.dims])
+                assert got[w] == pytest.approx(want, abs=1e-9), w
+    finally:
+        meaning.MIN_SIMILARITY = old
+    near = table.nearest(vecs.vector("孤独"))
+    assert near[0] == ("孤独", pytest.approx(1.0))
+    assert all(s >= meaning.MIN_SIMILARITY for _, s in near)
+    assert [s for _, s in near] == sorted((s for _, s in near), reverse=True)
+
+
+def test_the_index_keeps_its_words_table_and_reads_it_back(engine, vecs, tmp_path):
+    gen = engine.generation.path
+    table = MeaningTable.read(gen)
+    assert table is not None
+    words = {t.decode("utf-8") for t in engine.searcher().lexicon("text")}
+    assert set(table.words) == {w for w in words if vecs.vector(w) is not None}
+    assert len(table.words) > 400
+    stored = table.neighbours_of("孤独")
+    assert stored[0] == ("孤独", 1.0) and "孤立" in dict(stored)
+    assert MeaningTable.read(tmp_path) is None  # an index without one: the signal is simply off
+
+
+def test_a_word_the_corpus_lacks_finds_what_it_means(engine):
+    """寂しい is in no snippet; 孤独 is in many. Nearness in meaning fills the page with them."""
+    r = engine.search("寂しい", limit=10, explain=True)
+    alike = [h for h in r.related if h.related_by == "meaning"]
+    assert alike, [h.text for h in r.ranked]
+    for h in alike:
+        assert "孤独" in h.matched_terms
+        marked = {h.text[a:b] for a, b in h.matches}
+        assert "孤独" in marked
+        parts = h.explanation.contributions
+        assert {c.field for c in parts} == {"meaning"} and ("寂しい", "孤独") in {(c.word, c.term) for c in parts}
+        assert h.score == pytest.approx(sum(c.score for c in parts)) == pytest.approx(h.explanation.meaning)
+    off = engine.search("寂しい", limit=10, meaning=False)
+    assert not any(h.related_by == "meaning" for h in off.related)
+
+
+def test_meaning_reorders_matches_but_never_adds_or_hides_one(engine):
+    for q in ("他部署の理解を得るのが難しい", "PFに誘っても誰も手を挙げてくれない", "縦割り"):
+        on = engine.search(q, limit=1000, related=False)
+        off = engine.search(q, limit=1000, related=False, meaning=False)
+        assert on.total == off.total == len(on.hits)
+        assert {h.id for h in on.hits} == {h.id for h in off.hits}
+        assert [h.id for h in on.hits] != [h.id for h in off.hits] or q == "縦割り"
+
+
+def test_meaning_adds_at_most_its_weight_of_the_best_score(engine):
+    from kodoku_search.search import W_MEANING
+
+    r = engine.search("PFに誘っても誰も手を挙げてくれない", limit=50, explain=True, related=False)
+    lexical = [h.score - h.explanation.meaning for h in r.hits]
+    assert max(h.explanation.meaning for h in r.hits) == pytest.approx(W_MEANING * max(lexical))
+    assert all(h.explanation.meaning >= 0 for h in r.hits)
+    assert [h.score for h in r.hits] == sorted((h.score for h in r.hits), reverse=True)
+
+
+def test_records_near_in_meaning_keep_to_the_filters(engine):
+    r = engine.search("寂しい人", city="熊本市", limit=10)
+    assert any(h.related_by == "meaning" for h in r.related) and {h.city for h in r.ranked} == {"熊本市"}
+    r = engine.search("寂しい", polarity="hard", limit=10)
+    assert any(h.related_by == "meaning" for h in r.related) and {h.polarity for h in r.ranked} == {"hard"}
+
+
+def test_closeness_weighs_each_query_word_by_its_idf():
+    class Table:
+        def neighbours_of(self, w):
+            return {"a": [("a", 1.0), ("b", 0.5)], "c": [("c", 1.0)], "x": []}[w]
+
+    docs = {"a": [1], "b": [2], "c": [2, 3]}
+    near = closeness(Table(), [("a", 3.0), ("c", 1.0), ("x", 9.0)], lambda w: docs.get(w, []))
+    assert near[1].similarity == pytest.approx(3.0 / 4.0)  # x has no vector: it weighs nothing
+    assert near[2].similarity == pytest.approx((3.0 * 0.5 + 1.0) / 4.0)
+    assert near[3].similarity == pytest.approx(1.0 / 4.0)
+    assert {(w, o) for w, o, _ in near[2].via} == {("a", "b"), ("c", "c")}
+    assert closeness(Table(), [("x", 1.0)], lambda w: []) == {}
+
+
+def test_meaning_through_the_cli():
+    def run(*args):
+        r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), *args])
+        assert r.exit_code == 0 and "Traceback" not in r.output, r.output
+        return r.output
+
+    text = run("search", "寂しい", "--explain", "--no-color")
+    assert "near them in meaning" in text and "near in meaning: 孤独" in text and "寂しい ≈ 孤独" in text
+    plain = run("search", "寂しい", "--no-color", "--no-meaning")
+    assert "near in meaning" not in plain and "≈" not in plain
+    rows = [json.loads(x) for x in run("search", "寂しい", "--format", "jsonl").splitlines()]
+    assert "meaning" in {row.get("related_by") for row in rows if row["kind"] == "related"}
+    assert all("related_by" not in row for row in rows if row["kind"] == "match")
+    data = json.loads(run("search", "他部署の理解を得るのが難しい", "--explain", "--json"))
+    assert any(hit["explanation"]["meaning"] > 0 for hit in data["results"])
+    assert "--no-meaning" in run("search", "--help")
+    assert "--no-meaning" in run("eval", "--help")
