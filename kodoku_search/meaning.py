@@ -279,26 +279,72 @@ class Closeness:
     via: tuple[tuple[str, str, float], ...]  # (query word, the record's word, its share of similarity)
 
 
+@dataclass(frozen=True)
+class QueryMeaning:
+    """The query's words that have neighbours, each with its idf and its alike words."""
+
+    words: tuple[tuple[str, float, dict[str, float]], ...]
+    total: float  # the sum of their idfs
+
+    @classmethod
+    def of(cls, table: MeaningTable, words: list[tuple[str, float]]) -> "QueryMeaning | None":
+        """``words``: (query word, idf). None when no word has a neighbour."""
+        out = []
+        for w, idf in words:
+            nb = table.neighbours_of(w)
+            if nb:
+                alike = dict(nb)
+                alike[w] = 1.0  # a word is as near as can be to itself, vector or not
+                out.append((w, idf, alike))
+        total = sum(idf for _, idf, _ in out)
+        return cls(tuple(out), total) if out and total > 0 else None
+
+    def of_record(self, words, heading: str = "") -> Closeness | None:
+        """One record's closeness, from its words (and the heading it is listed under,
+        where an alike word is looked for as written)."""
+        via = []
+        for q, idf, alike in self.words:
+            best, other = 0.0, ""
+            for w in words:
+                sim = alike.get(w)
+                if sim is not None and sim > best:
+                    best, other = sim, w
+            if heading:
+                for w, sim in alike.items():
+                    if sim > best and w in heading:
+                        best, other = sim, w
+            if best > 0:
+                via.append((q, other, idf * best / self.total))
+        return Closeness(sum(v for _, _, v in via), tuple(via)) if via else None
+
+    def of_all(self, postings, budget: int | None = None) -> dict[int, Closeness]:
+        """Every record's closeness, through ``postings(word)`` (the records that have
+        the word). Alike words are read nearest first, across the query's words; past
+        ``budget`` postings the rest are left out (a corpus far larger than today's:
+        the nearest words decide the order anyway)."""
+        pairs = sorted(((sim, q, w) for q, _, alike in self.words for w, sim in alike.items()),
+                       key=lambda t: (-t[0], t[1], t[2]))
+        best: dict[int, dict[str, tuple[float, str]]] = {}
+        read = 0
+        for sim, q, w in pairs:
+            docs = postings(w)
+            read += len(docs)
+            for d in docs:
+                mine = best.setdefault(d, {})
+                if sim > mine.get(q, (0.0, ""))[0]:
+                    mine[q] = (sim, w)
+            if budget is not None and read >= budget:
+                break
+        idfs = {q: idf for q, idf, _ in self.words}
+        out = {}
+        for d, per in best.items():
+            via = tuple((q, w, idfs[q] * sim / self.total) for q, (sim, w) in per.items())
+            out[d] = Closeness(sum(v for _, _, v in via), via)
+        return out
+
+
 def closeness(table: MeaningTable, words: list[tuple[str, float]], postings) -> dict[int, Closeness]:
     """Each record near the query in meaning. ``words``: (query word, idf);
     ``postings(word)``: the record numbers that have the word."""
-    usable = [(w, idf, table.neighbours_of(w)) for w, idf in words]
-    # A word is as near as can be to itself, vector or not (例 in a heading the table's text words lack).
-    usable = [(w, idf, nb if any(o == w for o, _ in nb) else [(w, 1.0), *nb]) for w, idf, nb in usable if nb]
-    usable = [(w, idf, nb) for w, idf, nb in usable if nb]
-    total = sum(idf for _, idf, _ in usable)
-    if not total:
-        return {}
-    best: dict[int, dict[str, tuple[float, str]]] = {}
-    for w, idf, nb in usable:
-        for other, sim in nb:
-            for d in postings(other):
-                mine = best.setdefault(d, {})
-                if sim > mine.get(w, (0.0, ""))[0]:
-                    mine[w] = (sim, other)
-    idfs = {w: idf for w, idf, _ in usable}
-    out = {}
-    for d, per in best.items():
-        via = tuple((w, other, idfs[w] * sim / total) for w, (sim, other) in per.items())
-        out[d] = Closeness(sum(v for _, _, v in via), via)
-    return out
+    query = QueryMeaning.of(table, words)
+    return query.of_all(postings) if query is not None else {}

@@ -63,7 +63,8 @@ PROXIMITY_WEIGHT = 0.2  # × (1 + w × share of adjacent query-word pairs found 
 PROXIMITY_GAP = 8  # characters between two words that still count as close
 W_EXACT = 0.5  # proximity × (1 + w) for a snippet that has the whole query as typed (地域のために何かしたい)
 INTENT_WEIGHT = 0.5  # × (1 + w) for a result of the side (or theme) the query asks for
-W_MEANING = 0.4  # + w × nearness in meaning (best record 1) × the best match's score (meaning.py)
+W_MEANING = 0.4  # + w × nearness in meaning (nearest candidate 1) × the best match's score (meaning.py)
+FILL_POSTINGS = 200_000  # postings read at most to find the records nearest in meaning, for a page to fill
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -586,26 +587,43 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     # within that reach of the limit-th score can still enter the page, so only
     # theirs is computed (the page is the same as computing it for all).
     floor = pre[limit - 1][0][0] if 0 < limit <= len(pre) else 0.0
-    near = _near(searcher, meaning, reading, filters) if meaning is not None and limit else None
-    # Meaning adds at most this × a record's share of nearness (the best final score is at most the best
-    # prerank score × proximity's and the exact phrase's most): proximity is computed for those it can lift in.
-    lift = W_MEANING * pre[0][0][0] * (1 + PROXIMITY_WEIGHT) * (1 + W_EXACT) if near else 0.0
     spans_cache: dict[int, list] = {}
     ranked = []
+    skipped = []  # places in ranked whose proximity was not worked out: they could not reach the page
     phrase = _query_phrase(cleaned) if W_EXACT else None
+    multi = len(reading.words) > 1 and limit > 0
+
+    def proximity(stored: dict, credit: list[float], d: int) -> float:
+        spans_cache[d] = _word_spans(stored, reading, quick=True)
+        return 1 + PROXIMITY_WEIGHT * _close_pairs(spans_cache[d], reading, credit) / (len(reading.words) - 1)
+
     for (score, expl, credit), d, stored in pre:
         exact = 1 + W_EXACT if phrase and phrase in _as_typed(stored["text"]) else 1.0
         score *= exact
         prox = exact
-        if len(reading.words) > 1 and limit and score * (1 + PROXIMITY_WEIGHT) + (lift and lift * near.share(d)) >= floor:
-            spans_cache[d] = _word_spans(stored, reading, quick=True)
-            prox *= 1 + PROXIMITY_WEIGHT * _close_pairs(spans_cache[d], reading, credit) / (len(reading.words) - 1)
-            score *= prox / exact
+        if multi and score * (1 + PROXIMITY_WEIGHT) >= floor:
+            p = proximity(stored, credit, d)
+            prox *= p
+            score *= p
+        elif multi:
+            skipped.append(len(ranked))
         if prox != 1.0:
             expl = replace(expl, proximity=prox)
         ranked.append((score, d, stored, expl, credit))
+    near = _near(searcher, meaning, reading, cands) if meaning is not None and limit else None
     if near:
-        ranked = _add_meaning(ranked, near)
+        lexical = [x[0] for x in ranked]
+        ranked = _add_meaning(ranked, near, explain)
+        if skipped and len(ranked) >= limit:
+            # Meaning may lift a record whose proximity was skipped to within reach of the page:
+            # work it out for those (the page is then the same as working it out for all).
+            last = sorted((x[0] for x in ranked), reverse=True)[limit - 1]
+            for i in skipped:
+                score, d, stored, expl, credit = ranked[i]
+                if lexical[i] * (1 + PROXIMITY_WEIGHT) + near.added(d) >= last:
+                    p = proximity(stored, credit, d)
+                    ranked[i] = (lexical[i] * p + near.added(d), d, stored, replace(expl, proximity=expl.proximity * p),
+                                 credit)
     # Scores equal to 12 significant digits are a tie, broken by place in the corpus:
     # the last bits of a float sum depend on the order of its terms, which must not
     # decide a ranking (duplicated snippets score the same up to those bits).
@@ -625,7 +643,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         # meaning first, then the one sharing the most of the best matches' telling words.
         room = limit - len(hits)
         matched = {d for _, d, _, _, _ in ranked}
-        alike = _nearest(searcher, near, matched, room, explain, len(reading.words)) if near else ()
+        alike = _nearest(searcher, near, matched, filters, room, explain, len(reading.words)) if near else ()
         sharing = _related(searcher, ranked, reading, filters, room, explain)
         merged: dict[str, Hit] = {}
         for pair in zip_longest(alike, sharing):
@@ -638,19 +656,17 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
 
 @dataclass
 class _Near:
-    """The query's nearness in meaning to each record, scaled for adding to scores."""
+    """The query's nearness in meaning to records, scaled for adding to scores."""
 
+    query: Any  # meaning.QueryMeaning
     scale: float  # W_MEANING × the best match's score, per unit of nearness
-    lo: float
-    hi: float
-    records: dict  # docnum → meaning.Closeness, within the filters
+    hi: float  # the nearest candidate's closeness: it gets the whole of scale
+    records: dict  # docnum → meaning.Closeness
 
     def share(self, d: int) -> float:
-        """The record's nearness, from 0 (the least near) to 1 (the nearest)."""
+        """The record's nearness, 0 (nothing alike) to 1 (as near as the nearest candidate)."""
         c = self.records.get(d)
-        if c is None or self.hi <= self.lo:
-            return 0.0
-        return max(0.0, c.similarity - self.lo) / (self.hi - self.lo)
+        return min(1.0, c.similarity / self.hi) if c is not None and self.hi > 0 else 0.0
 
     def added(self, d: int) -> float:
         return self.scale * self.share(d)
@@ -664,53 +680,64 @@ class _Near:
         return tuple(sorted(parts, key=lambda p: -p.score))
 
 
-def _near(searcher, table, reading: Reading, filters: Filters) -> _Near | None:
-    """Each record's nearness in meaning to the query (meaning.py), None when no
-    query word has a vector. Scaled as a share of the best record's."""
+def _near(searcher, table, reading: Reading, cands: list) -> _Near | None:
+    """The candidates' nearness in meaning to the query (meaning.py), from their
+    stored words: it costs the same at any corpus size. None when no query word
+    has a vector."""
     import math
 
-    from .meaning import closeness
-    from .postings import PostingCache
+    from .meaning import QueryMeaning
 
-    cache = PostingCache.of(searcher)
     n = searcher.doc_count_all()
     words = []
     for w in reading.words:
         df = searcher.doc_frequency("text", w.term)
         words.append((w.term, math.log(1 + (n - df + 0.5) / (df + 0.5))))
-
-    # A record's words are those of its text and of the heading it is listed under.
-    near = closeness(table, words, lambda word: cache.ids("text", word) + cache.ids("heading", word))
-    allowed = cache.allowed(filter_query(filters))
-    if allowed is not None:
-        near = {d: c for d, c in near.items() if d in allowed}
-    if not near:
+    query = QueryMeaning.of(table, words)
+    if query is None:
         return None
-    sims = [c.similarity for c in near.values()]
-    everyone = len(allowed) if allowed is not None else searcher.doc_count()
-    lo = min(sims) if len(near) >= everyone else 0.0  # nearness is relative to the least near record
-    return _Near(1.0, lo, max(sims), near)
+    records = {}
+    for d, _, stored in cands:
+        c = query.of_record([sp[0] for sp in stored.get("spans") or () if sp and sp[0]], stored.get("section") or "")
+        if c is not None:
+            records[d] = c
+    return _Near(query, 1.0, max((c.similarity for c in records.values()), default=0.0), records)
 
 
-def _add_meaning(ranked: list, near: _Near) -> list:
+def _add_meaning(ranked: list, near: _Near, explain: bool) -> list:
     """Each match's score plus its nearness in meaning (the best match's score sets the scale)."""
     near.scale = W_MEANING * max(score for score, *_ in ranked)
     out = []
     for score, d, stored, expl, credit in ranked:
         add = near.added(d)
         if add:
-            expl = replace(expl, meaning=add, contributions=expl.contributions + near.contributions(d))
+            if explain:
+                expl = replace(expl, meaning=add, contributions=expl.contributions + near.contributions(d))
             score += add
         out.append((score, d, stored, expl, credit))
     return out
 
 
-def _nearest(searcher, near: _Near, exclude: set[int], room: int, explain: bool, nwords: int) -> tuple[Hit, ...]:
+def _nearest(searcher, near: _Near, exclude: set[int], filters: Filters, room: int, explain: bool,
+             nwords: int) -> tuple[Hit, ...]:
     """The records nearest in meaning that match no query word, for the ``room``
-    left on the page. Ties go by place in the corpus, as the matches' do."""
+    left on the page (read through the alike words' postings, nearest first, at
+    most FILL_POSTINGS of them). Ties go by place in the corpus, as the matches' do."""
+    from .postings import PostingCache
+
     if not near.scale:  # no match to scale by: nearness alone does not make a page
         return ()
-    cands = [(float(f"{near.added(d):.12g}"), d) for d in near.records if d not in exclude and near.added(d) > 0]
+    cache = PostingCache.of(searcher)
+    allowed = cache.allowed(filter_query(filters))
+    # A record's words are those of its text and of the heading it is listed under.
+    found = near.query.of_all(lambda w: cache.ids("text", w) + cache.ids("heading", w), FILL_POSTINGS)
+    for d, c in found.items():
+        if d not in exclude and (allowed is None or d in allowed):
+            near.records[d] = c
+    if not near.hi:  # no match has a word alike: the nearest of these sets the scale
+        near.hi = max((near.records[d].similarity for d in found if d in near.records), default=0.0)
+    cands = [(float(f"{near.added(d):.12g}"), d) for d in found
+             if d in near.records and d not in exclude and near.added(d) > 0]
     cands.sort(key=lambda sd: -sd[0])
     if len(cands) > room:
         last = cands[room - 1][0]
@@ -722,7 +749,7 @@ def _nearest(searcher, near: _Near, exclude: set[int], room: int, explain: bool,
 
     cands.sort(key=lambda sd: (-sd[0], place(sd[1])))
     out = []
-    for score, d in cands[:room]:
+    for _, d in cands[:room]:
         stored = searcher.stored_fields(d)
         parts = near.contributions(d)
         alike = {c.term for c in parts}
