@@ -124,6 +124,9 @@ class SearchEngine:
         return gen
 
     def close(self) -> None:
+        cached = self.__dict__.pop("_meaning", None)
+        if cached is not None and cached[1] is not None:
+            cached[1].close()
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
@@ -200,6 +203,8 @@ class SearchEngine:
 
         cached = self.__dict__.get("_meaning")
         if cached is None or cached[0] != self.generation.path:
+            if cached is not None and cached[1] is not None:
+                cached[1].close()
             try:
                 table = MeaningTable.read(self.generation.path)
             except (OSError, ValueError):  # unreadable: searches go on without the meaning signal

@@ -35,9 +35,9 @@ import mmap
 import struct
 import zlib
 from array import array
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 DATA = Path(__file__).resolve().parent / "data" / "meaning"
 # In each index generation: each word's neighbours, one line a word (what most
@@ -120,9 +120,9 @@ class MeaningTable:
     def __init__(self, directory: Path | None = None):
         self.directory = directory
         self.neighbours: dict[str, list[tuple[str, float]]] = {}
-        self._lines = ""
+        self._files: dict = {}  # name → open file, until read
+        self._lines: bytes | None = None
         self._meta: dict | None = None
-        self._meta_text = "{}"
         self._raw: bytes | None = None
         self._packed: tuple | None = None
 
@@ -171,26 +171,36 @@ class MeaningTable:
     @classmethod
     def read(cls, directory: Path) -> "MeaningTable | None":
         """The table of an index generation (None for an index built without one).
-        Read whole now, as the index's own files are when it is opened: a rebuild
-        that later removes the generation cannot take it away (≈ 0.4 MB)."""
+        Its files are opened now, as the index's own are, and read when first
+        needed: a rebuild that removes the generation meanwhile cannot take them away."""
         table = cls(directory)
         try:
-            table._lines = "\n" + (directory / TABLE_NEIGHBOURS).read_text("utf-8")
-            table._meta_text = (directory / TABLE).read_text("utf-8")
-            table._raw = (directory / TABLE_VECTORS).read_bytes()
+            table._files = {name: open(directory / name, "rb") for name in (TABLE_NEIGHBOURS, TABLE, TABLE_VECTORS)}
         except FileNotFoundError:
             return None
         return table
 
+    def _read(self, name: str) -> bytes:
+        f = self._files.pop(name)
+        with f:
+            return f.read()
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()
+        self._files.clear()
+
     @property
     def meta(self) -> dict:
         if self._meta is None:
-            self._meta = json.loads(self._meta_text)
+            self._meta = json.loads(self._read(TABLE)) if TABLE in self._files else {"dims": 0, "words": []}
         return self._meta
 
     @property
     def raw(self) -> bytes:
-        return self._raw or b""
+        if self._raw is None:
+            self._raw = self._read(TABLE_VECTORS) if TABLE_VECTORS in self._files else b""
+        return self._raw
 
     @property
     def words(self) -> list[str]:
@@ -201,12 +211,14 @@ class MeaningTable:
         return int(self.meta["dims"])
 
     def _neighbours_stored(self, word: str) -> list[tuple[str, float]] | None:
-        at = self._lines.find("\n" + word + "\t")
+        if self._lines is None:  # kept as bytes: a query decodes only its own words' lines
+            self._lines = b"\n" + self._read(TABLE_NEIGHBOURS) if TABLE_NEIGHBOURS in self._files else b""
+        key = b"\n" + word.encode("utf-8")
+        at = self._lines.find(key + b"\t")
         if at < 0:
-            at = self._lines.find("\n" + word + "\n")
-            return [] if at >= 0 else None
-        end = self._lines.find("\n", at + 1)
-        parts = self._lines[at + 1:end if end >= 0 else None].split("\t")[1:]
+            return [] if self._lines.find(key + b"\n") >= 0 else None
+        end = self._lines.find(b"\n", at + 1)
+        parts = self._lines[at + 1:end if end >= 0 else None].decode("utf-8").split("\t")[1:]
         return [(parts[i], float(parts[i + 1])) for i in range(0, len(parts), 2)]
 
     # ---------------------------------------------------------------- similarity
@@ -271,16 +283,14 @@ class MeaningTable:
         return nb
 
 
-@dataclass(frozen=True)
-class Closeness:
+class Closeness(NamedTuple):  # (a NamedTuple, not a dataclass: this module is imported by every cold search)
     """How near one record is in meaning to the query, and through which words."""
 
     similarity: float  # idf-weighted mean over the query words with vectors, in [0, 1]
     via: tuple[tuple[str, str, float], ...]  # (query word, the record's word, its share of similarity)
 
 
-@dataclass(frozen=True)
-class QueryMeaning:
+class QueryMeaning(NamedTuple):
     """The query's words that have neighbours, each with its idf and its alike words."""
 
     words: tuple[tuple[str, float, dict[str, float]], ...]
@@ -317,12 +327,13 @@ class QueryMeaning:
                 via.append((q, other, idf * best / self.total))
         return Closeness(sum(v for _, _, v in via), tuple(via)) if via else None
 
-    def of_all(self, postings, budget: int | None = None) -> dict[int, Closeness]:
+    def of_all(self, postings, budget: int | None = None, per_word: int | None = None) -> dict[int, Closeness]:
         """Every record's closeness, through ``postings(word)`` (the records that have
         the word). Alike words are read nearest first, across the query's words; past
         ``budget`` postings the rest are left out (a corpus far larger than today's:
         the nearest words decide the order anyway)."""
-        pairs = sorted(((sim, q, w) for q, _, alike in self.words for w, sim in alike.items()),
+        pairs = sorted(((sim, q, w) for q, _, alike in self.words
+                        for w, sim in sorted(alike.items(), key=lambda ws: (-ws[1], ws[0]))[:per_word]),
                        key=lambda t: (-t[0], t[1], t[2]))
         best: dict[int, dict[str, tuple[float, str]]] = {}
         read = 0

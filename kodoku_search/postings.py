@@ -84,6 +84,13 @@ class PostingCache:
         self.size += len(docs)
         return docs
 
+    def terms(self, fieldname: str) -> frozenset[str]:
+        """Every word of a field (for a small field, such as the headings)."""
+        key = ("terms", fieldname)
+        if key not in self.filters:
+            self.filters[key] = frozenset(t.decode("utf-8") for t in self.searcher.reader().lexicon(fieldname))
+        return self.filters[key]
+
     def allowed(self, filter_query) -> set[int] | None:
         """The document numbers a filter lets through (None: no filter)."""
         if filter_query is None:

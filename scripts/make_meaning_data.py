@@ -13,6 +13,8 @@ Writes:
               scaled so its largest component is ±127 (cosine survives the scale)
   keys.bin    "KSK1", n (u32), then n sorted u32 keys (zlib.crc32 of the word's
               UTF-8), then n u16 rows: a word's vector is found by binary search
+  MANIFEST    the sha256 of both: the index's fingerprint reads this small file,
+              not 8.5 MB, on every search (a change to the data rebuilds the index)
 Only words written in kana and kanji (at most 12 characters) are kept: the
 query words they serve are Janome base forms of Japanese text. Keys that two
 words share (crc32 collisions) are dropped, so a key never answers for the
@@ -21,6 +23,7 @@ wrong word it collided with.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -94,6 +97,9 @@ def main(wheel: str) -> int:
         f.write(b"KSK1" + struct.pack("<I", len(keys)))
         f.write(np.array(keys, dtype="<u4").tobytes())
         f.write(np.array([by_key[k] for k in keys], dtype="<u2").tobytes())
+    with open(OUT / "MANIFEST", "w", encoding="utf-8") as f:
+        for name in ("keys.bin", "vectors.i8"):
+            f.write(f"{hashlib.sha256((OUT / name).read_bytes()).hexdigest()}  {name}\n")
     print(f"{len(keys)} words → {rows} vectors × {dims} dims; {len(seen) - len(keys)} colliding keys dropped")
     return 0
 

@@ -150,3 +150,17 @@ def test_meaning_through_the_cli():
     assert any(hit["explanation"]["meaning"] > 0 for hit in data["results"])
     assert "--no-meaning" in run("search", "--help")
     assert "--no-meaning" in run("eval", "--help")
+
+
+def test_the_manifest_the_fingerprint_reads_matches_the_data():
+    """The index's fingerprint reads MANIFEST instead of 8.5 MB of vectors on every
+    search: it must say what the files hold, or a change to them would not rebuild."""
+    import hashlib
+
+    from kodoku_search import index as ix
+
+    lines = dict(reversed(line.split("  ")) for line in (meaning.DATA / "MANIFEST").read_text("utf-8").splitlines())
+    assert set(lines) == {"keys.bin", "vectors.i8"}
+    for name, digest in lines.items():
+        assert hashlib.sha256((meaning.DATA / name).read_bytes()).hexdigest() == digest, name
+    assert "data/meaning/MANIFEST" in ix._SHAPING_MODULES
