@@ -693,13 +693,14 @@ def _near(searcher, table, reading: Reading, cands: list) -> _Near | None:
     words = []
     for w in reading.words:
         df = searcher.doc_frequency("text", w.term)
-        words.append((w.term, math.log(1 + (n - df + 0.5) / (df + 0.5))))
+        words.append((w.term, math.log(1 + (n - df + 0.5) / (df + 0.5)), w.reading))
     query = QueryMeaning.of(table, words)
     if query is None:
         return None
     records = {}
     for d, _, stored in cands:
-        c = query.of_record([sp[0] for sp in stored.get("spans") or () if sp and sp[0]], stored.get("section") or "")
+        c = query.of_record([(sp[0], sp[1]) for sp in stored.get("spans") or () if sp and sp[0]],
+                            stored.get("section") or "")
         if c is not None:
             records[d] = c
     return _Near(query, 1.0, max((c.similarity for c in records.values()), default=0.0), records)

@@ -164,3 +164,25 @@ def test_the_manifest_the_fingerprint_reads_matches_the_data():
     for name, digest in lines.items():
         assert hashlib.sha256((meaning.DATA / name).read_bytes()).hexdigest() == digest, name
     assert "data/meaning/MANIFEST" in ix._SHAPING_MODULES
+
+
+def test_another_spelling_of_a_query_word_counts_as_near(engine):
+    """人との繋がりが生まれた: 岡崎市's 「出会いとつながりができました」 spells the word in
+    kana; meaning counts it (SPELLING_SIMILARITY) rather than only its vector's
+    neighbours (関わり), and a homophone without a shared character does not count."""
+    from kodoku_search.meaning import SPELLING_SIMILARITY, QueryMeaning
+
+    r = engine.search("人との繋がりが生まれた", limit=10, explain=True)
+    hit = next(h for h in r if "出会いとつながりができました" in h.text)
+    assert ("繋がり", "meaning", "つながり") in {(c.word, c.field, c.term) for c in hit.explanation.contributions}
+
+    class Table:
+        def neighbours_of(self, w):
+            return [("関係", 0.5)]
+
+    q = QueryMeaning.of(Table(), [("機関", 1.0, "キカン")])
+    assert q.of_record([("期間", "キカン")]) is None  # same reading, nothing in common: not the word
+    assert q.of_record([("機関", "キカン")]).similarity == 1.0
+    q = QueryMeaning.of(Table(), [("繋がり", 1.0, "ツナカリ")])
+    assert q.of_record([("つながり", "ツナカリ")]).similarity == SPELLING_SIMILARITY
+    assert QueryMeaning.of(Table(), [("人", 1.0, "ヒト")]).words[0][3] == ""  # readings under 3 kana: not used
