@@ -135,7 +135,11 @@ def fingerprint_and_memo(corpus_dir: Path, memo: dict | None = None) -> tuple[di
         corpus = _digests(corpus_files(corpus_dir), corpus_dir, memo.get("corpus"))
     except OSError as e:
         raise CorpusError([f"{e.filename or corpus_dir}: cannot read the corpus: {e.strerror or e}"]) from None
-    code = _digests([_PACKAGE / m for m in _SHAPING_MODULES], _PACKAGE, memo.get("analysis"))
+    try:
+        code = _digests([_PACKAGE / m for m in _SHAPING_MODULES], _PACKAGE, memo.get("analysis"))
+    except OSError as e:  # a damaged install, not a damaged index: say so
+        raise KodokuError(f"kodoku-search's installation is incomplete ({e.filename or e}: {e.strerror or e}); "
+                          "reinstall it (pip install --force-reinstall kodoku-search, or pip install . from a checkout)") from None
     versions = _versions()
     was_c, was_a = memo.get("corpus") or {}, memo.get("analysis") or {}
     # Every file as the memo has it: the combined digests are the memo's too.

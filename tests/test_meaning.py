@@ -186,3 +186,24 @@ def test_another_spelling_of_a_query_word_counts_as_near(engine):
     q = QueryMeaning.of(Table(), [("繋がり", 1.0, "ツナカリ")])
     assert q.of_record([("つながり", "ツナカリ")]).similarity == SPELLING_SIMILARITY
     assert QueryMeaning.of(Table(), [("人", 1.0, "ヒト")]).words[0][3] == ""  # readings under 3 kana: not used
+
+
+def test_an_incomplete_install_is_said_plainly(monkeypatch, tmp_path):
+    """A file that shapes the index missing from the install (MANIFEST, say): a clear
+    error and a non-zero exit, not a traceback; the vectors alone missing only turn
+    the meaning signal off."""
+    from kodoku_search import KodokuError, SearchEngine
+    from kodoku_search import index as ix
+
+    monkeypatch.setattr(ix, "_SHAPING_MODULES", ix._SHAPING_MODULES + ("data/meaning/NO-SUCH-FILE",))
+    with pytest.raises(KodokuError, match="installation is incomplete"):
+        SearchEngine.open(CORPUS, tmp_path / "idx")
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(tmp_path / "idx2"), "search", "孤独"])
+    assert r.exit_code != 0 and "installation is incomplete" in r.output and "Traceback" not in r.output
+    monkeypatch.undo()
+    monkeypatch.setattr(meaning, "vectors", lambda: None)
+    with SearchEngine.open(CORPUS, tmp_path / "idx3") as e:
+        assert MeaningTable.read(e.generation.path) is None
+        res = e.search("寂しい", limit=10, explain=True)
+        assert all(h.related_by != "meaning" for h in res.related)
+        assert all(not h.explanation.meaning for h in res.hits)
