@@ -270,11 +270,12 @@ def _place(h) -> str:
 @_output_options
 @click.option("--explain", is_flag=True, help="Show which query words matched in which field, and what each added to the score.")
 @click.option("--related/--no-related", default=True, show_default=True,
-              help="When fewer snippets match than --limit, fill the page with snippets that share the best matches' "
-                   "most distinctive words (listed after the matches, marked related; with --sort score only).")
+              help="When fewer snippets match than --limit, fill the page with snippets near your words in meaning "
+                   "and snippets that share the best matches' most distinctive words, taking turns (listed after "
+                   "the matches, marked related; with --sort score only).")
 @click.option("--meaning/--no-meaning", default=True, show_default=True,
-              help="Let nearness in meaning (word vectors: 寂しい is near 孤独) add to the ranking, and let the "
-                   "snippets nearest in meaning come first among the related ones.")
+              help="Let closeness in meaning (word vectors: 寂しい is near 孤独) add to the ranking, and let the "
+                   "snippets nearest in meaning be among the related ones.")
 @click.pass_obj
 def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, facets, fmt, as_json, color, width, explain,
            related, meaning) -> None:
@@ -293,10 +294,11 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
       kodoku-search search 寂しい --explain              # what was near in meaning
 
     Matched words are highlighted, and each result ends with the file and line to cite.
-    Words near yours in meaning (寂しい → 孤独) lift a snippet a little, never
-    above a much better match. When the matches do not fill the page, related
-    snippets follow them: they share none of your words, but are nearest in
-    meaning or share the most telling words of the best matches.
+    Words near yours in meaning (寂しい → 孤独) lift a snippet by at most 0.4 ×
+    the best match's score. When the matches do not fill the page, related
+    snippets follow them: they share none of your words, but are near them in
+    meaning or share the most telling words of the best matches (their scores
+    are on those two scales, not the matches').
     """
     fmt = _format(fmt, as_json)
     if facets and fmt in ("jsonl", "csv"):
@@ -322,7 +324,8 @@ def _emit_page(page, fmt: str) -> None:
         if ranked:
             click.echo(to_jsonl({"rank": r, "kind": kind, **h.to_dict()} for r, h, kind in ranked))
     elif fmt == "csv":
-        _echo_csv(to_csv(HIT_COLUMNS + ("kind",), (hit_row(r, h) + [kind] for r, h, kind in ranked)))
+        _echo_csv(to_csv(HIT_COLUMNS + ("kind", "related_by"),
+                         (hit_row(r, h) + [kind, h.related_by or ""] for r, h, kind in ranked)))
     else:
         kind = ["kind"] if page.related else []  # a column only where the page has related records
         rows = [[r, h.city, h.prefecture, labels.THEME_SHORT.get(h.theme, h.theme),
@@ -445,14 +448,17 @@ def _describe_explanation(e) -> str:
     if e.contributions and all(c.field == "meaning" for c in e.contributions):
         from .search import W_MEANING
 
-        lines = [f"   meaning {e.meaning:.2f} = nearness of its words to yours × {W_MEANING} × the best match's score"]
+        closeness = e.meaning / e.meaning_scale if e.meaning_scale else 0.0
+        lines = [f"   meaning {e.meaning:.2f} = closeness {closeness:.2f} (its words' to yours) × {W_MEANING}"
+                 f" × {e.meaning_scale / W_MEANING:.2f} (the best match's score)"]
         lines += [f"     {c.score:6.2f}  {c.word} ≈ {c.term}" for c in e.contributions]
         return "\n".join(lines)
     core = e.base * e.coordination * e.proximity * e.intent
     lines = [
         f"   score {core + e.meaning:.2f} = BM25F {e.base:.2f} × words {e.coordination:.2f}"
         f" ({e.words_matched:.1f}/{e.words_total} matched) × proximity {e.proximity:.2f} × intent {e.intent:.2f}"
-        + (f" + meaning {e.meaning:.2f}" if e.meaning else "")
+        + (f" + meaning {e.meaning:.2f} (closeness {e.meaning / e.meaning_scale:.2f} × {e.meaning_scale:.2f})"
+           if e.meaning and e.meaning_scale else "")
     ]
     for c in e.contributions:
         arrow = "≈" if c.field == "meaning" else "→"

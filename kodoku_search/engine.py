@@ -184,8 +184,9 @@ class SearchEngine:
         ``related``: when fewer than ``limit`` records match, ``result.related`` holds
         records that share the best hits' most distinctive words, to fill the page
         (``result.ranked`` is the page: matches, then those). ``meaning``: add
-        nearness in meaning (word vectors) to the ranking, and let the records
-        nearest in meaning fill the page first (meaning.py)."""
+        closeness in meaning (word vectors) to the ranking, and let the records
+        nearest in meaning take turns with the related ones in filling the page
+        (meaning.py)."""
         from .vocab import vocabulary
 
         filters = self.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)

@@ -16,15 +16,17 @@ vector is stored with its vector and its nearest neighbours among those words.
 At query time each query word's neighbours (the stored ones, or for a word the
 corpus lacks, the cosine to every corpus word, all at once through one integer
 multiply per dimension) give each record the similarity of its closest word to
-that query word; those are summed, weighted by the query word's idf, into a
-record's ``similarity`` in [0, 1]. The search adds ``W_MEANING`` × (that,
-scaled so the best record has 1) × the best match's score to each match, and
-when the matches do not fill the page, the records nearest in meaning come
-next, before the related ones (search.py).
+that query word (the word itself 1.0, another spelling of it 0.7); those are
+summed, weighted by the query word's idf, into a record's ``similarity`` in
+[0, 1]. The search adds ``W_MEANING`` × that × the best match's score to each
+match, and when the matches do not fill the page, the records nearest in
+meaning take turns with the feedback ones in filling it (search.py).
 
-Measured (benchmarks/README.md): over the 36 judgment sets of stop 12 the mean
-nDCG@10 went 0.829 → 0.835 and queries behind the best baseline 78 → 63; on
-nine set-and-judge pairs none of this was tuned on, 0.838 → 0.842.
+Measured (benchmarks/README.md, "Stop 13"): over the 36 judgment sets of stop
+12 the mean nDCG@10 went 0.829 → 0.837 and the queries behind the best baseline
+78 → 65; on sets written later, about neutral (+0.004, +0.005, −0.008 on three
+batches). Word vectors put opposites close (小さい ≈ 大きい): nothing here
+tells them apart.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ from __future__ import annotations
 import json
 import math
 import mmap
+import re
 import struct
+import sys
+import threading
 import zlib
 from array import array
 from functools import lru_cache
@@ -47,10 +52,13 @@ TABLE_NEIGHBOURS = "meaning.tsv"
 TABLE = "meaning.json"
 TABLE_VECTORS = "meaning.u8"
 NEIGHBOURS = 64  # nearest corpus words kept per word
+PRECOMPUTE_MAX = 3000  # an index with more words stores no neighbours (the build would take ~words² × 10 µs)
+MAX_CACHED_WORDS = 10_000  # query words' neighbours remembered per index (a long-running server)
 MIN_READING = 3  # a query word's reading this long finds its other spellings (as the reading field does)
 SPELLING_SIMILARITY = 0.7  # another spelling of the query word (same reading, a character shared): 1.0 and
 # 0.9 count again what the reading field found (36 sets: 0.8369, 0.8370; 0.8: 0.8375; 0.7: 0.8380; none: 0.8380,
 # but dev d05 人との繋がりが生まれた then falls 0.05 behind the bigram baseline)
+SHARED_SIMILARITY = 0.7  # two words on one vector (ja-ginza mapped a rare word to a kept word's): alike, not one
 MIN_SIMILARITY = 0.4  # cosine below this is not "alike" (chiVe: 0.4 ≈ same topic, related use)
 _OFFSET = 128  # int8 components are stored and multiplied as uint8 (x + 128)
 
@@ -69,8 +77,14 @@ class Vectors:
         self.rows, self.dims = struct.unpack_from("<II", self._vec_map, 4)
         self._keys = memoryview(self._keys_map)[8:8 + 4 * n].cast("I")
         self._rows = memoryview(self._keys_map)[8 + 4 * n:8 + 6 * n].cast("H")
+        if sys.byteorder != "little":  # the files are little-endian
+            self._keys, self._rows = array("I", self._keys.tobytes()), array("H", self._rows.tobytes())
+            self._keys.byteswap()
+            self._rows.byteswap()
 
     def row(self, word: str) -> int | None:
+        if not _KEPT.match(word):  # the table holds only such words: anything else would find a stranger's key
+            return None
         key = zlib.crc32(word.encode("utf-8"))
         keys = self._keys
         lo, hi = 0, len(keys)
@@ -95,6 +109,8 @@ class Vectors:
 
 
 _TO_UNSIGNED = bytes((b + _OFFSET) & 0xFF for b in range(256))  # two's-complement int8 → x + 128
+# The words scripts/make_meaning_data.py keeps (kana and kanji, at most 12 characters).
+_KEPT = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff\u3005]{1,12}$")
 
 
 @lru_cache(maxsize=1)
@@ -125,6 +141,8 @@ class MeaningTable:
         self.directory = directory
         self.neighbours: dict[str, list[tuple[str, float]]] = {}
         self._files: dict = {}  # name → open file, until read
+        self._done: dict[str, bytes] = {}  # name → what was read
+        self._lock = threading.Lock()
         self._lines: bytes | None = None
         self._meta: dict | None = None
         self._raw: bytes | None = None
@@ -157,7 +175,8 @@ class MeaningTable:
         table._raw = b"".join(parts)
         table._meta = {"dims": vecs.dims, "words": kept, "sums": [sum(v) for v in parts],
                        "norms": [_norm(v) for v in parts]}
-        table.neighbours = {w: table.nearest(v, nm) for w, v, nm in zip(kept, parts, table._meta["norms"])}
+        if len(kept) <= PRECOMPUTE_MAX:  # words × words: beyond this, each query works out its own words'
+            table.neighbours = {w: table.nearest(v, nm, w) for w, v, nm in zip(kept, parts, table._meta["norms"])}
         return table
 
     def _frozen(self) -> tuple:
@@ -170,7 +189,8 @@ class MeaningTable:
             json.dump({**self.meta, "norms": [round(x, 6) for x in self.meta["norms"]]}, f, ensure_ascii=False)
         with open(directory / TABLE_NEIGHBOURS, "w", encoding="utf-8") as f:
             for w in self.meta["words"]:
-                f.write("\t".join([w, *(f"{n}\t{s:.4f}" for n, s in self.neighbours_of(w))]) + "\n")
+                if w in self.neighbours:  # all of them, unless there were more than PRECOMPUTE_MAX
+                    f.write("\t".join([w, *(f"{n}\t{s:.4f}" for n, s in self.neighbours[w])]) + "\n")
 
     @classmethod
     def read(cls, directory: Path) -> "MeaningTable | None":
@@ -179,15 +199,21 @@ class MeaningTable:
         needed: a rebuild that removes the generation meanwhile cannot take them away."""
         table = cls(directory)
         try:
-            table._files = {name: open(directory / name, "rb") for name in (TABLE_NEIGHBOURS, TABLE, TABLE_VECTORS)}
+            for name in (TABLE_NEIGHBOURS, TABLE, TABLE_VECTORS):
+                table._files[name] = open(directory / name, "rb")
         except FileNotFoundError:
+            table.close()
             return None
         return table
 
-    def _read(self, name: str) -> bytes:
-        f = self._files.pop(name)
-        with f:
-            return f.read()
+    def _read(self, name: str, default: bytes) -> bytes:
+        with self._lock:  # two threads' first queries: one reads, the other waits for it
+            f = self._files.pop(name, None)
+            if f is None:
+                return self._done.get(name, default)
+            with f:
+                self._done[name] = f.read()
+            return self._done[name]
 
     def close(self) -> None:
         for f in self._files.values():
@@ -197,13 +223,13 @@ class MeaningTable:
     @property
     def meta(self) -> dict:
         if self._meta is None:
-            self._meta = json.loads(self._read(TABLE)) if TABLE in self._files else {"dims": 0, "words": []}
+            self._meta = json.loads(self._read(TABLE, b'{"dims": 0, "words": [], "sums": [], "norms": []}'))
         return self._meta
 
     @property
     def raw(self) -> bytes:
         if self._raw is None:
-            self._raw = self._read(TABLE_VECTORS) if TABLE_VECTORS in self._files else b""
+            self._raw = self._read(TABLE_VECTORS, b"")
         return self._raw
 
     @property
@@ -216,7 +242,7 @@ class MeaningTable:
 
     def _neighbours_stored(self, word: str) -> list[tuple[str, float]] | None:
         if self._lines is None:  # kept as bytes: a query decodes only its own words' lines
-            self._lines = b"\n" + self._read(TABLE_NEIGHBOURS) if TABLE_NEIGHBOURS in self._files else b""
+            self._lines = b"\n" + self._read(TABLE_NEIGHBOURS, b"")
         key = b"\n" + word.encode("utf-8")
         at = self._lines.find(key + b"\t")
         if at < 0:
@@ -239,15 +265,16 @@ class MeaningTable:
             for d in range(dims):
                 col = self.raw[d::dims]
                 if step == 4:
-                    cols.append(int.from_bytes(array("I", list(col)).tobytes(), "little"))
+                    cols.append(int.from_bytes(array("I", list(col)).tobytes(), sys.byteorder))
                 else:
                     cols.append(int.from_bytes(b"".join(b.to_bytes(step, "little") for b in col), "little"))
             self._packed = (cols, step, self.meta["sums"], self.meta["norms"])
         return self._packed
 
-    def nearest(self, u8: bytes, norm: float | None = None) -> list[tuple[str, float]]:
+    def nearest(self, u8: bytes, norm: float | None = None, word: str | None = None) -> list[tuple[str, float]]:
         """The corpus words whose cosine with the vector ``u8`` (of length ``norm``,
-        when known) is at least MIN_SIMILARITY, nearest first, at most NEIGHBOURS."""
+        when known) is at least MIN_SIMILARITY, nearest first, at most NEIGHBOURS.
+        Another word than ``word`` on the very same vector counts SHARED_SIMILARITY."""
         n = len(self.words)
         if not n:
             return []
@@ -260,6 +287,8 @@ class MeaningTable:
         if step == 4:
             raw_dots = array("I")
             raw_dots.frombytes(fields)
+            if sys.byteorder != "little":
+                raw_dots.byteswap()
         else:
             raw_dots = [int.from_bytes(fields[j * step:(j + 1) * step], "little") for j in range(n)]
         qnorm = norm if norm is not None else _norm(u8)
@@ -271,18 +300,22 @@ class MeaningTable:
         out = [(w, dot / (qnorm * nm))
                for w, dot, nm in zip(self.words, (r - base - _OFFSET * s for r, s in zip(raw_dots, sums)), norms)
                if dot >= least * nm]
+        out = [(w, SHARED_SIMILARITY if c > 0.9999 and w != word else c) for w, c in out]
         out.sort(key=lambda ws: (-ws[1], ws[0]))
         return out[:NEIGHBOURS]
 
     def neighbours_of(self, word: str) -> list[tuple[str, float]]:
-        """A query word's alike corpus words (itself first, when the corpus has it)."""
+        """A query word's alike corpus words, nearest first (the word itself among
+        them, at 1.0, when the corpus has it)."""
         nb = self.neighbours.get(word)
         if nb is None:
             nb = self._neighbours_stored(word)
         if nb is None:
             vecs = vectors()
             v = vecs.vector(word) if vecs is not None else None
-            nb = self.nearest(v) if v is not None else []
+            nb = self.nearest(v, word=word) if v is not None else []
+        if len(self.neighbours) >= MAX_CACHED_WORDS:
+            self.neighbours.clear()
         self.neighbours[word] = nb
         return nb
 

@@ -61,18 +61,23 @@ class PostingCache:
             m.next()
         self.lists[key] = (docs, scores)
         self.size += len(docs)
+        self._evict()
+        return docs, scores
+
+    def _evict(self) -> None:
         while self.size > self.limit and len(self.lists) > 1:
             _, (d, _) = self.lists.popitem(last=False)
             self.size -= len(d)
-        return docs, scores
 
     def ids(self, fieldname: str, text: str):
         """The document numbers that have ``text`` in ``fieldname``, unscored (cheaper
         than ``postings``: no scorer is made); a scored list already read serves too."""
         key = ("ids", fieldname, text)
-        hit = self.lists.get(key) or self.lists.get(("related", fieldname, text))
-        if hit is not None:
-            return hit[0]
+        for k in (key, ("related", fieldname, text)):
+            hit = self.lists.get(k)
+            if hit is not None:
+                self.lists.move_to_end(k)
+                return hit[0]
         from whoosh.reading import TermNotFound
 
         docs = array("i")
@@ -82,6 +87,7 @@ class PostingCache:
             pass
         self.lists[key] = (docs, array("d"))
         self.size += len(docs)
+        self._evict()
         return docs
 
     def terms(self, fieldname: str) -> frozenset[str]:

@@ -293,9 +293,9 @@ def test_csv_round_trip_equals_the_hits(run):
     rows = _read_csv(raw)
     header, body = rows[0], rows[1:]
     assert header == ["rank", "score", "city", "prefecture", "theme", "polarity", "section", "text", "source", "line", "id", "terms",
-                      "kind"]
+                      "kind", "related_by"]
     assert len(body) == len(hits) == 15
-    assert {row[-1] for row in body} == {"match"}
+    assert {row[-2] for row in body} == {"match"} and {row[-1] for row in body} == {""}
     for k, (row, h) in enumerate(zip(body, hits), start=1):
         rec = dict(zip(header, row))
         assert rec["rank"] == str(k)
