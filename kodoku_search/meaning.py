@@ -31,18 +31,15 @@ tells them apart.
 
 from __future__ import annotations
 
+import _thread  # (a lock without importing threading: this module is on every cold search's path)
 import json
 import math
-import mmap
-import re
 import struct
 import sys
-import threading
 import zlib
 from array import array
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 DATA = Path(__file__).resolve().parent / "data" / "meaning"
 # In each index generation: each word's neighbours, one line a word (what most
@@ -67,6 +64,8 @@ class Vectors:
     """The shipped word → vector table, read lazily through mmap."""
 
     def __init__(self, directory: Path = DATA):
+        import mmap
+
         with open(directory / "keys.bin", "rb") as f:
             self._keys_map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         with open(directory / "vectors.i8", "rb") as f:
@@ -83,7 +82,7 @@ class Vectors:
             self._rows.byteswap()
 
     def row(self, word: str) -> int | None:
-        if not _KEPT.match(word):  # the table holds only such words: anything else would find a stranger's key
+        if not _kept(word):  # the table holds only such words: anything else would find a stranger's key
             return None
         key = zlib.crc32(word.encode("utf-8"))
         keys = self._keys
@@ -109,8 +108,12 @@ class Vectors:
 
 
 _TO_UNSIGNED = bytes((b + _OFFSET) & 0xFF for b in range(256))  # two's-complement int8 → x + 128
-# The words scripts/make_meaning_data.py keeps (kana and kanji, at most 12 characters).
-_KEPT = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff\u3005]{1,12}$")
+
+
+def _kept(word: str) -> bool:
+    """A word scripts/make_meaning_data.py keeps: kana and kanji, 1–12 characters."""
+    return 0 < len(word) <= 12 and all("\u3041" <= c <= "\u3096" or "\u30a1" <= c <= "\u30fa" or c == "\u30fc"
+                                       or "\u4e00" <= c <= "\u9fff" or c == "\u3005" for c in word)
 
 
 @lru_cache(maxsize=1)
@@ -142,7 +145,7 @@ class MeaningTable:
         self.neighbours: dict[str, list[tuple[str, float]]] = {}
         self._files: dict = {}  # name → open file, until read
         self._done: dict[str, bytes] = {}  # name → what was read
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self._lines: bytes | None = None
         self._meta: dict | None = None
         self._raw: bytes | None = None
@@ -320,19 +323,28 @@ class MeaningTable:
         return nb
 
 
-class Closeness(NamedTuple):  # (a NamedTuple, not a dataclass: this module is imported by every cold search)
+class Closeness:  # (plain classes, not dataclasses or NamedTuples: this module is on every cold search's path)
     """How near one record is in meaning to the query, and through which words."""
 
-    similarity: float  # idf-weighted mean over the query words with vectors, in [0, 1]
-    via: tuple[tuple[str, str, float], ...]  # (query word, the record's word, its share of similarity)
+    __slots__ = ("similarity", "via")
+
+    def __init__(self, similarity: float, via: tuple[tuple[str, str, float], ...]):
+        self.similarity = similarity  # idf-weighted mean over the query words with vectors, in [0, 1]
+        self.via = via  # (query word, the record's word, its share of similarity)
+
+    def __repr__(self) -> str:
+        return f"Closeness({self.similarity!r}, {self.via!r})"
 
 
-class QueryMeaning(NamedTuple):
+class QueryMeaning:
     """The query's words that have neighbours, each with its idf, its alike words,
     and its reading (another spelling of the word is the word: 繋がり / つながり)."""
 
-    words: tuple[tuple[str, float, dict[str, float], str], ...]
-    total: float  # the sum of their idfs
+    __slots__ = ("words", "total")
+
+    def __init__(self, words: tuple[tuple[str, float, dict[str, float], str], ...], total: float):
+        self.words = words
+        self.total = total  # the sum of their idfs
 
     @classmethod
     def of(cls, table: MeaningTable, words) -> "QueryMeaning | None":

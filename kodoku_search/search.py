@@ -413,14 +413,26 @@ def _phrase_synonyms(text: str, vocab) -> list[tuple[int, int, tuple[str, ...]]]
     return out
 
 
-@dataclass(frozen=True)
-class _Leaf:
-    field: str
-    term: str  # a term, or several joined by spaces: a phrase (a multi-word synonym)
-    boost: float
-    words: tuple[int, ...]  # indexes of the query words it stands for
-    kind: str  # text | reading | ngram | synonym | context | heading | phrase | label
-    slop: int = 1  # for a phrase: how far apart its words may be
+class _Leaf:  # (internal, and on every cold search's path: a plain class costs nothing to define; a
+    # dataclass ≈ 0.5 ms, and a cold search defined nineteen)
+    __slots__ = ("field", "term", "boost", "words", "kind", "slop")
+
+    def __init__(self, field: str, term: str, boost: float, words: tuple[int, ...], kind: str, slop: int = 1):
+        self.field = field
+        self.term = term  # a term, or several joined by spaces: a phrase (a multi-word synonym)
+        self.boost = boost
+        self.words = words  # indexes of the query words it stands for
+        self.kind = kind  # text | reading | ngram | synonym | context | heading | phrase | label
+        self.slop = slop  # for a phrase: how far apart its words may be
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Leaf) and (self.key(), self.words, self.kind) == (other.key(), other.words, other.kind)
+
+    def __hash__(self) -> int:
+        return hash((self.key(), self.words, self.kind))
+
+    def __repr__(self) -> str:
+        return f"_Leaf({self.field!r}, {self.term!r}, {self.boost!r}, {self.words!r}, {self.kind!r}, {self.slop!r})"
 
     def key(self) -> tuple:
         return (self.field, self.term, self.boost, self.slop)
@@ -657,13 +669,15 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion, more)
 
 
-@dataclass
-class _Near:
-    """The query's nearness in meaning to records, scaled for adding to scores."""
+class _Near:  # (a plain class: a dataclass costs every cold search its creation)
+    """The query's closeness in meaning to records, scaled for adding to scores."""
 
-    query: Any  # meaning.QueryMeaning
-    scale: float  # W_MEANING × the best match's score: what a record with every query word gets
-    records: dict  # docnum → meaning.Closeness
+    __slots__ = ("query", "scale", "records")
+
+    def __init__(self, query, scale: float, records: dict):
+        self.query = query  # meaning.QueryMeaning
+        self.scale = scale  # W_MEANING × the best match's score: what a record with every query word gets
+        self.records = records  # docnum → meaning.Closeness
 
     def share(self, d: int) -> float:
         """The record's closeness: 0 (nothing alike) to 1 (every query word itself).

@@ -126,12 +126,21 @@ def _describes_someone(q: str, end: int) -> bool:
     return _PERSON_AFTER.match(q, end) is not None
 
 
-@dataclass(frozen=True)
-class _Lemma:
-    base: str
-    pos: str
-    start: int
-    end: int
+class _Lemma:  # (a plain class: defining a dataclass costs a cold search ≈ 0.5 ms)
+    __slots__ = ("base", "pos", "start", "end")
+
+    def __init__(self, base: str, pos: str, start: int, end: int):
+        self.base, self.pos, self.start, self.end = base, pos, start, end
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Lemma) and (self.base, self.pos, self.start, self.end) == (
+            other.base, other.pos, other.start, other.end)
+
+    def __hash__(self) -> int:
+        return hash((self.base, self.pos, self.start, self.end))
+
+    def __repr__(self) -> str:
+        return f"_Lemma({self.base!r}, {self.pos!r}, {self.start!r}, {self.end!r})"
 
 
 def _lemmas(text: str) -> tuple[_Lemma, ...]:
