@@ -347,14 +347,17 @@ class QueryMeaning:
         self.total = total  # the sum of their idfs
 
     @classmethod
-    def of(cls, table: MeaningTable, words) -> "QueryMeaning | None":
+    def of(cls, table: MeaningTable, words, opposites: dict | None = None) -> "QueryMeaning | None":
         """``words``: (query word, idf) or (query word, idf, reading); a reading
-        shorter than MIN_READING is not used. None when no word has a neighbour."""
+        shorter than MIN_READING is not used. ``opposites``: word → the words that
+        mean its opposite (corpus/opposites.csv), never counted as alike. None when
+        no word has a neighbour."""
         out = []
         for w, idf, *rest in words:
             nb = table.neighbours_of(w)
             if nb:
-                alike = dict(nb)
+                contrary = (opposites or {}).get(w, ())
+                alike = {o: sim for o, sim in nb if o not in contrary}
                 alike[w] = 1.0  # a word is as near as can be to itself, vector or not
                 reading = rest[0] if rest and len(rest[0]) >= MIN_READING else ""
                 out.append((w, idf, alike, reading))

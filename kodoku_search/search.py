@@ -625,7 +625,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         if prox != 1.0:
             expl = replace(expl, proximity=prox)
         ranked.append((score, d, stored, expl, credit))
-    near = _near(searcher, meaning, reading, cands) if meaning is not None and limit else None
+    near = _near(searcher, meaning, reading, cands, vocab) if meaning is not None and limit else None
     if near:
         lexical = [x[0] for x in ranked]
         ranked = _add_meaning(ranked, near, explain)
@@ -699,7 +699,7 @@ class _Near:  # (a plain class: a dataclass costs every cold search its creation
         return tuple(sorted(parts, key=lambda p: -p.score))
 
 
-def _near(searcher, table, reading: Reading, cands: list) -> _Near | None:
+def _near(searcher, table, reading: Reading, cands: list, vocab=None) -> _Near | None:
     """The candidates' nearness in meaning to the query (meaning.py), from their
     stored words: it costs the same at any corpus size. None when no query word
     has a vector."""
@@ -712,7 +712,7 @@ def _near(searcher, table, reading: Reading, cands: list) -> _Near | None:
     for w in reading.words:
         df = searcher.doc_frequency("text", w.term)
         words.append((w.term, math.log(1 + (n - df + 0.5) / (df + 0.5)), w.reading))
-    query = QueryMeaning.of(table, words)
+    query = QueryMeaning.of(table, words, vocab.opposites if vocab is not None else None)
     if query is None:
         return None
     records = {}

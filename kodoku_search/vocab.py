@@ -1,6 +1,7 @@
-"""User-editable vocabulary: synonyms and intent words, read from plain CSV files.
+"""User-editable vocabulary: synonyms, intent words and opposites, read from plain CSV files.
 
-The files live in the corpus directory (``synonyms.csv``, ``intents.csv``) so a
+The files live in the corpus directory (``synonyms.csv``, ``intents.csv``,
+``opposites.csv``) so a
 user's edits travel with their corpus. They are applied when a query is read,
 so editing them needs no rebuild; each file is re-read when it changes.
 """
@@ -18,6 +19,7 @@ from .errors import CorpusError
 
 SYNONYMS_FILE = "synonyms.csv"
 INTENTS_FILE = "intents.csv"
+OPPOSITES_FILE = "opposites.csv"
 INTENT_KEYS = {"hard": "polarity", "good": "polarity", "platform": "theme", "general": "theme"}
 
 
@@ -46,6 +48,7 @@ class Vocabulary:
 
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # folded word → the others in its group
     intents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # intent → folded cue words
+    opposites: dict[str, frozenset[str]] = field(default_factory=dict)  # folded word → its opposites (meaning.py)
 
     def alternatives(self, word: str) -> tuple[str, ...]:
         return self.synonyms.get(_fold(word), ())
@@ -219,7 +222,13 @@ def load_vocabulary(directory: Path) -> Vocabulary:
         intents.setdefault(key, []).extend(_fold(c) for c in cells[1:])
     if problems:
         raise CorpusError(problems)
-    return Vocabulary({k: tuple(v) for k, v in synonyms.items()}, {k: tuple(v) for k, v in intents.items()})
+    opposites: dict[str, set[str]] = {}
+    for _, cells in _rows(directory / OPPOSITES_FILE):
+        row = {_fold(c) for c in cells}
+        for w in row:
+            opposites.setdefault(w, set()).update(row - {w})
+    return Vocabulary({k: tuple(v) for k, v in synonyms.items()}, {k: tuple(v) for k, v in intents.items()},
+                      {k: frozenset(v) for k, v in opposites.items()})
 
 
 _CACHE: dict[Path, tuple[tuple, Vocabulary]] = {}
@@ -228,7 +237,7 @@ _CACHE: dict[Path, tuple[tuple, Vocabulary]] = {}
 def vocabulary(directory: Path) -> Vocabulary:
     """The directory's vocabulary, re-read only when a file changed."""
     stamp = []
-    for name in (SYNONYMS_FILE, INTENTS_FILE):
+    for name in (SYNONYMS_FILE, INTENTS_FILE, OPPOSITES_FILE):
         try:
             st = (directory / name).stat()
             stamp.append((st.st_mtime_ns, st.st_size))

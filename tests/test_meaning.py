@@ -252,3 +252,28 @@ def test_two_threads_first_queries_both_see_the_table(engine):
             t.join()
         assert len(set(got)) == 1 and got[0] > 400
         table.close()
+
+
+def test_opposites_are_never_near(engine, tmp_path):
+    """Word vectors put デメリット next to メリット (0.88): corpus/opposites.csv says
+    they mean the opposite, and meaning then leaves them apart, on the next query."""
+    import shutil
+
+    from kodoku_search import SearchEngine
+    from kodoku_search.vocab import vocabulary
+
+    table = MeaningTable.read(engine.generation.path)
+    assert dict(table.neighbours_of("デメリット")).get("メリット", 0) > 0.8  # what the vectors say
+    assert "メリット" in vocabulary(CORPUS).opposites["デメリット"]
+
+    def alike(e, q):
+        r = e.search(q, limit=10, explain=True)
+        return {(c.word, c.term) for h in r.ranked for c in (h.explanation.contributions if h.explanation else ())
+                if c.field == "meaning"}
+
+    assert ("デメリット", "メリット") not in alike(engine, "PF参加のデメリット")
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "opposites.csv").write_text("# none\n", "utf-8")
+    with SearchEngine.open(corpus, tmp_path / "idx") as e:
+        assert ("デメリット", "メリット") in alike(e, "PF参加のデメリット")
