@@ -208,8 +208,8 @@ class SearchResult:
     reading: Reading = field(default_factory=Reading)
     suggestion: str | None = None
     # Records that match no word of the query, to fill the page when the matches do
-    # not: those nearest in meaning (meaning.py), then those that share the most
-    # distinctive words of its best hits (feedback.py).
+    # not, two kinds taking turns: those nearest in meaning (meaning.py) and those
+    # that share the most distinctive words of its best hits (feedback.py).
     related: tuple[Hit, ...] = ()
 
     @property
