@@ -25,8 +25,9 @@ meaning take turns with the feedback ones in filling it (search.py).
 Measured (benchmarks/README.md, "Stop 13"): over the 36 judgment sets of stop
 12 the mean nDCG@10 went 0.829 → 0.837 and the queries behind the best baseline
 78 → 66; on sets written later, about neutral (+0.004, +0.005, −0.008 on three
-batches). Word vectors put opposites close (小さい ≈ 大きい): nothing here
-tells them apart.
+batches). Word vectors put opposites close (小さい ≈ 大きい, デメリット ≈ メリット):
+the pairs in corpus/opposites.csv are never counted as alike; other related
+but different words (小さい ≈ 多い) still are.
 """
 
 from __future__ import annotations
