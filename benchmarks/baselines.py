@@ -13,6 +13,8 @@ Indexes are built once per record list and cached.
 
 from __future__ import annotations
 
+import itertools
+import os
 import sqlite3
 import unicodedata
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
@@ -31,6 +33,8 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.scoring import BM25F
 
 from kodoku_search.evaluate import EvalReport, Judgment, evaluate
+
+_INDEX_IDS = itertools.count()
 
 __all__ = [
     "BASELINES",
@@ -198,7 +202,9 @@ def _whoosh_index(analyzer: Any) -> Callable[[Sequence[Record]], Any]:
             polarity=ID(),
             n=STORED(),
         )
-        index = RamStorage().create_index(schema)
+        # Whoosh's writer spills to a temp directory named after the index (/tmp/MAIN.tmp
+        # by default); a name of this process's own keeps two benchmark runs apart.
+        index = RamStorage().create_index(schema, indexname=f"baseline{os.getpid()}_{next(_INDEX_IDS)}")
         with index.writer() as writer:
             for n, r in enumerate(records):
                 writer.add_document(text=r.text, city=r.city, theme=r.theme, polarity=r.polarity, n=n)

@@ -41,6 +41,9 @@ _SHAPING_MODULES = ("analysis.py", "fastjanome.py", "index.py", "parser.py", "ma
                     "records.py", "gazetteer.py", "data/municipalities.tsv", "meaning.py",
                     "data/meaning/MANIFEST")  # the vectors' sha256 (8.5 MB: not hashed on every search)
 _PACKAGE = Path(__file__).resolve().parent
+# The vectors themselves (MANIFEST stands for their contents): whether they are there
+# at all shapes the index too, so an index built without them is rebuilt when they return.
+_VECTOR_FILES = (_PACKAGE / "data" / "meaning" / "keys.bin", _PACKAGE / "data" / "meaning" / "vectors.i8")
 
 LOCK_TIMEOUT = 120.0  # seconds a builder waits for another to finish
 
@@ -120,7 +123,8 @@ def _versions() -> str:
     import whoosh
     from janome.version import JANOME_VERSION
 
-    return f"format={FORMAT_VERSION};janome={JANOME_VERSION};whoosh={whoosh.versionstring()}"
+    vectors = "yes" if all(p.is_file() for p in _VECTOR_FILES) else "no"
+    return f"format={FORMAT_VERSION};janome={JANOME_VERSION};whoosh={whoosh.versionstring()};vectors={vectors}"
 
 
 def fingerprint_and_memo(corpus_dir: Path, memo: dict | None = None) -> tuple[dict[str, str], dict]:

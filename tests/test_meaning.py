@@ -211,6 +211,24 @@ def test_an_incomplete_install_is_said_plainly(monkeypatch, tmp_path):
         assert all(not h.explanation.meaning for h in res.hits)
 
 
+def test_an_index_built_without_the_vectors_is_rebuilt_when_they_return(monkeypatch, tmp_path):
+    """MANIFEST says what the vectors hold, not whether they are there: an index built
+    while they were missing must not keep going without meaning once they are back."""
+    from kodoku_search import SearchEngine
+    from kodoku_search import index as ix
+
+    monkeypatch.setattr(ix, "_VECTOR_FILES", (tmp_path / "no-such-keys.bin",))
+    monkeypatch.setattr(meaning, "vectors", lambda: None)
+    with SearchEngine.open(CORPUS, tmp_path / "idx") as e:
+        before = e.generation.path
+        assert MeaningTable.read(before) is None
+    monkeypatch.undo()
+    with SearchEngine.open(CORPUS, tmp_path / "idx") as e:
+        assert e.generation.path != before
+        assert MeaningTable.read(e.generation.path) is not None
+        assert any(h.related_by == "meaning" for h in e.search("寂しい", limit=10).related)
+
+
 def test_words_on_one_vector_are_alike_not_the_same(engine, vecs):
     """ja-ginza maps a rare word to a kept word's vector (シンクタンク onto 経済's):
     their cosine is 1.0, but they are different words."""
