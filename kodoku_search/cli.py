@@ -139,8 +139,11 @@ def _progress_printer():
     return show
 
 
-def _label(theme: str, polarity: str) -> str:
-    return f"{labels.THEME_SHORT.get(theme, theme)} · {labels.POLARITIES.get(polarity, polarity)}"
+def _label(theme: str, polarity: str, also: str | None = None) -> str:
+    side = labels.POLARITIES.get(polarity, polarity)
+    if also:  # 「調整に苦労しましたが、…できました」: good, and hard too
+        side += f" (+{labels.POLARITIES.get(also, also)})"
+    return f"{labels.THEME_SHORT.get(theme, theme)} · {side}"
 
 
 def _safe(text: str) -> str:
@@ -249,7 +252,7 @@ def _echo_csv(data: bytes) -> None:
 
 
 def _place(h) -> str:
-    return f"{h.city} ({h.prefecture}) · {_label(h.theme, h.polarity)}" + (f" · {h.section}" if h.section else "")
+    return f"{h.city} ({h.prefecture}) · {_label(h.theme, h.polarity, h.also)}" + (f" · {h.section}" if h.section else "")
 
 
 # ---------------------------------------------------------------------------
@@ -526,18 +529,20 @@ def show(obj, record_id, around, as_json) -> None:
         _echo_json({"record": rec.to_dict(), "before": [h.to_dict() for h in before], "after": [h.to_dict() for h in after]})
         return
     for h in before:
-        click.echo(f"  {h.source}:{h.line}  {h.city} · {_label(h.theme, h.polarity)}  {h.text}")
+        click.echo(f"  {h.source}:{h.line}  {h.city} · {_label(h.theme, h.polarity, h.also)}  {h.text}")
     click.echo(f"> {rec.source}:{rec.line}  {rec.id}")
     click.echo(f"  city:      {rec.city} ({rec.prefecture})")
     click.echo(f"  theme:     {labels.THEMES.get(rec.theme, rec.theme)} [{rec.theme}]")
     click.echo(f"  polarity:  {labels.POLARITIES.get(rec.polarity, rec.polarity)} [{rec.polarity}]")
+    if rec.also:
+        click.echo(f"  also:      {labels.POLARITIES.get(rec.also, rec.also)} [{rec.also}] (one of its sentences states both)")
     if rec.section:
         click.echo(f"  section:   {rec.section}")
     if rec.repost_of:
         click.echo(f"  repost of: {rec.repost_of}")
     click.echo(f"  {rec.text}")
     for h in after:
-        click.echo(f"  {h.source}:{h.line}  {h.city} · {_label(h.theme, h.polarity)}  {h.text}")
+        click.echo(f"  {h.source}:{h.line}  {h.city} · {_label(h.theme, h.polarity, h.also)}  {h.text}")
 
 
 @cli.command()

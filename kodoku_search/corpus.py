@@ -205,4 +205,5 @@ def record_from_dict(obj: Any, source: str, line: int, problems: list[str]) -> S
         source=obj.get("source") or source,
         line=obj.get("line", line),
         repost_of=obj.get("repost_of"),
+        also=labels.resolve_polarity(obj["also"]) if isinstance(obj.get("also"), str) else None,
     )

@@ -41,7 +41,9 @@ def facets(engine: "SearchEngine", query: str, *, city=None, prefecture=None, th
 
     Counted by the index (Whoosh grouping over the same query and filters the
     search uses), so the cost does not grow with the number of hits fetched.
-    Each count maps value → number of matches, largest first.
+    Each count maps value → number of matches, largest first. A polarity's count
+    is what ``--polarity`` that side finds: a record whose sentence states both
+    sides (``Hit.also``) counts on both.
     """
     from whoosh import sorting
 
@@ -54,6 +56,7 @@ def facets(engine: "SearchEngine", query: str, *, city=None, prefecture=None, th
     if q is None:
         return {name: {} for name in FACET_FIELDS}
     groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
+    groupedby["polarity"] = sorting.FieldFacet("sides", maptype=sorting.Count, allow_overlap=True)
     results = engine.searcher().search(q, filter=filter_query(filters), groupedby=groupedby, limit=1, scored=False)
     out: dict[str, dict[str, int]] = {}
     for name in FACET_FIELDS:

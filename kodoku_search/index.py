@@ -27,7 +27,7 @@ from typing import Callable, Iterator
 
 from .errors import CorpusError, IndexError_, KodokuError
 
-FORMAT_VERSION = 5  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table
+FORMAT_VERSION = 6  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides
 CURRENT = "CURRENT"
 LOCK = ".lock"
 LOCK_QUEUE = ".lock-queue"  # waiters for .lock take turns through this one
@@ -51,7 +51,7 @@ Progress = Callable[[int, int], None]
 
 
 def schema():
-    from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+    from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
     from .analysis import heading_analyzer, morph_analyzer, ngram_analyzer, reading_analyzer
 
@@ -61,6 +61,8 @@ def schema():
         prefecture=ID(stored=True),
         theme=ID(stored=True),
         polarity=ID(stored=True),
+        also=STORED,  # the other side a sentence of it states too (parser.also_states)
+        sides=KEYWORD(),  # polarity and also: what a --polarity filter looks at
         section=ID(stored=True),
         source=ID(stored=True),
         line=NUMERIC(stored=True, sortable=True),
@@ -321,6 +323,8 @@ def _document(r, context: str, ws) -> dict:
         "prefecture": r.prefecture,
         "theme": r.theme,
         "polarity": r.polarity,
+        "also": r.also,
+        "sides": " ".join(filter(None, (r.polarity, r.also))),
         "section": r.section or "",
         "source": r.source,
         "line": r.line,

@@ -147,6 +147,27 @@ def wording_polarity(text: str) -> str | None:
     return next(p for p in votes if counts[p] == best)  # ties go to the earliest
 
 
+def also_states(text: str, polarity: str) -> str | None:
+    """The other side a good or hard snippet states as well, or None.
+
+    One sentence can state both: in 「調整に苦労しましたが、顔の見える関係づくりが
+    できました」 the last clause sets the side (good), yet a reader looking for what
+    was hard wants it too. Only a sentence joined at a concessive (が、 反面 ものの)
+    counts, with cues on both sides of the joint: a stray cue elsewhere in a long
+    paragraph (弊害が生まれています) is not a second side."""
+    if polarity not in ("good", "hard"):
+        return None
+    other = "hard" if polarity == "good" else "good"
+    for s in sentences(text):
+        clauses = markers.CONCESSIVE.split(s)
+        if len(clauses) < 2:
+            continue
+        sides = [clause_polarity(c) for c in clauses]
+        if other in sides and polarity in sides:
+            return other
+    return None
+
+
 def _opposite(a: str | None, b: str | None) -> bool:
     return {a, b} == {"good", "hard"}
 
@@ -370,6 +391,7 @@ def _add_record(walk: _Walk, block: _Block, text: str, polarity: str, section: s
         text=text,
         source=walk.source,
         line=line,
+        also=also_states(text, polarity),
     )
     block.records.append(rec)
     walk.records.append(rec)

@@ -24,6 +24,7 @@ class Snippet:
     source: str  # corpus file name
     line: int  # 1-based line the snippet starts on
     repost_of: str | None = None  # id of the record a (再掲) block repeats
+    also: str | None = None  # the other side one of its sentences states too (「…に苦労しましたが、…できました」)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

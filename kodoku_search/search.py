@@ -135,6 +135,7 @@ class Hit:
     matched_terms: tuple[str, ...] = ()
     explanation: Explanation | None = None
     related_by: str | None = None  # a related record's tie to the query: "meaning" or "words" (None: a match)
+    also: str | None = None  # the other side one of its sentences states too: --polarity that side finds it
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -539,9 +540,9 @@ def _label_leaves(reading: Reading, filters: Filters) -> list[_Leaf]:
     side lists that whole side, the records with its other words first (W_LABEL is
     below any word's score)."""
     out = []
-    for field, want, cues in (("theme", reading.theme, reading.theme_cues),
-                              ("polarity", reading.polarity, reading.polarity_cues)):
-        if want and getattr(filters, field) == want:
+    for field, want, cues, asked in (("theme", reading.theme, reading.theme_cues, filters.theme),
+                                     ("sides", reading.polarity, reading.polarity_cues, filters.polarity)):
+        if want and asked == want:
             ks = tuple(k for k, w in enumerate(reading.words) if _names(w, cues))
             if ks:
                 out.append(_Leaf(field, want, W_LABEL, ks, "label"))
@@ -836,7 +837,7 @@ def _intent_only(reading: Reading, filters: Filters) -> list:
         return []
     if not all(any(t in c or c in t for c in cues for t in (w.term, w.surface)) for w in reading.words):
         return []
-    return [Q.Term("polarity", reading.polarity, boost=W_TEXT)]
+    return [Q.Term("sides", reading.polarity, boost=W_TEXT)]
 
 
 def match_query(text: str, vocab=None, filters: Filters | None = None, spellings: dict[str, str] | None = None):
@@ -853,11 +854,19 @@ def match_query(text: str, vocab=None, filters: Filters | None = None, spellings
     return Q.Or([lf.query() for lf in leaves if lf.kind != "phrase"] + side)  # phrase bigrams only re-rank
 
 
+def _sides(stored: dict) -> tuple[str, ...]:
+    """The sides a record states: its polarity, and the other one where a sentence of
+    it states both (parser.also_states)."""
+    also = stored.get("also")
+    return (stored["polarity"], also) if also else (stored["polarity"],)
+
+
 def filter_query(filters: Filters):
-    """The Whoosh filter for the active filters, or None."""
+    """The Whoosh filter for the active filters, or None. --polarity looks at a
+    record's sides, so 「調整に苦労しましたが、…できました」 is on both."""
     from whoosh import query as Q
 
-    parts = [Q.Term(k, v) for k, v in filters.active().items()]
+    parts = [Q.Term("sides" if k == "polarity" else k, v) for k, v in filters.active().items()]
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else Q.And(parts)
@@ -914,9 +923,9 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
     if LABEL_CREDIT:
         # A word that names the record's theme or side (PF for a platform record, 苦労 for a
         # hard one) is matched by the record's label, whether or not its text repeats it.
-        for cues, want, have in ((reading.theme_cues, reading.theme, stored["theme"]),
-                                 (reading.polarity_cues, reading.polarity, stored["polarity"])):
-            if want and want == have:
+        for cues, want, have in ((reading.theme_cues, reading.theme, (stored["theme"],)),
+                                 (reading.polarity_cues, reading.polarity, _sides(stored))):
+            if want and want in have:
                 for k, w in enumerate(reading.words):
                     if _names(w, cues):
                         credit[k] = 1.0
@@ -927,7 +936,7 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
     matched = share * n
     coord = 1 - COORD_WEIGHT + COORD_WEIGHT * share
     intent = 1.0
-    if reading.polarity and not filters.polarity and stored["polarity"] == reading.polarity:
+    if reading.polarity and not filters.polarity and reading.polarity in _sides(stored):
         intent *= 1 + INTENT_WEIGHT
     if reading.theme and not filters.theme and stored["theme"] == reading.theme:
         intent *= 1 + INTENT_WEIGHT / 2
@@ -1037,6 +1046,7 @@ def hit_from_stored(stored: dict, score: float = 0.0, matches=(), matched_terms=
         matched_terms=tuple(matched_terms),
         explanation=explanation,
         related_by=related_by,
+        also=stored.get("also"),
     )
 
 

@@ -99,6 +99,25 @@ def test_paragraph_that_turns_is_split(corpus, city, theme, line, first_end, sec
     assert parts[0].id != parts[1].id
 
 
+def test_a_sentence_that_states_both_sides_keeps_the_other_as_also(corpus):
+    """「調整に苦労しましたが、…ができました」 is good by its last clause, and hard too:
+    the record keeps its side and names the other in ``also``. Only a sentence joined
+    at a concessive with cues on both sides counts; a paragraph whose sentences lean
+    one way, with a stray cue (福山市's 弊害が生まれています), states one side."""
+    from kodoku_search.parser import also_states
+
+    zama = next(r for r in corpus.records if r.city == "座間市" and "調整に苦労しましたが" in r.text)
+    assert (zama.polarity, zama.also) == ("good", "hard")
+    uwajima = next(r for r in corpus.records if r.city == "宇和島市" and r.text.startswith("連携先が多くある"))
+    assert (uwajima.polarity, uwajima.also) == ("hard", "good")
+    fukuyama = next(r for r in corpus.records if r.city == "福山市" and "弊害が生まれています" in r.text)
+    assert fukuyama.polarity == "hard" and fukuyama.also is None
+    assert sorted(r.city for r in corpus.records if r.also) == ["宇和島市", "座間市"]
+    assert also_states("調整に苦労しましたが、連携ができました。", "other") is None
+    assert also_states("連携ができました。調整に苦労しました。", "good") is None  # two sentences, each one side
+    assert also_states("できた反面、難しさもありました。", "hard") == "good"
+
+
 def test_prefectures_filled_and_corrected(corpus):
     pref = {r.city: r.prefecture for r in corpus.records}
     assert pref["京都市"] == "京都府" and pref["福岡市"] == "福岡県" and pref["熊本市"] == "熊本県"

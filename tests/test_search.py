@@ -94,9 +94,31 @@ def test_long_phrase_does_not_need_every_word_and_ranks_fuller_matches_first(eng
 def test_every_filter(engine, kwargs, field, value):
     r = engine.search("孤独 孤立 連携 つながり 分野", limit=100, **kwargs)
     assert r.hits
-    assert all(getattr(h, field) == value for h in r.hits)
+    if field == "polarity":  # a record's side, or the other one a sentence of it states too
+        assert all(value in (h.polarity, h.also) for h in r.hits)
+        assert sum(h.polarity == value for h in r.hits) > len(r.hits) / 2
+    else:
+        assert all(getattr(h, field) == value for h in r.hits)
     unfiltered = engine.search("孤独 孤立 連携 つながり 分野", limit=100)
     assert r.total < unfiltered.total
+
+
+def test_a_polarity_filter_finds_a_sentence_that_states_both_sides(engine):
+    """座間市's 「近隣市との意思決定や調整に苦労しましたが、顔の見える関係づくりや連携が
+    できました」 is good by its last clause; asking for what was hard about 調整 must
+    still find it, and asking for what went well still does. Records that state one
+    side stay on that side only."""
+    zama = "近隣市との意思決定や調整に苦労しましたが"
+    hard = engine.search("調整", polarity="hard", limit=20)
+    hit = next(h for h in hard.hits if zama in h.text)
+    assert (hit.polarity, hit.also) == ("good", "hard")
+    assert hit.to_dict()["also"] == "hard"
+    assert any(zama in h.text for h in engine.search("調整", polarity="good", limit=20).hits)
+    assert all(h.polarity == "hard" or h.also == "hard" for h in hard.hits)
+    assert not any(h.also for h in engine.search("調整", polarity="other", limit=20).hits)
+    # A facet counts what --polarity that side finds: the two-sided records on both.
+    assert engine.facets("調整", polarity="hard")["polarity"] == {
+        "hard": hard.total, "good": sum(1 for h in hard.hits if "good" in (h.polarity, h.also))}
 
 
 def test_filters_combine(engine):
