@@ -199,6 +199,7 @@ def grid(headers: Sequence[str], rows: Iterable[Sequence[str | Sequence[str]]], 
 
 HIT_COLUMNS: tuple[str, ...] = (
     "rank", "score", "city", "prefecture", "theme", "polarity", "section", "text", "source", "line", "id", "terms",
+    "also",  # last: a column added later does not move the ones before it
 )
 
 
@@ -206,7 +207,7 @@ def hit_row(rank: int, hit: Any) -> list[Any]:
     """One hit as a row of ``HIT_COLUMNS``; ``terms`` are its matched (or shared) terms, space-separated."""
     return [
         rank, f"{hit.score:.4f}", hit.city, hit.prefecture, hit.theme, hit.polarity, hit.section or "",
-        hit.text, hit.source, hit.line, hit.id, " ".join(hit.matched_terms),
+        hit.text, hit.source, hit.line, hit.id, " ".join(hit.matched_terms), getattr(hit, "also", None) or "",
     ]
 
 
