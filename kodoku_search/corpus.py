@@ -192,6 +192,12 @@ def record_from_dict(obj: Any, source: str, line: int, problems: list[str]) -> S
             problems.append(
                 f"{where}: field 'polarity': unknown value {_cut(repr(obj['polarity']))} (valid: {', '.join(labels.POLARITIES)})"
             )
+    also = None
+    if obj.get("also") is not None:
+        also = labels.resolve_polarity(obj["also"]) if isinstance(obj["also"], str) else None
+        if also not in ("good", "hard") or also == polarity:
+            problems.append(f"{where}: field 'also': the other side the text states too: good or hard, "
+                            f"not its own polarity, or null (got {_show(obj['also'])})")
     if len(problems) > bad:
         return None
     return Snippet(
@@ -205,5 +211,5 @@ def record_from_dict(obj: Any, source: str, line: int, problems: list[str]) -> S
         source=obj.get("source") or source,
         line=obj.get("line", line),
         repost_of=obj.get("repost_of"),
-        also=labels.resolve_polarity(obj["also"]) if isinstance(obj.get("also"), str) else None,
+        also=also,
     )

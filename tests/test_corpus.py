@@ -243,7 +243,9 @@ def test_jsonl_records_are_loaded(corpus_copy):
     c = load_corpus(corpus_copy)
     assert len(c.records) == 91
     rec = c.by_id()["extra/1"]
-    assert (rec.theme, rec.polarity, rec.source, rec.line) == ("general", "hard", "extra.jsonl", 1)
+    assert (rec.theme, rec.polarity, rec.source, rec.line, rec.also) == ("general", "hard", "extra.jsonl", 1, None)
+    (corpus_copy / "extra.jsonl").write_text(json.dumps({**GOOD_RECORD, "also": "良かった"}, ensure_ascii=False), "utf-8")
+    assert load_corpus(corpus_copy).by_id()["extra/1"].also == "good"
 
 
 @pytest.mark.parametrize(
@@ -251,6 +253,9 @@ def test_jsonl_records_are_loaded(corpus_copy):
     [
         ("{not json", "extra.jsonl:2: invalid JSON"),
         (json.dumps({**GOOD_RECORD, "polarity": "meh"}), "extra.jsonl:2: field 'polarity': unknown value 'meh'"),
+        (json.dumps({**GOOD_RECORD, "also": "meh"}), "extra.jsonl:2: field 'also': the other side"),
+        (json.dumps({**GOOD_RECORD, "also": GOOD_RECORD["polarity"]}), "extra.jsonl:2: field 'also': the other side"),
+        (json.dumps({**GOOD_RECORD, "also": "other"}), "extra.jsonl:2: field 'also': the other side"),
         (json.dumps({k: v for k, v in GOOD_RECORD.items() if k != "city"}), "extra.jsonl:2: field 'city': missing"),
         (json.dumps({**GOOD_RECORD, "text": 42}), "extra.jsonl:2: field 'text': must be a non-empty string"),
         (json.dumps({**GOOD_RECORD, "polarty": "good"}), "extra.jsonl:2: field 'polarty': unknown field"),
