@@ -7,7 +7,9 @@ regression to look at, not a number to explain away.
 Each baseline is ``fn(records, query, limit=10, *, city=None, theme=None,
 polarity=None) -> list[record]`` over records with ``.city .theme .polarity
 .text`` (kodoku_search.records.Snippet has them). Filters restrict the
-candidates the way a user's filter would; they never change the query.
+candidates the way a user's filter would; they never change the query. A
+polarity filter lets through a record's ``also`` side too (a sentence that
+states both sides), as kodoku-search's own filter does.
 Indexes are built once per record list and cached.
 """
 
@@ -28,7 +30,7 @@ from whoosh.analysis import (
     Token,
     Tokenizer,
 )
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.scoring import BM25F
 
@@ -71,8 +73,14 @@ def _passes(record: Record, city: str | None, theme: str | None, polarity: str |
     return (
         (city is None or record.city == city)
         and (theme is None or record.theme == theme)
-        and (polarity is None or record.polarity == polarity)
+        and (polarity is None or polarity in _sides(record))
     )
+
+
+def _sides(record: Record) -> tuple[str, ...]:
+    """The record's polarity, and the other side it states too (Snippet.also), if any."""
+    also = getattr(record, "also", None)
+    return (record.polarity, also) if also else (record.polarity,)
 
 
 class _IndexCache:
@@ -135,7 +143,7 @@ def _build_sqlite(records: Sequence[Record]) -> sqlite3.Connection:
     try:
         con.execute(
             "CREATE VIRTUAL TABLE docs USING fts5("
-            "text, city UNINDEXED, theme UNINDEXED, polarity UNINDEXED, tokenize='trigram')"
+            "text, city UNINDEXED, theme UNINDEXED, polarity UNINDEXED, also UNINDEXED, tokenize='trigram')"
         )
     except sqlite3.OperationalError as exc:  # SQLite < 3.34 has no trigram tokenizer
         con.close()
@@ -143,8 +151,8 @@ def _build_sqlite(records: Sequence[Record]) -> sqlite3.Connection:
             f"SQLite {sqlite3.sqlite_version} has no FTS5 trigram tokenizer (needs 3.34+)"
         ) from exc
     con.executemany(
-        "INSERT INTO docs(rowid, text, city, theme, polarity) VALUES (?, ?, ?, ?, ?)",
-        ((i, r.text, r.city, r.theme, r.polarity) for i, r in enumerate(records)),
+        "INSERT INTO docs(rowid, text, city, theme, polarity, also) VALUES (?, ?, ?, ?, ?, ?)",
+        ((i, r.text, r.city, r.theme, r.polarity, getattr(r, "also", None) or "") for i, r in enumerate(records)),
     )
     con.commit()
     return con
@@ -181,10 +189,13 @@ def sqlite_trigram(
     con = _sqlite_cache.get(records)
     sql = "SELECT rowid FROM docs WHERE docs MATCH ?"
     params: list[Any] = [" ".join(_fts5_string(t) for t in terms)]
-    for column, value in (("city", city), ("theme", theme), ("polarity", polarity)):
+    for column, value in (("city", city), ("theme", theme)):
         if value is not None:
             sql += f" AND {column} = ?"
             params.append(value)
+    if polarity is not None:
+        sql += " AND (polarity = ? OR also = ?)"
+        params += [polarity, polarity]
     sql += " ORDER BY bm25(docs), rowid LIMIT ?"
     params.append(limit)
     return [records[rowid] for (rowid,) in con.execute(sql, params)]
@@ -199,7 +210,7 @@ def _whoosh_index(analyzer: Any) -> Callable[[Sequence[Record]], Any]:
             text=TEXT(analyzer=analyzer, phrase=False),
             city=ID(),
             theme=ID(),
-            polarity=ID(),
+            polarity=KEYWORD(),  # its sides: "good hard" for a record that states both
             n=STORED(),
         )
         # Whoosh's writer spills to a temp directory named after the index (/tmp/MAIN.tmp
@@ -207,7 +218,7 @@ def _whoosh_index(analyzer: Any) -> Callable[[Sequence[Record]], Any]:
         index = RamStorage().create_index(schema, indexname=f"baseline{os.getpid()}_{next(_INDEX_IDS)}")
         with index.writer() as writer:
             for n, r in enumerate(records):
-                writer.add_document(text=r.text, city=r.city, theme=r.theme, polarity=r.polarity, n=n)
+                writer.add_document(text=r.text, city=r.city, theme=r.theme, polarity=" ".join(_sides(r)), n=n)
         return index
 
     return build

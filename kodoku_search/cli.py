@@ -139,11 +139,15 @@ def _progress_printer():
     return show
 
 
-def _label(theme: str, polarity: str, also: str | None = None) -> str:
+def _side(polarity: str, also: str | None = None) -> str:
     side = labels.POLARITIES.get(polarity, polarity)
     if also:  # 「調整に苦労しましたが、…できました」: good, and hard too
         side += f" (+{labels.POLARITIES.get(also, also)})"
-    return f"{labels.THEME_SHORT.get(theme, theme)} · {side}"
+    return side
+
+
+def _label(theme: str, polarity: str, also: str | None = None) -> str:
+    return f"{labels.THEME_SHORT.get(theme, theme)} · {_side(polarity, also)}"
 
 
 def _safe(text: str) -> str:
@@ -317,7 +321,7 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
 
 
 def _emit_page(page, fmt: str) -> None:
-    from .render import HIT_COLUMNS, hit_row, to_csv, to_jsonl, to_markdown
+    from .render import HIT_COLUMNS, HIT_COLUMNS_LATER, hit_row, hit_row_later, to_csv, to_jsonl, to_markdown
 
     kinds = ["match"] * len(page.hits) + ["related"] * len(page.related)
     ranked = list(zip(range(page.offset + 1, page.offset + 1 + len(kinds)), page.ranked, kinds))
@@ -327,12 +331,12 @@ def _emit_page(page, fmt: str) -> None:
         if ranked:
             click.echo(to_jsonl({"rank": r, "kind": kind, **h.to_dict()} for r, h, kind in ranked))
     elif fmt == "csv":
-        _echo_csv(to_csv(HIT_COLUMNS + ("kind", "related_by"),
-                         (hit_row(r, h) + [kind, h.related_by or ""] for r, h, kind in ranked)))
+        _echo_csv(to_csv(HIT_COLUMNS + ("kind", "related_by") + HIT_COLUMNS_LATER,
+                         (hit_row(r, h) + [kind, h.related_by or ""] + hit_row_later(h) for r, h, kind in ranked)))
     else:
         kind = ["kind"] if page.related else []  # a column only where the page has related records
         rows = [[r, h.city, h.prefecture, labels.THEME_SHORT.get(h.theme, h.theme),
-                 labels.POLARITIES.get(h.polarity, h.polarity), h.text, f"{h.source}:{h.line}"] + ([k] if kind else [])
+                 _side(h.polarity, h.also), h.text, f"{h.source}:{h.line}"] + ([k] if kind else [])
                 for r, h, k in ranked]
         click.echo(to_markdown(["#", "city", "prefecture", "theme", "polarity", "text", "source"] + kind, rows,
                                [True] + [False] * (6 + len(kind))))
@@ -724,7 +728,7 @@ def _print_similar(sim, use_color: bool, width: int | None) -> None:
 
 
 def _emit_similar(sim, fmt: str) -> None:
-    from .render import HIT_COLUMNS, hit_row, to_csv, to_jsonl, to_markdown
+    from .render import HIT_COLUMNS, HIT_COLUMNS_LATER, hit_row, hit_row_later, to_csv, to_jsonl, to_markdown
 
     ranked = list(enumerate(sim.hits, start=1))
     if fmt == "json":
@@ -733,9 +737,9 @@ def _emit_similar(sim, fmt: str) -> None:
         if ranked:
             click.echo(to_jsonl({"rank": r, "like": sim.record.id, **d} for r, d in enumerate(sim.to_dict()["results"], start=1)))
     elif fmt == "csv":
-        _echo_csv(to_csv(HIT_COLUMNS, (hit_row(r, h) for r, h in ranked)))
+        _echo_csv(to_csv(HIT_COLUMNS + HIT_COLUMNS_LATER, (hit_row(r, h) + hit_row_later(h) for r, h in ranked)))
     else:
-        rows = [[r, h.city, h.prefecture, labels.POLARITIES.get(h.polarity, h.polarity), h.text,
+        rows = [[r, h.city, h.prefecture, _side(h.polarity, h.also), h.text,
                  "、".join(h.matched_terms), f"{h.source}:{h.line}"] for r, h in ranked]
         click.echo(to_markdown(["#", "city", "prefecture", "polarity", "text", "shared terms", "source"], rows,
                                [True] + [False] * 6))

@@ -195,9 +195,9 @@ def record_from_dict(obj: Any, source: str, line: int, problems: list[str]) -> S
     also = None
     if obj.get("also") is not None:
         also = labels.resolve_polarity(obj["also"]) if isinstance(obj["also"], str) else None
-        if also not in ("good", "hard") or also == polarity:
-            problems.append(f"{where}: field 'also': the other side the text states too: good or hard, "
-                            f"not its own polarity, or null (got {_show(obj['also'])})")
+        if also not in ("good", "hard") or polarity not in ("good", "hard") or also == polarity:
+            problems.append(f"{where}: field 'also': the other side a good or hard record states too: "
+                            f"good or hard, not its own polarity, or null (got {_show(obj['also'])})")
     if len(problems) > bad:
         return None
     return Snippet(

@@ -55,14 +55,21 @@ def facets(engine: "SearchEngine", query: str, *, city=None, prefecture=None, th
     q = match_query(query, vocabulary(engine.corpus_dir), filters, spellings)
     if q is None:
         return {name: {} for name in FACET_FIELDS}
-    groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
-    groupedby["polarity"] = sorting.FieldFacet("sides", maptype=sorting.Count, allow_overlap=True)
+    groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS + ("also",)}
     results = engine.searcher().search(q, filter=filter_query(filters), groupedby=groupedby, limit=1, scored=False)
     out: dict[str, dict[str, int]] = {}
-    for name in FACET_FIELDS:
+    for name in FACET_FIELDS + ("also",):
         groups = results.groups(name)
-        pairs = ((k.decode("utf-8") if isinstance(k, bytes) else str(k), int(n)) for k, n in groups.items())
+        pairs = ((k.decode("utf-8") if isinstance(k, bytes) else str(k), int(n)) for k, n in groups.items() if k)
         out[name] = dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
+    # A record that states both sides counts on its other side too (what --polarity finds):
+    # added from the also column, which Whoosh caches like the others.
+    also = out.pop("also")
+    if also:
+        sides = dict(out["polarity"])
+        for side, n in also.items():
+            sides[side] = sides.get(side, 0) + n
+        out["polarity"] = dict(sorted(sides.items(), key=lambda kv: (-kv[1], kv[0])))
     return out
 
 
@@ -224,14 +231,19 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
     for side in ("good", "hard"):
         sides[side] = engine.search(query, theme=theme, prefecture=prefecture, polarity=side, limit=COMPARE_WINDOW,
                                      related=False)  # compare reads matches only
-    per: dict[str, dict[str, list[Hit]]] = {}
+    found: dict[str, dict[str, list[Hit]]] = {}  # city → side → its matches, best first
     pref: dict[str, str] = {}
     for side, result in sides.items():
-        for h in result.hits:  # best first
-            slot = per.setdefault(h.city, {"good": [], "hard": []})[side]
+        for h in result.hits:
+            found.setdefault(h.city, {"good": [], "hard": []})[side].append(h)
             pref.setdefault(h.city, h.prefecture)
-            if len(slot) < limit_per_side:
-                slot.append(h)
+    per: dict[str, dict[str, list[Hit]]] = {}
+    for city, lists in found.items():
+        # A record that states both sides (Hit.also) is shown once: on its own side
+        # when it is among that side's best, else on the other.
+        own = {side: {h.id for h in hits[:limit_per_side] if h.polarity == side} for side, hits in lists.items()}
+        per[city] = {side: [h for h in hits if h.polarity == side or h.id not in own["hard" if side == "good" else "good"]]
+                     [:limit_per_side] for side, hits in lists.items()}
     pairs = [CityPair(c, pref[c], tuple(s["good"]), tuple(s["hard"])) for c, s in per.items()]
     pairs.sort(key=lambda p: (-p.best_score, p.city))
     notes = tuple(dict.fromkeys(n for r in sides.values() for n in r.notes if "--polarity" not in n))

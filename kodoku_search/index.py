@@ -41,8 +41,9 @@ _SHAPING_MODULES = ("analysis.py", "fastjanome.py", "index.py", "parser.py", "ma
                     "records.py", "gazetteer.py", "data/municipalities.tsv", "meaning.py",
                     "data/meaning/MANIFEST")  # the vectors' sha256 (8.5 MB: not hashed on every search)
 _PACKAGE = Path(__file__).resolve().parent
-# The vectors themselves (MANIFEST stands for their contents): whether they are there
-# at all shapes the index too, so an index built without them is rebuilt when they return.
+# The vectors themselves (MANIFEST stands for their contents): whether they are there,
+# and their sizes, shape the index too, so an index built without them (missing, or
+# damaged: a Git LFS pointer in their place) is rebuilt when they return.
 _VECTOR_FILES = (_PACKAGE / "data" / "meaning" / "keys.bin", _PACKAGE / "data" / "meaning" / "vectors.i8")
 
 LOCK_TIMEOUT = 120.0  # seconds a builder waits for another to finish
@@ -61,7 +62,7 @@ def schema():
         prefecture=ID(stored=True),
         theme=ID(stored=True),
         polarity=ID(stored=True),
-        also=STORED,  # the other side a sentence of it states too (parser.also_states)
+        also=ID(stored=True),  # the other side a sentence of it states too (parser.also_states)
         sides=KEYWORD(),  # polarity and also: what a --polarity filter looks at
         section=ID(stored=True),
         source=ID(stored=True),
@@ -121,11 +122,21 @@ def _combine(digests: dict[str, list], salt: str = "") -> str:
     return h.hexdigest()[:16]
 
 
+def _vector_file_state(path: Path) -> str:
+    """Size and magic bytes of a vector file (two small reads), or "no": what decides
+    whether meaning.vectors() can load it."""
+    try:
+        with open(path, "rb") as f:
+            return f"{os.fstat(f.fileno()).st_size}:{f.read(4).hex()}"
+    except OSError:
+        return "no"
+
+
 def _versions() -> str:
     import whoosh
     from janome.version import JANOME_VERSION
 
-    vectors = "yes" if all(p.is_file() for p in _VECTOR_FILES) else "no"
+    vectors = ",".join(_vector_file_state(p) for p in _VECTOR_FILES)
     return f"format={FORMAT_VERSION};janome={JANOME_VERSION};whoosh={whoosh.versionstring()};vectors={vectors}"
 
 

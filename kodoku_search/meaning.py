@@ -117,13 +117,19 @@ def _kept(word: str) -> bool:
                                        or "\u4e00" <= c <= "\u9fff" or c == "\u3005" for c in word)
 
 
-@lru_cache(maxsize=1)
+_VECTORS: list = []  # the loaded table, once it has loaded
+
+
 def vectors() -> Vectors | None:
-    """The shipped vectors, or None when the data files are missing (the signal is then off)."""
-    try:
-        return Vectors()
-    except (OSError, ValueError):
-        return None
+    """The shipped vectors, or None when the data files are missing or damaged (the
+    signal is then off). A failure is not remembered: files put back are read by
+    the next build in the same process (the fingerprint rebuilds it, index.py)."""
+    if not _VECTORS:
+        try:
+            _VECTORS.append(Vectors())
+        except (OSError, ValueError):
+            return None
+    return _VECTORS[0]
 
 
 @lru_cache(maxsize=4)

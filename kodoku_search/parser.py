@@ -152,9 +152,10 @@ def also_states(text: str, polarity: str) -> str | None:
 
     One sentence can state both: in 「調整に苦労しましたが、顔の見える関係づくりが
     できました」 the last clause sets the side (good), yet a reader looking for what
-    was hard wants it too. Only a sentence joined at a concessive (が、 反面 ものの)
-    counts, with cues on both sides of the joint: a stray cue elsewhere in a long
-    paragraph (弊害が生まれています) is not a second side."""
+    was hard wants it too. Only a sentence joined at a concessive (markers.CONCESSIVE:
+    が、 けれど(も)、 ものの、 反面、 一方、) counts, with cues on both sides of the
+    joint: a stray cue elsewhere in a long paragraph (弊害が生まれています) is not a
+    second side."""
     if polarity not in ("good", "hard"):
         return None
     other = "hard" if polarity == "good" else "good"

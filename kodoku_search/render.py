@@ -199,16 +199,23 @@ def grid(headers: Sequence[str], rows: Iterable[Sequence[str | Sequence[str]]], 
 
 HIT_COLUMNS: tuple[str, ...] = (
     "rank", "score", "city", "prefecture", "theme", "polarity", "section", "text", "source", "line", "id", "terms",
-    "also",  # last: a column added later does not move the ones before it
 )
+# Added after the first release: written after every other column (search's kind and
+# related_by too), so a reader that picks columns by position still finds them.
+HIT_COLUMNS_LATER: tuple[str, ...] = ("also",)
 
 
 def hit_row(rank: int, hit: Any) -> list[Any]:
     """One hit as a row of ``HIT_COLUMNS``; ``terms`` are its matched (or shared) terms, space-separated."""
     return [
         rank, f"{hit.score:.4f}", hit.city, hit.prefecture, hit.theme, hit.polarity, hit.section or "",
-        hit.text, hit.source, hit.line, hit.id, " ".join(hit.matched_terms), getattr(hit, "also", None) or "",
+        hit.text, hit.source, hit.line, hit.id, " ".join(hit.matched_terms),
     ]
+
+
+def hit_row_later(hit: Any) -> list[Any]:
+    """The ``HIT_COLUMNS_LATER`` of one hit."""
+    return [hit.also or ""]
 
 
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

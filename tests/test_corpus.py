@@ -256,6 +256,7 @@ def test_jsonl_records_are_loaded(corpus_copy):
         (json.dumps({**GOOD_RECORD, "also": "meh"}), "extra.jsonl:2: field 'also': the other side"),
         (json.dumps({**GOOD_RECORD, "also": GOOD_RECORD["polarity"]}), "extra.jsonl:2: field 'also': the other side"),
         (json.dumps({**GOOD_RECORD, "also": "other"}), "extra.jsonl:2: field 'also': the other side"),
+        (json.dumps({**GOOD_RECORD, "polarity": "other", "also": "hard"}), "extra.jsonl:2: field 'also': the other side"),
         (json.dumps({k: v for k, v in GOOD_RECORD.items() if k != "city"}), "extra.jsonl:2: field 'city': missing"),
         (json.dumps({**GOOD_RECORD, "text": 42}), "extra.jsonl:2: field 'text': must be a non-empty string"),
         (json.dumps({**GOOD_RECORD, "polarty": "good"}), "extra.jsonl:2: field 'polarty': unknown field"),

@@ -162,16 +162,36 @@ def test_compare_picks_each_citys_best_good_and_hard(engine):
     hard = _all_hits(engine, "庁内連携", polarity="hard")
     assert {p.city for p in c} == {h.city for h in good} | {h.city for h in hard}
     for p in c:
-        best_good = next((h for h in good if h.city == p.city), None)
-        best_hard = next((h for h in hard if h.city == p.city), None)
+        # Each side's best match in the city, except a two-sided record (Hit.also) that
+        # is the best of its own side: it is shown there only.
+        first = {side: next((h for h in hits if h.city == p.city), None) for side, hits in (("good", good), ("hard", hard))}
+        own = {side: {h.id} if h is not None and h.polarity == side else set() for side, h in first.items()}
+        best_good = next((h for h in good if h.city == p.city and (h.polarity == "good" or h.id not in own["hard"])), None)
+        best_hard = next((h for h in hard if h.city == p.city and (h.polarity == "hard" or h.id not in own["good"])), None)
         assert (p.best_good and p.best_good.id) == (best_good and best_good.id)
         assert (p.best_hard and p.best_hard.id) == (best_hard and best_hard.id)
-        assert p.best_good is None or "good" in (p.best_good.polarity, p.best_good.also)
-        assert p.best_hard is None or "hard" in (p.best_hard.polarity, p.best_hard.also)
     scores = [p.best_score for p in c]
     assert scores == sorted(scores, reverse=True)
     d = c.to_dict()
     assert d["query"] == "庁内連携" and set(d["cities"][0]) == {"city", "prefecture", "good", "hard"}
+
+
+@pytest.mark.parametrize("query", ["調整", "連携", "庁内連携"])
+def test_compare_shows_a_two_sided_record_once(engine, query):
+    """座間市's 「…調整に苦労しましたが、…できました」 is on both sides of --polarity;
+    compare shows it once, on its own side when it is that side's best, else on
+    the other, where it is the city's only hard word on the topic."""
+    c = engine.compare(query, limit_per_side=2)
+    for p in c:
+        assert not {h.id for h in p.good} & {h.id for h in p.hard}, p.city
+        for side, hits in (("good", p.good), ("hard", p.hard)):
+            assert all(side in (h.polarity, h.also) for h in hits)
+    if query == "調整":
+        zama = next(p for p in c if p.city == "座間市")
+        assert "調整に苦労しましたが" in zama.good[0].text and not zama.hard
+    if query == "連携":  # 宇和島市's two-sided record is its best hard: its good side shows another
+        uwa = next(p for p in c if p.city == "宇和島市")
+        assert uwa.best_hard.also == "good" and all(h.polarity == "good" for h in uwa.good)
 
 
 def test_compare_options(engine):
@@ -304,9 +324,9 @@ def test_csv_round_trip_equals_the_hits(run):
     rows = _read_csv(raw)
     header, body = rows[0], rows[1:]
     assert header == ["rank", "score", "city", "prefecture", "theme", "polarity", "section", "text", "source", "line", "id", "terms",
-                      "also", "kind", "related_by"]
+                      "kind", "related_by", "also"]
     assert len(body) == len(hits) == 15
-    assert {row[-2] for row in body} == {"match"} and {row[-1] for row in body} == {""}
+    assert {row[-3] for row in body} == {"match"} and {row[-2] for row in body} == {""}
     for k, (row, h) in enumerate(zip(body, hits), start=1):
         rec = dict(zip(header, row))
         assert rec["rank"] == str(k)
@@ -347,6 +367,9 @@ def test_markdown_table_shape(run):
     with_facets = run("search", "連携", "-n", "2", "--format", "markdown", "--facets").output
     blocks = with_facets.strip().split("\n\n")
     assert len(blocks) == 5 and blocks[1].startswith("| city | matches |")
+    hard = run("search", "調整", "--polarity", "hard", "--format", "markdown").output
+    zama = next(ln for ln in hard.splitlines() if "座間市" in ln)  # shown under a hard filter: say why
+    assert "| 良かったこと (+苦労したこと) |" in zama
 
 
 def test_markdown_escapes_pipes_and_line_breaks():

@@ -211,18 +211,32 @@ def test_an_incomplete_install_is_said_plainly(monkeypatch, tmp_path):
         assert all(not h.explanation.meaning for h in res.hits)
 
 
-def test_an_index_built_without_the_vectors_is_rebuilt_when_they_return(monkeypatch, tmp_path):
-    """MANIFEST says what the vectors hold, not whether they are there: an index built
-    while they were missing must not keep going without meaning once they are back."""
+@pytest.mark.parametrize("damage", ["missing", "lfs-pointer"])
+def test_an_index_built_without_the_vectors_is_rebuilt_when_they_return(monkeypatch, tmp_path, damage):
+    """MANIFEST says what the vectors hold, not whether they load: an index built while
+    they were missing (or a Git LFS pointer stood in their place) must not keep going
+    without meaning once they are back, in the same process or the next."""
+    import shutil
+
     from kodoku_search import SearchEngine
     from kodoku_search import index as ix
 
-    monkeypatch.setattr(ix, "_VECTOR_FILES", (tmp_path / "no-such-keys.bin",))
-    monkeypatch.setattr(meaning, "vectors", lambda: None)
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("keys.bin", "vectors.i8"):
+        shutil.copyfile(meaning.DATA / name, data / name)
+    monkeypatch.setattr(ix, "_VECTOR_FILES", (data / "keys.bin", data / "vectors.i8"))
+    monkeypatch.setattr(meaning.Vectors.__init__, "__defaults__", (data,))
+    monkeypatch.setattr(meaning, "_VECTORS", [])  # nothing loaded yet in this process
+    if damage == "missing":
+        (data / "keys.bin").unlink()
+    else:
+        (data / "keys.bin").write_text("version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 2499830\n")
     with SearchEngine.open(CORPUS, tmp_path / "idx") as e:
         before = e.generation.path
         assert MeaningTable.read(before) is None
-    monkeypatch.undo()
+        assert meaning.vectors() is None
+    shutil.copyfile(meaning.DATA / "keys.bin", data / "keys.bin")
     with SearchEngine.open(CORPUS, tmp_path / "idx") as e:
         assert e.generation.path != before
         assert MeaningTable.read(e.generation.path) is not None
