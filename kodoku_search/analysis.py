@@ -35,7 +35,7 @@ FUNCTION_POS: tuple[str, ...] = (
 # after (「設置した後に何をすれば」 asks about 「設置後の具体取組」).
 KEEP_BASES: frozenset[str] = frozenset({"くれる", "後"})
 # Light verbs and formal nouns that Janome calls independent but that say nothing alone.
-STOP_BASES: frozenset[str] = frozenset({"する", "ある", "いる", "なる", "れる", "られる", "いただく", "くださる", "おる", "こと", "もの", "とき", "ため", "よう", "他", "ほか", "各", "できる", "出来る", "やる", "思う", "感じる", "いう", "言う", "まだ", "なかなか", "どう", "どうして", "もっと", "とても", "かなり", "さらに", "より", "特に", "よく", "ちょっと", "いい"})
+STOP_BASES: frozenset[str] = frozenset({"する", "ある", "いる", "なる", "いく", "行く", "れる", "られる", "いただく", "くださる", "おる", "こと", "もの", "とき", "ため", "よう", "他", "ほか", "各", "できる", "出来る", "やる", "思う", "感じる", "いう", "言う", "まだ", "なかなか", "どう", "どうして", "もっと", "とても", "かなり", "さらに", "より", "特に", "よく", "ちょっと", "いい"})
 
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]+")  # as the folded text has it: NFKC, lower case (pf, npo, kpi)
 
