@@ -270,9 +270,13 @@ class SearchEngine:
 
     def values(self, fieldname: str) -> list[str]:
         """Every value of a stored field (city, prefecture, theme, polarity …) in the index."""
+        from whoosh.fields import NUMERIC
+
         schema = self.searcher().schema
-        if not isinstance(fieldname, str) or fieldname not in schema:
-            raise UsageError(f"unknown field {fieldname!r}; fields: {', '.join(schema.names())}")
+        # Only a field indexed as words has values to list (not line, a number; not spans, only stored).
+        listable = [n for n in schema.names() if schema[n].indexed and not isinstance(schema[n], NUMERIC)]
+        if not isinstance(fieldname, str) or fieldname not in listable:
+            raise UsageError(f"unknown field {fieldname!r}; fields with values: {', '.join(listable)}")
         if fieldname not in self._values:
             self._values[fieldname] = sorted(
                 t.decode("utf-8") if isinstance(t, bytes) else t for t in self.searcher().lexicon(fieldname)

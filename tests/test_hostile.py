@@ -148,10 +148,12 @@ def test_a_query_that_is_not_text_is_a_usage_error(engine, query):
         engine.search(query)
 
 
-@pytest.mark.parametrize("fieldname", ["nosuchfield", "", "\ud800"])
+@pytest.mark.parametrize("fieldname", ["nosuchfield", "", "\ud800", "spans", "repost_of", "line"])
 def test_values_of_an_unknown_field_is_a_usage_error(engine, fieldname):
-    with pytest.raises(UsageError):
+    """Unknown, stored only (spans, repost_of) or a number (line): no words to list."""
+    with pytest.raises(UsageError, match="fields with values: .*city"):
         engine.values(fieldname)
+    assert engine.values("also") == ["good", "hard"] and "福岡市" in engine.values("city")
 
 
 @pytest.mark.parametrize("limit", [None, "5", 2.5])
