@@ -593,7 +593,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     only_add = frozenset(lf.key() for lf in leaves if lf.kind == "phrase")  # they re-rank, they never match alone
     total, best, lists = top(searcher, queries, filter_query(filters), max(CANDIDATES, limit), only_add)
     if total == 0:
-        return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, _suggest(searcher, cleaned, reading, spellings))
+        return SearchResult(text, 0, (), terms, filters, tuple(notes), reading,
+                            _suggest(searcher, cleaned, reading, spellings, vocab))
     cands = [(d, base, searcher.stored_fields(d)) for d, base in best]
     contribs: dict[int, list[tuple[_Leaf, float]]] = {}
     for lf in leaves:  # each leaf's part of each candidate's sum, for ranking and --explain
@@ -658,7 +659,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     # Nothing matched a whole query word (only scattered characters), or kana were
     # read as the corpus spells them: offer the spelling.
     weak = not any(c >= 1.0 for c in ranked[0][4])
-    suggestion = _suggest(searcher, cleaned, reading, spellings) if weak or reading.respelled else None
+    suggestion = _suggest(searcher, cleaned, reading, spellings, vocab) if weak or reading.respelled else None
     more: tuple[Hit, ...] = ()
     if related and limit > len(hits):
         # The page goes on with both kinds of related record, taking turns: the nearest in
@@ -1111,10 +1112,13 @@ def _respell_pieces(run: str, spellings: dict[str, str], fold) -> list[tuple[int
     return out
 
 
-def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | None = None) -> str | None:
+def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | None = None,
+             vocab=None) -> str | None:
     """A 'did you mean' for a query that matched no whole word: kana runs the
     corpus spells otherwise (たてわり → 縦割り), and words one or two edits away
-    from an indexed word (by base form)."""
+    from an indexed word (by base form). Offered only if, read again, it has a
+    word the index holds: 引きこもり's 引き is one edit from 引, but 「引こもり」
+    finds nothing."""
     from .analysis import fold
 
     out = text
@@ -1126,4 +1130,9 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
         cands = searcher.suggest("text", w.term, limit=1, maxdist=1 if len(w.term) <= 4 else 2)
         if cands and cands[0] != w.term:
             out = out.replace(w.surface, cands[0])
-    return out if out != text else None
+    if out == text:
+        return None
+    for w in read_query(out, vocab, spellings).words:
+        if all(searcher.doc_frequency("text", t) for t in (w.parts or (w.term,))):
+            return out
+    return None

@@ -534,6 +534,15 @@ def test_did_you_mean(engine):
     assert engine.search(r.suggestion).hits[0].matches
     assert engine.search("縦割り").suggestion is None
     assert engine.search("xyzzy").total == 0
+    assert engine.search("孤食").suggestion == "孤立"  # one edit away, and 孤立 finds plenty
+
+
+@pytest.mark.parametrize("query", ["引きこもり", "ひきこもり"])
+def test_no_did_you_mean_that_would_find_nothing(engine, query):
+    """引きこもり's 引き is one edit from the indexed 引, but 「引こもり」 finds nothing
+    either: a suggestion is offered only if it has a word the index holds."""
+    r = engine.search(query)
+    assert r.total == 0 and r.suggestion is None
 
 
 def test_a_synonym_looked_up_by_its_characters_weighs_as_one_word():
