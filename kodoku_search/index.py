@@ -27,7 +27,8 @@ from typing import Callable, Iterator
 
 from .errors import CorpusError, IndexError_, KodokuError
 
-FORMAT_VERSION = 6  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides
+FORMAT_VERSION = 7  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
+# 7: every item of an announced list has the announcement as context
 CURRENT = "CURRENT"
 LOCK = ".lock"
 LOCK_QUEUE = ".lock-queue"  # waiters for .lock take turns through this one
@@ -275,18 +276,29 @@ def contexts(records) -> list[str]:
     (「講座受講者から…」) often leaves its subject to the line before it. A record
     listed under a heading (~庁内の例~) also gets the lead-in: the last ``LEAD_IN``
     records of its city and theme before the headed lists began (「福祉分野でない
-    部署が…動いてくれる」, 「以下に…記載しています」), which its list illustrates."""
+    部署が…動いてくれる」, 「以下に…記載しています」), which its list illustrates.
+    Every item of a list a record announces (「次の3点を学びました。」) gets that
+    record too: each is one of the 3 things learned, not only the first."""
+    from . import markers
+
     out = []
     prev = None
     plain: list = []  # this city and theme's records outside any heading so far
     block = None
+    announced = None  # the record announcing the list this run of records is in
     for r in records:
         key = (r.source, r.city, r.theme)
         if key != block:
             block, plain = key, []
         same = prev is not None and (prev.source, prev.city, prev.theme, prev.polarity, prev.section) == (
             r.source, r.city, r.theme, r.polarity, r.section)
+        if not same:
+            announced = None
         ctx = prev.text if same else ""
+        if announced is not None and announced is not prev:
+            ctx = f"{announced.text} {ctx}"
+        if markers.LEAD_IN.search(r.text):
+            announced = r
         if r.section:
             lead = " ".join(p.text for p in plain[-LEAD_IN:])
             ctx = f"{lead} {ctx}".strip() if lead else ctx

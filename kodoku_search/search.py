@@ -13,8 +13,9 @@ and in ``context`` (at a quarter weight: the snippet this one continues, or the
 lead-in of its list) and ``heading`` (the section it is listed under, by base
 form and reading). Synonyms from the corpus's ``synonyms.csv`` (found in the
 query as typed) and the corpus's own spelling of kana the query has
-(いばしょ → 居場所) join as alternatives, counted only for a word the snippet
-lacks; bigrams of the query that cross its particles (…してくれた) add to
+(いばしょ → 居場所) join as alternatives, in the text, heading and context
+fields (教訓 finds 鳥取市's lessons by their 「次の3点を学びました」), counted only
+for a word the snippet lacks; bigrams of the query that cross its particles (…してくれた) add to
 snippets the words found, never finding one alone. A word that names what a
 filter asks for (PF with --theme platform) is also met by the record's label, at
 a weight below any word's. BM25F over all of these gives the base score; it is
@@ -490,6 +491,7 @@ def _leaves(reading: Reading) -> list[_Leaf]:
                 continue
             add("text", alt_terms, W_SYNONYM, k, "synonym", slop)
             add("heading", alt_terms, W_HEADING * W_SYNONYM, k, "heading")
+            add("context", alt_terms, W_CONTEXT * W_SYNONYM, k, "context")
     if W_PHRASE_GRAM:
         for g, k in reading.phrase_grams:
             add("ngram", g, W_PHRASE_GRAM, k, "phrase")

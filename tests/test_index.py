@@ -256,3 +256,25 @@ def test_a_listed_record_gets_the_lead_in_of_its_list_as_context():
     assert "債権管理課が" in ctx[later.id] and "福祉分野でない部署が" in ctx[later.id]
     plain = next(r for r in records if r.text.startswith("以下に"))
     assert "福祉分野でない部署が" in ctx[plain.id]  # a plain record: the line before, as ever
+
+
+def test_every_item_of_an_announced_list_gets_the_announcement_as_context():
+    """鳥取市: 「振り返って見て、次の3点を学びました。」 then three bullets, two with a
+    follow-on line. Each of the five is one of the things learned, not only the
+    first after the announcement."""
+    from kodoku_search import markers
+    from kodoku_search.corpus import load_corpus
+    from kodoku_search.index import contexts
+
+    from .conftest import CORPUS
+
+    records = load_corpus(CORPUS).records
+    ctx = dict(zip((r.id for r in records), contexts(records)))
+    lead = next(r for r in records if r.text.startswith("振り返って見て"))
+    items = [r for r in records if (r.city, r.theme) == (lead.city, lead.theme) and r.line > lead.line]
+    assert [r.text[:6] for r in items] == ["縦割り・分野", "分野が違って", "強み、知見、", "モノとカネだ", "価値観とビジ"]
+    assert all(ctx[r.id].startswith(lead.text) for r in items)
+    assert "モノとカネ" in ctx[items[-1].id]  # and the line before, as for any follow-on line
+    # 「次のステップ」 names the next step; it announces no list.
+    assert markers.LEAD_IN.search("しかし、次のステップに進むことが難しい状況です。") is None
+    assert markers.LEAD_IN.search("以下に、令和7年度…実施できた内容を記載しています。")

@@ -561,3 +561,14 @@ def test_a_synonym_that_denies_is_not_read_as_what_it_denies():
     assert _as_phrase("まだ設置していない")[0] is None  # not 設置: looked up by its characters
     assert _as_phrase("関心のなかった人")[0] == "関心 ない 人"  # ない as a word of its own stays
     assert _as_phrase("主体的な参画")[0] is not None  # な, an ending, loses nothing
+
+
+def test_a_synonym_is_looked_for_in_the_context_too(engine):
+    """教訓 is not in the corpus; its synonym 学び is, in 鳥取市's 「次の3点を学びました」,
+    which every item of that list has as its context: the lessons themselves come
+    back, not only the sentence announcing them."""
+    res = engine.search("教訓", city="鳥取市", related=False)
+    texts = [h.text for h in res.hits]
+    assert texts[0].startswith("振り返って見て")
+    for item in ("縦割り・分野を超える", "強み、知見、経験の共有", "価値観とビジョンの共有"):
+        assert item in texts
