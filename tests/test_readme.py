@@ -1,0 +1,37 @@
+"""The README's terminal examples print what the README shows (scores aside)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+from .conftest import CORPUS, ROOT
+
+
+def _examples():
+    spec = importlib.util.spec_from_file_location("readme_examples", ROOT / "scripts" / "readme_examples.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_the_readme_examples_print_what_the_readme_shows(tmp_path):
+    ex = _examples()
+    text = ex.README.read_text("utf-8")
+    assert len(ex.blocks(text)) >= 8  # the check reads the README's examples, not nothing
+    env = {**os.environ, "KODOKU_SEARCH_INDEX": str(tmp_path / "index"), "KODOKU_SEARCH_CORPUS": str(CORPUS)}
+    problems = ex.stale(text, env)
+    assert not problems, "\n".join(problems) + "\n(python scripts/readme_examples.py --update refreshes the scores)"
+
+
+def test_the_check_notices_a_stale_example(tmp_path):
+    ex = _examples()
+    text = ex.README.read_text("utf-8")
+    env = {**os.environ, "KODOKU_SEARCH_INDEX": str(tmp_path / "index"), "KODOKU_SEARCH_CORPUS": str(CORPUS)}
+    first, block = ex.blocks(text)[0]
+    hit = next(line for line in block if line.startswith("1. "))
+    wrong = text.replace(hit, hit.replace("1. ", "1. 〇〇", 1), 1)
+    assert ex.stale(wrong, env)
+    # a score that moved is not a stale example
+    moved = text.replace(hit, hit.rsplit("[", 1)[0] + "[99.99]", 1)
+    assert not ex.stale("\n".join(moved.split("\n")[: first + len(block) + 1]), env)
