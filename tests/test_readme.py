@@ -35,3 +35,18 @@ def test_the_check_notices_a_stale_example(tmp_path):
     # a score that moved is not a stale example
     moved = text.replace(hit, hit.rsplit("[", 1)[0] + "[99.99]", 1)
     assert not ex.stale("\n".join(moved.split("\n")[: first + len(block) + 1]), env)
+
+
+def test_the_readme_python_examples_run(tmp_path, monkeypatch, capsys):
+    """Each ```python block of the README runs as written (default corpus and index,
+    here pointed at the real corpus and a private index)."""
+    import re
+
+    monkeypatch.setenv("KODOKU_SEARCH_INDEX", str(tmp_path / "index"))
+    monkeypatch.setenv("KODOKU_SEARCH_CORPUS", str(CORPUS))
+    text = (ROOT / "README.md").read_text("utf-8")
+    code = re.findall(r"^```python\n(.*?)^```", text, flags=re.S | re.M)
+    assert len(code) >= 3
+    for block in code:
+        exec(compile(block, "README.md", "exec"), {})
+    assert "熊本市" in capsys.readouterr().out
