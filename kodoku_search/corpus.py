@@ -174,7 +174,7 @@ def record_from_dict(obj: Any, source: str, line: int, problems: list[str]) -> S
             problems.append(f"{where}: field {key!r}: missing")
         elif not isinstance(v, str) or not v.strip():
             problems.append(f"{where}: field {key!r}: must be a non-empty string, got {_show(v)}")
-    for key in ("section", "repost_of", "source"):
+    for key in ("section", "repost_of", "source", "announced_by"):
         v = obj.get(key)
         if v is not None and not isinstance(v, str):
             problems.append(f"{where}: field {key!r}: must be a string or null")
@@ -212,4 +212,5 @@ def record_from_dict(obj: Any, source: str, line: int, problems: list[str]) -> S
         line=obj.get("line", line),
         repost_of=obj.get("repost_of"),
         also=also,
+        announced_by=obj.get("announced_by"),
     )

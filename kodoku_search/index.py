@@ -27,8 +27,8 @@ from typing import Callable, Iterator
 
 from .errors import CorpusError, IndexError_, KodokuError
 
-FORMAT_VERSION = 7  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
-# 7: every item of an announced list has the announcement as context
+FORMAT_VERSION = 8  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
+# 7: every item of an announced list has the announcement as context; 8: the list as the parser reads it
 CURRENT = "CURRENT"
 LOCK = ".lock"
 LOCK_QUEUE = ".lock-queue"  # waiters for .lock take turns through this one
@@ -277,28 +277,25 @@ def contexts(records) -> list[str]:
     listed under a heading (~庁内の例~) also gets the lead-in: the last ``LEAD_IN``
     records of its city and theme before the headed lists began (「福祉分野でない
     部署が…動いてくれる」, 「以下に…記載しています」), which its list illustrates.
-    Every item of a list a record announces (「次の3点を学びました。」) gets that
-    record too: each is one of the 3 things learned, not only the first."""
-    from . import markers
-
+    Every item of a list a sentence announces (「次の3点を学びました。」, the
+    parser's ``announced_by``) gets that sentence too: each is one of the 3 things
+    learned, not only the first."""
     out = []
     prev = None
     plain: list = []  # this city and theme's records outside any heading so far
     block = None
-    announced = None  # the record announcing the list this run of records is in
+    records = list(records)
+    by_id = {r.id: r for r in records}  # for announced_by
     for r in records:
         key = (r.source, r.city, r.theme)
         if key != block:
             block, plain = key, []
         same = prev is not None and (prev.source, prev.city, prev.theme, prev.polarity, prev.section) == (
             r.source, r.city, r.theme, r.polarity, r.section)
-        if not same:
-            announced = None
         ctx = prev.text if same else ""
-        if announced is not None and announced is not prev:
-            ctx = f"{announced.text} {ctx}"
-        if markers.LEAD_IN.search(r.text):
-            announced = r
+        lead = by_id.get(r.announced_by) if r.announced_by else None
+        if lead is not None and lead is not prev and lead is not r:
+            ctx = f"{lead.text} {ctx}".strip()
         if r.section:
             lead = " ".join(p.text for p in plain[-LEAD_IN:])
             ctx = f"{lead} {ctx}".strip() if lead else ctx

@@ -49,8 +49,5 @@ HARD_TOPIC = re.compile(rf"^{_HARD_STEMS}{_SOFTENER}{_NOUN}(?:は|として)")
 LESSON_CUES = re.compile(r"学びました|学んだ|教訓|振り返")
 # Concessive joints: in 「Xしましたが、Yできました」 the clause after the joint carries the weight.
 CONCESSIVE = re.compile(r"(?:が|けれど|けれども|ものの|反面|一方)、")
-# A lead-in that announces the items below it (「次の3点を学びました。」「以下に…記載」);
-# not 「次のステップ」, which only names the next one.
-LEAD_IN = re.compile(
-    r"次の(?:[0-9０-９一二三四五六七八九十]+(?:点|つ|項目|個)|とおり|通り|ように)|以下(?:に|の|で|、)"
-)
+# A lead-in that announces the items below it (「次の3点を学びました。」「以下に…記載」).
+LEAD_IN = re.compile(r"次の|以下")

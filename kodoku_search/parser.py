@@ -279,7 +279,7 @@ def parse_document(text: str, source: str) -> ParsedDocument:
     header_set: set[str] = set()
     in_header = False
     polarity: str | None = None  # set by a marker, for everything below it
-    lead_in: tuple[str, int] | None = None  # (polarity, indent) of a list lead-in
+    lead_in: tuple[str, int, str | None] | None = None  # (polarity, indent, record id) of a list lead-in
     section: str | None = None
 
     while i < len(lines):
@@ -359,12 +359,16 @@ def parse_document(text: str, source: str) -> ParsedDocument:
             parts = [(body, lead_in[0])]
         else:
             parts = split_turns(body, None)
+        item_of = lead_in[2] if lead_in else None
+        announces = False
         if not is_bullet and markers.LEAD_IN.search(body):
             j = _next_content(lines, i - 1)
-            if j is not None and strip_bullet(lines[j])[0]:
-                lead_in = (parts[-1][1] if parts else "other", indent)
+            announces = j is not None and bool(strip_bullet(lines[j])[0])
         for seg_text, seg_polarity in parts:
-            _add_record(walk, block, seg_text, seg_polarity, section, lineno)
+            _add_record(walk, block, seg_text, seg_polarity, section, lineno, None if announces else item_of)
+        if announces:
+            last = block.records[-1] if block.records and block.records[-1].line == lineno else None
+            lead_in = (parts[-1][1] if parts else "other", indent, last.id if last else None)
 
     _link_reposts(walk)
     refs = _resolve_refs(walk)
@@ -375,7 +379,8 @@ def parse_document(text: str, source: str) -> ParsedDocument:
     return ParsedDocument(info, tuple(records), tuple(anomalies), tuple(refs))
 
 
-def _add_record(walk: _Walk, block: _Block, text: str, polarity: str, section: str | None, line: int) -> None:
+def _add_record(walk: _Walk, block: _Block, text: str, polarity: str, section: str | None, line: int,
+                announced_by: str | None = None) -> None:
     if text in block.seen_text:
         walk.note(line, "duplicate-bullet", f"{block.city}: repeats line {block.seen_text[text]} word for word; kept once")
         return
@@ -393,6 +398,7 @@ def _add_record(walk: _Walk, block: _Block, text: str, polarity: str, section: s
         source=walk.source,
         line=line,
         also=also_states(text, polarity),
+        announced_by=announced_by,
     )
     block.records.append(rec)
     walk.records.append(rec)

@@ -25,6 +25,7 @@ class Snippet:
     line: int  # 1-based line the snippet starts on
     repost_of: str | None = None  # id of the record a (再掲) block repeats
     also: str | None = None  # the other side one of its sentences states too (「…に苦労しましたが、…できました」)
+    announced_by: str | None = None  # id of the sentence announcing the list it is an item of (「次の3点を学びました。」)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -15,7 +15,8 @@ form and reading). Synonyms from the corpus's ``synonyms.csv`` (found in the
 query as typed) and the corpus's own spelling of kana the query has
 (いばしょ → 居場所) join as alternatives, in the text, heading and context
 fields (教訓 finds 鳥取市's lessons by their 「次の3点を学びました」), counted only
-for a word the snippet lacks; bigrams of the query that cross its particles (…してくれた) add to
+for a word the snippet (in context: the snippet before) lacks, and in context
+only the best one, at the share a synonym has against the word itself; bigrams of the query that cross its particles (…してくれた) add to
 snippets the words found, never finding one alone. A word that names what a
 filter asks for (PF with --theme platform) is also met by the record's label, at
 a weight below any word's. BM25F over all of these gives the base score; it is
@@ -92,7 +93,7 @@ class Contribution:
     """One term's share of a hit's base score."""
 
     word: str  # the query word it stands for
-    field: str  # text | reading | ngram | synonym
+    field: str  # the leaf's kind: text | reading | ngram | synonym | context | context-synonym | heading | …
     term: str
     score: float
 
@@ -435,7 +436,7 @@ class _Leaf:  # (internal, and on every cold search's path: a plain class costs 
         self.term = term  # a term, or several joined by spaces: a phrase (a multi-word synonym)
         self.boost = boost
         self.words = words  # indexes of the query words it stands for
-        self.kind = kind  # text | reading | ngram | synonym | context | heading | phrase | label
+        self.kind = kind  # text | reading | ngram | synonym | context | context-synonym | heading | phrase | label
         self.slop = slop  # for a phrase: how far apart its words may be
 
     def __eq__(self, other) -> bool:
@@ -496,7 +497,8 @@ def _leaves(reading: Reading) -> list[_Leaf]:
                 continue
             add("text", alt_terms, W_SYNONYM, k, "synonym", slop)
             add("heading", alt_terms, W_HEADING * W_SYNONYM, k, "heading")
-            add("context", alt_terms, W_CONTEXT * W_SYNONYM, k, "context")
+            # In the snippet before, as a synonym counts against the word in the text (text + reading).
+            add("context", alt_terms, W_CONTEXT * W_SYNONYM / (W_TEXT + W_READING), k, "context-synonym")
     if W_PHRASE_GRAM:
         for g, k in reading.phrase_grams:
             add("ngram", g, W_PHRASE_GRAM, k, "phrase")
@@ -900,7 +902,7 @@ def _word_weights(leaves: list[_Leaf], lists: dict, n: int, ndocs: int) -> list[
         for k in lf.words:
             if lf.kind == "ngram":
                 df_gram[k] = size if df_gram[k] is None else min(df_gram[k], size)
-            elif lf.kind not in ("context", "heading", "phrase", "label"):
+            elif lf.kind not in ("context", "context-synonym", "heading", "phrase", "label"):
                 df_word[k] = max(df_word[k], size)
     out = []
     for k in range(n):
@@ -920,6 +922,20 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
         # there (as itself or another spelling), its synonyms add nothing more.
         exact = {k for lf, _ in parts if lf.kind in ("text", "reading") for k in lf.words}
         dropped = [(lf, sc) for lf, sc in parts if lf.kind == "synonym" and set(lf.words) <= exact]
+        # In the snippet before (context) likewise: a synonym there counts where that
+        # snippet lacks the word itself, and only the word's best synonym counts.
+        in_context = {k for lf, _ in parts if lf.kind == "context" for k in lf.words}
+        best: dict[int, tuple] = {}
+        for lf, sc in parts:
+            if lf.kind == "context-synonym":
+                if set(lf.words) <= in_context:
+                    dropped.append((lf, sc))
+                elif lf.words[0] in best and best[lf.words[0]][1] >= sc:
+                    dropped.append((lf, sc))
+                else:
+                    if lf.words[0] in best:
+                        dropped.append(best[lf.words[0]])
+                    best[lf.words[0]] = (lf, sc)
         if dropped:
             parts = [p for p in parts if p not in dropped]
             base -= sum(sc for _, sc in dropped)
@@ -929,7 +945,7 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
         for k in lf.words:
             if lf.kind == "ngram":
                 grams_hit.setdefault(k, set()).add(lf.term)
-            elif lf.kind not in ("context", "phrase"):
+            elif lf.kind not in ("context", "context-synonym", "phrase"):
                 credit[k] = 1.0
     for k, hit in grams_hit.items():
         total = len(reading.words[k].bigrams) or 1

@@ -6,8 +6,8 @@ and compare what it prints with what the README shows.
 
 A README block may leave lines out (a line of its own ``…``) or leave part of a
 line out (``…`` inside it): the lines it keeps must appear in the output, in order. Scores
-(numbers with a decimal point) are not compared, since every weight change moves
-them; ``--update`` prints the new ones. Ranks, texts, line numbers and ids are.
+(numbers with a decimal point, and the padding their width sets) are not
+compared, since every weight change moves them; ``--update`` prints the new ones. Ranks, texts, line numbers and ids are.
 tests/test_readme.py runs the check against the real corpus.
 """
 
@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 _DECIMAL = re.compile(r"\d+\.\d+")
 _SPACE = re.compile(r"[ \u3000]+$")
+_RUN = re.compile(r" {2,}")  # a score's width moves the padding around it (「  3.92」, 「[6.45]   |」)
 
 
 def blocks(text: str) -> list[tuple[int, list[str]]]:
@@ -60,7 +61,7 @@ def run(block: list[str], env: dict[str, str]) -> list[str]:
 def _same(shown: str, printed: str) -> bool:
     """The printed line is the shown one, scores aside; where the shown line has
     「…」, the printed one may have anything."""
-    shown, printed = _DECIMAL.sub("#", _SPACE.sub("", shown)), _DECIMAL.sub("#", _SPACE.sub("", printed))
+    shown, printed = (_RUN.sub(" ", _DECIMAL.sub("#", _SPACE.sub("", x))) for x in (shown, printed))
     if "…" not in shown:
         return shown == printed
     pieces = shown.split("…")

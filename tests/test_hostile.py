@@ -459,6 +459,7 @@ BAD_LINES = {
     "line-nan": (json.dumps({**GOOD_RECORD, "line": float("nan")}), "field 'line'"),
     "section-int": (json.dumps({**GOOD_RECORD, "section": 5}), "field 'section'"),
     "repost-object": (json.dumps({**GOOD_RECORD, "repost_of": {}}), "field 'repost_of'"),
+    "announced-by-number": (json.dumps({**GOOD_RECORD, "announced_by": 3}), "field 'announced_by'"),
     "unknown-theme": (json.dumps({**GOOD_RECORD, "theme": "money"}), "field 'theme': unknown value 'money'"),
     "unknown-polarity": (json.dumps({**GOOD_RECORD, "polarity": "so-so"}), "field 'polarity': unknown value 'so-so'"),
     "theme-int": (json.dumps({**GOOD_RECORD, "theme": 1}), "field 'theme'"),

@@ -262,7 +262,6 @@ def test_every_item_of_an_announced_list_gets_the_announcement_as_context():
     """鳥取市: 「振り返って見て、次の3点を学びました。」 then three bullets, two with a
     follow-on line. Each of the five is one of the things learned, not only the
     first after the announcement."""
-    from kodoku_search import markers
     from kodoku_search.corpus import load_corpus
     from kodoku_search.index import contexts
 
@@ -273,8 +272,47 @@ def test_every_item_of_an_announced_list_gets_the_announcement_as_context():
     lead = next(r for r in records if r.text.startswith("振り返って見て"))
     items = [r for r in records if (r.city, r.theme) == (lead.city, lead.theme) and r.line > lead.line]
     assert [r.text[:6] for r in items] == ["縦割り・分野", "分野が違って", "強み、知見、", "モノとカネだ", "価値観とビジ"]
+    assert all(r.announced_by == lead.id for r in items)
     assert all(ctx[r.id].startswith(lead.text) for r in items)
     assert "モノとカネ" in ctx[items[-1].id]  # and the line before, as for any follow-on line
-    # 「次のステップ」 names the next step; it announces no list.
-    assert markers.LEAD_IN.search("しかし、次のステップに進むことが難しい状況です。") is None
-    assert markers.LEAD_IN.search("以下に、令和7年度…実施できた内容を記載しています。")
+    assert sum(1 for r in records if r.announced_by) == 5
+
+
+def test_an_announced_list_ends_where_its_items_do():
+    """The paragraphs after the bullets are not items of the list: they get the
+    line before them as context, never the announcement."""
+    from kodoku_search.index import contexts
+    from kodoku_search.parser import parse_document
+
+    doc = parse_document(
+        "【孤独・孤立対策全般】\n\n北海道\n架空町\n\n"
+        " 振り返って、次の2点を学びました。\n  • 対話を重ねること\n  • 小さく始めること\n"
+        " また、広報誌を毎月発行しています。\n 相談窓口は役場の二階にあります。\n",
+        "other.txt",
+    )
+    rs = list(doc.records)
+    assert [r.text for r in rs][:3] == ["振り返って、次の2点を学びました。", "対話を重ねること", "小さく始めること"]
+    assert [r.announced_by for r in rs] == [None, rs[0].id, rs[0].id, None, None]
+    ctx = contexts(rs)
+    assert "次の2点" in ctx[2] and not any("次の2点" in c for c in ctx[3:])
+
+
+def test_a_jsonl_record_may_name_the_sentence_announcing_its_list(tmp_path):
+    """announced_by in a user's records links an item to its announcement wherever
+    the two sit in the file; an id that names no record is ignored."""
+    import json
+
+    from kodoku_search.corpus import load_corpus
+    from kodoku_search.index import contexts
+
+    base = {"city": "架空町", "prefecture": "北海道", "theme": "general", "polarity": "other"}
+    rows = [
+        {**base, "id": "u/2", "text": "対話を重ねること", "announced_by": "u/1"},
+        {**base, "id": "u/3", "text": "相談窓口は二階です", "announced_by": "u/9"},
+        {**base, "id": "u/1", "text": "次の2点を学びました。", "polarity": "good"},
+    ]
+    (tmp_path / "mine.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
+    records = [r for r in load_corpus(tmp_path).records]
+    ctx = dict(zip((r.id for r in records), contexts(records)))
+    assert ctx["u/2"] == "次の2点を学びました。"
+    assert "次の2点" not in ctx["u/3"]

@@ -37,6 +37,13 @@ def test_the_check_notices_a_stale_example(tmp_path):
     assert not ex.stale("\n".join(moved.split("\n")[: first + len(block) + 1]), env)
 
 
+def test_a_score_of_another_width_is_not_a_stale_line():
+    ex = _examples()
+    assert ex._same("       3.92  縦 → text:縦", "      10.92  縦 → text:縦")
+    assert ex._same("| advice-2025-10.txt:52  [6.45]         |", "| advice-2025-10.txt:52  [16.45]        |")
+    assert not ex._same("       3.92  縦 → text:縦", "       3.92  横 → text:横")
+
+
 def test_the_readme_python_examples_run(tmp_path, monkeypatch, capsys):
     """Each ```python block of the README runs as written (default corpus and index,
     here pointed at the real corpus and a private index)."""

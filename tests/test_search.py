@@ -191,3 +191,29 @@ def test_the_page_is_the_same_whatever_the_limit(engine, q):
     full = engine.search(q, limit=200)
     page = engine.search(q, limit=10)
     assert [(h.id, round(h.score, 9)) for h in page] == [(h.id, round(h.score, 9)) for h in full.hits[:10]]
+
+
+def test_a_synonym_in_the_snippet_before_counts_less_than_the_word_and_once(tmp_path):
+    """Context (the snippet a record continues) is searched for a word's synonyms too,
+    at the share a synonym has against the word itself, and only the best of them."""
+    import json
+
+    from kodoku_search import SearchEngine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "synonyms.csv").write_text("教訓,学び,振り返り\n", "utf-8")
+    rows = []
+    for town, before in (("甲町", "今年は教訓を得ました。"), ("乙町", "今年は学びを得ました。"), ("丙町", "今年は学びと振り返りを得ました。")):
+        base = {"city": town, "prefecture": "北海道", "theme": "general", "polarity": "other"}
+        rows += [{**base, "id": f"{town}/1", "text": before}, {**base, "id": f"{town}/2", "text": "対話を重ねました。"}]
+    (corpus / "mine.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
+    with SearchEngine.open(corpus, tmp_path / "index") as eng:
+        res = eng.search("教訓", limit=10, related=False, meaning=False, explain=True)
+        follow = [h for h in res.hits if h.id.endswith("/2")]
+        assert [h.city for h in follow][0] == "甲町"  # the word itself in context beats a synonym there
+        by_city = {h.city: h for h in follow}
+        assert by_city["甲町"].score > by_city["乙町"].score
+        kinds = [c.field for c in by_city["丙町"].explanation.contributions]
+        assert kinds.count("context-synonym") == 1  # 学び and 振り返り: the best one only
+        assert abs(by_city["丙町"].score - by_city["乙町"].score) < 0.3 * by_city["乙町"].score
