@@ -240,10 +240,15 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
     per: dict[str, dict[str, list[Hit]]] = {}
     for city, lists in found.items():
         # A record that states both sides (Hit.also) is shown once: on its own side
-        # when it is among that side's best, else on the other.
+        # when it is among that side's best, else on the other. Only a side the city
+        # would leave empty shows it again: 座間市's 「調整に苦労しましたが、…できました」
+        # is its one hardship about 調整, and a reader of that column should see it.
         own = {side: {h.id for h in hits[:limit_per_side] if h.polarity == side} for side, hits in lists.items()}
         per[city] = {side: [h for h in hits if h.polarity == side or h.id not in own["hard" if side == "good" else "good"]]
                      [:limit_per_side] for side, hits in lists.items()}
+        for side, hits in lists.items():
+            if not per[city][side]:
+                per[city][side] = [h for h in hits if h.also == side][:limit_per_side]
     pairs = [CityPair(c, pref[c], tuple(s["good"]), tuple(s["hard"])) for c, s in per.items()]
     pairs.sort(key=lambda p: (-p.best_score, p.city))
     notes = tuple(dict.fromkeys(n for r in sides.values() for n in r.notes if "--polarity" not in n))
