@@ -293,9 +293,9 @@ def contexts(records) -> list[str]:
         same = prev is not None and (prev.source, prev.city, prev.theme, prev.polarity, prev.section) == (
             r.source, r.city, r.theme, r.polarity, r.section)
         ctx = prev.text if same else ""
-        lead = by_id.get(r.announced_by) if r.announced_by else None
-        if lead is not None and lead is not prev and lead is not r:
-            ctx = f"{lead.text} {ctx}".strip()
+        announcer = by_id.get(r.announced_by) if r.announced_by else None
+        if announcer is not None and announcer is not prev and announcer is not r:
+            ctx = f"{announcer.text} {ctx}".strip()
         if r.section:
             lead = " ".join(p.text for p in plain[-LEAD_IN:])
             ctx = f"{lead} {ctx}".strip() if lead else ctx

@@ -16,8 +16,9 @@ query as typed) and the corpus's own spelling of kana the query has
 (いばしょ → 居場所) join as alternatives, in the text, heading and context
 fields (教訓 finds 鳥取市's lessons by their 「次の3点を学びました」), counted only
 for a word the snippet (in context: the snippet before) lacks, and in context
-only the best one, at the share a synonym has against the word itself; bigrams of the query that cross its particles (…してくれた) add to
-snippets the words found, never finding one alone. A word that names what a
+only the best one, at the share a synonym has against the word itself. Bigrams
+of the query that cross its particles (…してくれた) add to snippets the words
+found, never finding one alone. A word that names what a
 filter asks for (PF with --theme platform) is also met by the record's label, at
 a weight below any word's. BM25F over all of these gives the base score; it is
 then multiplied by a coordination factor (how much of the query matched, each
