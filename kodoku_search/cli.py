@@ -103,6 +103,11 @@ def corpus(obj: dict[str, Any], as_json: bool) -> None:
     reposts = [r for r in c.records if r.repost_of]
     if reposts:
         click.echo(f"\nReposts (再掲): {len(reposts)} record(s) repeat another theme's records, linked by repost_of.")
+    items = [r for r in c.records if r.announced_by]
+    if items:
+        lists = len({r.announced_by for r in items})
+        click.echo(f"\nAnnounced lists: {len(items)} record(s) in {lists} list(s) a sentence announces "
+                   "(「次の3点を…」), linked by announced_by.")
     if c.anomalies:
         click.echo(f"\nAnomalies ({len(c.anomalies)}):")
         for a in c.anomalies:

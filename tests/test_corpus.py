@@ -292,6 +292,7 @@ def test_cli_corpus_table_and_anomalies():
     assert "90 records" in r.output
     assert "春日井市" in r.output and "prefecture-conflict" in r.output and ":196" in r.output
     assert "宇和島市 [platform] → see [general]" in r.output
+    assert "Announced lists: 5 record(s) in 1 list(s)" in r.output  # 鳥取市's 「次の3点を学びました。」
 
 
 def test_cli_corpus_json_has_exactly_the_fields():
