@@ -76,9 +76,9 @@ def _same(shown: str, printed: str) -> bool:
     return not pieces[-1] or printed.endswith(pieces[-1])
 
 
-def stale(text: str, env: dict[str, str]) -> list[str]:
-    """Each README line that the fresh output no longer has (in order), with where it is."""
-    problems = []
+def _aligned(text: str, env: dict[str, str]):
+    """(README line number, the line shown, the printed line it stands for or None)
+    for each line an example keeps, matched in order against a fresh run."""
     for first, block in blocks(text):
         printed = run(block, env)
         at = 0
@@ -86,28 +86,23 @@ def stale(text: str, env: dict[str, str]) -> list[str]:
             if shown.startswith("$ ") or shown.strip() in ("", "…"):
                 continue
             k = next((k for k in range(at, len(printed)) if _same(shown, printed[k])), None)
-            if k is None:
-                problems.append(f"README.md:{n}: the example no longer prints\n    {shown}")
-                break
-            at = k + 1
-    return problems
+            yield n, shown, None if k is None else printed[k]
+            if k is not None:
+                at = k + 1
+
+
+def stale(text: str, env: dict[str, str]) -> list[str]:
+    """Each README line that the fresh output no longer has (in order), with where it is."""
+    return [f"README.md:{n}: the example no longer prints\n    {shown}"
+            for n, shown, printed in _aligned(text, env) if printed is None]
 
 
 def update(text: str, env: dict[str, str]) -> str:
     """The README with each example line's scores taken from a fresh run."""
     lines = text.split("\n")
-    for first, block in blocks(text):
-        printed = run(block, env)
-        at = 0
-        for n, shown in enumerate(block, start=first):
-            if shown.startswith("$ ") or shown.strip() in ("", "…"):
-                continue
-            k = next((k for k in range(at, len(printed)) if _same(shown, printed[k])), None)
-            if k is None:
-                continue
-            if "…" not in shown:
-                lines[n - 1] = printed[k]
-            at = k + 1
+    for n, shown, printed in list(_aligned(text, env)):
+        if printed is not None and "…" not in shown:
+            lines[n - 1] = printed
     return "\n".join(lines)
 
 
