@@ -926,17 +926,12 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
         # In the snippet before (context) likewise: a synonym there counts where that
         # snippet lacks the word itself, and only the word's best synonym counts.
         in_context = {k for lf, _ in parts if lf.kind == "context" for k in lf.words}
+        in_ctx_syn = [(lf, sc) for lf, sc in parts if lf.kind == "context-synonym"]
         best: dict[int, tuple] = {}
-        for lf, sc in parts:
-            if lf.kind == "context-synonym":
-                if set(lf.words) <= in_context:
-                    dropped.append((lf, sc))
-                elif lf.words[0] in best and best[lf.words[0]][1] >= sc:
-                    dropped.append((lf, sc))
-                else:
-                    if lf.words[0] in best:
-                        dropped.append(best[lf.words[0]])
-                    best[lf.words[0]] = (lf, sc)
+        for lf, sc in in_ctx_syn:
+            if not set(lf.words) <= in_context and (lf.words[0] not in best or sc > best[lf.words[0]][1]):
+                best[lf.words[0]] = (lf, sc)
+        dropped += [p for p in in_ctx_syn if p not in best.values()]
         if dropped:
             parts = [p for p in parts if p not in dropped]
             base -= sum(sc for _, sc in dropped)
