@@ -53,6 +53,7 @@ MODES = ("fresh", "long", "lazy")
 
 READER = r"""
 import json, random, sys, time
+from pathlib import Path
 cfg = json.loads(sys.argv[1])
 from kodoku_search import SearchEngine
 expected = cfg["expected"]            # query -> {version: [total, ids]}
@@ -82,7 +83,14 @@ def check(eng):
     key = "|".join(sorted(possible))
     versions[key] = versions.get(key, 0) + 1
 
-while time.monotonic() < deadline and searches < cfg["max_searches"]:
+hard_deadline = deadline + cfg["grace"]
+done_files = [Path(f) for f in cfg["writers_done"]]
+
+def writers_busy():  # keep reading while a writer still owes its minimum of rebuilds
+    return not all(f.exists() for f in done_files)
+
+while ((time.monotonic() < deadline or writers_busy()) and time.monotonic() < hard_deadline
+       and searches < cfg["max_searches"]):
     try:
         if cfg["mode"] == "long":
             if engine is None:
@@ -117,7 +125,10 @@ deadline = time.monotonic() + cfg["seconds"]
 rebuilds = 0
 failures = []
 k = cfg["offset"]
-while time.monotonic() < deadline and rebuilds < cfg["max_rebuilds"]:
+hard_deadline = deadline + cfg["grace"]
+# A slow machine still does its minimum of rebuilds (the readers wait for it), up to the grace time.
+while ((time.monotonic() < deadline or rebuilds < cfg["min_rebuilds"]) and time.monotonic() < hard_deadline
+       and rebuilds < cfg["max_rebuilds"]):
     corpus = cfg["corpora"][k % len(cfg["corpora"])]
     k += 1
     try:
@@ -130,6 +141,7 @@ while time.monotonic() < deadline and rebuilds < cfg["max_rebuilds"]:
         time.sleep(0.05)
     if cfg["pause"]:
         time.sleep(cfg["pause"])
+Path(cfg["done"]).touch()
 print(json.dumps({"rebuilds": rebuilds, "failures": failures[:20], "nfailures": len(failures)}), flush=True)
 """
 
@@ -186,8 +198,13 @@ def _collect(p: subprocess.Popen, timeout: float) -> dict[str, Any]:
 def run(seconds: float = 60, readers: int = 4, writers: int = 1, modes=("fresh", "long"),
         same_corpus: bool = False, workdir: str | Path | None = None, keep: bool = False,
         max_searches: int = 10_000_000, max_rebuilds: int = 1_000_000, pause: float = 0.0,
-        seed: int = 0) -> dict[str, Any]:
-    """Run the scenario for ``seconds``; return counts and the first failures."""
+        seed: int = 0, min_rebuilds: int = 0, grace: float = 60.0) -> dict[str, Any]:
+    """Run the scenario for ``seconds``; return counts and the first failures.
+
+    Each writer goes on past ``seconds`` until it has rebuilt ``min_rebuilds`` times
+    (at most ``grace`` seconds more) and the readers read until the writers are done,
+    so a loaded machine lengthens the run instead of proving less.
+    """
     for m in modes:
         if m not in MODES:
             raise ValueError(f"unknown reader mode {m!r}; modes: {', '.join(MODES)}")
@@ -205,17 +222,20 @@ def run(seconds: float = 60, readers: int = 4, writers: int = 1, modes=("fresh",
 
         ix.build(a, index)  # readers start on a complete index
         setup = time.perf_counter() - t0
+        done = [work / f"writer-{w}.done" for w in range(writers)]
         for w in range(writers):
             cfg = {"corpora": [str(c) for c in corpora.values()], "index": str(index), "seconds": seconds,
-                   "records": records, "offset": w + 1, "max_rebuilds": max_rebuilds, "pause": pause}
+                   "records": records, "offset": w + 1, "max_rebuilds": max_rebuilds, "pause": pause,
+                   "min_rebuilds": min_rebuilds, "grace": grace, "done": str(done[w])}
             procs.append(("writer", _spawn(WRITER, cfg)))
         for r in range(readers):
             mode = modes[r % len(modes)]
             cfg = {"corpus": str(a), "index": str(index), "seconds": seconds, "mode": mode,
                    "rebuild": "auto" if same_corpus else "never", "expected": expected,
-                   "queries": list(QUERIES), "max_searches": max_searches, "seed": seed * 1000 + r}
+                   "queries": list(QUERIES), "max_searches": max_searches, "seed": seed * 1000 + r,
+                   "grace": grace, "writers_done": [str(f) for f in done]}
             procs.append((f"reader-{mode}", _spawn(READER, cfg)))
-        results = [(kind, _collect(p, timeout=seconds + 120)) for kind, p in procs]
+        results = [(kind, _collect(p, timeout=seconds + grace + 120)) for kind, p in procs]
         searches = sum(r.get("searches", 0) for k, r in results if k.startswith("reader"))
         rebuilds = sum(r.get("rebuilds", 0) for k, r in results if k == "writer")
         failures: list[str] = []
