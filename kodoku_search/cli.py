@@ -288,9 +288,12 @@ def _place(h) -> str:
 @click.option("--meaning/--no-meaning", default=True, show_default=True,
               help="Let closeness in meaning (word vectors: 寂しい is near 孤独) add to the ranking, and let the "
                    "snippets nearest in meaning be among the related ones.")
+@click.option("--rerank/--no-rerank", default=True, show_default=True,
+              help="Let the learned ranker order the best 40 matches (--no-rerank: the scoring formula alone, "
+                   "as --explain shows it).")
 @click.pass_obj
 def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, facets, fmt, as_json, color, width, explain,
-           related, meaning) -> None:
+           related, meaning, rerank) -> None:
     """Search the advice for QUERY: a word, several words, or a whole phrase.
 
     \b
@@ -307,7 +310,9 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
 
     Matched words are highlighted, and each result ends with the file and line to cite.
     Words near yours in meaning (寂しい → 孤独) lift a snippet by at most 0.4 ×
-    the best match's score. When the matches do not fill the page, related
+    the best match's score. A model trained on judged queries then orders the
+    best 40 matches by how their evidence looks (scores 0–100; --explain shows
+    the formula's score it started from). When the matches do not fill the page, related
     snippets follow them: they share none of your words, but are near them in
     meaning or share the most telling words of the best matches (their scores
     are on those two scales, not the matches').
@@ -318,7 +323,8 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
     text = " ".join(query)
     engine = _engine(obj)
     page = engine.find(text, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit,
-                       offset=offset, sort=sort, explain=explain, facets=facets, related=related, meaning=meaning)
+                       offset=offset, sort=sort, explain=explain, facets=facets, related=related, meaning=meaning,
+                       rerank=rerank)
     if fmt == "text":
         _print_page(page, text, _use_color(color), _wrap_width(width))
     else:
@@ -466,7 +472,13 @@ def _describe_explanation(e) -> str:
         lines += [f"     {c.score:6.2f}  {c.word} ≈ {c.term}" for c in e.contributions]
         return "\n".join(lines)
     core = e.base * e.coordination * e.proximity * e.intent
-    lines = [
+    lines = []
+    if e.ranker is not None:
+        from .rerank import to_display
+
+        lines.append(f"   ranked {to_display(e.ranker):.2f} by the learned ranker "
+                     f"(its score {e.ranker:+.2f}) from the formula's {e.first_stage:.2f}:")
+    lines += [
         f"   score {core + e.meaning:.2f} = BM25F {e.base:.2f} × words {e.coordination:.2f}"
         f" ({e.words_matched:.1f}/{e.words_total} matched) × proximity {e.proximity:.2f} × intent {e.intent:.2f}"
         + (f" + meaning {e.meaning:.2f} (closeness {e.meaning / e.meaning_scale:.2f} × {e.meaning_scale:.2f})"
@@ -576,8 +588,10 @@ def stats(obj, as_json) -> None:
               help="Score the page as search shows it: matches, then related snippets where the matches do not fill it.")
 @click.option("--meaning/--no-meaning", default=True, show_default=True,
               help="Score with nearness in meaning in the ranking, as search does by default.")
+@click.option("--rerank/--no-rerank", default=True, show_default=True,
+              help="Score with the learned ranker ordering the best matches, as search does by default.")
 @click.pass_obj
-def eval_(obj, judgments, k, as_json, related, meaning) -> None:
+def eval_(obj, judgments, k, as_json, related, meaning, rerank) -> None:
     """Score the search on a judgments file: nDCG@k, Recall@k, MRR@k, zero-result rate.
 
     JUDGMENTS is JSON lines, one query each, in the format of
@@ -590,7 +604,7 @@ def eval_(obj, judgments, k, as_json, related, meaning) -> None:
     """
     from .evaluate import format_report
 
-    report = _engine(obj).evaluate(judgments, k=k, related=related, meaning=meaning)
+    report = _engine(obj).evaluate(judgments, k=k, related=related, meaning=meaning, rerank=rerank)
     if as_json:
         _echo_json(report.to_dict())
     else:

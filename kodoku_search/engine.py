@@ -177,6 +177,7 @@ class SearchEngine:
         explain: bool = False,
         related: bool = True,
         meaning: bool = True,
+        rerank: bool = True,
     ) -> SearchResult:
         """Ranked hits for what a person typed. Filters accept the words people use
         (theme: general/全般, platform/PF/プラットフォーム; polarity: good/良かった, hard/苦労, other).
@@ -186,7 +187,8 @@ class SearchEngine:
         (``result.ranked`` is the page: matches, then those). ``meaning``: add
         closeness in meaning (word vectors) to the ranking, and let the records
         nearest in meaning take turns with the related ones in filling the page
-        (meaning.py)."""
+        (meaning.py). ``rerank``: let the learned ranker order the best 40 matches
+        (rerank.py); off, the first stage's formula alone ranks them."""
         from .vocab import vocabulary
 
         filters = self.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
@@ -196,7 +198,7 @@ class SearchEngine:
         spellings = self._spellings if isinstance(query, str) and KANA_RUN_AS_TYPED.search(query) else None
         searcher = self.searcher()
         return run_search(searcher, query, filters, limit, vocabulary(self.corpus_dir), explain, spellings,
-                          related, self._meaning_table() if meaning else None)
+                          related, self._meaning_table() if meaning else None, rerank)
 
     def _open_meaning(self) -> None:
         """Read this generation's meaning table (meaning.py) as its index is opened."""
@@ -228,7 +230,8 @@ class SearchEngine:
                 self.__dict__["_spellings_map"] = {}
         return self.__dict__["_spellings_map"]
 
-    def evaluate(self, judgments: str | Path, k: int = 10, related: bool = True, meaning: bool = True):
+    def evaluate(self, judgments: str | Path, k: int = 10, related: bool = True, meaning: bool = True,
+                 rerank: bool = True):
         """Run every query of a judgments file (the format of benchmarks/queries_dev.jsonl)
         and score the rankings: nDCG@k, Recall@k, MRR, zero-result rate. Scored is
         what a page shows: the matches, then (``related``) the related records."""
@@ -236,7 +239,7 @@ class SearchEngine:
 
         js = load_judgments(judgments)
         return evaluate(js, lambda j: self.search(j.query, limit=k, related=related, meaning=meaning,
-                                                  **j.filters()).ranked, k=k)
+                                                  rerank=rerank, **j.filters()).ranked, k=k)
 
     def filters(self, *, city=None, prefecture=None, theme=None, polarity=None) -> Filters:
         """Validate filter values; UsageError lists the valid ones."""
@@ -337,13 +340,14 @@ class SearchEngine:
 
     def find(self, query: str, *, city=None, prefecture=None, theme=None, polarity=None, limit: int = 10,
              offset: int = 0, sort: str = "score", explain: bool = False, facets: bool = False, related: bool = True,
-             meaning: bool = True):
+             meaning: bool = True, rerank: bool = True):
         """A page of results (``offset``, ``limit``) in ``sort`` order (score, city, line), optionally with facets;
         by score, a page the matches do not fill goes on with related records."""
         from .explore import find
 
         return find(self, query, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit,
-                    offset=offset, sort=sort, explain=explain, facets=facets, related=related, meaning=meaning)
+                    offset=offset, sort=sort, explain=explain, facets=facets, related=related, meaning=meaning,
+                    rerank=rerank)
 
     def compare(self, query: str, theme: str | None = None, limit_per_side: int = 1, *, prefecture: str | None = None):
         """Each matching city's best good and best hard snippets, side by side."""

@@ -134,13 +134,14 @@ def find(
     facets: bool = False,
     related: bool = True,
     meaning: bool = True,
+    rerank: bool = True,
 ) -> Page:
     """A page of results: ``limit`` hits from ``offset`` on, ordered by ``sort``
     (score, city, or line = source order). Sorting by city or line orders the
     best ``SORT_WINDOW`` matches; ``facets=True`` also counts all matches per field.
     Ordered by score, a page the matches do not fill goes on with related records
-    (``related=False``: not), numbered on from the matches. ``meaning``: as in
-    SearchEngine.search."""
+    (``related=False``: not), numbered on from the matches. ``meaning`` and ``rerank``:
+    as in SearchEngine.search."""
     if sort not in SORTS:
         raise UsageError(f"unknown sort {sort!r}; valid: {', '.join(SORTS)}")
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
@@ -150,7 +151,7 @@ def find(
     kw = dict(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
     want = offset + limit if sort == "score" else max(SORT_WINDOW, offset + limit)
     result = engine.search(query, limit=want, explain=explain, related=related and sort == "score", meaning=meaning,
-                           **kw)
+                           rerank=rerank, **kw)
     hits = list(result.hits)
     if sort == "city":
         hits.sort(key=lambda h: (h.city, -h.score, h.source, h.line))

@@ -47,6 +47,7 @@ MAX_QUERY_CHARS = 1000  # longer input is cut here: it bounds the work one query
 JOIN_SPLIT_KANJI = True  # 協 + 働 in the query is one word, 協働 (see _join_split_kanji)
 MAX_WORDS = 64  # distinct content words used from one query
 CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
+RERANK_DEPTH = 40  # of those, the best the learned ranker re-orders (rerank.py)
 
 # Field weights (boosts on each field's BM25F contribution); see "How ranking works" in README.md.
 # W_NGRAM, W_SYNONYM and W_PHRASE_GRAM (stop 14) came out of a coordinate ascent over every
@@ -115,9 +116,11 @@ class Explanation:
     words_total: int
     meaning: float = 0.0  # added for closeness in meaning; its parts are the "meaning" contributions
     meaning_scale: float = 0.0  # W_MEANING × the best match's score: meaning = closeness × this
+    first_stage: float | None = None  # the score above, before the learned re-ranking (None: not re-ranked)
+    ranker: float | None = None  # the re-ranker's raw score (rerank.py); the hit's score is it on 0–100
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "base": round(self.base, 4),
             "coordination": round(self.coordination, 4),
             "proximity": round(self.proximity, 4),
@@ -128,6 +131,11 @@ class Explanation:
             "words_total": self.words_total,
             "contributions": [c.to_dict() for c in self.contributions],
         }
+        if self.first_stage is not None:
+            d["first_stage"] = round(self.first_stage, 4)
+        if self.ranker is not None:
+            d["ranker"] = round(self.ranker, 4)
+        return d
 
 
 @dataclass(frozen=True)
@@ -576,11 +584,13 @@ def _matching(reading: Reading, filters: Filters) -> tuple[list[_Leaf], list]:
 
 
 def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, explain: bool = False,
-               spellings: dict[str, str] | None = None, related: bool = True, meaning=None) -> SearchResult:
+               spellings: dict[str, str] | None = None, related: bool = True, meaning=None,
+               rerank: bool = True) -> SearchResult:
     """Search an open Whoosh searcher. ``related``: when fewer records match than
     ``limit``, fill the rest with records near in meaning and records related to
     the best hits (feedback.py), taking turns. ``meaning``: the index's
-    MeaningTable (None: no meaning signal)."""
+    MeaningTable (None: no meaning signal). ``rerank``: let the learned ranker
+    (rerank.py) order the first stage's best candidates."""
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
         raise UsageError(f"--limit must be a whole number, 0 or more, not {limit!r}")
     cleaned, notes = clean_query(text)
@@ -616,10 +626,18 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     weights = _word_weights(leaves, lists, len(reading.words), searcher.doc_count_all())
     pre = [(_prerank(base, contribs.get(d, []), stored, reading, filters, weights), d, stored) for d, base, stored in cands]
     pre.sort(key=lambda x: -x[0][0])
+    model = None
+    if rerank and limit:
+        from .rerank import ranker
+
+        model = ranker()
+    # The re-ranker reads the first stage's best DEPTH whatever the page's size, so a
+    # page of 10 is the first 10 of a page of 40.
+    reach = max(limit, RERANK_DEPTH) if model else limit
     # Proximity can lift a score by at most (1 + PROXIMITY_WEIGHT): only candidates
-    # within that reach of the limit-th score can still enter the page, so only
-    # theirs is computed (the page is the same as computing it for all).
-    floor = pre[limit - 1][0][0] if 0 < limit <= len(pre) else 0.0
+    # within that reach of the reach-th score can still enter the page (or the
+    # re-ranked candidates), so only theirs is computed (the same as computing it for all).
+    floor = pre[reach - 1][0][0] if 0 < reach <= len(pre) else 0.0
     spans_cache: dict[int, list] = {}
     ranked = []
     skipped = []  # places in ranked whose proximity was not worked out: they could not reach the page
@@ -647,10 +665,10 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     if near:
         lexical = [x[0] for x in ranked]
         ranked = _add_meaning(ranked, near, explain)
-        if skipped and len(ranked) >= limit:
+        if skipped and len(ranked) >= reach:
             # Meaning may lift a record whose proximity was skipped to within reach of the page:
             # work it out for those (the page is then the same as working it out for all).
-            last = sorted((x[0] for x in ranked), reverse=True)[limit - 1]
+            last = sorted((x[0] for x in ranked), reverse=True)[reach - 1]
             for i in skipped:
                 score, d, stored, expl, credit = ranked[i]
                 if lexical[i] * (1 + PROXIMITY_WEIGHT) + near.added(d) >= last:
@@ -661,6 +679,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     # the last bits of a float sum depend on the order of its terms, which must not
     # decide a ranking (duplicated snippets score the same up to those bits).
     ranked.sort(key=lambda x: (-float(f"{x[0]:.12g}"), x[2]["source"], x[2]["line"], x[2]["id"]))
+    if model is not None:
+        ranked = _rerank(ranked, model, near, reading, filters, explain)
     hits = tuple(
         _make_hit(stored, score, reading, expl.contributions, expl if explain else None,
                   phrase=phrase if phrase and phrase in _as_typed(stored["text"]) else None)
@@ -685,6 +705,41 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                     merged[h.id] = h
         more = tuple(merged.values())[:room]
     return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion, more)
+
+
+def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, explain: bool) -> list:
+    """The first RERANK_DEPTH candidates in the learned ranker's order, scored 0–100 by it;
+    the rest follow in their order, scored below the last of those."""
+    from .rerank import features, to_display
+
+    top, rest = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
+    cands = []
+    for score, d, stored, expl, _ in top:
+        if near is not None and not explain:  # (with explain, _add_meaning has added them)
+            expl = replace(expl, meaning=near.added(d), contributions=expl.contributions + near.contributions(d))
+        cands.append((score, expl, stored["polarity"], stored["theme"], stored.get("section"), stored["city"]))
+    rows = features(cands, None if filters.polarity else reading.polarity, None if filters.theme else reading.theme,
+                    len(reading.words))
+    # A record matched only by its label (PF under --theme platform) stays below every
+    # record that has a word of the query, as in the first stage; ties keep its order.
+    scored = [(_label_only(cands[i][1]), -float(f"{model.score(row):.12g}"), i) for i, row in enumerate(rows)]
+    scored.sort()
+    out = []
+    for _, neg, i in scored:
+        m = -neg
+        score, d, stored, expl, credit = top[i]
+        out.append((to_display(m), d, stored, replace(expl, first_stage=score, ranker=m), credit))
+    if rest:
+        # Below the re-ranked ones, in their own order: scaled so the first of them sits just under the last.
+        last = min(x[0] for x in out)
+        scale = 0.999 * last / (rest[0][0] or 1.0)
+        out += [(score * scale, d, stored, replace(expl, first_stage=score), credit)
+                for score, d, stored, expl, credit in rest]
+    return out
+
+
+def _label_only(expl: Explanation) -> bool:
+    return {c.field for c in expl.contributions} <= {"label", "phrase", "meaning"}
 
 
 class _Near:  # (a plain class: a dataclass costs every cold search its creation)

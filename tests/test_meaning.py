@@ -106,7 +106,7 @@ def test_meaning_reorders_matches_but_never_adds_or_hides_one(engine):
 def test_meaning_adds_at_most_its_weight_of_the_best_score(engine):
     from kodoku_search.search import W_MEANING
 
-    r = engine.search("PFに誘っても誰も手を挙げてくれない", limit=50, explain=True, related=False)
+    r = engine.search("PFに誘っても誰も手を挙げてくれない", limit=50, explain=True, related=False, rerank=False)
     lexical = [h.score - h.explanation.meaning for h in r.hits]
     most = W_MEANING * max(lexical)  # what a record with every query word itself would get
     assert all(0 <= h.explanation.meaning <= most * (1 + 1e-9) for h in r.hits)

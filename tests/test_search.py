@@ -209,7 +209,7 @@ def test_a_synonym_in_the_snippet_before_counts_less_than_the_word_and_once(tmp_
         rows += [{**base, "id": f"{town}/1", "text": before}, {**base, "id": f"{town}/2", "text": "対話を重ねました。"}]
     (corpus / "mine.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
     with SearchEngine.open(corpus, tmp_path / "index") as eng:
-        res = eng.search("教訓", limit=10, related=False, meaning=False, explain=True)
+        res = eng.search("教訓", limit=10, related=False, meaning=False, explain=True, rerank=False)
         follow = [h for h in res.hits if h.id.endswith("/2")]
         assert [h.city for h in follow][0] == "甲町"  # the word itself in context beats a synonym there
         by_city = {h.city: h for h in follow}
