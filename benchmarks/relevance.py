@@ -78,7 +78,7 @@ class QueryComparison:
         }
 
 
-def evaluate_project(judgments: Sequence[Judgment]) -> tuple[EvalReport | None, str | None]:
+def evaluate_project(judgments: Sequence[Judgment], rerank: bool = True) -> tuple[EvalReport | None, str | None]:
     """Evaluate the engine, or say why it could not be: the baselines still matter."""
     try:
         from kodoku_search import SearchEngine
@@ -88,7 +88,7 @@ def evaluate_project(judgments: Sequence[Judgment]) -> tuple[EvalReport | None, 
         return None, f"{PROJECT} not evaluated: cannot open the engine ({type(exc).__name__}: {exc})"
 
     def search(j: Judgment) -> list[Any]:
-        result = engine.search(j.query, limit=K, **j.filters())
+        result = engine.search(j.query, limit=K, rerank=rerank, **j.filters())
         return list(getattr(result, "ranked", None) or getattr(result, "hits", result))  # the page: matches, then related
 
     try:
@@ -149,9 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print everything as JSON")
     parser.add_argument("--all", action="store_true", help="every benchmarks/queries_*.jsonl in turn, then a summary")
+    parser.add_argument("--no-rerank", action="store_true", help="score the first stage alone (no learned ranker)")
     args = parser.parse_args(argv)
     if args.all:
-        return _run_all(sorted(HERE.glob("queries_*.jsonl")), args.json)
+        return _run_all(sorted(HERE.glob("queries_*.jsonl")), args.json, ["--no-rerank"] if args.no_rerank else [])
 
     try:
         judgments = load_judgments(args.judgments)
@@ -169,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     reports: dict[str, EvalReport] = dict(run_baselines(records, judgments, k=K))
-    project, note = evaluate_project(judgments)
+    project, note = evaluate_project(judgments, rerank=not args.no_rerank)
     if project is not None:
         reports[PROJECT] = project
     rows = compare(project, {n: reports[n] for n in BASELINES}) if project else []
@@ -207,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if project is not None else 1
 
 
-def _run_all(paths: Sequence[Path], as_json: bool) -> int:
+def _run_all(paths: Sequence[Path], as_json: bool, extra: Sequence[str] = ()) -> int:
     """Each judgment set as ``--judgments`` would show it, then one line per set."""
     import contextlib
     import io
@@ -216,13 +217,13 @@ def _run_all(paths: Sequence[Path], as_json: bool) -> int:
     for path in paths:
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
-            rc = main(["--judgments", str(path), "--json"])
+            rc = main(["--judgments", str(path), "--json", *extra])
         status = max(status, rc)
         if rc == 2:
             continue
         data = json.loads(buf.getvalue())
         if not as_json:
-            main(["--judgments", str(path)])
+            main(["--judgments", str(path), *extra])
             print()
         summary.append(data)
     if as_json:

@@ -30,6 +30,8 @@ from array import array
 from functools import lru_cache
 from pathlib import Path
 
+from .errors import KodokuError
+
 MODEL = Path(__file__).resolve().parent / "data" / "ranker.bin"
 DEPTH = 40  # first-stage candidates re-ranked; the rest keep their order below them
 
@@ -58,8 +60,8 @@ INTENT_BONUS = 1.0
 ON_ASKED_SIDE = FEATURES.index("on_asked_side")
 
 
-class RankerError(Exception):
-    """The shipped model does not fit this code (its feature list differs)."""
+class RankerError(KodokuError):
+    """The model file is damaged or does not fit this code (its feature list differs)."""
 
 
 def features(cands, intent_polarity: str | None, intent_theme: str | None, query_words: int) -> list[list[float]]:
@@ -118,12 +120,19 @@ class Ranker:
     @classmethod
     def from_bytes(cls, blob: bytes) -> "Ranker":
         """The file: one line of JSON (features, counts, how it was trained), then the arrays."""
-        cut = blob.index(b"\n")
-        header = json.loads(blob[:cut])
+        damaged = f"{MODEL.name} is damaged; reinstall kodoku-search or train it again: python scripts/train_ranker.py"
+        try:
+            cut = blob.index(b"\n")
+            header = json.loads(blob[:cut])
+            layout = [(code, int(header[key])) for code, key in
+                      (("H", "nodes"), ("d", "nodes"), ("i", "nodes"), ("i", "nodes"), ("d", "leaves"), ("i", "trees"))]
+        except (ValueError, KeyError, TypeError):
+            raise RankerError(damaged) from None
         at = cut + 1
+        if at + sum(array(code).itemsize * count for code, count in layout) != len(blob):
+            raise RankerError(damaged)
         arrays = []
-        for code, count in (("H", header["nodes"]), ("d", header["nodes"]), ("i", header["nodes"]),
-                            ("i", header["nodes"]), ("d", header["leaves"]), ("i", header["trees"])):
+        for code, count in layout:
             a = array(code)
             size = a.itemsize * count
             a.frombytes(blob[at:at + size])
@@ -131,9 +140,6 @@ class Ranker:
                 a.byteswap()
             arrays.append(a)
             at += size
-        if at != len(blob):
-            raise RankerError(f"{MODEL.name} is damaged (expected {at} bytes, found {len(blob)}); "
-                              "train it again with: python scripts/train_ranker.py")
         return cls(header, *arrays)
 
     def to_bytes(self, header: dict) -> bytes:

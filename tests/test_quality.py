@@ -174,7 +174,7 @@ def test_a_word_in_latin_letters_is_a_word_whatever_janome_calls_it(engine):
     assert not is_function_word("感動詞,*,*,*", "pf")
     r = engine.search("PFまだ作ってないんだけど", limit=5)
     assert r.reading.words[0].term == "pf"
-    assert r.hits[0].text == "本市では、地方版PFは未設置です。"
+    assert "本市では、地方版PFは未設置です。" in [h.text for h in r.hits[:3]]
     assert all("PF" in h.text or "プラットフォーム" in h.text or h.theme == "platform" for h in r.hits)
 
 

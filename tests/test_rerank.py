@@ -1,0 +1,156 @@
+"""The learned re-ranker: its file, its walk, its guarantees, and how search uses it."""
+
+from __future__ import annotations
+
+import json
+from array import array
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kodoku_search import rerank
+from kodoku_search.cli import cli
+from kodoku_search.rerank import FEATURES, MONOTONE, Ranker, RankerError, features, ranker, to_display
+from kodoku_search.search import RERANK_DEPTH
+
+from .conftest import CORPUS
+
+
+def tiny(split_feature: int = 0, threshold: float = 0.5, low: float = -1.0, high: float = 2.0) -> Ranker:
+    """One tree: feature ≤ threshold → low, else high."""
+    return Ranker({"features": list(FEATURES)}, array("H", [split_feature]), array("d", [threshold]),
+                  array("i", [~0]), array("i", [~1]), array("d", [low, high]), array("i", [0]))
+
+
+def row(**values: float) -> list[float]:
+    r = [0.0] * len(FEATURES)
+    for k, v in values.items():
+        r[FEATURES.index(k)] = v
+    return r
+
+
+def test_a_tree_is_walked_as_lightgbm_splits_less_or_equal_left():
+    t = tiny(FEATURES.index("relative"), 0.5)
+    assert t.trees(row(relative=0.5)) == -1.0  # ≤ goes left
+    assert t.trees(row(relative=0.51)) == 2.0
+    assert t.score(row(relative=0.51, on_asked_side=1.0)) == 2.0 + rerank.INTENT_BONUS
+
+
+def test_the_file_round_trips_and_a_damaged_or_foreign_one_is_refused():
+    t = tiny()
+    blob = t.to_bytes({"trained_on": "test"})
+    back = Ranker.from_bytes(blob)
+    assert back.trees(row()) == t.trees(row()) and json.loads(blob.split(b"\n", 1)[0])["trained_on"] == "test"
+    with pytest.raises(RankerError, match="damaged"):
+        Ranker.from_bytes(blob[:-3])
+    header, rest = blob.split(b"\n", 1)
+    other = json.loads(header)
+    other["features"] = other["features"][:-1]
+    with pytest.raises(RankerError, match="train it again"):
+        Ranker.from_bytes(json.dumps(other).encode() + b"\n" + rest)
+    with pytest.raises(RankerError, match="damaged"):
+        Ranker.from_bytes(b"not a model")
+
+
+def test_a_damaged_model_file_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch):
+    bad = tmp_path / "ranker.bin"
+    bad.write_bytes(b'{"nodes": 3}\n\x00')
+    monkeypatch.setattr(rerank, "MODEL", bad)
+    rerank.ranker.cache_clear()
+    try:
+        r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(tmp_path / "idx"),
+                                     "search", "他部署の理解を得るのが難しい"])
+        assert r.exit_code != 0 and "damaged" in r.output and "Traceback" not in r.output
+    finally:
+        rerank.ranker.cache_clear()
+
+
+def test_the_shipped_model_fits_this_code():
+    model = ranker()
+    assert model is not None and len(model.roots) > 0
+    assert all(0 <= f < len(FEATURES) for f in model.feature)
+    assert all(~c < len(model.leaf) for c in (*model.left, *model.right) if c < 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 50, allow_nan=False), min_size=len(FEATURES), max_size=len(FEATURES)),
+       st.sampled_from(sorted(MONOTONE)), st.floats(0, 20, allow_nan=False))
+def test_more_evidence_never_ranks_a_record_lower(values, name, more):
+    """Trained with monotone constraints: raising a monotone feature never lowers the score."""
+    model = ranker()
+    i = FEATURES.index(name)
+    higher = list(values)
+    higher[i] += more
+    assert model.score(higher) >= model.score(values) - 1e-9
+
+
+def test_display_scores_keep_the_order_and_read_0_to_100():
+    xs = [-80.0, -3.0, -0.1, 0.0, 0.2, 4.0, 90.0]
+    ys = [to_display(x) for x in xs]
+    assert ys == sorted(ys) and 0.0 <= ys[0] and ys[-1] <= 100.0
+
+
+def test_features_describe_evidence_never_a_record():
+    """No feature names a record, city or line: the same evidence gives the same row."""
+    from kodoku_search.search import Contribution, Explanation
+
+    ex = Explanation(4.0, 1.0, 1.2, 1.0, (Contribution("縦割り", "text", "縦割り", 3.0),
+                                          Contribution("縦割り", "reading", "タテワリ", 1.0)), 1.0, 1)
+    a = features([(10.0, ex, "hard", "general", None, "福岡市")], None, None, 1)
+    b = features([(10.0, ex, "hard", "general", None, "鳥取市")], None, None, 1)
+    assert a == b and len(a[0]) == len(FEATURES)
+    assert a[0][FEATURES.index("share_text")] == pytest.approx(0.75)
+    assert a[0][FEATURES.index("words_reading")] == 1.0
+
+
+def test_a_page_is_the_start_of_a_longer_page(engine):
+    """The ranker reads the first stage's best RERANK_DEPTH whatever the page's size."""
+    q = "団体との連携の難しさ"  # (53 matches)
+    ids = lambda n: [h.id for h in engine.search(q, limit=n, related=False).hits]
+    long = ids(100)
+    assert len(long) > RERANK_DEPTH
+    for n in (1, 5, 10, RERANK_DEPTH, RERANK_DEPTH + 5):
+        assert ids(n) == long[:n]
+    scores = [h.score for h in engine.search(q, limit=100, related=False).hits]
+    assert scores == sorted(scores, reverse=True)  # those past the depth sit below, in their order
+
+
+def test_rerank_off_is_the_first_stage(engine):
+    q = "他部署の理解を得るのが難しい"
+    on = engine.search(q, limit=RERANK_DEPTH, explain=True, related=False)
+    off = engine.search(q, limit=RERANK_DEPTH, explain=True, related=False, rerank=False)
+    assert {h.id for h in on.hits} == {h.id for h in off.hits}  # the same candidates, re-ordered
+    assert [h.id for h in on.hits] != [h.id for h in off.hits]
+    first = {h.id: h.score for h in off.hits}
+    for h in on.hits:
+        assert h.explanation.first_stage == pytest.approx(first[h.id], rel=1e-9)
+        assert h.score == pytest.approx(to_display(h.explanation.ranker))
+    assert all(h.explanation.ranker is None and h.explanation.first_stage is None for h in off.hits)
+    d = on.hits[0].to_dict()["explanation"]
+    assert {"first_stage", "ranker"} <= set(d)
+
+
+def test_without_the_model_search_keeps_the_first_stage(engine, monkeypatch, tmp_path):
+    monkeypatch.setattr(rerank, "MODEL", tmp_path / "absent.bin")
+    rerank.ranker.cache_clear()
+    try:
+        q = "他部署の理解を得るのが難しい"
+        got = [h.id for h in engine.search(q, limit=10).hits]
+        assert got == [h.id for h in engine.search(q, limit=10, rerank=False).hits]
+    finally:
+        rerank.ranker.cache_clear()
+
+
+def test_the_cli_and_eval_can_turn_it_off(tmp_path):
+    args = ["--corpus-dir", str(CORPUS), "--index-dir", str(tmp_path / "idx")]
+    on = CliRunner().invoke(cli, [*args, "search", "他部署の理解を得るのが難しい", "--explain", "-n", "1"])
+    assert on.exit_code == 0 and "by the learned ranker" in on.output
+    off = CliRunner().invoke(cli, [*args, "search", "他部署の理解を得るのが難しい", "--no-rerank", "--json"])
+    assert off.exit_code == 0 and "ranker" not in json.dumps(json.loads(off.output)["results"][0])
+    dev = str(CORPUS.parent / "benchmarks" / "queries_dev.jsonl")
+    a = CliRunner().invoke(cli, [*args, "eval", dev, "--json"])
+    b = CliRunner().invoke(cli, [*args, "eval", dev, "--json", "--no-rerank"])
+    assert a.exit_code == 0 and b.exit_code == 0
+    assert json.loads(a.output)["ndcg"] != json.loads(b.output)["ndcg"]
