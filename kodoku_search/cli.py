@@ -826,7 +826,7 @@ def _piped_lines(stdin):
 
 def _tty_lines(session):
     """Lines typed at a prompt, with readline's editing, completion and a history file."""
-    from .explore import history_file
+    from .session import history_file
 
     history = None
     try:
@@ -867,7 +867,7 @@ def _tty_lines(session):
 
 def _readline_completer(session):
     """Tab completion at the prompt: command names, then values for :city, :theme …"""
-    from .explore import session_completions
+    from .session import session_completions
 
     matches: list[str] = []
 

@@ -330,7 +330,7 @@ class SearchEngine:
 
             return counts(self.records())
 
-    # -- exploring (see explore.py) ------------------------------------------
+    # -- exploring (see explore.py, compare.py, session.py) ------------------
 
     def facets(self, query: str, *, city=None, prefecture=None, theme=None, polarity=None) -> dict[str, dict[str, int]]:
         """Counts of matching snippets per city, prefecture, theme and polarity, from the index."""
@@ -351,19 +351,19 @@ class SearchEngine:
 
     def compare(self, query: str, theme: str | None = None, limit_per_side: int = 1, *, prefecture: str | None = None):
         """Each matching city's best good and best hard snippets, side by side."""
-        from .explore import compare
+        from .compare import compare
 
         return compare(self, query, theme=theme, prefecture=prefecture, limit_per_side=limit_per_side)
 
     def similar(self, record_id: str, limit: int = 10):
         """Snippets sharing a record's distinctive words, other cities' first."""
-        from .explore import similar
+        from .compare import similar
 
         return similar(self, record_id, limit)
 
     def session(self, limit: int = 10):
         """An interactive session over this engine: queries and filter commands, line by line."""
-        from .explore import Session
+        from .session import Session
 
         return Session(self, limit)
 

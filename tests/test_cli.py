@@ -124,3 +124,26 @@ def test_python_dash_m_works_like_the_command(tmp_path):
     assert "【縦割り】" in p.stdout and "advice-2025-10.txt:" in p.stdout
     p = subprocess.run([sys.executable, "-m", "kodoku_search", "search", ""], capture_output=True, text=True, env=env)
     assert p.returncode == 2 and "Traceback" not in p.stderr and "empty" in p.stderr
+
+
+CLI_MODULES = r"""
+import json, sys
+from kodoku_search.cli import main
+try:
+    main()  # as the console script runs it
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("kodoku_search"))))
+"""
+
+
+def test_a_cli_search_loads_only_the_stages_it_needs(tmp_path):
+    """Every module a search imports costs every cold search its time: compare, similar
+    and the interactive session (compare.py, session.py) are not among them."""
+    p = subprocess.run([sys.executable, "-c", CLI_MODULES, "--corpus-dir", str(CORPUS), "--index-dir",
+                        str(tmp_path / "idx"), "search", "他部署の理解を得るのが難しい", "-n", "1"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    loaded = json.loads(p.stdout.splitlines()[-1])
+    assert {"kodoku_search.explore", "kodoku_search.search", "kodoku_search.rerank"} <= set(loaded)
+    assert not {"kodoku_search.compare", "kodoku_search.session", "kodoku_search.evaluate"} & set(loaded)

@@ -1,0 +1,197 @@
+"""Across cities and records: each city's best good and hard snippet (compare),
+and snippets that share a record's distinctive words (similar).
+
+Exposed as ``engine.compare`` and ``engine.similar``; nothing here renders text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Iterator
+
+from .errors import UsageError
+from .search import Hit, SearchResult, hit_from_stored
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import SearchEngine
+
+# Compare reads up to this many matches per side to find each city's best.
+COMPARE_WINDOW = 1000
+# Similar: how many of the record's terms make the query, and how many candidates are ranked.
+SIMILAR_TERMS = 12
+SIMILAR_CANDIDATES = 500
+
+# ---------------------------------------------------------------------------
+# Compare: each city's best good and best hard snippet
+
+
+@dataclass(frozen=True)
+class CityPair:
+    """A city's best matches on each side. ``good``/``hard`` hold up to
+    ``limit_per_side`` hits, best first; ``best_good``/``best_hard`` the first or None."""
+
+    city: str
+    prefecture: str
+    good: tuple[Hit, ...] = ()
+    hard: tuple[Hit, ...] = ()
+
+    @property
+    def best_good(self) -> Hit | None:
+        return self.good[0] if self.good else None
+
+    @property
+    def best_hard(self) -> Hit | None:
+        return self.hard[0] if self.hard else None
+
+    @property
+    def best_score(self) -> float:
+        return max((h.score for h in (*self.good[:1], *self.hard[:1])), default=0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "city": self.city,
+            "prefecture": self.prefecture,
+            "good": self.best_good.to_dict() if self.best_good else None,
+            "hard": self.best_hard.to_dict() if self.best_hard else None,
+        }
+        if len(self.good) > 1 or len(self.hard) > 1:
+            d["more_good"] = [h.to_dict() for h in self.good[1:]]
+            d["more_hard"] = [h.to_dict() for h in self.hard[1:]]
+        return d
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Cities with a match for ``query``, the best-matching city first."""
+
+    query: str
+    cities: tuple[CityPair, ...]
+    filters: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def __iter__(self) -> Iterator[CityPair]:
+        return iter(self.cities)
+
+    def __len__(self) -> int:
+        return len(self.cities)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "filters": dict(self.filters), "cities": [c.to_dict() for c in self.cities]}
+
+
+def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, limit_per_side: int = 1) -> Comparison:
+    """For each city with a match, its best good and best hard snippets, so the
+    two sides of one topic can be read side by side. Cities are ordered by
+    their best score on either side."""
+    if not isinstance(limit_per_side, int) or isinstance(limit_per_side, bool) or limit_per_side < 1:
+        raise UsageError("limit_per_side must be 1 or more")
+    sides: dict[str, SearchResult] = {}
+    for side in ("good", "hard"):
+        sides[side] = engine.search(query, theme=theme, prefecture=prefecture, polarity=side, limit=COMPARE_WINDOW,
+                                     related=False)  # compare reads matches only
+    found: dict[str, dict[str, list[Hit]]] = {}  # city → side → its matches, best first
+    pref: dict[str, str] = {}
+    for side, result in sides.items():
+        for h in result.hits:
+            found.setdefault(h.city, {"good": [], "hard": []})[side].append(h)
+            pref.setdefault(h.city, h.prefecture)
+    per: dict[str, dict[str, list[Hit]]] = {}
+    for city, lists in found.items():
+        # A record that states both sides (Hit.also) is shown once: on its own side
+        # when it is among that side's best, else on the other. Only a side the city
+        # would leave empty shows it again: 座間市's 「調整に苦労しましたが、…できました」
+        # is its one hardship about 調整, and a reader of that column should see it.
+        own = {side: {h.id for h in hits[:limit_per_side] if h.polarity == side} for side, hits in lists.items()}
+        per[city] = {side: [h for h in hits if h.polarity == side or h.id not in own["hard" if side == "good" else "good"]]
+                     [:limit_per_side] for side, hits in lists.items()}
+        for side, hits in lists.items():
+            if not per[city][side]:
+                per[city][side] = [h for h in hits if h.also == side][:limit_per_side]
+    pairs = [CityPair(c, pref[c], tuple(s["good"]), tuple(s["hard"])) for c, s in per.items()]
+    pairs.sort(key=lambda p: (-p.best_score, p.city))
+    notes = tuple(dict.fromkeys(n for r in sides.values() for n in r.notes if "--polarity" not in n))
+    active = sides["good"].filters.active()
+    active.pop("polarity", None)
+    return Comparison(query, tuple(pairs), active, notes)
+
+
+# ---------------------------------------------------------------------------
+# Similar: snippets that share a record's distinctive words
+
+
+@dataclass(frozen=True)
+class Similar:
+    """Snippets most like ``record``: ``terms`` are the record's distinctive terms
+    (rarest first) the search used; each hit's ``matched_terms`` are the ones it shares."""
+
+    record: Hit
+    terms: tuple[str, ...]
+    hits: tuple[Hit, ...]
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def to_dict(self) -> dict[str, Any]:
+        results = []
+        for h in self.hits:
+            d = h.to_dict()
+            d["shared_terms"] = list(h.matched_terms)
+            d["same_city"] = h.city == self.record.city
+            results.append(d)
+        return {"id": self.record.id, "record": self.record.to_dict(), "terms": list(self.terms), "results": results}
+
+
+def _merge(spans) -> tuple[tuple[int, int], ...]:
+    """Sorted spans with touching or overlapping ones joined (one highlight mark each)."""
+    out: list[list[int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return tuple((a, b) for a, b in out)
+
+
+def _spans(stored: dict) -> list[tuple[str, int, int]]:
+    return [(s[0], int(s[2]), int(s[3])) for s in stored.get("spans") or () if s and s[0]]
+
+
+def similar(engine: "SearchEngine", record_id: str, limit: int = 10) -> Similar:
+    """Snippets that share the most distinctive words of one record: other cities'
+    first (what did others say about the same thing?), then its own city's.
+
+    Uses the base forms stored with the record at index time, weighed by how
+    rare each is in the index, so no text is analyzed at query time.
+    """
+    from whoosh import query as Q
+
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise UsageError("limit must be 0 or more")
+    rec = engine.get(record_id)
+    s = engine.searcher()
+    stored = s.document(id=rec.id) or {}
+    idf: dict[str, float] = {}
+    for term, _, _ in _spans(stored):
+        if term in idf:
+            continue
+        df = s.doc_frequency("text", term)
+        if df >= 2:  # found in at least one other record
+            idf[term] = s.idf("text", term)
+    terms = tuple(sorted(idf, key=lambda t: (-idf[t], t))[:SIMILAR_TERMS])
+    record = replace(rec, matched_terms=terms, matches=_merge((a, b) for t, a, b in _spans(stored) if t in terms))
+    if not terms or limit == 0:
+        return Similar(record, terms, ())
+    q = Q.Or([Q.Term("text", t) for t in terms])
+    results = s.search(q, limit=SIMILAR_CANDIDATES, mask=Q.Term("id", rec.id))
+    others, same = [], []
+    for r in results:
+        f = r.fields()
+        spans = [(t, a, b) for t, a, b in _spans(f) if t in idf]
+        have = {t for t, _, _ in spans}
+        shared = tuple(t for t in terms if t in have)
+        hit = hit_from_stored(f, r.score, _merge((a, b) for t, a, b in spans if t in shared), shared)
+        (same if hit.city == rec.city else others).append(hit)
+    return Similar(record, terms, tuple((others + same)[:limit]))

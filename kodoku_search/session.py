@@ -1,0 +1,164 @@
+"""The interactive session: an engine kept open across queries, with filters a
+person sets once. State only, no I/O: the CLI reads lines and prints replies.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import labels
+from .compare import Comparison, Similar
+from .errors import UsageError
+from .explore import Page
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import SearchEngine
+
+# ---------------------------------------------------------------------------
+# Interactive session: state between queries, no I/O
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What one line of input produced: a ``page`` of results, a ``comparison``,
+    ``similar`` snippets, a ``message`` for the person, or ``quit``."""
+
+    kind: str  # results | compare | similar | message | error | quit
+    message: str = ""
+    page: Page | None = None
+    comparison: Comparison | None = None
+    similar: Similar | None = None
+
+
+SESSION_HELP = """\
+Type a query to search, or a command:
+  :city 福岡市       only this city          (:city alone clears it)
+  :prefecture 愛知県 only this prefecture
+  :theme PF          general (全般) or platform (PF)
+  :polarity hard     good (良かった), hard (苦労) or other
+  :limit 5           results per query
+  :more              the next page of the last query
+  :compare QUERY     each city's best good and hard snippet
+  :similar ID        snippets like record ID
+  :filters           show the filters in force
+  :clear             clear every filter
+  :help              this text
+  :quit              leave (so does end of input, Ctrl-D)"""
+
+
+class Session:
+    """An engine kept open across queries, with filters a person sets once.
+
+    ``execute(line)`` turns one line of input into a ``Reply``; the CLI reads
+    lines, prints replies and keeps the history.
+    """
+
+    FILTERS = ("city", "prefecture", "theme", "polarity")
+
+    def __init__(self, engine: "SearchEngine", limit: int = 10):
+        self.engine = engine
+        self.limit = limit
+        self.filters: dict[str, str] = {}
+        self._last: tuple[str, int] | None = None  # query, next offset
+
+    def describe(self) -> str:
+        shown = ", ".join(f"{k}={v}" for k, v in self.filters.items()) or "none"
+        return f"filters: {shown}; limit {self.limit}"
+
+    def execute(self, line: str) -> Reply:
+        text = line.strip()
+        if not text:
+            return Reply("message")
+        if not text.startswith(":"):
+            return self._search(text, 0)
+        cmd, _, arg = text[1:].partition(" ")
+        cmd, arg = cmd.strip().lower(), arg.strip()
+        try:
+            if cmd in ("q", "quit", "exit"):
+                return Reply("quit")
+            if cmd in ("h", "help", "?"):
+                return Reply("message", SESSION_HELP)
+            if cmd == "clear":
+                self.filters.clear()
+                return Reply("message", self.describe())
+            if cmd == "filters":
+                return Reply("message", self.describe())
+            if cmd in self.FILTERS:
+                return self._set_filter(cmd, arg)
+            if cmd == "limit":
+                if not arg.isdigit() or not 0 < int(arg) <= 1000:
+                    return Reply("error", ":limit takes a number from 1 to 1000")
+                self.limit = int(arg)
+                return Reply("message", self.describe())
+            if cmd == "more":
+                if self._last is None:
+                    return Reply("error", "no query yet: type one first")
+                return self._search(*self._last)
+            if cmd == "compare":
+                if not arg:
+                    return Reply("error", ":compare takes a query, e.g. :compare 庁内連携")
+                f = {k: v for k, v in self.filters.items() if k in ("theme", "prefecture")}
+                return Reply("compare", comparison=self.engine.compare(arg, **f))
+            if cmd == "similar":
+                if not arg:
+                    return Reply("error", ":similar takes a record id, e.g. :similar advice-2025-10/general/福岡市/2")
+                return Reply("similar", similar=self.engine.similar(arg, limit=self.limit))
+        except UsageError as e:
+            return Reply("error", str(e))
+        return Reply("error", f"unknown command :{cmd}; type :help for the list")
+
+    def _set_filter(self, name: str, value: str) -> Reply:
+        if not value:
+            self.filters.pop(name, None)
+            return Reply("message", self.describe())
+        checked = self.engine.filters(**{name: value})  # raises UsageError with the valid values
+        self.filters[name] = getattr(checked, name)
+        return Reply("message", self.describe())
+
+    def _search(self, query: str, offset: int) -> Reply:
+        try:
+            page = self.engine.find(query, limit=self.limit, offset=offset, **self.filters)
+        except UsageError as e:
+            return Reply("error", str(e))
+        self._last = (query, offset + len(page.ranked))
+        return Reply("results", page=page)
+
+
+SESSION_COMMANDS: tuple[str, ...] = (
+    ":city", ":prefecture", ":theme", ":polarity", ":limit", ":more", ":compare", ":similar",
+    ":filters", ":clear", ":help", ":quit",
+)
+
+
+def session_completions(session: Session, line: str, word: str) -> list[str]:
+    """What tab may complete ``word`` to, given the whole ``line`` typed so far:
+    a command name, or a value for the filter command the line starts with."""
+    if not line.startswith(":"):
+        return []
+    if " " not in line:
+        return [c for c in SESSION_COMMANDS if c.startswith(word)]
+    cmd = line.split(" ", 1)[0][1:].lower()
+    if cmd in ("city", "prefecture"):
+        values = session.engine.values(cmd)
+    elif cmd == "similar":
+        values = session.engine.values("id")
+    elif cmd == "theme":
+        values = list(labels.THEMES)
+    elif cmd == "polarity":
+        values = list(labels.POLARITIES)
+    else:
+        values = []
+    return [v for v in values if v.startswith(word)]
+
+
+def history_file() -> Path:
+    """Where the interactive prompt keeps its history: $KODOKU_SEARCH_HISTORY, else
+    the user's cache directory (beside the installed package's index)."""
+    env = os.environ.get("KODOKU_SEARCH_HISTORY")
+    if env:
+        return Path(env)
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "kodoku-search" / "history"
