@@ -478,6 +478,11 @@ def _describe_explanation(e) -> str:
 
         lines.append(f"   ranked {to_display(e.ranker):.2f} by the learned ranker "
                      f"(its score {e.ranker:+.2f}) from the formula's {e.first_stage:.2f}:")
+    elif e.first_stage is not None:
+        from .search import RERANK_DEPTH
+
+        lines.append(f"   past the {RERANK_DEPTH} the learned ranker orders: the formula's {e.first_stage:.2f}, "
+                     "scaled to sit below them:")
     lines += [
         f"   score {core + e.meaning:.2f} = BM25F {e.base:.2f} × words {e.coordination:.2f}"
         f" ({e.words_matched:.1f}/{e.words_total} matched) × proximity {e.proximity:.2f} × intent {e.intent:.2f}"

@@ -631,6 +631,11 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         from .rerank import ranker
 
         model = ranker()
+        if model is None:
+            from .rerank import MODEL
+
+            notes.append(f"the learned ranker's model ({MODEL.name}) is missing: ranked by the formula alone "
+                         "(reinstall kodoku-search, or train it: python scripts/train_ranker.py)")
     # The re-ranker reads the first stage's best DEPTH whatever the page's size, so a
     # page of 10 is the first 10 of a page of 40.
     reach = max(limit, RERANK_DEPTH) if model else limit
@@ -679,6 +684,10 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     # the last bits of a float sum depend on the order of its terms, which must not
     # decide a ranking (duplicated snippets score the same up to those bits).
     ranked.sort(key=lambda x: (-float(f"{x[0]:.12g}"), x[2]["source"], x[2]["line"], x[2]["id"]))
+    # Nothing matched a whole query word (only scattered characters), or kana were
+    # read as the corpus spells them: offer the spelling. (The formula's best match
+    # decides, before the re-ranker may put a record matched by meaning first.)
+    weak = not any(c >= 1.0 for c in ranked[0][4])
     if model is not None:
         ranked = _rerank(ranked, model, near, reading, filters, explain)
     hits = tuple(
@@ -686,9 +695,6 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                   phrase=phrase if phrase and phrase in _as_typed(stored["text"]) else None)
         for score, d, stored, expl, _ in ranked[:limit]
     )
-    # Nothing matched a whole query word (only scattered characters), or kana were
-    # read as the corpus spells them: offer the spelling.
-    weak = not any(c >= 1.0 for c in ranked[0][4])
     suggestion = _suggest(searcher, cleaned, reading, spellings, vocab) if weak or reading.respelled else None
     more: tuple[Hit, ...] = ()
     if related and limit > len(hits):
@@ -710,7 +716,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
 def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, explain: bool) -> list:
     """The first RERANK_DEPTH candidates in the learned ranker's order, scored 0–100 by it;
     the rest follow in their order, scored below the last of those."""
-    from .rerank import features, to_display
+    from .rerank import features, order, to_display
 
     top, rest = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
     cands = []
@@ -720,26 +726,17 @@ def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, expla
         cands.append((score, expl, stored["polarity"], stored["theme"], stored.get("section"), stored["city"]))
     rows = features(cands, None if filters.polarity else reading.polarity, None if filters.theme else reading.theme,
                     len(reading.words))
-    # A record matched only by its label (PF under --theme platform) stays below every
-    # record that has a word of the query, as in the first stage; ties keep its order.
-    scored = [(_label_only(cands[i][1]), -float(f"{model.score(row):.12g}"), i) for i, row in enumerate(rows)]
-    scored.sort()
     out = []
-    for _, neg, i in scored:
-        m = -neg
+    for i, m in order(model, rows):
         score, d, stored, expl, credit = top[i]
         out.append((to_display(m), d, stored, replace(expl, first_stage=score, ranker=m), credit))
     if rest:
         # Below the re-ranked ones, in their own order: scaled so the first of them sits just under the last.
-        last = min(x[0] for x in out)
+        last = out[-1][0]
         scale = 0.999 * last / (rest[0][0] or 1.0)
         out += [(score * scale, d, stored, replace(expl, first_stage=score), credit)
                 for score, d, stored, expl, credit in rest]
     return out
-
-
-def _label_only(expl: Explanation) -> bool:
-    return {c.field for c in expl.contributions} <= {"label", "phrase", "meaning"}
 
 
 class _Near:  # (a plain class: a dataclass costs every cold search its creation)

@@ -127,6 +127,7 @@ def export(booster):
 def score_with(ranker, data: dict, names: list[str], seen_queries: set[str]):
     """Mean nDCG@10 over the named sets: first stage, re-ranked; and the same over novel queries only."""
     from kodoku_search.evaluate import score_ranking
+    from kodoku_search.rerank import order
 
     res = {"all": [], "novel": []}
     for n in names:
@@ -134,8 +135,7 @@ def score_with(ranker, data: dict, names: list[str], seen_queries: set[str]):
             before = score_ranking(j, hits[:10]).ndcg
             after = before
             if ranker and hits:
-                order = sorted(range(len(hits)), key=lambda i: (-ranker.score(x[i]), i))
-                after = score_ranking(j, [hits[i] for i in order][:10]).ndcg
+                after = score_ranking(j, [hits[i] for i, _ in order(ranker, x)][:10]).ndcg
             res["all"].append((before, after))
             if j.query not in seen_queries:
                 res["novel"].append((before, after))
