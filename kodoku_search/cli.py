@@ -458,6 +458,28 @@ def _describe_reading(result) -> str:
     return "read as: " + "; ".join(parts)
 
 
+RANKER_PARTS_SHOWN = 5
+_FEATURE_WORDS = {  # rerank.FEATURES as people read them
+    "score": "the formula's score", "relative": "its score against the best one's",
+    "base": "BM25F", "coordination": "share of the query matched", "proximity": "words close together",
+    "intent": "on the side or theme the query asks for (formula)", "meaning": "nearness in meaning",
+    "words_matched": "query words matched", "words_total": "query words", "words_share": "share of query words matched",
+    "good": "a good-side snippet", "hard": "a hard-side snippet", "platform": "on the PF theme",
+    "asks_side": "the query asks for a side", "on_asked_side": "on the side the query asks for",
+    "on_asked_theme": "on the theme the query asks for", "has_heading": "listed under a heading",
+    "query_words": "words in the query", "city_in_top10": "its city's snippets in the top 10",
+    "matches": "snippets matched", "asked_side_bonus": "on the asked side (bonus)",
+}
+
+
+def _feature_words(name: str, value: float) -> str:
+    if name.startswith("share_"):
+        return f"{name[6:]} field's share of BM25F = {value:.2f}"
+    if name.startswith("words_") and name not in _FEATURE_WORDS:
+        return f"query words found in {name[6:]} = {value:g}"
+    return f"{_FEATURE_WORDS.get(name, name)} = {value:.4g}"
+
+
 def _describe_explanation(e) -> str:
     if e.contributions and all(c.field == "related" for c in e.contributions):
         lines = [f"   related {e.base:.2f} = each shared word's BM25 × its weight in the best matches"]
@@ -478,6 +500,14 @@ def _describe_explanation(e) -> str:
 
         lines.append(f"   ranked {to_display(e.ranker):.2f} by the learned ranker "
                      f"(its score {e.ranker:+.2f}) from the formula's {e.first_stage:.2f}:")
+        if e.ranker_base is not None:
+            top = e.ranker_parts[:RANKER_PARTS_SHOWN]
+            rest = sum(c for _, _, c in e.ranker_parts[RANKER_PARTS_SHOWN:])
+            if abs(e.ranker_base) >= 0.005:
+                lines.append(f"     {e.ranker_base:+6.2f}  the ranker's mean")
+            lines += [f"     {c:+6.2f}  {_feature_words(f, v)}" for f, v, c in top]
+            if len(e.ranker_parts) > RANKER_PARTS_SHOWN:
+                lines.append(f"     {rest:+6.2f}  {len(e.ranker_parts) - RANKER_PARTS_SHOWN} more")
     elif e.first_stage is not None:
         from .search import RERANK_DEPTH
 

@@ -123,14 +123,17 @@ class Ranker:
     ``threshold[i]`` (≤ goes to ``left[i]``, else ``right[i]``); a child below 0 is
     leaf ~child. A row's score is the sum over trees of the leaf it reaches."""
 
-    __slots__ = ("feature", "threshold", "left", "right", "leaf", "roots")
+    __slots__ = ("feature", "threshold", "left", "right", "leaf", "roots", "value")
 
-    def __init__(self, header: dict, feature, threshold, left, right, leaf, roots):
+    def __init__(self, header: dict, feature, threshold, left, right, leaf, roots, value=None):
         if not isinstance(header.get("features"), list) or header["features"] != list(FEATURES):
             raise RankerError(f"{MODEL.name} was trained on other features than this code computes; "
                               "train it again with: python scripts/train_ranker.py")
         self.feature, self.threshold, self.left, self.right = feature, threshold, left, right
         self.leaf, self.roots = leaf, roots
+        # Each node's mean output over its training rows (LightGBM's internal_value): what
+        # explain() splits a score into, feature by feature, along the path taken.
+        self.value = value if value is not None else array("d", bytes(8 * len(feature)))
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> "Ranker":
@@ -140,7 +143,8 @@ class Ranker:
             cut = blob.index(b"\n")
             header = json.loads(blob[:cut])
             layout = [(code, int(header[key])) for code, key in
-                      (("H", "nodes"), ("d", "nodes"), ("i", "nodes"), ("i", "nodes"), ("d", "leaves"), ("i", "trees"))]
+                      (("H", "nodes"), ("d", "nodes"), ("i", "nodes"), ("i", "nodes"), ("d", "leaves"), ("i", "trees"),
+                       ("d", "nodes"))]
         except (ValueError, KeyError, TypeError):
             raise RankerError(damaged) from None
         at = cut + 1
@@ -162,7 +166,7 @@ class Ranker:
     def to_bytes(self, header: dict) -> bytes:
         self.validate()
         payload = b"".join(a.tobytes() for a in (self.feature, self.threshold, self.left, self.right, self.leaf,
-                                                 self.roots))
+                                                 self.roots, self.value))
         header = {**header, "features": list(FEATURES), "nodes": len(self.feature), "leaves": len(self.leaf),
                   "trees": len(self.roots), "byteorder": sys.byteorder, "crc32": zlib.crc32(payload)}
         return json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" + payload
@@ -172,7 +176,7 @@ class Ranker:
         no walk can loop) and every leaf exists. Checked when the file is written; a file
         read back is checked by its CRC, which costs a search nothing."""
         n, leaves = len(self.feature), len(self.leaf)
-        if not (len(self.threshold) == len(self.left) == len(self.right) == n):
+        if not (len(self.threshold) == len(self.left) == len(self.right) == len(self.value) == n):
             raise RankerError("the node arrays differ in length")
         if any(f >= len(FEATURES) for f in self.feature):
             raise RankerError("a split reads a feature this code does not compute")
@@ -185,6 +189,28 @@ class Ranker:
     def score(self, row: list[float]) -> float:
         """The model's score plus INTENT_BONUS on the asked side."""
         return self.trees(row) + INTENT_BONUS * row[ON_ASKED_SIDE]
+
+    def explain(self, row: list[float]) -> tuple[float, dict[str, float]]:
+        """The score as a base (the trees' mean output) plus each feature's part: at every
+        split on the path, the change in mean output that the feature's value caused
+        (Saabas's method). The parts and the base add up to ``score(row)``."""
+        feature, threshold, left, right, value = self.feature, self.threshold, self.left, self.right, self.value
+        base = 0.0
+        parts: dict[str, float] = {}
+        for i in self.roots:
+            if i < 0:
+                base += self.leaf[~i]
+                continue
+            base += value[i]
+            while i >= 0:
+                nxt = left[i] if row[feature[i]] <= threshold[i] else right[i]
+                after = value[nxt] if nxt >= 0 else self.leaf[~nxt]
+                name = FEATURES[feature[i]]
+                parts[name] = parts.get(name, 0.0) + after - value[i]
+                i = nxt
+        if row[ON_ASKED_SIDE] and INTENT_BONUS:
+            parts["asked_side_bonus"] = INTENT_BONUS * row[ON_ASKED_SIDE]
+        return base, parts
 
     def trees(self, row: list[float]) -> float:
         feature, threshold, left, right = self.feature, self.threshold, self.left, self.right

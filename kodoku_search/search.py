@@ -118,6 +118,9 @@ class Explanation:
     meaning_scale: float = 0.0  # W_MEANING × the best match's score: meaning = closeness × this
     first_stage: float | None = None  # the score above, before the learned re-ranking (None: not re-ranked)
     ranker: float | None = None  # the re-ranker's raw score (rerank.py); the hit's score is it on 0–100
+    # With explain: the ranker's score as its base plus each feature's part: (feature, its value, part), largest first
+    ranker_base: float | None = None
+    ranker_parts: tuple[tuple[str, float, float], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -135,6 +138,10 @@ class Explanation:
             d["first_stage"] = round(self.first_stage, 4)
         if self.ranker is not None:
             d["ranker"] = round(self.ranker, 4)
+        if self.ranker_base is not None:
+            d["ranker_base"] = round(self.ranker_base, 4)
+            d["ranker_parts"] = [{"feature": f, "value": round(v, 4), "part": round(c, 4)}
+                                 for f, v, c in self.ranker_parts]
         return d
 
 
@@ -716,7 +723,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
 def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, explain: bool) -> list:
     """The first RERANK_DEPTH candidates in the learned ranker's order, scored 0–100 by it;
     the rest follow in their order, scored below the last of those."""
-    from .rerank import features, order, to_display
+    from .rerank import FEATURES, features, order, to_display
 
     top, rest = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
     cands = []
@@ -729,7 +736,13 @@ def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, expla
     out = []
     for i, m in order(model, rows):
         score, d, stored, expl, credit = top[i]
-        out.append((to_display(m), d, stored, replace(expl, first_stage=score, ranker=m), credit))
+        extra = {}
+        if explain:
+            base, parts = model.explain(rows[i])
+            values = dict(zip(FEATURES, rows[i]))
+            extra = {"ranker_base": base, "ranker_parts": tuple(sorted(
+                ((f, values.get(f, 1.0), c) for f, c in parts.items() if abs(c) >= 0.005), key=lambda x: -abs(x[2])))}
+        out.append((to_display(m), d, stored, replace(expl, first_stage=score, ranker=m, **extra), credit))
     if rest:
         # Below the re-ranked ones, in their own order: scaled so the first of them sits just under the last.
         last = out[-1][0]

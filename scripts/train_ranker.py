@@ -102,7 +102,7 @@ def export(booster):
     from kodoku_search.rerank import FEATURES, Ranker
 
     feature, threshold, left, right = array("H"), array("d"), array("i"), array("i")
-    leaf, roots = array("d"), array("i")
+    leaf, roots, value = array("d"), array("i"), array("d")
 
     def walk(t) -> int:
         if "leaf_value" in t:
@@ -113,6 +113,7 @@ def export(booster):
         i = len(feature)
         feature.append(t["split_feature"])
         threshold.append(t["threshold"])
+        value.append(t["internal_value"])
         left.append(0)
         right.append(0)
         left[i] = walk(t["left_child"])
@@ -121,7 +122,7 @@ def export(booster):
 
     for info in booster.dump_model()["tree_info"]:
         roots.append(walk(info["tree_structure"]))
-    return Ranker({"features": list(FEATURES)}, feature, threshold, left, right, leaf, roots)
+    return Ranker({"features": list(FEATURES)}, feature, threshold, left, right, leaf, roots, value)
 
 
 def score_with(ranker, data: dict, names: list[str], seen_queries: set[str]):

@@ -206,3 +206,22 @@ def test_did_you_mean_follows_the_formulas_best_match_not_the_reranked_first(eng
         assert engine.search(q).suggestion is None
         assert engine.search(q).suggestion == engine.search(q, rerank=False).suggestion
     assert engine.search("たてわり").suggestion == "縦割り"
+
+
+def test_explain_splits_the_rankers_score_into_its_features(engine):
+    """--explain gives the ranker's score as a base plus each feature's part (Saabas):
+    they add up to the score, and the CLI and JSON show the largest."""
+    model = ranker()
+    r = engine.search("他部署の理解を得るのが難しい", limit=5, explain=True)
+    for h in r.hits:
+        e = h.explanation
+        # (parts below 0.005 are left out of the list: at most one per feature)
+        assert e.ranker_base + sum(c for _, _, c in e.ranker_parts) == pytest.approx(e.ranker, abs=0.005 * 40)
+        parts = [abs(c) for _, _, c in e.ranker_parts]
+        assert parts == sorted(parts, reverse=True) and all(p >= 0.005 for p in parts)
+    row = [0.5] * len(FEATURES)
+    base, parts = model.explain(row)
+    assert base + sum(parts.values()) == pytest.approx(model.score(row), abs=1e-9)  # exact before rounding
+    d = r.hits[0].to_dict()["explanation"]
+    assert {p["feature"] for p in d["ranker_parts"]} <= set(FEATURES) | {"asked_side_bonus"}
+    assert engine.search("他部署の理解を得るのが難しい", limit=1).hits[0].explanation is None  # only when asked
