@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .errors import UsageError
-from .search import Hit, SearchResult, hit_from_stored
+from .search import Hit, SearchResult, _merge, hit_from_stored
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import SearchEngine
@@ -142,17 +142,6 @@ class Similar:
             d["same_city"] = h.city == self.record.city
             results.append(d)
         return {"id": self.record.id, "record": self.record.to_dict(), "terms": list(self.terms), "results": results}
-
-
-def _merge(spans) -> tuple[tuple[int, int], ...]:
-    """Sorted spans with touching or overlapping ones joined (one highlight mark each)."""
-    out: list[list[int]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return tuple((a, b) for a, b in out)
 
 
 def _spans(stored: dict) -> list[tuple[str, int, int]]:
