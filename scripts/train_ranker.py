@@ -3,7 +3,7 @@
     pip install lightgbm numpy        # needed here only, never to search
     python scripts/train_ranker.py                    # train on every set, write kodoku_search/data/ranker.bin
     python scripts/train_ranker.py --folds            # also: fit on even sets, score odd ones, and back
-    python scripts/train_ranker.py --exclude blind74,blind75 --out /tmp/r.json
+    python scripts/train_ranker.py --exclude blind74,blind75 --out /tmp/r.bin
 
 Each judged query is searched with the re-ranker off; its first RERANK_DEPTH
 matches become training rows (rerank.features), labelled with the grade the
