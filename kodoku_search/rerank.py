@@ -7,8 +7,8 @@ match. Which mixes mean "this answers the question" is not linear: a record
 matched only by characters and meaning is seldom an answer however high its
 sum; one matched by every query word in the text usually is. A gradient-boosted
 tree ensemble (LambdaMART, trained by ``scripts/train_ranker.py`` with
-LightGBM on the judgment sets in ``benchmarks/``) learns those mixes from about
-2,000 judged queries and re-orders the first stage's top ``DEPTH`` candidates.
+LightGBM on the judgment sets in ``benchmarks/``) learns those mixes from 2,435
+judged queries and re-orders the first stage's best ``search.RERANK_DEPTH``.
 
 The features describe how a record matched (each field kind's share of its
 score, how many query words each kind found, coordination, proximity, intent,
@@ -34,7 +34,6 @@ from pathlib import Path
 from .errors import KodokuError
 
 MODEL = Path(__file__).resolve().parent / "data" / "ranker.bin"
-DEPTH = 40  # first-stage candidates re-ranked; the rest keep their order below them
 
 # Field kinds of the explanation's contributions (search._leaves, meaning.py).
 KINDS = ("text", "reading", "ngram", "synonym", "context", "context-synonym", "heading", "phrase", "meaning")

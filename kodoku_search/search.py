@@ -29,7 +29,9 @@ hidden). Closeness in meaning (word vectors: the snippet's words closest to
 each query word) is then added, at most ``W_MEANING`` × the best match's score
 (meaning.py). When fewer records match than the page holds, related records
 follow the matches, two kinds taking turns: the nearest in meaning, and those
-that share the best matches' most telling words (feedback.py).
+that share the best matches' most telling words (feedback.py). Last, a learned
+ranker re-orders the best RERANK_DEPTH matches by how their evidence looks
+(rerank.py); ``rerank=False`` keeps the formula's order.
 """
 
 from __future__ import annotations
@@ -643,7 +645,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
 
             notes.append(f"the learned ranker's model ({MODEL.name}) is missing: ranked by the formula alone "
                          "(reinstall kodoku-search, or train it: python scripts/train_ranker.py)")
-    # The re-ranker reads the first stage's best DEPTH whatever the page's size, so a
+    # The re-ranker reads the first stage's best RERANK_DEPTH whatever the page's size, so a
     # page of 10 is the first 10 of a page of 40.
     reach = max(limit, RERANK_DEPTH) if model else limit
     # Proximity can lift a score by at most (1 + PROXIMITY_WEIGHT): only candidates
