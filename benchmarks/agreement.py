@@ -85,6 +85,7 @@ def compare(first: list[Judgment], second: list[Judgment], records: list[Snippet
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="one JSON object per set")
+    ap.add_argument("--no-rerank", action="store_true", help="the engine's first stage alone (no learned ranker)")
     args = ap.parse_args(argv)
     from kodoku_search import SearchEngine
 
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = SearchEngine.open()
 
     def search(j: Judgment):
-        return list(engine.search(j.query, limit=K, **j.filters()).ranked)
+        return list(engine.search(j.query, limit=K, rerank=not args.no_rerank, **j.filters()).ranked)
 
     rows = []
     for path in sorted((HERE / "second_judge").glob("*.jsonl")):
@@ -110,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
                   f" {fmt(r['engine_under_first']):>20s} {fmt(r['engine_under_second']):>20s}")
         n = len(rows)
         if n:
-            mean = lambda key: sum(r[key]["ndcg"] for r in rows) / n  # noqa: E731
-            print(f"{'mean nDCG':10s} {mean('second_judge_under_first'):>20.3f} {mean('first_judge_under_second'):>20.3f}"
-                  f" {mean('engine_under_first'):>20.3f} {mean('engine_under_second'):>20.3f}")
+            keys = ("second_judge_under_first", "first_judge_under_second", "engine_under_first", "engine_under_second")
+            mean = {k: {m: sum(r[k][m] for r in rows) / n for m in ("ndcg", "recall", "mrr")} for k in keys}
+            print(f"{'mean':10s}" + "".join(f" {fmt(mean[k]):>20s}" for k in keys))
     return 0
 
 
