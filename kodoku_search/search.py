@@ -697,11 +697,11 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     # read as the corpus spells them: offer the spelling. (The formula's best match
     # decides, before the re-ranker may put a record matched by meaning first.)
     weak = not any(c >= 1.0 for c in ranked[0][4])
+    word_spans: dict[int, list] = {}  # the re-ranked candidates' (the ranker reads where they matched)
     if model is not None:
-        ranked = _rerank(ranked, model, near, reading, filters, explain)
+        ranked = _rerank(ranked, model, near, reading, filters, explain, phrase, word_spans)
     hits = tuple(
-        _make_hit(stored, score, reading, expl.contributions, expl if explain else None,
-                  phrase=phrase if phrase and phrase in _as_typed(stored["text"]) else None)
+        _make_hit(stored, score, reading, expl.contributions, expl if explain else None, word_spans.get(d), phrase)
         for score, d, stored, expl, _ in ranked[:limit]
     )
     suggestion = _suggest(searcher, cleaned, reading, spellings, vocab) if weak or reading.respelled else None
@@ -722,9 +722,11 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion, more)
 
 
-def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, explain: bool) -> list:
+def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, explain: bool, phrase: str | None,
+            word_spans: dict[int, list]) -> list:
     """The first RERANK_DEPTH candidates in the learned ranker's order, scored 0–100 by it;
-    the rest follow in their order, scored below the last of those."""
+    the rest follow in their order, scored below the last of those. ``word_spans`` gets
+    each candidate's query-word spans (the page's highlighting reuses them)."""
     from .rerank import FEATURES, features, order, to_display
 
     top, rest = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]
@@ -732,7 +734,9 @@ def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, expla
     for score, d, stored, expl, _ in top:
         if near is not None and not explain:  # (with explain, _add_meaning has added them)
             expl = replace(expl, meaning=near.added(d), contributions=expl.contributions + near.contributions(d))
-        cands.append((score, expl, stored["polarity"], stored["theme"], stored.get("section"), stored["city"]))
+        word_spans[d] = spans = _word_spans(stored, reading)
+        cands.append((score, expl, stored["polarity"], stored["theme"], stored.get("section"), stored["city"],
+                      len(stored["text"]), _highlights(stored, spans, phrase)))
     rows = features(cands, None if filters.polarity else reading.polarity, None if filters.theme else reading.theme,
                     len(reading.words))
     out = []
@@ -1050,8 +1054,6 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False) -> list[lis
     a whole word (stored spans, no analysis) is not also looked for as a synonym
     (normalizing the text) or by its bigrams (folding it), most of the cost of a
     search at scale."""
-    from .analysis import bigrams, normalize
-
     spans: list[list[tuple[int, int]]] = [[] for _ in reading.words]
     by_term: dict[str, list[int]] = {}
     by_reading: dict[str, list[int]] = {}
@@ -1064,7 +1066,7 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False) -> list[lis
         for k in (*by_term.get(term, ()), *by_reading.get(rd, ())):
             spans[k].append((start, end))
     if any(w.synonyms and not (quick and spans[k]) for k, w in enumerate(reading.words)):
-        norm, where = normalize(stored["text"])
+        norm, where = _normalized(stored["text"])
         for k, w in enumerate(reading.words):
             if quick and spans[k]:
                 continue
@@ -1079,10 +1081,38 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False) -> list[lis
             for g in w.bigrams:
                 by_gram.setdefault(g, []).append(k)
     if by_gram:
-        for g, start, end in bigrams(stored["text"]):
-            for k in by_gram.get(g, ()):
-                spans[k].append((start, end))
+        # Where analysis.bigrams(text) would give each of these: a two-character gram
+        # wherever the folded text has it (both its characters are letters, so inside a
+        # run), a one-character gram where that character is a run of its own.
+        folded, where = _folded(stored["text"])
+        last = len(folded) - 1
+        for g, ks in by_gram.items():
+            at = folded.find(g)
+            while at >= 0:
+                end = at + len(g)
+                if len(g) == 2 or ((at == 0 or not folded[at - 1].isalnum())
+                                   and (at == last or not folded[at + 1].isalnum())):
+                    for k in ks:
+                        spans[k].append((where[at], where[end]))
+                at = folded.find(g, at + 1)
     return spans
+
+
+@lru_cache(maxsize=256)
+def _normalized(text: str) -> tuple[str, list[int]]:
+    """analysis.normalize, remembered: the re-ranker and the page both look for the
+    query's words in the same candidates (the lists are only read)."""
+    from .analysis import normalize
+
+    return normalize(text)
+
+
+@lru_cache(maxsize=256)
+def _folded(text: str) -> tuple[str, list[int]]:
+    """analysis.fold, remembered (as _normalized)."""
+    from .analysis import fold
+
+    return fold(text)
 
 
 def _close_pairs(spans: list[list[tuple[int, int]]], reading: Reading, credit: list[float]) -> int:
@@ -1101,8 +1131,16 @@ def _make_hit(stored: dict, score: float, reading: Reading, contributions, expla
     spans = spans if spans is not None else _word_spans(stored, reading)
     matched_words = [reading.words[k].term for k, sp in enumerate(spans) if sp]
     matched_terms = tuple(dict.fromkeys(c.term for c in contributions if c.field in ("text", "synonym")))
-    marks = [sp for k, ss in enumerate(spans) for sp in ss] + (_phrase_spans(stored["text"], phrase) if phrase else [])
-    return hit_from_stored(stored, score, _merge(marks), matched_terms or tuple(matched_words), explanation)
+    return hit_from_stored(stored, score, _highlights(stored, spans, phrase), matched_terms or tuple(matched_words),
+                           explanation)
+
+
+def _highlights(stored: dict, spans: list[list[tuple[int, int]]], phrase: str | None) -> tuple[tuple[int, int], ...]:
+    """A hit's marks: its query words' spans, and the whole typed phrase where the text has it."""
+    marks = [sp for ss in spans for sp in ss]
+    if phrase and phrase in _as_typed(stored["text"]):
+        marks += _phrase_spans(stored["text"], phrase)
+    return _merge(marks)
 
 
 def _phrase_spans(text: str, phrase: str) -> list[tuple[int, int]]:

@@ -65,7 +65,8 @@ def collect(engine, files: list[Path]):
         for j in load_judgments(f):
             r = engine.search(j.query, limit=RERANK_DEPTH, explain=True, rerank=False, related=False, **j.filters())
             hits = list(r.hits)
-            cands = [(h.score, h.explanation, h.polarity, h.theme, h.section, h.city) for h in hits]
+            cands = [(h.score, h.explanation, h.polarity, h.theme, h.section, h.city, len(h.text), h.matches)
+                     for h in hits]
             rd = r.reading
             x = features(cands, None if r.filters.polarity else rd.polarity, None if r.filters.theme else rd.theme,
                          len(rd.words))

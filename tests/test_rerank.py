@@ -36,6 +36,7 @@ def test_a_tree_is_walked_as_lightgbm_splits_less_or_equal_left():
     assert t.trees(row(relative=0.5)) == -1.0  # ≤ goes left
     assert t.trees(row(relative=0.51)) == 2.0
     assert t.score(row(relative=0.51, on_asked_side=1.0)) == 2.0 + rerank.INTENT_BONUS
+    assert t.score(row(relative=0.51, on_asked_theme=1.0)) == 2.0 + rerank.THEME_BONUS
 
 
 def test_the_file_round_trips_and_a_damaged_or_foreign_one_is_refused():
@@ -139,11 +140,47 @@ def test_features_describe_evidence_never_a_record():
 
     ex = Explanation(4.0, 1.0, 1.2, 1.0, (Contribution("縦割り", "text", "縦割り", 3.0),
                                           Contribution("縦割り", "reading", "タテワリ", 1.0)), 1.0, 1)
-    a = features([(10.0, ex, "hard", "general", None, "福岡市")], None, None, 1)
-    b = features([(10.0, ex, "hard", "general", None, "鳥取市")], None, None, 1)
+    a = features([(10.0, ex, "hard", "general", None, "福岡市", 40, ((10, 13),))], None, None, 1)
+    b = features([(10.0, ex, "hard", "general", None, "鳥取市", 40, ((10, 13),))], None, None, 1)
     assert a == b and len(a[0]) == len(FEATURES)
     assert a[0][FEATURES.index("share_text")] == pytest.approx(0.75)
     assert a[0][FEATURES.index("words_reading")] == 1.0
+
+
+def test_where_the_matches_sit_in_the_text():
+    """The first highlighted match's place (share of the text, and characters before it)
+    and the share of the text highlighted; a record matched by no span of its text
+    reads as matched at its very end, by nothing."""
+    from kodoku_search.search import Explanation
+
+    ex = Explanation(4.0, 1.0, 1.0, 1.0, (), 1.0, 1)
+    early, late, none = features([(10.0, ex, "hard", "general", None, "福岡市", 40, ((0, 3), (20, 22))),
+                                  (9.0, ex, "hard", "general", None, "福岡市", 400, ((300, 303),)),
+                                  (8.0, ex, "hard", "general", None, "福岡市", 40, ())], None, None, 1)
+    at, chars, density = (FEATURES.index(f) for f in ("first_match_at", "first_match_chars", "match_density"))
+    assert (early[at], early[chars], early[density]) == (0.0, 0.0, pytest.approx(5 / 40))
+    assert (late[at], late[chars], late[density]) == (0.75, rerank.FIRST_MATCH_CAP, pytest.approx(3 / 400))
+    assert (none[at], none[chars], none[density]) == (1.0, rerank.FIRST_MATCH_CAP, 0.0)
+
+
+def test_the_training_rows_are_the_rows_the_search_ranks(engine):
+    """scripts/train_ranker.py builds each judged query's rows from a first-stage search;
+    the search builds its own inside. Ordered by the shipped model, they give the page."""
+    import importlib.util
+
+    from kodoku_search.evaluate import load_judgments
+    from kodoku_search.rerank import order
+
+    from .conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("train_ranker", ROOT / "scripts" / "train_ranker.py")
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    data = train.collect(engine, [ROOT / "benchmarks" / "queries_dev.jsonl"])
+    model = ranker()
+    for j, hits, x, _ in data["dev"]:
+        want = [hits[i].id for i, _ in order(model, x)]
+        assert [h.id for h in engine.search(j.query, limit=RERANK_DEPTH, related=False, **j.filters()).hits] == want
 
 
 def test_a_page_is_the_start_of_a_longer_page(engine):
@@ -223,5 +260,5 @@ def test_explain_splits_the_rankers_score_into_its_features(engine):
     base, parts = model.explain(row)
     assert base + sum(parts.values()) == pytest.approx(model.score(row), abs=1e-9)  # exact before rounding
     d = r.hits[0].to_dict()["explanation"]
-    assert {p["feature"] for p in d["ranker_parts"]} <= set(FEATURES) | {"asked_side_bonus"}
+    assert {p["feature"] for p in d["ranker_parts"]} <= set(FEATURES) | {"asked_side_bonus", "asked_theme_bonus"}
     assert engine.search("他部署の理解を得るのが難しい", limit=1).hits[0].explanation is None  # only when asked
