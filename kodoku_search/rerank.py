@@ -12,8 +12,9 @@ judged queries and re-orders the first stage's best ``search.RERANK_DEPTH``.
 
 The features describe how a record matched (each field kind's share of its
 score, how many query words each kind found, coordination, proximity, intent,
-meaning, its score against the best one) and what it is (side, theme, whether
-it has a heading): nothing names a record, a city or a query, so the model
+meaning, its score against the best one, where in its text the highlighted words
+sit) and what it is (side, theme, whether it has a heading): nothing names a
+record, a city or a query, so the model
 learns how evidence looks, not which answers were judged.
 
 At query time the trees are walked in plain Python (``data/ranker.bin``: flat
