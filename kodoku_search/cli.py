@@ -476,6 +476,12 @@ _FEATURE_WORDS = {  # rerank.FEATURES as people read them
 
 
 def _feature_words(name: str, value: float) -> str:
+    from .rerank import FIRST_MATCH_CAP
+
+    if name == "first_match_at" and value >= 1.0:
+        return "first match's place in the text: none in its text"
+    if name == "first_match_chars" and value >= FIRST_MATCH_CAP:
+        return f"characters before the first match: {FIRST_MATCH_CAP} or more (or none in its text)"
     if name.startswith("share_"):
         return f"{name[6:]} field's share of BM25F = {value:.2f}"
     if name.startswith("words_") and name not in _FEATURE_WORDS:

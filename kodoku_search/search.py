@@ -1087,6 +1087,8 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False) -> list[lis
         folded, where = _folded(stored["text"])
         last = len(folded) - 1
         for g, ks in by_gram.items():
+            if not g.isalnum():  # (never so: analysis.bigrams makes them of letters and digits)
+                continue
             at = folded.find(g)
             while at >= 0:
                 end = at + len(g)
@@ -1098,18 +1100,38 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False) -> list[lis
     return spans
 
 
-@lru_cache(maxsize=256)
+REMEMBER_MAX_CHARS = 2000  # longer texts are normalized afresh each time: a remembered one costs ~80 bytes a character
+
+
 def _normalized(text: str) -> tuple[str, list[int]]:
-    """analysis.normalize, remembered: the re-ranker and the page both look for the
-    query's words in the same candidates (the lists are only read)."""
+    """analysis.normalize, remembered for texts of up to REMEMBER_MAX_CHARS: the
+    re-ranker and the page both look for the query's words in the same candidates
+    (the lists are only read)."""
+    if len(text) > REMEMBER_MAX_CHARS:
+        from .analysis import normalize
+
+        return normalize(text)
+    return _normalized_short(text)
+
+
+def _folded(text: str) -> tuple[str, list[int]]:
+    """analysis.fold, remembered (as _normalized)."""
+    if len(text) > REMEMBER_MAX_CHARS:
+        from .analysis import fold
+
+        return fold(text)
+    return _folded_short(text)
+
+
+@lru_cache(maxsize=256)
+def _normalized_short(text: str) -> tuple[str, list[int]]:
     from .analysis import normalize
 
     return normalize(text)
 
 
 @lru_cache(maxsize=256)
-def _folded(text: str) -> tuple[str, list[int]]:
-    """analysis.fold, remembered (as _normalized)."""
+def _folded_short(text: str) -> tuple[str, list[int]]:
     from .analysis import fold
 
     return fold(text)

@@ -163,12 +163,12 @@ def test_where_the_matches_sit_in_the_text():
     assert (none[at], none[chars], none[density]) == (1.0, rerank.FIRST_MATCH_CAP, 0.0)
 
 
-def test_the_training_rows_are_the_rows_the_search_ranks(engine):
+def test_the_training_rows_are_the_rows_the_search_ranks(engine, monkeypatch):
     """scripts/train_ranker.py builds each judged query's rows from a first-stage search;
-    the search builds its own inside. Ordered by the shipped model, they give the page."""
+    the search builds its own inside: value for value the same, and ordered by the
+    shipped model they give the page."""
     import importlib.util
 
-    from kodoku_search.evaluate import load_judgments
     from kodoku_search.rerank import order
 
     from .conftest import ROOT
@@ -178,9 +178,19 @@ def test_the_training_rows_are_the_rows_the_search_ranks(engine):
     spec.loader.exec_module(train)
     data = train.collect(engine, [ROOT / "benchmarks" / "queries_dev.jsonl"])
     model = ranker()
+    seen: list[list[list[float]]] = []
+
+    def recording(*args, **kwargs):
+        rows = features(*args, **kwargs)
+        seen.append(rows)
+        return rows
+
+    monkeypatch.setattr(rerank, "features", recording)
     for j, hits, x, _ in data["dev"]:
         want = [hits[i].id for i, _ in order(model, x)]
-        assert [h.id for h in engine.search(j.query, limit=RERANK_DEPTH, related=False, **j.filters()).hits] == want
+        seen.clear()
+        assert [h.id for h in engine.search(j.query, limit=10, related=False, **j.filters()).hits] == want[:10]
+        assert seen == [x], j.query
 
 
 def test_a_page_is_the_start_of_a_longer_page(engine):
