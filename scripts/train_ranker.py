@@ -11,6 +11,14 @@ judgments give them (0 where none). LightGBM's LambdaMART fits trees that order
 each query's rows by grade (nDCG@10). The trees are written as flat node lists
 that rerank.Ranker walks without LightGBM.
 
+``--held SETS`` measures a model as a new batch of judgments is measured on
+arrival: it is fitted on every other set (less ``--exclude``), and the engine,
+with that model in place of the shipped one, answers the held sets' queries as a
+user would see them (related records included); it prints their nDCG@10, Recall@10
+and MRR@10 next to the first stage's, and writes the model to ``--out``.
+
+    python scripts/train_ranker.py --held blind102,blind103,blind104,blind105 --out /tmp/held.bin
+
 ``--folds`` is how to tell whether the model generalises: the sets are split by
 number (even / odd; dev goes with even), a model is fitted on one half and
 scored on the other, where none of its queries were seen; the report gives
@@ -145,19 +153,54 @@ def score_with(ranker, data: dict, names: list[str], seen_queries: set[str]):
             for k, v in res.items()}
 
 
+def score_held(engine, model, files: list[Path]) -> None:
+    """The held sets as a user meets them: the engine's pages with ``model`` ranking them,
+    and the first stage's (``rerank=False``), per set and over all their queries."""
+    from kodoku_search import rerank
+    from kodoku_search.evaluate import evaluate, load_judgments
+
+    shipped = rerank.ranker
+    rerank.ranker = lambda: model  # (search.py looks the model up here on every search)
+    try:
+        totals: dict[str, list] = {"engine": [], "first stage": []}
+        for f in files:
+            js = load_judgments(f)
+            line = [f"{f.stem.removeprefix('queries_'):10s}"]
+            for label, kw in (("engine", {}), ("first stage", {"rerank": False})):
+                rep = evaluate(js, lambda j: engine.search(j.query, limit=10, **kw, **j.filters()).ranked)
+                totals[label] += rep.per_query
+                line.append(f"{label} {rep.ndcg:.3f} / {rep.recall:.3f} / {rep.mrr:.3f}")
+            print("  ".join(line), flush=True)
+        for label, qs in totals.items():
+            n = max(1, len(qs))
+            print(f"{label}, all {len(qs)} held queries: nDCG@10 {sum(q.ndcg for q in qs) / n:.4f}  "
+                  f"Recall@10 {sum(q.recall for q in qs) / n:.4f}  MRR@10 {sum(q.mrr for q in qs) / n:.4f}")
+    finally:
+        rerank.ranker = shipped
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sets", default=str(ROOT / "benchmarks"), help="directory of queries_*.jsonl judgment sets")
     ap.add_argument("--exclude", default="", help="comma-separated set names to leave out (e.g. blind74,blind75)")
-    ap.add_argument("--out", default=str(ROOT / "kodoku_search" / "data" / "ranker.bin"))
+    ap.add_argument("--out", help="where to write the model (default: the shipped kodoku_search/data/ranker.bin)")
     ap.add_argument("--folds", action="store_true", help="report even→odd and odd→even held-out figures")
+    ap.add_argument("--held", default="", help="comma-separated sets to fit without and then score, as on arrival")
     args = ap.parse_args()
 
     from kodoku_search import SearchEngine
     from kodoku_search.rerank import MONOTONE
 
     skip = {s.strip() for s in args.exclude.split(",") if s.strip()}
-    files = sorted(p for p in Path(args.sets).glob("queries_*.jsonl") if p.stem.removeprefix("queries_") not in skip)
+    held = {s.strip() for s in args.held.split(",") if s.strip()}
+    if held and not args.out:
+        raise SystemExit("--held fits a model without those sets: name where it goes with --out "
+                         "(the shipped model stays as it is)")
+    out = Path(args.out) if args.out else ROOT / "kodoku_search" / "data" / "ranker.bin"
+    every = {p.stem.removeprefix("queries_"): p for p in Path(args.sets).glob("queries_*.jsonl")}
+    if held - every.keys():
+        raise SystemExit(f"no such set in {args.sets}: {', '.join(sorted(held - every.keys()))}")
+    files = sorted(p for n, p in every.items() if n not in skip | held)
     engine = SearchEngine.open(ROOT / "corpus")
     data = collect(engine, files)
     names = sorted(data)
@@ -176,8 +219,10 @@ def main() -> None:
     header = {"trained_on": f"{len(names)} judgment sets, {sum(len(v) for v in data.values())} queries",
               "params": PARAMS, "rounds": ROUNDS,
               "monotone": sorted(MONOTONE)}
-    Path(args.out).write_bytes(model.to_bytes(header))
-    print(f"wrote {args.out}: {len(model.roots)} trees, {len(model.feature)} nodes, {len(model.leaf)} leaves")
+    out.write_bytes(model.to_bytes(header))
+    print(f"wrote {out}: {len(model.roots)} trees, {len(model.feature)} nodes, {len(model.leaf)} leaves")
+    if held:
+        score_held(engine, model, [every[n] for n in sorted(held, key=set_number)])
 
 
 if __name__ == "__main__":

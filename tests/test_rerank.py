@@ -193,6 +193,34 @@ def test_the_training_rows_are_the_rows_the_search_ranks(engine, monkeypatch):
         assert seen == [x], j.query
 
 
+def test_held_sets_are_scored_with_the_model_given_then_the_shipped_one_is_back(engine, capsys):
+    """train_ranker.py --held: the engine answers the held sets with the fitted model in
+    place of the shipped one. A model that rates every record alike leaves the first
+    stage's order (ties keep it), so its figures are the first stage's; afterwards
+    searches use the shipped model again."""
+    import importlib.util
+
+    from kodoku_search.evaluate import evaluate, load_judgments
+
+    from .conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("train_ranker", ROOT / "scripts" / "train_ranker.py")
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    dev = ROOT / "benchmarks" / "queries_dev.jsonl"
+    shipped = rerank.ranker
+    train.score_held(engine, tiny(0, 0.0, 1.0, 1.0), [dev])
+    flat = capsys.readouterr().out.splitlines()
+    assert rerank.ranker is shipped
+    first = evaluate(load_judgments(dev), lambda j: engine.search(j.query, limit=10, rerank=False, **j.filters()).ranked)
+    figures = f"{first.ndcg:.3f} / {first.recall:.3f} / {first.mrr:.3f}"
+    assert flat[0].startswith("dev") and flat[0].count(figures) == 2, flat[0]
+    train.score_held(engine, ranker(), [dev])
+    line = capsys.readouterr().out.splitlines()[0]
+    now = evaluate(load_judgments(dev), lambda j: engine.search(j.query, limit=10, **j.filters()).ranked)
+    assert f"engine {now.ndcg:.3f} / {now.recall:.3f} / {now.mrr:.3f}" in line and now.ndcg > first.ndcg
+
+
 def test_a_page_is_the_start_of_a_longer_page(engine):
     """The ranker reads the first stage's best RERANK_DEPTH whatever the page's size."""
     q = "団体との連携の難しさ"  # (53 matches)
