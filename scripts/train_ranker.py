@@ -17,7 +17,10 @@ with that model in place of the shipped one, answers the held sets' queries as a
 user would see them (related records included); it prints their nDCG@10, Recall@10
 and MRR@10 next to the first stage's, and writes the model to ``--out``.
 
-    python scripts/train_ranker.py --held blind102,blind103,blind104,blind105 --out /tmp/held.bin
+    python scripts/train_ranker.py --held blind106,blind107,blind108,blind109 --out /tmp/held.bin
+
+Name the newest sets: a model fitted on sets written after the held ones has seen
+more than the model that met them (``--exclude`` those later sets to rebuild it).
 
 ``--folds`` is how to tell whether the model generalises: the sets are split by
 number (even / odd; dev goes with even), a model is fitted on one half and
@@ -179,24 +182,28 @@ def score_held(engine, model, files: list[Path]) -> None:
         rerank.ranker = shipped
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sets", default=str(ROOT / "benchmarks"), help="directory of queries_*.jsonl judgment sets")
     ap.add_argument("--exclude", default="", help="comma-separated set names to leave out (e.g. blind74,blind75)")
     ap.add_argument("--out", help="where to write the model (default: the shipped kodoku_search/data/ranker.bin)")
     ap.add_argument("--folds", action="store_true", help="report even→odd and odd→even held-out figures")
-    ap.add_argument("--held", default="", help="comma-separated sets to fit without and then score, as on arrival")
-    args = ap.parse_args()
+    ap.add_argument("--held", help="comma-separated sets to fit without and then score, as on arrival")
+    args = ap.parse_args(argv)
 
     from kodoku_search import SearchEngine
     from kodoku_search.rerank import MONOTONE
 
     skip = {s.strip() for s in args.exclude.split(",") if s.strip()}
-    held = {s.strip() for s in args.held.split(",") if s.strip()}
-    if held and not args.out:
-        raise SystemExit("--held fits a model without those sets: name where it goes with --out "
-                         "(the shipped model stays as it is)")
-    out = Path(args.out) if args.out else ROOT / "kodoku_search" / "data" / "ranker.bin"
+    shipped = ROOT / "kodoku_search" / "data" / "ranker.bin"
+    out = Path(args.out) if args.out else shipped
+    held = {s.strip() for s in (args.held or "").split(",") if s.strip()}
+    if args.held is not None:
+        if not held:
+            raise SystemExit("--held names no set: give the sets to score, e.g. --held blind106,blind107")
+        if not args.out or out.resolve() == shipped.resolve():
+            raise SystemExit("--held fits a model without those sets: name where it goes with --out, "
+                             "not the shipped model's file (it stays as it is)")
     every = {p.stem.removeprefix("queries_"): p for p in Path(args.sets).glob("queries_*.jsonl")}
     if held - every.keys():
         raise SystemExit(f"no such set in {args.sets}: {', '.join(sorted(held - every.keys()))}")

@@ -163,19 +163,26 @@ def test_where_the_matches_sit_in_the_text():
     assert (none[at], none[chars], none[density]) == (1.0, rerank.FIRST_MATCH_CAP, 0.0)
 
 
-def test_the_training_rows_are_the_rows_the_search_ranks(engine, monkeypatch):
-    """scripts/train_ranker.py builds each judged query's rows from a first-stage search;
-    the search builds its own inside: value for value the same, and ordered by the
-    shipped model they give the page."""
+def _train_script():
     import importlib.util
-
-    from kodoku_search.rerank import order
 
     from .conftest import ROOT
 
     spec = importlib.util.spec_from_file_location("train_ranker", ROOT / "scripts" / "train_ranker.py")
     train = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(train)
+    return train
+
+
+def test_the_training_rows_are_the_rows_the_search_ranks(engine, monkeypatch):
+    """scripts/train_ranker.py builds each judged query's rows from a first-stage search;
+    the search builds its own inside: value for value the same, and ordered by the
+    shipped model they give the page."""
+    from kodoku_search.rerank import order
+
+    from .conftest import ROOT
+
+    train = _train_script()
     data = train.collect(engine, [ROOT / "benchmarks" / "queries_dev.jsonl"])
     model = ranker()
     seen: list[list[list[float]]] = []
@@ -195,30 +202,56 @@ def test_the_training_rows_are_the_rows_the_search_ranks(engine, monkeypatch):
 
 def test_held_sets_are_scored_with_the_model_given_then_the_shipped_one_is_back(engine, capsys):
     """train_ranker.py --held: the engine answers the held sets with the fitted model in
-    place of the shipped one. A model that rates every record alike leaves the first
-    stage's order (ties keep it), so its figures are the first stage's; afterwards
-    searches use the shipped model again."""
-    import importlib.util
-
+    place of the shipped one, and the shipped one is back afterwards."""
     from kodoku_search.evaluate import evaluate, load_judgments
 
     from .conftest import ROOT
 
-    spec = importlib.util.spec_from_file_location("train_ranker", ROOT / "scripts" / "train_ranker.py")
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
+    train = _train_script()
     dev = ROOT / "benchmarks" / "queries_dev.jsonl"
+    js = load_judgments(dev)
     shipped = rerank.ranker
-    train.score_held(engine, tiny(0, 0.0, 1.0, 1.0), [dev])
-    flat = capsys.readouterr().out.splitlines()
-    assert rerank.ranker is shipped
-    first = evaluate(load_judgments(dev), lambda j: engine.search(j.query, limit=10, rerank=False, **j.filters()).ranked)
-    figures = f"{first.ndcg:.3f} / {first.recall:.3f} / {first.mrr:.3f}"
-    assert flat[0].startswith("dev") and flat[0].count(figures) == 2, flat[0]
-    train.score_held(engine, ranker(), [dev])
+    other = tiny(FEATURES.index("first_match_at"), 0.3, 1.0, -1.0)  # a model unlike the shipped one
+    train.score_held(engine, other, [dev])
     line = capsys.readouterr().out.splitlines()[0]
-    now = evaluate(load_judgments(dev), lambda j: engine.search(j.query, limit=10, **j.filters()).ranked)
-    assert f"engine {now.ndcg:.3f} / {now.recall:.3f} / {now.mrr:.3f}" in line and now.ndcg > first.ndcg
+    assert rerank.ranker is shipped
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(rerank, "ranker", lambda: other)
+        want = evaluate(js, lambda j: engine.search(j.query, limit=10, **j.filters()).ranked)
+    now = evaluate(js, lambda j: engine.search(j.query, limit=10, **j.filters()).ranked)
+    first = evaluate(js, lambda j: engine.search(j.query, limit=10, rerank=False, **j.filters()).ranked)
+    assert (want.ndcg, want.recall) != (now.ndcg, now.recall)  # (the two models differ on dev)
+    assert line.startswith("dev") and f"engine {want.ndcg:.3f} / {want.recall:.3f} / {want.mrr:.3f}" in line
+    assert f"first stage {first.ndcg:.3f} / {first.recall:.3f} / {first.mrr:.3f}" in line
+
+
+def test_held_sets_are_left_out_of_training_and_never_overwrite_the_shipped_model(engine, monkeypatch, tmp_path):
+    import kodoku_search
+
+    train = _train_script()
+    before = rerank.MODEL.read_bytes()
+    for argv, says in ((["--held", "dev"], "--out"), (["--held", ","], "names no set"),
+                       (["--held", "dev", "--out", str(rerank.MODEL)], "--out"),
+                       (["--held", "nosuchset", "--out", str(tmp_path / "m.bin")], "no such set")):
+        with pytest.raises(SystemExit, match=says):
+            train.main(argv)
+    assert rerank.MODEL.read_bytes() == before
+
+    class Stop(Exception):
+        pass
+
+    given = []
+
+    def collect(eng, files):
+        given.extend(f.stem for f in files)
+        raise Stop
+
+    monkeypatch.setattr(train, "collect", collect)
+    monkeypatch.setattr(kodoku_search.SearchEngine, "open", classmethod(lambda cls, *a, **k: engine))
+    with pytest.raises(Stop):
+        train.main(["--held", "dev,blind2", "--exclude", "blind3", "--out", str(tmp_path / "m.bin")])
+    assert given and "queries_blind4" in given
+    assert not {"queries_dev", "queries_blind2", "queries_blind3"} & set(given)
 
 
 def test_a_page_is_the_start_of_a_longer_page(engine):
