@@ -34,12 +34,16 @@ def _matched_ids(engine, query: str, **filters) -> set[str]:
 
 
 def test_a_page_the_matches_do_not_fill_goes_on_with_related_records(engine):
-    # 「見守り役」: one snippet says 気にかける; つながりサポーター養成講座 (熊本市's
-    # first) never says 見守り, but shares 講座 and 身近 with it.
+    # 「見守り役」: the matches say 異変 and 気にかける; the records related by words
+    # never say 見守り, but share words the matches' text has (早期, 発見, 企業).
     r = engine.search("見守り役", limit=10)
     assert 0 < len(r.hits) < 10 and r.total == len(r.hits)
     assert len(r.hits) + len(r.related) == 10
-    assert "advice-2025-10/general/熊本市/1" in [h.id for h in r.related]
+    by_words = [h for h in r.related if h.related_by == "words"]
+    assert by_words
+    for h in by_words:
+        shared = {h.text[a:b] for a, b in h.matches}
+        assert any(w in m.text for w in shared for m in r.hits), (h.id, shared)
     assert r.ranked == r.hits + r.related
     matched = _matched_ids(engine, "見守り役")
     assert {h.id for h in r.hits} == matched
@@ -132,11 +136,12 @@ def test_related_through_the_cli(run, engine):
     assert md.splitlines()[0].endswith("| kind |") and "| related |" in md
 
 
-def test_eval_scores_the_page_with_and_without_related(run, tmp_path):
+def test_eval_scores_the_page_with_and_without_related(run, engine, tmp_path):
+    # The judged passage is a record the page shows only among the related ones.
+    last = engine.search("見守り役", limit=10).related[-1]
     j = tmp_path / "j.jsonl"
     j.write_text(json.dumps({"qid": "q1", "query": "見守り役", "relevant": [
-        {"city": "熊本市", "grade": 2, "text": "本市では令和7年度からつながりサポーター養成講座を開始しています。"}]},
-        ensure_ascii=False) + "\n", "utf-8")
+        {"city": last.city, "grade": 2, "text": last.text}]}, ensure_ascii=False) + "\n", "utf-8")
     on = json.loads(run("eval", str(j), "--json").output)
     off = json.loads(run("eval", str(j), "--json", "--no-related").output)
     assert on["recall"] == 1.0 and off["recall"] == 0.0
