@@ -104,6 +104,16 @@ def test_synonyms_find_the_other_word(engine, query, needle):
     assert hits[0].matches
 
 
+def test_a_vision_asked_for_in_other_words_comes_first(engine):
+    """目指す姿 is the plain word for ビジョン (synonyms.csv): without the entry the
+    heading 「価値観とビジョンの共有」 shared only 共有 with the query and ranked tenth,
+    below long snippets that say 目指して and 共有 about something else."""
+    r = engine.search("目指す姿を共有する", limit=3)
+    top = r.hits[0]
+    assert top.text == "価値観とビジョンの共有"
+    assert "ビジョン" in {top.text[a:b] for a, b in top.matches}
+
+
 def test_synonyms_are_read_at_query_time(engine, tmp_path, monkeypatch):
     """Editing synonyms.csv takes effect without a rebuild."""
     import shutil
