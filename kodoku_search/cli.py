@@ -160,6 +160,16 @@ def _safe(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+ECHO_MAX = 60  # characters of the query a heading repeats back
+
+
+def _echo_query(text: str) -> str:
+    """The query as a heading repeats it: a pasted paragraph is cut, not printed whole
+    above every page (the search itself reads up to 1000 characters)."""
+    text = _safe(text)
+    return text if len(text) <= ECHO_MAX else text[:ECHO_MAX] + "…"
+
+
 # ---------------------------------------------------------------------------
 # Output formats, widths and shell completion shared by the commands
 
@@ -375,11 +385,11 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
         click.echo(f"note: {note}", err=True)
     shown = len(result.hits)
     if not result.total:
-        click.echo(f"No results for 「{_safe(text)}」.")
+        click.echo(f"No results for 「{_echo_query(text)}」.")
         if result.suggestion:
             click.echo(f"Did you mean: {_safe(result.suggestion)}")
         return
-    head = f"{result.total} result{'s' if result.total != 1 else ''} for 「{_safe(text)}」"
+    head = f"{result.total} result{'s' if result.total != 1 else ''} for 「{_echo_query(text)}」"
     if page.offset or page.sort != "score":
         order = "" if page.sort == "score" else f" by {page.sort}"
         head += f", showing {page.offset + 1}–{page.offset + shown}{order}" if shown else f", none from {page.offset + 1} on"
@@ -692,7 +702,7 @@ def _print_comparison(c, use_color: bool, width: int) -> None:
     for note in c.notes:
         click.echo(f"note: {note}", err=True)
     if not c.cities:
-        click.echo(f"No city has a match for 「{_safe(c.query)}」.")
+        click.echo(f"No city has a match for 「{_echo_query(c.query)}」.")
         return
     goods = sum(1 for p in c.cities if p.good)
     hards = sum(1 for p in c.cities if p.hard)

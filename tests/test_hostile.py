@@ -378,6 +378,8 @@ def test_cli_100k_character_query_in_a_real_process(cli_index):
     assert p.returncode == 0 and b"Traceback" not in p.stderr
     assert str(MAX_QUERY_CHARS).encode() in p.stderr  # the note says it was cut
     assert took < 10
+    heading = p.stdout.decode("utf-8").splitlines()[0]  # repeats the query's start, not all of it
+    assert "for 「" + words[0][:60] + "…」," in heading, heading[:120]
 
 
 # ---------------------------------------------------------------------------
