@@ -17,7 +17,7 @@ with that model in place of the shipped one, answers the held sets' queries as a
 user would see them (related records included); it prints their nDCG@10, Recall@10
 and MRR@10 next to the first stage's, and writes the model to ``--out``.
 
-    python scripts/train_ranker.py --held blind106,blind107,blind108,blind109 --out /tmp/held.bin
+    python scripts/train_ranker.py --held blind114,blind115,blind116,blind117 --out /tmp/held.bin
 
 Name the newest sets: a model fitted on sets written after the held ones has seen
 more than the model that met them (``--exclude`` those later sets to rebuild it).
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     held = {s.strip() for s in (args.held or "").split(",") if s.strip()}
     if args.held is not None:
         if not held:
-            raise SystemExit("--held names no set: give the sets to score, e.g. --held blind106,blind107")
+            raise SystemExit("--held names no set: give the sets to score, e.g. --held blind116,blind117")
         if not args.out or out.resolve() == shipped.resolve():
             raise SystemExit("--held fits a model without those sets: name where it goes with --out, "
                              "not the shipped model's file (it stays as it is)")
