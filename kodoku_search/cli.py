@@ -166,7 +166,7 @@ ECHO_MAX = 60  # characters of the query a heading repeats back
 def _echo_query(text: str) -> str:
     """The query as a heading repeats it: a pasted paragraph is cut, not printed whole
     above every page (the search itself reads up to 1000 characters)."""
-    text = _safe(text)
+    text = " ".join(_safe(text).split())  # one line, whatever line breaks were pasted
     return text if len(text) <= ECHO_MAX else text[:ECHO_MAX] + "…"
 
 
@@ -706,7 +706,7 @@ def _print_comparison(c, use_color: bool, width: int) -> None:
         return
     goods = sum(1 for p in c.cities if p.good)
     hards = sum(1 for p in c.cities if p.hard)
-    click.echo(f"「{_safe(c.query)}」 in {len(c.cities)} cities: {goods} with something that went well, {hards} with something hard")
+    click.echo(f"「{_echo_query(c.query)}」 in {len(c.cities)} cities: {goods} with something that went well, {hards} with something hard")
     click.echo()
 
     def cell(hits) -> list[str]:

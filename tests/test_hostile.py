@@ -29,6 +29,7 @@ from kodoku_search import index as ix
 from kodoku_search.cli import cli
 from kodoku_search.corpus import load_corpus
 from kodoku_search.errors import CorpusError, KodokuError, UsageError
+from kodoku_search.cli import ECHO_MAX
 from kodoku_search.search import MAX_QUERY_CHARS, SearchResult
 
 from .conftest import CORPUS, ROOT
@@ -379,7 +380,17 @@ def test_cli_100k_character_query_in_a_real_process(cli_index):
     assert str(MAX_QUERY_CHARS).encode() in p.stderr  # the note says it was cut
     assert took < 10
     heading = p.stdout.decode("utf-8").splitlines()[0]  # repeats the query's start, not all of it
-    assert "for 「" + words[0][:60] + "…」," in heading, heading[:120]
+    assert "for 「" + words[0][:ECHO_MAX] + "…」," in heading, heading[:120]
+
+
+def test_a_long_pasted_query_is_repeated_on_one_short_line_and_kept_whole_in_json(cli_index):
+    q = "縦割り組織の\n連携について" + "とても" * 40
+    shown = "縦割り組織の 連携について" + "とても" * 40
+    for args in (("search", q, "-n", "1"), ("compare", q)):
+        out = invoke(cli_index, *args).output
+        assert "「" + shown[:ECHO_MAX] + "…」" in out.splitlines()[0], (args[0], out[:200])
+    for args in (("search", q, "--json"), ("compare", q, "--json")):
+        assert json.loads(invoke(cli_index, *args).output)["query"] == q, args[0]
 
 
 # ---------------------------------------------------------------------------
