@@ -180,8 +180,12 @@ def _parse_judgment(obj: Any, where: str) -> Judgment:
     if not isinstance(obj, dict):
         raise EvalError(f"{where}: expected a JSON object, got {type(obj).__name__}")
     qid = obj.get("qid")
+    # A numbered set (1, 2, …) names its queries as plainly as "d01"; a bool or a
+    # float is a typo, not an id.
+    if isinstance(qid, int) and not isinstance(qid, bool):
+        qid = str(qid)
     if not isinstance(qid, str) or not qid.strip():
-        raise EvalError(f"{where}: 'qid' must be a non-empty string, got {qid!r}")
+        raise EvalError(f"{where}: 'qid' must be a non-empty string (or an integer), got {qid!r}")
     query = obj.get("query")
     if not isinstance(query, str) or not query.strip():
         raise EvalError(f"{where}: 'query' must be a non-empty string, got {query!r}")
@@ -208,7 +212,8 @@ def load_judgments(path: str | Path) -> list[Judgment]:
     """
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # utf-8-sig: a file saved by Excel or Notepad opens with a byte-order mark.
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise EvalError(f"{path}: cannot read judgments: {exc}") from exc
     judgments: list[Judgment] = []

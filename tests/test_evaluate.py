@@ -310,6 +310,8 @@ def test_load_judgments_reads_filters_and_passages(tmp_path: Path) -> None:
          "'text'"),
         ('{"qid": "d02", "query": "x", "polarity": "bad", "relevant": []}', "'polarity'"),
         ('["not", "an", "object"]', "JSON object"),
+        ('{"qid": true, "query": "x", "relevant": []}', "'qid'"),
+        ('{"qid": 1.5, "query": "x", "relevant": []}', "'qid'"),
         (GOOD, "duplicate qid"),
     ],
 )
@@ -321,6 +323,23 @@ def test_malformed_judgments_name_file_and_line(tmp_path: Path, bad: str, reason
     assert message.startswith(f"{path}:2: ")
     assert reason in message
     assert isinstance(info.value, ValueError)
+
+
+def test_a_byte_order_mark_and_numbered_qids_are_read(tmp_path: Path) -> None:
+    # Excel and Notepad save UTF-8 with a BOM; a numbered set names its queries 1, 2, ….
+    path = tmp_path / "judgments.jsonl"
+    numbered = json.dumps({"qid": 2, "query": "予防", "relevant": []}, ensure_ascii=False)
+    path.write_text(GOOD + "\n" + numbered + "\n", encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    js = load_judgments(path)
+    assert [j.qid for j in js] == ["d01", "2"]
+    assert js[0].relevant == (JudgedPassage("福岡市", 2, P_A),)
+
+
+def test_a_numbered_qid_and_its_string_are_one_qid(tmp_path: Path) -> None:
+    path = write(tmp_path, '{"qid": 7, "query": "x", "relevant": []}', '{"qid": "7", "query": "y", "relevant": []}')
+    with pytest.raises(EvalError, match="duplicate qid '7'"):
+        load_judgments(path)
 
 
 def test_missing_file_raises_eval_error(tmp_path: Path) -> None:
