@@ -416,6 +416,7 @@ class Word:
     start: int
     end: int
     kana: str = ""  # folded reading, however short
+    suffix: bool = False  # Janome's 名詞,接尾: 化 of 形骸化, 者 of 参加者, 死 of 孤立死
 
 
 def words(text: str) -> list[Word]:
@@ -426,5 +427,6 @@ def words(text: str) -> list[Word]:
             continue
         term = unicodedata.normalize("NFKC", m.base).lower()
         r = reading_term(m.reading, term)
-        out.append(Word(term, r if len(r) >= 3 else "", text[m.start:m.end], m.start, m.end, r))
+        out.append(Word(term, r if len(r) >= 3 else "", text[m.start:m.end], m.start, m.end, r,
+                        m.pos.startswith("名詞,接尾")))
     return out

@@ -47,6 +47,7 @@ from .errors import UsageError
 
 MAX_QUERY_CHARS = 1000  # longer input is cut here: it bounds the work one query causes
 JOIN_SPLIT_KANJI = True  # 協 + 働 in the query is one word, 協働 (see _join_split_kanji)
+BIND_SUFFIXES = True  # 形骸 + 化: the 化 is looked for only as 形骸化 (see _bind_suffixes)
 MAX_WORDS = 64  # distinct content words used from one query
 CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
 RERANK_DEPTH = 40  # of those, the best the learned ranker re-orders (rerank.py)
@@ -63,6 +64,13 @@ W_TEXT = 0.65
 W_READING = 0.9  # another spelling of the same word is nearly as good as the word
 W_CONTEXT = 0.25  # the word appears in the snippet this one continues
 LABEL_CREDIT = True  # a query word naming a record's theme or side (PF, 苦労) is matched by the label
+# How much of such a word the label stands for. A record whose text says 負担 answers
+# 「連携の負担」 better than one that is only on the hard side: at 1 the label matched 負担
+# as fully as the text, and a hard record with 連携 outscored every one saying 負担.
+# Two folds of 122 sets, three seeds (benchmarks/README.md, stop 20): 1 / 0.75 / 0.5 /
+# 0.25 → 0.9208 / 0.9214 / 0.9219 / 0.9209 and 0.9271 / 0.9274 / 0.9281 / 0.9275
+# (novel queries 0.8458 → 0.8488 and 0.8618 → 0.8655 at 0.5).
+LABEL_CREDIT_SHARE = 0.5
 W_LABEL = 0.1  # such a word, when a filter asks for that theme or side, matches every record it lets through
 W_HEADING = 1.5  # the word names the section the snippet is listed under (取り組み例, 産学官の例)
 W_NGRAM = 0.28  # per bigram (0.4 until stop 14)
@@ -302,6 +310,8 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None) -
     from .analysis import bigrams, words
 
     ws, parts_of = _join_split_kanji(words(text)) if JOIN_SPLIT_KANJI else (words(text), {})
+    if BIND_SUFFIXES:
+        ws = _bind_suffixes(ws, parts_of)
     # Group adjacent content words into chunks; bigrams come from each chunk's text.
     chunks: list[list] = []
     for w in ws:
@@ -408,6 +418,32 @@ def _join_split_kanji(ws: list) -> tuple[list, dict[str, tuple[str, ...]]]:
     return out, parts
 
 
+def _bind_suffixes(ws: list, parts: dict[str, tuple[str, ...]]) -> list:
+    """A suffix right after its stem (形骸 + 化, 参加 + 者, 孤立 + 死) is looked for
+    with its stem, as the phrase 形骸 化: on its own 化 is in 強化, 活性化 and 具体化,
+    and 形骸化 found every snippet that says any of them. The stem stays a word of
+    its own (a snippet on 参加 answers 参加者 in part); the suffix keeps its place in
+    the query, its bigrams and its synonyms. ``parts`` gains the pieces of each
+    bound word."""
+    from .analysis import Word
+
+    out: list = []
+    for w in ws:
+        prev = out[-1] if out else None
+        if w.suffix and prev is not None and prev.end == w.start:
+            pieces = parts.get(prev.term, (prev.term,)) + (w.term,)
+            term = "".join(pieces)
+            parts[term] = pieces
+            # In the reading field as both pieces' readings where each has one
+            # (繋がり作り finds つながりづくり); a piece too short to have one (化, 者)
+            # leaves the compound to the text field and its bigrams.
+            reading = f"{prev.reading} {w.reading}" if prev.reading and w.reading else ""
+            out.append(Word(term, reading, prev.surface + w.surface, w.start, w.end, w.kana, True))
+        else:
+            out.append(w)
+    return out
+
+
 def _verb_of_way_noun(term: str) -> str | None:
     """The verb of a "way of doing" noun that Janome keeps whole (選び方 → 選ぶ,
     進め方 → 進める): the snippets say what was done, not "the way" of it."""
@@ -475,7 +511,7 @@ class _Leaf:  # (internal, and on every cold search's path: a plain class costs 
         parts = self.term.split(" ")
         if len(parts) == 1:
             return Q.Term(self.field, self.term, boost=self.boost)
-        if self.field in ("heading", "context", "ngram"):  # fields kept without positions
+        if self.field in ("heading", "context", "ngram", "reading"):  # fields kept without positions
             return Q.And([Q.Term(self.field, p) for p in parts], boost=self.boost)
         return Q.Phrase(self.field, parts, slop=self.slop, boost=self.boost)
 
@@ -799,14 +835,20 @@ def _near(searcher, table, reading: Reading, cands: list, vocab=None) -> _Near |
     n = searcher.doc_count_all()
     words = []
     for w in reading.words:
-        df = searcher.doc_frequency("text", w.term)
+        # A word in pieces (縦割り: 縦 割り) is no term of the index: its rarest piece
+        # stands for how rare it is.
+        df = min(searcher.doc_frequency("text", p) for p in w.parts) if w.parts else searcher.doc_frequency("text", w.term)
         words.append((w.term, math.log(1 + (n - df + 0.5) / (df + 0.5)), w.reading))
     query = QueryMeaning.of(table, words, vocab.opposites if vocab is not None else None)
     if query is None:
         return None
+    whole = [w for w in reading.words if w.parts]
     records = {}
     for d, _, stored in cands:
-        c = query.of_record([(sp[0], sp[1]) for sp in stored.get("spans") or () if sp and sp[0]],
+        spans = stored.get("spans") or ()
+        # A record that says such a word, pieces side by side, has the word itself.
+        said = [(w.term, "") for w in whole if _side_by_side(spans, w.parts, 0)]
+        c = query.of_record([(sp[0], sp[1]) for sp in spans if sp and sp[0]] + said,
                             stored.get("section") or "")
         if c is not None:
             records[d] = c
@@ -1025,7 +1067,7 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
             if want and want in have:
                 for k, w in enumerate(reading.words):
                     if _names(w, cues):
-                        credit[k] = 1.0
+                        credit[k] = max(credit[k], LABEL_CREDIT_SHARE)
     if weights and sum(weights) > 0:
         share = sum(w * c for w, c in zip(weights, credit)) / sum(weights)
     else:  # no words at all: a query that only says which side it wants (やってみて良かったこと)
@@ -1065,6 +1107,11 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False) -> list[lis
         term, rd, start, end = s
         for k in (*by_term.get(term, ()), *by_reading.get(rd, ())):
             spans[k].append((start, end))
+    for k, w in enumerate(reading.words):
+        if w.parts:  # 形骸 化, 協 働, 繋がり 作り: where the pieces stand side by side, in order
+            for pieces, at in ((w.parts, 0), (tuple(w.reading.split(" ")) if " " in w.reading else (), 1)):
+                if pieces:
+                    spans[k] += _side_by_side(stored.get("spans") or (), pieces, at)
     if any(w.synonyms and not (quick and spans[k]) for k, w in enumerate(reading.words)):
         norm, where = _normalized(stored["text"])
         for k, w in enumerate(reading.words):
@@ -1098,6 +1145,26 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False) -> list[lis
                         spans[k].append((where[at], where[end]))
                 at = folded.find(g, at + 1)
     return spans
+
+
+def _side_by_side(stored_spans, pieces: tuple[str, ...], at: int) -> list[tuple[int, int]]:
+    """Where a text's words (``stored_spans``: term, reading, start, end; ``at`` 0 for
+    the term, 1 for the reading) say ``pieces`` one right after another."""
+    starts: dict[int, list] = {}
+    for sp in stored_spans:
+        if sp and sp[at] == pieces[0]:
+            starts.setdefault(sp[2], []).append(sp)
+    following = {(sp[at], sp[2]): sp[3] for sp in stored_spans if sp and sp[at] in pieces[1:]}
+    out = []
+    for first in (sp for group in starts.values() for sp in group):
+        end = first[3]
+        for piece in pieces[1:]:
+            end = following.get((piece, end))
+            if end is None:
+                break
+        else:
+            out.append((first[2], end))
+    return out
 
 
 REMEMBER_MAX_CHARS = 2000  # longer texts are normalized afresh each time: a remembered one costs ~80 bytes a character
@@ -1143,7 +1210,9 @@ def _close_pairs(spans: list[list[tuple[int, int]]], reading: Reading, credit: l
     for k in range(len(reading.words) - 1):
         if not (credit[k] and credit[k + 1]):
             continue
-        if any(0 <= s2 - e1 <= PROXIMITY_GAP for _, e1 in spans[k] for s2, _ in spans[k + 1]):
+        # (or the next word holds this one: 縦 and 縦割り, a stem and its bound suffix)
+        if any(0 <= s2 - e1 <= PROXIMITY_GAP or (s2 <= s1 and e1 <= e2)
+               for s1, e1 in spans[k] for s2, e2 in spans[k + 1]):
             close += 1
     return close
 

@@ -427,6 +427,29 @@ def test_a_word_naming_the_records_theme_counts_as_matched(engine, monkeypatch):
     assert general == matched(theme="general")
 
 
+def test_the_label_stands_for_half_a_word_the_text_does_not_say(engine, monkeypatch):
+    """「連携の負担」: 負担 asks for the hard side and is also what the person asks
+    about. A hard record's label credits 負担 half (LABEL_CREDIT_SHARE); its text
+    saying 負担 credits it whole."""
+    from kodoku_search import search as S
+
+    def matched():
+        r = engine.search("連携の負担", limit=50, explain=True)
+        return {h.id: (h.explanation.words_matched, h) for h in r}
+
+    half = matched()
+    monkeypatch.setattr(S, "LABEL_CREDIT_SHARE", 1.0)
+    whole = matched()
+    unsaid = [i for i, (_, h) in half.items() if "hard" in (h.polarity, h.also)
+              and "連携" in h.text and "負担" not in h.text and i in whole]
+    said = [i for i, (_, h) in half.items() if "負担" in h.text and "連携" not in h.text and i in whole]
+    assert unsaid and said
+    for i in unsaid:
+        assert half[i][0] < whole[i][0] and half[i][0] < half[i][1].explanation.words_total
+    for i in said:
+        assert half[i][0] == pytest.approx(whole[i][0])
+
+
 def test_a_snippet_with_the_whole_query_as_typed_ranks_first(engine, monkeypatch):
     """「地域のために何かしたい」: every word but 地域 is a stop word, yet one snippet
     quotes exactly that; the phrase lifts it (proximity × 1 + W_EXACT)."""
@@ -442,6 +465,31 @@ def test_a_snippet_with_the_whole_query_as_typed_ranks_first(engine, monkeypatch
     text = "「地域の ために」と ＰＦ会議"
     assert [text[a:b] for a, b in S._phrase_spans(text, S._as_typed("PF会議"))] == ["ＰＦ会議"]
     assert [text[a:b] for a, b in S._phrase_spans(text, "地域のために")] == ["地域の ために"]
+
+
+def test_a_suffix_is_looked_for_only_after_its_stem(engine):
+    """形骸化 is 形骸 + 化 to Janome (名詞,接尾). On its own 化 is in 強化, 活性化 and
+    具体化: 形骸化 found ten snippets, nine of them for their 化. Bound to its stem it
+    is looked for as the phrase 形骸 化, and the stem stays a word of its own."""
+    r = engine.search("形骸化", limit=10, explain=True)
+    assert [(w.term, w.parts) for w in r.reading.words] == [("形骸", ()), ("形骸化", ("形骸", "化"))]
+    assert r.hits and len(r.hits) < 5  # the rest of the page is related records, marked as such
+    for h in r.hits:
+        assert all(c.term != "化" for c in h.explanation.contributions), h.text
+    assert "形骸化" in r.hits[0].text and [r.hits[0].text[a:b] for a, b in r.hits[0].matches] == ["形骸化"]
+    # The stem stays a word of its own: a snippet on 孤立 answers 孤立死 in part.
+    assert [w.term for w in engine.search("孤立死", limit=1).reading.words] == ["孤立", "孤立死"]
+    assert "孤立死" in engine.search("孤立死", limit=1).hits[0].text
+
+
+def test_a_bound_suffix_meets_another_spelling_through_the_readings(engine):
+    """繋がり作り: the compound is looked for by its pieces' readings too, so the
+    text's つながりづくり is found as the whole compound and highlighted whole."""
+    r = engine.search("繋がり作り", limit=3, explain=True)
+    top = r.hits[0]
+    assert "つながりづくり" in top.text
+    assert any(c.word == "繋がり作り" and c.field == "reading" for c in top.explanation.contributions)
+    assert "つながりづくり" in [top.text[a:b] for a, b in top.matches]
 
 
 def test_a_word_janome_cuts_into_single_kanji_is_one_query_word(engine):
