@@ -407,7 +407,11 @@ def _join_split_kanji(ws: list) -> tuple[list, dict[str, tuple[str, ...]]]:
         prev = out[-1] if out else None
         before = parts.get(prev.term, (prev.term,)) if prev is not None else ()
         # Join a single kanji to the one before it, or to two already joined (at most three).
-        if (prev is not None and prev.end == w.start and single_kanji(w.term)
+        # (Not two suffixes of a word before them: 者 + 等 of 参加者等 belong to 参加, for
+        # _bind_suffixes. Janome's tag alone says little: it files the 協 of 協働, and the
+        # 庁 of 「"庁内」, as suffixes of nothing.)
+        bound = prev is not None and prev.suffix and len(out) > 1 and out[-2].end == prev.start
+        if (prev is not None and prev.end == w.start and single_kanji(w.term) and not (bound and w.suffix)
                 and len(before) <= 2 and all(single_kanji(p) for p in before)):
             pieces = parts.pop(prev.term, (prev.term,)) + (w.term,)
             term = "".join(pieces)

@@ -479,6 +479,9 @@ def test_a_suffix_is_looked_for_only_after_its_stem(engine):
     assert "形骸化" in r.hits[0].text and [r.hits[0].text[a:b] for a, b in r.hits[0].matches] == ["形骸化"]
     # The stem stays a word of its own: a snippet on 孤立 answers 孤立死 in part.
     assert [w.term for w in engine.search("孤立死", limit=1).reading.words] == ["孤立", "孤立死"]
+    # Two suffixes in a row both belong to the stem (参加 + 者 + 等), where two single
+    # kanji would otherwise join (協 + 働, which Janome also files as a suffix + a noun).
+    assert [w.term for w in engine.search("参加者等", limit=1).reading.words] == ["参加", "参加者", "参加者等"]
     assert "孤立死" in engine.search("孤立死", limit=1).hits[0].text
 
 
