@@ -48,6 +48,7 @@ from .errors import UsageError
 MAX_QUERY_CHARS = 1000  # longer input is cut here: it bounds the work one query causes
 JOIN_SPLIT_KANJI = True  # 協 + 働 in the query is one word, 協働 (see _join_split_kanji)
 BIND_SUFFIXES = True  # 形骸 + 化: the 化 is looked for only as 形骸化 (see _bind_suffixes)
+BIND_MAX_PIECES = 4  # 関係 + 者 + 間; a longer chain of suffixes goes on as words of their own
 MAX_WORDS = 64  # distinct content words used from one query
 CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
 RERANK_DEPTH = 40  # of those, the best the learned ranker re-orders (rerank.py)
@@ -64,13 +65,13 @@ W_TEXT = 0.65
 W_READING = 0.9  # another spelling of the same word is nearly as good as the word
 W_CONTEXT = 0.25  # the word appears in the snippet this one continues
 LABEL_CREDIT = True  # a query word naming a record's theme or side (PF, 苦労) is matched by the label
-# How much of such a word the label stands for. A record whose text says 負担 answers
-# 「連携の負担」 better than one that is only on the hard side: at 1 the label matched 負担
-# as fully as the text, and a hard record with 連携 outscored every one saying 負担.
-# Two folds of 122 sets, three seeds (benchmarks/README.md, stop 20): 1 / 0.75 / 0.5 /
-# 0.25 → 0.9208 / 0.9214 / 0.9219 / 0.9209 and 0.9271 / 0.9274 / 0.9281 / 0.9275
-# (novel queries 0.8458 → 0.8488 and 0.8618 → 0.8655 at 0.5).
-LABEL_CREDIT_SHARE = 0.5
+# How much of such a word the label stands for (where the text does not say it).
+# At 0.5 a record whose text says 負担 would outscore a hard record with 連携 for
+# 「連携の負担」, and two folds of 122 sets (three seeds) gain +0.001 nDCG@10 (novel
+# queries +0.003); but 「連携の課題」 then shows 2 hard records in its top 5, not 4:
+# 課題 asks for the hard side before it names a topic. Kept at 1 (benchmarks/README.md,
+# stop 20).
+LABEL_CREDIT_SHARE = 1.0
 W_LABEL = 0.1  # such a word, when a filter asks for that theme or side, matches every record it lets through
 W_HEADING = 1.5  # the word names the section the snippet is listed under (取り組み例, 産学官の例)
 W_NGRAM = 0.28  # per bigram (0.4 until stop 14)
@@ -411,7 +412,9 @@ def _join_split_kanji(ws: list) -> tuple[list, dict[str, tuple[str, ...]]]:
         # _bind_suffixes. Janome's tag alone says little: it files the 協 of 協働, and the
         # 庁 of 「"庁内」, as suffixes of nothing.)
         bound = prev is not None and prev.suffix and len(out) > 1 and out[-2].end == prev.start
+        # Nor a suffix onto two joined kanji (庁 + 内 + 等): it is bound to 庁内 instead.
         if (prev is not None and prev.end == w.start and single_kanji(w.term) and not (bound and w.suffix)
+                and not (w.suffix and len(before) >= 2)
                 and len(before) <= 2 and all(single_kanji(p) for p in before)):
             pieces = parts.pop(prev.term, (prev.term,)) + (w.term,)
             term = "".join(pieces)
@@ -426,16 +429,16 @@ def _bind_suffixes(ws: list, parts: dict[str, tuple[str, ...]]) -> list:
     """A suffix right after its stem (形骸 + 化, 参加 + 者, 孤立 + 死) is looked for
     with its stem, as the phrase 形骸 化: on its own 化 is in 強化, 活性化 and 具体化,
     and 形骸化 found every snippet that says any of them. The stem stays a word of
-    its own (a snippet on 参加 answers 参加者 in part); the suffix keeps its place in
-    the query, its bigrams and its synonyms. ``parts`` gains the pieces of each
-    bound word."""
+    its own (a snippet on 参加 answers 参加者 in part); the bound word keeps the
+    suffix's place in the query and its bigrams, and has its own synonyms (those
+    of 事業者, not of 者). ``parts`` gains the pieces of each bound word."""
     from .analysis import Word
 
     out: list = []
     for w in ws:
         prev = out[-1] if out else None
-        if w.suffix and prev is not None and prev.end == w.start:
-            pieces = parts.get(prev.term, (prev.term,)) + (w.term,)
+        pieces = parts.get(prev.term, (prev.term,)) + (w.term,) if prev is not None else ()
+        if w.suffix and prev is not None and prev.end == w.start and len(pieces) <= BIND_MAX_PIECES:
             term = "".join(pieces)
             parts[term] = pieces
             # In the reading field as both pieces' readings where each has one
@@ -1033,8 +1036,17 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
              weights: list[float] | None = None):
     """Score before proximity: base × coordination × intent, with the explanation
     so far and each query word's credit (1 for a word match, the share of its
-    bigrams for a partial one)."""
+    bigrams for a partial one, LABEL_CREDIT_SHARE for a word the record's label
+    names)."""
     n = len(reading.words)
+    # A word in pieces is looked up in the reading field (no positions) as both its
+    # pieces' readings anywhere in the record; it is there only where they stand side
+    # by side (つながりづくり for 繋がり作り, not つながり … まちづくり).
+    apart = [(lf, sc) for lf, sc in parts if lf.kind == "reading" and " " in lf.term
+             and not _side_by_side(stored.get("spans") or (), tuple(lf.term.split(" ")), 1)]
+    if apart:
+        parts = [p for p in parts if p not in apart]
+        base -= sum(sc for _, sc in apart)
     if SYN_DISMAX:
         # A synonym stands in for a word the snippet lacks: where the word itself is
         # there (as itself or another spelling), its synonyms add nothing more.
@@ -1065,7 +1077,8 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
         credit[k] = max(credit[k], len(hit) / total)
     if LABEL_CREDIT:
         # A word that names the record's theme or side (PF for a platform record, 苦労 for a
-        # hard one) is matched by the record's label, whether or not its text repeats it.
+        # hard one) is matched by the record's label (LABEL_CREDIT_SHARE of it), whether
+        # or not its text repeats it.
         for cues, want, have in ((reading.theme_cues, reading.theme, (stored["theme"],)),
                                  (reading.polarity_cues, reading.polarity, _sides(stored))):
             if want and want in have:
@@ -1215,7 +1228,7 @@ def _close_pairs(spans: list[list[tuple[int, int]]], reading: Reading, credit: l
         if not (credit[k] and credit[k + 1]):
             continue
         # (or the next word holds this one: 縦 and 縦割り, a stem and its bound suffix)
-        if any(0 <= s2 - e1 <= PROXIMITY_GAP or (s2 <= s1 and e1 <= e2)
+        if any(0 <= s2 - e1 <= PROXIMITY_GAP or (s2 <= s1 and e1 <= e2 and e2 - s2 > e1 - s1)
                for s1, e1 in spans[k] for s2, e2 in spans[k + 1]):
             close += 1
     return close

@@ -427,25 +427,26 @@ def test_a_word_naming_the_records_theme_counts_as_matched(engine, monkeypatch):
     assert general == matched(theme="general")
 
 
-def test_the_label_stands_for_half_a_word_the_text_does_not_say(engine, monkeypatch):
-    """「連携の負担」: 負担 asks for the hard side and is also what the person asks
-    about. A hard record's label credits 負担 half (LABEL_CREDIT_SHARE); its text
-    saying 負担 credits it whole."""
+def test_how_much_of_a_word_the_label_stands_for_is_a_knob(engine, monkeypatch):
+    """「連携の負担」: 負担 asks for the hard side and names a topic. A hard record's
+    label stands for the whole word (LABEL_CREDIT_SHARE 1, so 「連携の課題」 leads with
+    the hard side); at 0.5 it stands for half, and a text saying 負担 still counts it whole."""
     from kodoku_search import search as S
 
     def matched():
         r = engine.search("連携の負担", limit=50, explain=True)
         return {h.id: (h.explanation.words_matched, h) for h in r}
 
-    half = matched()
-    monkeypatch.setattr(S, "LABEL_CREDIT_SHARE", 1.0)
     whole = matched()
-    unsaid = [i for i, (_, h) in half.items() if "hard" in (h.polarity, h.also)
-              and "連携" in h.text and "負担" not in h.text and i in whole]
-    said = [i for i, (_, h) in half.items() if "負担" in h.text and "連携" not in h.text and i in whole]
+    monkeypatch.setattr(S, "LABEL_CREDIT_SHARE", 0.5)
+    half = matched()
+    unsaid = [i for i, (_, h) in whole.items() if "hard" in (h.polarity, h.also)
+              and "連携" in h.text and "負担" not in h.text and i in half]
+    said = [i for i, (_, h) in whole.items() if "負担" in h.text and "連携" not in h.text and i in half]
     assert unsaid and said
     for i in unsaid:
-        assert half[i][0] < whole[i][0] and half[i][0] < half[i][1].explanation.words_total
+        assert whole[i][0] == pytest.approx(whole[i][1].explanation.words_total)
+        assert half[i][0] < whole[i][0]
     for i in said:
         assert half[i][0] == pytest.approx(whole[i][0])
 
@@ -482,6 +483,7 @@ def test_a_suffix_is_looked_for_only_after_its_stem(engine):
     # Two suffixes in a row both belong to the stem (参加 + 者 + 等), where two single
     # kanji would otherwise join (協 + 働, which Janome also files as a suffix + a noun).
     assert [w.term for w in engine.search("参加者等", limit=1).reading.words] == ["参加", "参加者", "参加者等"]
+    assert [w.term for w in engine.search("庁内等の連携", limit=1).reading.words] == ["庁内", "庁内等", "連携"]
     assert "孤立死" in engine.search("孤立死", limit=1).hits[0].text
 
 
@@ -493,6 +495,36 @@ def test_a_bound_suffix_meets_another_spelling_through_the_readings(engine):
     assert "つながりづくり" in top.text
     assert any(c.word == "繋がり作り" and c.field == "reading" for c in top.explanation.contributions)
     assert "つながりづくり" in [top.text[a:b] for a, b in top.matches]
+
+
+def test_a_word_in_pieces_is_there_only_where_its_pieces_stand_side_by_side(engine):
+    """関係づくり: the reading field has no positions, so 関係 … まちづくり matches both
+    readings; only a record that says 関係づくり gets the whole word (reading,
+    highlight, meaning), and a stem next to its own bound word counts as close."""
+    from kodoku_search import search as S
+
+    spans = [("関係", "カンケイ", 0, 2), ("づくり", "ツクリ", 2, 5), ("まち", "マチ", 6, 8), ("作り", "ツクリ", 8, 10)]
+    assert S._side_by_side(spans, ("関係", "づくり"), 0) == [(0, 5)]
+    assert S._side_by_side(spans, ("カンケイ", "ツクリ"), 1) == [(0, 5)]
+    assert S._side_by_side(spans, ("まち", "づくり"), 0) == []  # apart, and in the other order
+    r = engine.search("関係づくり", limit=10, explain=True)
+    assert r.reading.words[1].term == "関係づくり" and r.reading.words[1].reading == "カンケイ ツクリ"
+    said = [h for h in r if "関係づくり" in h.text]
+    apart = [h for h in r if "関係づくり" not in h.text and "関係" in h.text and "づくり" in h.text]
+    assert said and apart
+    for h in said:
+        assert h.explanation.words_matched == pytest.approx(2.0)
+        assert "関係づくり" in [h.text[a:b] for a, b in h.matches]
+    for h in apart:
+        assert h.explanation.words_matched < 2.0
+        assert all(not (c.word == "関係づくり" and c.field == "reading") for c in h.explanation.contributions)
+    # In meaning, a record that says 縦割り has the word itself (it has a vector; 関係づくり has none).
+    top = engine.search("縦割り", limit=1, explain=True).hits[0]
+    assert ("縦割り", "meaning", "縦割り") in {(c.word, c.field, c.term) for c in top.explanation.contributions}
+    # Proximity: 関係 inside 関係づくり is close to it; a span is not close to itself.
+    words = S.read_query("関係づくり")
+    assert S._close_pairs([[(0, 2)], [(0, 5)]], words, [1.0, 1.0]) == 1
+    assert S._close_pairs([[(0, 2)], [(0, 2)]], words, [1.0, 1.0]) == 0
 
 
 def test_a_word_janome_cuts_into_single_kanji_is_one_query_word(engine):
