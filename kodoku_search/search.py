@@ -49,6 +49,7 @@ MAX_QUERY_CHARS = 1000  # longer input is cut here: it bounds the work one query
 JOIN_SPLIT_KANJI = True  # 協 + 働 in the query is one word, 協働 (see _join_split_kanji)
 BIND_SUFFIXES = True  # 形骸 + 化: the 化 is looked for only as 形骸化 (see _bind_suffixes)
 BIND_MAX_PIECES = 4  # 関係 + 者 + 間; a longer chain of suffixes goes on as words of their own
+BIND_NUMBERS = True  # 3 + 回: looked for as the characters 3回, never as 回 alone (see _bind_numbers)
 MAX_WORDS = 64  # distinct content words used from one query
 CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
 RERANK_DEPTH = 40  # of those, the best the learned ranker re-orders (rerank.py)
@@ -310,7 +311,8 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None) -
     words, so 庁内連携 gives 内連 but 庁内の理解 gives no 内の), synonyms, intent."""
     from .analysis import bigrams, words
 
-    ws, parts_of = _join_split_kanji(words(text)) if JOIN_SPLIT_KANJI else (words(text), {})
+    ws = _bind_numbers(text, words(text)) if BIND_NUMBERS else words(text)
+    ws, parts_of = _join_split_kanji(ws) if JOIN_SPLIT_KANJI else (ws, {})
     if BIND_SUFFIXES:
         ws = _bind_suffixes(ws, parts_of)
     # Group adjacent content words into chunks; bigrams come from each chunk's text.
@@ -388,6 +390,60 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None) -
             if k is not None:
                 pgrams.append((g, k))
     return Reading(kept, polarity, theme, tuple(pcues), tuple(tcues), respelled, tuple(dict.fromkeys(pgrams)))
+
+
+_NUMERAL = re.compile(r"[0-9〇一二三四五六七八九十百千万億]+")  # (Morph.surface is NFKC: ３ is 3)
+
+
+def _bind_numbers(text: str, ws: list) -> list:
+    """A number with the word it counts (3回, 11月, 34団体, 第3者, 2か月間) is one
+    query word, looked for by its characters. Janome files 3 and 11 as numbers,
+    which no field keeps as words, so 「3回」 was read as 回 and found 週2回 first,
+    「11月」 as 月 and found 1月 first, 「3者」 as 者 and found 関係者 and 事業者.
+    The number's characters are in the ngram field (3回 is a bigram there), so the
+    bound word is matched by its bigrams: whole where the snippet says it, in part
+    where it says another number (1月 for 11月) or the counted word alone (団体
+    for 34団体). A prefix that takes a number (第, 約) and the suffixes after the
+    word (2か月 + 間) go with it; a number alone (「18」) is a word of its own."""
+    from .analysis import Word, morphs, normalize
+
+    ms = morphs(text)
+
+    def numeral(m) -> bool:  # (Janome files 何, 数 and the ひと of ひととおり as numbers too)
+        return m.pos.startswith("名詞,数") and _NUMERAL.fullmatch(m.surface) is not None
+
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(ms):
+        if not numeral(ms[i]):
+            i += 1
+            continue
+        start, end = ms[i].start, ms[i].end
+        if i and ms[i - 1].pos.startswith("接頭詞,数接続") and ms[i - 1].end == start:
+            start = ms[i - 1].start
+        i += 1
+        while i < len(ms) and numeral(ms[i]) and ms[i].start == end:
+            end, i = ms[i].end, i + 1
+        spans.append((start, end))
+    if not spans:
+        return ws
+    out: list = []
+    k = 0
+    for start, end in spans:
+        while k < len(ws) and ws[k].end <= start:
+            out.append(ws[k])
+            k += 1
+        while k < len(ws) and ws[k].start < end:  # 第, a word inside the number
+            k += 1
+        pieces = 1
+        if k < len(ws) and ws[k].start == end:  # the word it counts, and that word's suffixes
+            end, k = ws[k].end, k + 1
+            while k < len(ws) and ws[k].suffix and ws[k].start == end and pieces < BIND_MAX_PIECES - 1:
+                end, k, pieces = ws[k].end, k + 1, pieces + 1
+        surface = text[start:end]
+        out.append(Word(normalize(surface)[0], "", surface, start, end))
+    out.extend(ws[k:])
+    return out
 
 
 def _join_split_kanji(ws: list) -> tuple[list, dict[str, tuple[str, ...]]]:

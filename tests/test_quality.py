@@ -487,6 +487,44 @@ def test_a_suffix_is_looked_for_only_after_its_stem(engine):
     assert "孤立死" in engine.search("孤立死", limit=1).hits[0].text
 
 
+def test_a_number_is_looked_for_with_the_word_it_counts(engine):
+    """No field keeps 3 or 11 as a word (Janome: 名詞,数), so 「3回」 was 回 and
+    ranked 週2回 first, 「11月」 was 月 and ranked 1月 first, 「3者」 was 者 and
+    listed twenty snippets for 関係者 and 事業者. Bound to what it counts, the
+    number is looked for by its characters, and highlighted with them."""
+    from kodoku_search import search as S
+
+    assert [w.term for w in S.read_query("3回").words] == ["3回"]
+    assert [w.term for w in S.read_query("第３者").words] == ["第3者"]  # the prefix 第, and NFKC
+    assert [w.term for w in S.read_query("令和6年度").words] == ["令和", "6年度"]
+    assert [w.term for w in S.read_query("2か月間").words] == ["2か月間"]  # a suffix after the counter goes too
+    assert [w.term for w in S.read_query("18").words] == ["18"]  # a number alone is a word
+    # 何 and the ひと of ひととおり are 名詞,数 to Janome, and stay as they were.
+    assert "何" not in [w.term for w in S.read_query("つなぎめって何").words]
+    assert "とおり" in [w.term for w in S.read_query("ひととおりやった").words]
+
+    def top(query):
+        hit = engine.search(query, limit=1).hits[0]
+        return hit.text, [hit.text[a:b] for a, b in hit.matches]
+
+    text, marked = top("3回")
+    assert "「転入者カフェ」を3回実施" in text and "3回" in marked
+    text, marked = top("11月")
+    assert "11月に実施するイベント" in text and "11月" in marked
+    text, marked = top("3者")
+    assert "の3者で実施" in text and "3者" in marked
+    assert engine.search("3者", limit=10).total == 1  # not every 関係者 and 事業者
+    text, marked = top("34団体")
+    assert "計34団体に加入" in text and "34団体" in marked
+    assert "(18団体)" in top("18")[0]
+    # Switched off, the number is lost again: 回 alone ranks 週2回 first.
+    S.BIND_NUMBERS = False
+    try:
+        assert "3回実施" not in top("3回")[0]
+    finally:
+        S.BIND_NUMBERS = True
+
+
 def test_a_bound_suffix_meets_another_spelling_through_the_readings(engine):
     """繋がり作り: the compound is looked for by its pieces' readings too, so the
     text's つながりづくり is found as the whole compound and highlighted whole."""
