@@ -1420,7 +1420,11 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
             out = out.replace(w.surface, cands[0])
     if out == text:
         return None
-    for w in read_query(out, vocab, spellings).words:
-        if all(searcher.doc_frequency("text", t) for t in (w.parts or (w.term,))):
+    # A word in pieces must be there whole: 各課化 → 課化 has 課 and 化, never side by side.
+    from .postings import PostingCache
+
+    cache = PostingCache.of(searcher)
+    for lf in _leaves(read_query(out, vocab, spellings)):
+        if lf.kind == "text" and len(cache.postings(lf.key(), lf.query())[0]):
             return out
     return None

@@ -679,12 +679,14 @@ def test_did_you_mean(engine):
     assert engine.search("孤食").suggestion == "孤立"  # one edit away, and 孤立 finds plenty
 
 
-@pytest.mark.parametrize("query", ["引きこもり", "ひきこもり"])
+@pytest.mark.parametrize("query", ["引きこもり", "ひきこもり", "各課化"])
 def test_no_did_you_mean_that_would_find_nothing(engine, query):
     """引きこもり's 引き is one edit from the indexed 引, but 「引こもり」 finds nothing
-    either: a suggestion is offered only if it has a word the index holds."""
+    either: a suggestion is offered only if it has a word the index holds. Whole:
+    各課 is one edit from 課, and 課化 has 課 and 化, never side by side."""
     r = engine.search(query)
     assert r.total == 0 and r.suggestion is None
+    assert engine.search("一本化").suggestion == "一元化"  # the number binds; 一元化 is there
 
 
 def test_a_synonym_looked_up_by_its_characters_weighs_as_one_word():
