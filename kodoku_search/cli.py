@@ -312,6 +312,7 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
       kodoku-search search 他部署の理解を得るのが難しい
       kodoku-search search 企業 連携 --theme PF --polarity 良かった
       kodoku-search search 予防 --city 豊田市 --json
+      kodoku-search search 豊田市の苦労               # 豊田市's first, nothing hidden
       kodoku-search search 連携 --facets                 # where the matches are
       kodoku-search search 連携 --offset 10              # the next page
       kodoku-search search 連携 --format csv > hits.csv  # for Excel
@@ -461,7 +462,9 @@ def _describe_reading(result) -> str:
         parts.append(f"asking for {labels.POLARITIES[r.polarity]} ({'、'.join(r.polarity_cues)})")
     if r.theme:
         parts.append(f"about {labels.THEME_SHORT[r.theme]} ({'、'.join(r.theme_cues)})")
-    if r.polarity or r.theme:
+    if r.cities:
+        parts.append(f"about {'、'.join(r.cities)}")
+    if r.polarity or r.theme or r.cities:
         parts.append("those rank first, nothing is hidden")
     if not parts:
         return ""

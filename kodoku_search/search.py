@@ -50,6 +50,7 @@ JOIN_SPLIT_KANJI = True  # 協 + 働 in the query is one word, 協働 (see _join
 BIND_SUFFIXES = True  # 形骸 + 化: the 化 is looked for only as 形骸化 (see _bind_suffixes)
 BIND_MAX_PIECES = 4  # 関係 + 者 + 間; a longer chain of suffixes goes on as words of their own
 BIND_NUMBERS = True  # 3 + 回: looked for as the characters 3回, never as 回 alone (see _bind_numbers)
+NAMED_CITY_FIRST = True  # 「豊田市の苦労」: the snippets of a city the query names come first (see _named_cities)
 MAX_WORDS = 64  # distinct content words used from one query
 CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
 RERANK_DEPTH = 40  # of those, the best the learned ranker re-orders (rerank.py)
@@ -226,6 +227,7 @@ class Reading:
     theme_cues: tuple[str, ...] = ()
     respelled: bool = False  # kana in the query were also looked for as the corpus spells them
     phrase_grams: tuple[tuple[str, int], ...] = ()  # bigrams across the query's particles, each with its nearest word
+    cities: tuple[str, ...] = ()  # cities of the index the query names (their snippets come first)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -234,6 +236,7 @@ class Reading:
             "synonyms": {w.surface: list(w.synonyms) for w in self.words if w.synonyms},
             "intent": {k: v for k, v in (("polarity", self.polarity), ("theme", self.theme)) if v},
             "cues": {"polarity": list(self.polarity_cues), "theme": list(self.theme_cues)},
+            "cities": list(self.cities),
         }
 
 
@@ -306,12 +309,18 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     return cleaned, notes
 
 
-def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None) -> Reading:
+def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
+               cities: tuple[str, ...] = ()) -> Reading:
     """Content words with their bigrams (taken within runs of adjacent content
-    words, so 庁内連携 gives 内連 but 庁内の理解 gives no 内の), synonyms, intent."""
+    words, so 庁内連携 gives 内連 but 庁内の理解 gives no 内の), synonyms, intent.
+    ``cities``: the index's; one the query names is read as what it asks about,
+    not as words to find (see _named_cities)."""
     from .analysis import bigrams, words
 
     ws = _bind_numbers(text, words(text)) if BIND_NUMBERS else words(text)
+    named = _named_cities(text, cities) if cities else ()
+    if named:
+        ws = [w for w in ws if not any(a < w.end and w.start < b for _, a, b in named)]
     ws, parts_of = _join_split_kanji(ws) if JOIN_SPLIT_KANJI else (ws, {})
     if BIND_SUFFIXES:
         ws = _bind_suffixes(ws, parts_of)
@@ -383,13 +392,48 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None) -
         index_of = {w.term: i for i, w in enumerate(kept)}
         own = {g for w in kept for g in w.bigrams}
         for g, s_at, e_at in bigrams(text):
-            if g in own or len(g) < 2:
+            if g in own or len(g) < 2 or any(a < e_at and s_at < b for _, a, b in named):
                 continue
             near = min(range(len(ws)), key=lambda i: (0 if ws[i].start < e_at and s_at < ws[i].end else 1, abs(ws[i].start - s_at)))
             k = index_of.get(ws[near].term)
             if k is not None:
                 pgrams.append((g, k))
-    return Reading(kept, polarity, theme, tuple(pcues), tuple(tcues), respelled, tuple(dict.fromkeys(pgrams)))
+    return Reading(kept, polarity, theme, tuple(pcues), tuple(tcues), respelled, tuple(dict.fromkeys(pgrams)),
+                   tuple(dict.fromkeys(c for c, _, _ in named)))
+
+
+def _named_cities(text: str, cities: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+    """(city, start, end) for each of ``cities`` the query names, whole (豊田市) or
+    without its 市/区/町/村 (豊田, 宇和島), where Janome's words begin and end (東京都
+    does not name 京都市). A snippet seldom says its own city's name, so as words
+    福岡市 found nothing and "did you mean" offered 福祉市; named, the city is what
+    the query is about: its snippets come first, and nothing is hidden."""
+    from .analysis import morphs
+
+    ms = morphs(text)
+    starts, ends = {m.start for m in ms}, {m.end for m in ms}
+    found: list[tuple[str, int, int]] = []
+    for city in sorted(cities, key=len, reverse=True):  # 春日井市 before a shorter name inside it
+        for form in (city, city[:-1]) if len(city) >= 3 and city[-1] in "市区町村" else (city,):
+            at = text.find(form)
+            while at >= 0:
+                end = at + len(form)
+                if at in starts and end in ends and not any(a < end and at < b for _, a, b in found):
+                    found.append((city, at, end))
+                at = text.find(form, end)
+    return tuple(sorted(found, key=lambda x: x[1]))
+
+
+def _index_cities(searcher) -> tuple[str, ...]:
+    """The cities of the index (read once per searcher: its lexicon of the city field)."""
+    got = getattr(searcher, "_kodoku_cities", None)
+    if got is None:
+        got = tuple(t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.lexicon("city"))
+        try:
+            searcher._kodoku_cities = got
+        except AttributeError:  # (a searcher that takes no attributes: read it each time)
+            pass
+    return got
 
 
 _NUMERAL = re.compile(r"[0-9〇一二三四五六七八九十百千万億]+")  # (Morph.surface is NFKC: ３ is 3)
@@ -702,10 +746,13 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
         raise UsageError(f"--limit must be a whole number, 0 or more, not {limit!r}")
     cleaned, notes = clean_query(text)
-    reading = read_query(cleaned, vocab, spellings)
+    reading = read_query(cleaned, vocab, spellings, _index_cities(searcher) if NAMED_CITY_FIRST else ())
     terms = tuple(w.term for w in reading.words)
+    if filters.city and reading.cities and filters.city not in reading.cities:
+        notes.append(f"the query names {'、'.join(reading.cities)}, but --city {filters.city} wins")
     if not reading.words and not _intent_only(reading, filters):
-        notes.append("the query has no words to search for (particles, symbols and punctuation are ignored)")
+        if not reading.cities:  # (a city it names that --city overrules has its note above)
+            notes.append("the query has no words to search for (particles, symbols and punctuation are ignored)")
         return SearchResult(text, 0, (), (), filters, tuple(notes), reading)
     if reading.polarity and filters.polarity and reading.polarity != filters.polarity:
         notes.append(f"the query sounds like it asks for {reading.polarity}, but --polarity {filters.polarity} wins")
@@ -721,6 +768,12 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     only_add = frozenset(lf.key() for lf in leaves if lf.kind == "phrase")  # they re-rank, they never match alone
     total, best, lists = top(searcher, queries, filter_query(filters), max(CANDIDATES, limit), only_add)
     if total == 0:
+        if filters.active():  # the words are there, the filters left none of them: say so, suggest nothing
+            unfiltered, _, _ = top(searcher, queries, None, 1, only_add)
+            if unfiltered:
+                asked = " ".join(f"--{k} {v}" for k, v in filters.active().items())
+                notes.append(f"{unfiltered} result{'s' if unfiltered != 1 else ''} without {asked}")
+                return SearchResult(text, 0, (), terms, filters, tuple(notes), reading)
         return SearchResult(text, 0, (), terms, filters, tuple(notes), reading,
                             _suggest(searcher, cleaned, reading, spellings, vocab))
     cands = [(d, base, searcher.stored_fields(d)) for d, base in best]
@@ -735,7 +788,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     pre = [(_prerank(base, contribs.get(d, []), stored, reading, filters, weights), d, stored) for d, base, stored in cands]
     pre.sort(key=lambda x: -x[0][0])
     model = None
-    if rerank and limit:
+    if rerank and limit and reading.words:  # (「福岡市」 alone lists its snippets in the document's order)
         from .rerank import ranker
 
         model = ranker()
@@ -799,13 +852,19 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     word_spans: dict[int, list] = {}  # the re-ranked candidates' (the ranker reads where they matched)
     if model is not None:
         ranked = _rerank(ranked, model, near, reading, filters, explain, phrase, word_spans)
+    if reading.cities and not filters.city:
+        # The city the query names first; of its snippets, the side the query asks for
+        # (「福岡市で良かったこと」); each part in its order.
+        side = reading.polarity if not filters.polarity else None
+        ranked.sort(key=lambda x: (x[2]["city"] not in reading.cities,
+                                   x[2]["city"] in reading.cities and side is not None and side not in _sides(x[2])))
     hits = tuple(
         _make_hit(stored, score, reading, expl.contributions, expl if explain else None, word_spans.get(d), phrase)
         for score, d, stored, expl, _ in ranked[:limit]
     )
     suggestion = _suggest(searcher, cleaned, reading, spellings, vocab) if weak or reading.respelled else None
     more: tuple[Hit, ...] = ()
-    if related and limit > len(hits):
+    if related and limit > len(hits) and reading.words:
         # The page goes on with both kinds of related record, taking turns: the nearest in
         # meaning first, then the one sharing the most of the best matches' telling words.
         room = limit - len(hits)
@@ -1022,6 +1081,9 @@ def _intent_only(reading: Reading, filters: Filters) -> list:
     itself: match it by the polarity field, since markers are not part of the text."""
     from whoosh import query as Q
 
+    if not reading.words and reading.cities and not reading.polarity:
+        # 「福岡市」: the snippets of the city it names (unless --city names another)
+        return [Q.Term("city", c, boost=W_TEXT) for c in reading.cities if filters.city in (None, c)]
     cues = set(reading.polarity_cues) | set(reading.theme_cues)
     # With --polarity set to the same side, the words ask for what the filter does:
     # 「苦労した点」 on one city's hard side lists that side. Set to the other side,
@@ -1033,14 +1095,15 @@ def _intent_only(reading: Reading, filters: Filters) -> list:
     return [Q.Term("sides", reading.polarity, boost=W_TEXT)]
 
 
-def match_query(text: str, vocab=None, filters: Filters | None = None, spellings: dict[str, str] | None = None):
+def match_query(text: str, vocab=None, filters: Filters | None = None, spellings: dict[str, str] | None = None,
+                cities: tuple[str, ...] = ()):
     """The Whoosh query that matches what ``text`` asks for under ``filters`` (None if
     it asks for nothing): for callers that count or group matches in the index
     (facets) rather than rank them. It matches what a search finds."""
     from whoosh import query as Q
 
     cleaned, _ = clean_query(text)
-    reading = read_query(cleaned, vocab, spellings)
+    reading = read_query(cleaned, vocab, spellings, cities)
     leaves, side = _matching(reading, filters or Filters())
     if not reading.words and not side:
         return None

@@ -387,6 +387,49 @@ def test_intent_ranks_the_asked_side_first_but_hides_nothing(engine):
     assert r.total == plain.total
 
 
+def test_a_city_named_in_the_query_ranks_its_snippets_first_and_hides_nothing(engine):
+    """A snippet seldom says its own city's name: as words, 福岡市 found nothing and
+    "did you mean" offered 福祉市. Named, the city is what the query is about."""
+    from kodoku_search import search as S
+
+    alone = engine.search("福岡市", limit=10)
+    assert alone.reading.cities == ("福岡市",) and alone.reading.words == ()
+    assert alone.total == 4 and {h.city for h in alone.hits} == {"福岡市"} and not alone.related
+    assert [h.line for h in alone.hits] == sorted(h.line for h in alone.hits)  # the document's order
+    assert alone.suggestion is None
+    # Without 市 too, where Janome's words begin and end: 東京都 does not name 京都市.
+    assert engine.search("宇和島", limit=1).reading.cities == ("宇和島市",)
+    assert engine.search("東京都", limit=1).reading.cities == ()
+    # With other words: the named city's matches first, then everyone else's (nothing hidden).
+    r = engine.search("豊田市の苦労", limit=50)
+    assert r.reading.cities == ("豊田市",) and [w.term for w in r.reading.words] == ["苦労"]
+    assert r.hits[0].city == "豊田市" and "他部署の理解を得るのに苦労しました" in r.hits[0].text
+    assert {h.city for h in r.hits} > {"豊田市"}
+    both = engine.search("福岡市の苦労したこと", limit=2)
+    assert [h.city for h in both.hits] == ["福岡市", "福岡市"]
+    good = engine.search("福岡市で良かったこと", limit=3)  # of the city's snippets, the side asked for first
+    assert [(h.city, h.polarity) for h in good.hits[:2]] == [("福岡市", "good")] * 2
+    assert engine.search("縦割り 福山", limit=1).hits[0].city == "福山市"
+    # Facets count what the search finds.
+    assert engine.facets("福岡市")["city"] == {"福岡市": 4}
+    # --city wins, and says so.
+    other = engine.search("福岡市", limit=5, city="豊田市")
+    assert other.total == 0 and any("--city 豊田市 wins" in n for n in other.notes)
+    # Off, the name is words again: nothing.
+    S.NAMED_CITY_FIRST = False
+    try:
+        assert engine.search("福岡市", limit=5).total == 0
+    finally:
+        S.NAMED_CITY_FIRST = True
+
+
+def test_filters_that_leave_nothing_say_how_many_they_hid(engine, tmp_path):
+    r = engine.search("縦割り", limit=5, city="豊田市")
+    assert r.total == 0 and r.suggestion is None  # not 「割り」: the word is there, the filter hid it
+    assert "4 results without --city 豊田市" in r.notes
+    assert engine.search("xyzzy", limit=5, city="豊田市").notes == ()
+
+
 @pytest.mark.parametrize("query, side", [("連携が難しい", "hard"), ("連携の課題", "hard"), ("連携で良かったこと", "good"), ("連携の成果", "good")])
 def test_intent_words(engine, query, side):
     r = engine.search(query, limit=5)
