@@ -455,9 +455,18 @@ def _describe_reading(result) -> str:
     """One line on how the query was read, when there is more to it than its words."""
     r = result.reading
     parts = []
-    syn = {w.surface: w.synonyms for w in r.words if w.synonyms}
-    if syn:
-        parts.append("also as " + ", ".join(f"{k} → {'/'.join(v)}" for k, v in syn.items()))
+    # A kana run read as the corpus spells it is shown whole (たてわり → 縦割り), not by the
+    # nonsense word Janome cut from it (たて) that carries the spelling.
+    spelled = {s for _, s in r.respellings}
+    also: dict[str, list[str]] = {}
+    for run, s in r.respellings:
+        also.setdefault(run, []).append(s)
+    for w in r.words:
+        syn = [s for s in w.synonyms if s not in spelled]
+        if syn:
+            also.setdefault(w.surface, []).extend(syn)
+    if also:
+        parts.append("also as " + ", ".join(f"{k} → {'/'.join(dict.fromkeys(v))}" for k, v in also.items()))
     if r.polarity:
         parts.append(f"asking for {labels.POLARITIES[r.polarity]} ({'、'.join(r.polarity_cues)})")
     if r.theme:

@@ -228,6 +228,7 @@ class Reading:
     respelled: bool = False  # kana in the query were also looked for as the corpus spells them
     phrase_grams: tuple[tuple[str, int], ...] = ()  # bigrams across the query's particles, each with its nearest word
     cities: tuple[str, ...] = ()  # cities of the index the query names (their snippets come first)
+    respellings: tuple[tuple[str, str], ...] = ()  # (kana run as typed, the corpus's spelling): たてわり → 縦割り
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -237,6 +238,7 @@ class Reading:
             "intent": {k: v for k, v in (("polarity", self.polarity), ("theme", self.theme)) if v},
             "cues": {"polarity": list(self.polarity_cues), "theme": list(self.theme_cues)},
             "cities": list(self.cities),
+            "respellings": {run: spelled for run, spelled in self.respellings},
         }
 
 
@@ -318,6 +320,8 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     from .analysis import bigrams, words
 
     ws = _bind_numbers(text, words(text)) if BIND_NUMBERS else words(text)
+    if spellings:
+        ws = _kana_words(text, ws, spellings)
     named = _named_cities(text, cities) if cities else ()
     if named:
         ws = [w for w in ws if not any(a < w.end and w.start < b for _, a, b in named)]
@@ -358,6 +362,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     # A run of kana the corpus spells otherwise (たてわり → 縦割り, こどく → 孤独) also
     # looks for that spelling: Janome cuts kana it does not know into nonsense words.
     respelled = False
+    respellings: list[tuple[str, str]] = []
     if spellings and ws:
         from .analysis import fold
 
@@ -368,6 +373,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                 if inside and spelled != text[a:b]:
                     phrase_syn.setdefault(inside[0], []).append(spelled)
                     respelled = True
+                    respellings.append((text[a:b], spelled))
     seen: dict[str, QueryWord] = {}
     for k, w in enumerate(ws):
         if w.term in seen:
@@ -399,7 +405,28 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
             if k is not None:
                 pgrams.append((g, k))
     return Reading(kept, polarity, theme, tuple(pcues), tuple(tcues), respelled, tuple(dict.fromkeys(pgrams)),
-                   tuple(dict.fromkeys(c for c, _, _ in named)))
+                   tuple(dict.fromkeys(c for c, _, _ in named)), tuple(dict.fromkeys(respellings)))
+
+
+def _kana_words(text: str, ws: list, spellings: dict[str, str]) -> list:
+    """A kana run the corpus spells otherwise, of which Janome makes particles and
+    nothing else (りかい → り + かい, いべんと → い + べ + ん + と), is a word of its
+    own, as the corpus spells it (理解, イベント): else the query had no word at all
+    and found nothing. Runs with a word in them are respelled later, in read_query."""
+    from .analysis import Word, _is_kanji, fold, words
+
+    out = list(ws)
+    for m in _KANA_RUN.finditer(text):
+        for a, b, spelled in _respell_pieces(m.group(), spellings, fold) or ():
+            a, b = a + m.start(), b + m.start()
+            # (Kana right after kanji end that word: the しないか of 困惑しないか is not 市内.)
+            if any(w.start < b and a < w.end for w in ws) or (a and _is_kanji(text[a - 1])):
+                continue
+            found = words(spelled)
+            if len(found) == 1 and found[0].surface == spelled:
+                w = found[0]
+                out.append(Word(w.term, w.reading, text[a:b], a, b, w.kana))
+    return sorted(out, key=lambda w: w.start) if len(out) > len(ws) else ws
 
 
 def _named_cities(text: str, cities: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
@@ -862,7 +889,12 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         _make_hit(stored, score, reading, expl.contributions, expl if explain else None, word_spans.get(d), phrase)
         for score, d, stored, expl, _ in ranked[:limit]
     )
-    suggestion = _suggest(searcher, cleaned, reading, spellings, vocab) if weak or reading.respelled else None
+    # Not where the best match says the query as typed and the query is more than the kana
+    # it respells: 「こどくのあわい」 is a podcast's name (「こどく」 alone still gets 孤独).
+    as_typed = _as_typed(cleaned)
+    said = (bool(hits) and bool(as_typed) and as_typed in _as_typed(hits[0].text)
+            and sum(len(run) for run, _ in reading.respellings) < len(as_typed))
+    suggestion = _suggest(searcher, cleaned, reading, spellings, vocab) if weak or (reading.respelled and not said) else None
     more: tuple[Hit, ...] = ()
     if related and limit > len(hits) and reading.words:
         # The page goes on with both kinds of related record, taking turns: the nearest in

@@ -147,3 +147,13 @@ def test_a_cli_search_loads_only_the_stages_it_needs(tmp_path):
     loaded = json.loads(p.stdout.splitlines()[-1])
     assert {"kodoku_search.explore", "kodoku_search.search", "kodoku_search.rerank"} <= set(loaded)
     assert not {"kodoku_search.compare", "kodoku_search.session", "kodoku_search.evaluate"} & set(loaded)
+
+
+def test_a_respelled_run_is_shown_whole_and_not_suggested_where_the_text_says_it(run):
+    out = run("search", "たてわり", "-n", "1").output
+    assert "also as たてわり → 縦割り" in out and "たて →" not in out
+    assert "also as いべんと → イベント/催し/行事" in run("search", "いべんと", "-n", "1").output
+    # 「こどくのあわい」 is a podcast's name, said as typed: no "did you mean 孤独のあわい".
+    podcast = run("search", "こどくのあわい", "-n", "1").output
+    assert "Did you mean" not in podcast and "【こどくのあわい】" in podcast
+    assert "Did you mean: 孤独" in run("search", "こどく", "-n", "1").output

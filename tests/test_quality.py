@@ -154,6 +154,17 @@ def test_a_word_typed_in_kana_finds_the_corpus_spelling(engine, query, needle):
     assert needle in r.hits[0].text
 
 
+@pytest.mark.parametrize("query, needle", [("りかい", "理解"), ("いべんと", "イベント"), ("ほうかつ", "包括")])
+def test_a_kana_word_janome_reads_as_particles_alone_is_still_a_word(engine, query, needle):
+    """りかい is り + かい to Janome, particles both: the query had no word, said so and
+    found nothing. The corpus spells the reading 理解: that is the word."""
+    r = engine.search(query, limit=3)
+    assert r.hits and needle in r.hits[0].text and needle in [r.hits[0].text[a:b] for a, b in r.hits[0].matches]
+    assert r.suggestion == needle and r.reading.respellings == ((query, needle),)
+    # Kana right after kanji end that word: 困惑しないか is not 困惑 + 市内.
+    assert "市内" not in [w.term for w in engine.search("困惑しないか", limit=1).reading.words]
+
+
 def test_the_spellings_are_read_only_for_a_query_with_kana_runs(tmp_path):
     from kodoku_search import SearchEngine
 
