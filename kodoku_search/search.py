@@ -85,6 +85,11 @@ W_SYNONYM = 1.372
 SYN_DISMAX = True  # a synonym counts only for a word the snippet lacks (Elasticsearch's dis_max, per word)
 W_PHRASE_GRAM = 0.28  # per bigram of the query that crosses its particles (協力してくれた → てく); 0.2 until stop 14
 PHRASE_GRAM_MAX_SHARE = 0.3  # such a bigram in more of the snippets than this share is not looked up
+# A word's bigram of kana alone is not highlighted where it is the ending of a word written with
+# kanji (カツ of 良かっ: 関わりのな【かっ】た) or in more of the snippets than this share (コト of
+# こどく: every こと). It still matches and scores: dropping such bigrams from the matching cost
+# 0.0008 nDCG@10 on the folds, the same on three seeds (benchmarks/README.md, stop 21).
+SHOWN_KANA_GRAM_MAX_SHARE = 0.3
 # Re-ranking factors.
 COORD_WEIGHT = 0.5  # × (1 − w + w × share of query words matched)
 PROXIMITY_WEIGHT = 0.2  # × (1 + w × share of adjacent query-word pairs found close, in order)
@@ -134,6 +139,9 @@ class Explanation:
     # With explain: the ranker's score as its base plus each feature's part: (feature, its value, part), largest first
     ranker_base: float | None = None
     ranker_parts: tuple[tuple[str, float, float], ...] = ()
+    # Where the query's words matched, as the ranker reads them: the highlights, and the
+    # kana pieces the page leaves unmarked (_shown). For scripts/train_ranker.py.
+    matched_at: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -406,6 +414,57 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                 pgrams.append((g, k))
     return Reading(kept, polarity, theme, tuple(pcues), tuple(tcues), respelled, tuple(dict.fromkeys(pgrams)),
                    tuple(dict.fromkeys(c for c, _, _ in named)), tuple(dict.fromkeys(respellings)))
+
+
+_KANA_ONLY = re.compile(r"[\u30a1-\u30fa\u30fc]+")  # folded text has its kana as katakana
+
+
+def _kana_only(gram: str) -> bool:
+    """A bigram of kana alone: in a word written with kanji, its ending (良かっ → カツ),
+    which the text has wherever anything inflects (良かった, 分かった, 向かった)."""
+    return _KANA_ONLY.fullmatch(gram) is not None
+
+
+def _shown(reading: Reading, searcher) -> Reading:
+    """The reading whose words' spans are highlighted: without the kana bigrams that
+    say nothing of the word where they stand. こどく, which Janome does not know, is
+    looked for by コト and トク, and コト is every こと; 良かった's カツ is in 関わりの
+    なかった. They match and score (the ranker weighs them); marked, they put the
+    word on the wrong characters."""
+    from .analysis import _is_kanji
+
+    most = SHOWN_KANA_GRAM_MAX_SHARE * searcher.doc_count_all()
+    words = []
+    pieces = {w.surface for w in reading.words for run, _ in reading.respellings if w.surface in run != w.surface}
+    for w in reading.words:
+        kanji = any(_is_kanji(c) for c in w.surface)
+        if w.surface in pieces:  # a piece Janome cut from a respelled run (わり of たてわり): the run is
+            # marked, as spelled (縦割り) and as typed where the text has it (「こどくのあわい」)
+            runs = tuple(run for run, _ in reading.respellings if w.surface in run)
+            words.append(replace(w, term="", reading="", bigrams=(), parts=(), synonyms=w.synonyms + runs))
+            continue
+        kept = tuple(g for g in w.bigrams
+                     if not (_kana_only(g) and (kanji or searcher.doc_frequency("ngram", g) > most)))
+        words.append(w if kept == w.bigrams else replace(w, bigrams=kept))
+    return replace(reading, words=tuple(words)) if any(a is not b for a, b in zip(words, reading.words)) else reading
+
+
+def _shown_spans(stored: dict, shown: Reading) -> list[list[tuple[int, int]]]:
+    """The spans a hit highlights: its words' (by the shown reading), less a lone
+    two-kana piece of a longer kana word (the ット of メリット in ネットワーク, the ッド
+    in ポッドキャスト), which is highlighted only where more of the word stands
+    with it."""
+    from .analysis import fold
+
+    spans = _word_spans(stored, shown)
+    text = stored["text"]
+    for k, w in enumerate(shown.words):
+        if len(fold(w.surface)[0]) <= 2 or not spans[k]:
+            continue
+        ss = spans[k]
+        spans[k] = [sp for sp in ss if not (sp[1] - sp[0] == 2 and _kana_only(fold(text[sp[0]:sp[1]])[0])
+                                            and not any(o != sp and o[0] <= sp[1] and sp[0] <= o[1] for o in ss))]
+    return spans
 
 
 def _kana_words(text: str, ws: list, spellings: dict[str, str]) -> list:
@@ -791,6 +850,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         phrase = {g for g, _ in reading.phrase_grams}
         leaves = [lf for lf in leaves if not (lf.kind == "phrase" and lf.field == "ngram" and lf.term in phrase
                                               and searcher.doc_frequency("ngram", lf.term) > most)]
+
     queries = [(lf.key(), lf.query()) for lf in leaves] + [(("intent", repr(q)), q) for q in side]
     only_add = frozenset(lf.key() for lf in leaves if lf.kind == "phrase")  # they re-rank, they never match alone
     total, best, lists = top(searcher, queries, filter_query(filters), max(CANDIDATES, limit), only_add)
@@ -885,8 +945,14 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         side = reading.polarity if not filters.polarity else None
         ranked.sort(key=lambda x: (x[2]["city"] not in reading.cities,
                                    x[2]["city"] in reading.cities and side is not None and side not in _sides(x[2])))
+    # Marked as _shown has them; the ranker read every match (dropping the kana pieces from
+    # what it reads cost 0.0005 nDCG@10 on the folds, 0.0017 on new queries: stop 21).
+    shown = _shown(reading, searcher)
     hits = tuple(
-        _make_hit(stored, score, reading, expl.contributions, expl if explain else None, word_spans.get(d), phrase)
+        _make_hit(stored, score, reading, expl.contributions,
+                  replace(expl, matched_at=_highlights(stored, word_spans.get(d) or _word_spans(stored, reading),
+                                                       phrase)) if explain else None,
+                  _shown_spans(stored, shown), phrase)
         for score, d, stored, expl, _ in ranked[:limit]
     )
     # Not where the best match says the query as typed and the query is more than the kana
@@ -916,7 +982,7 @@ def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, expla
             word_spans: dict[int, list]) -> list:
     """The first RERANK_DEPTH candidates in the learned ranker's order, scored 0–100 by it;
     the rest follow in their order, scored below the last of those. ``word_spans`` gets
-    each candidate's query-word spans (the page's highlighting reuses them)."""
+    each candidate's query-word spans, as the ranker reads them."""
     from .rerank import FEATURES, features, order, to_display
 
     top, rest = ranked[:RERANK_DEPTH], ranked[RERANK_DEPTH:]

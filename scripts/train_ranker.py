@@ -77,8 +77,9 @@ def collect(engine, files: list[Path]):
         for j in load_judgments(f):
             r = engine.search(j.query, limit=RERANK_DEPTH, explain=True, rerank=False, related=False, **j.filters())
             hits = list(r.hits)
-            cands = [(h.score, h.explanation, h.polarity, h.theme, h.section, h.city, len(h.text), h.matches)
-                     for h in hits]
+            # (matched_at: where the words matched, as the search's ranker reads them; the page marks fewer)
+            cands = [(h.score, h.explanation, h.polarity, h.theme, h.section, h.city, len(h.text),
+                      h.explanation.matched_at) for h in hits]
             rd = r.reading
             x = features(cands, None if r.filters.polarity else rd.polarity, None if r.filters.theme else rd.theme,
                          len(rd.words))

@@ -165,6 +165,17 @@ def test_a_kana_word_janome_reads_as_particles_alone_is_still_a_word(engine, que
     assert "市内" not in [w.term for w in engine.search("困惑しないか", limit=1).reading.words]
 
 
+@pytest.mark.parametrize("query, never", [("メリット", {"ット", "ッド", "っと"}), ("こどく", {"こと"}),
+                                           ("良かった点", {"かっ"}), ("たてわり", {"わり"})])
+def test_kana_pieces_that_say_nothing_of_the_word_are_not_marked(engine, query, never):
+    """A word's kana bigrams still match and score, but are not marked where they
+    say nothing of it: ネ【ット】ワーク for メリット, every 【こと】 for こどく, 関わりの
+    な【かっ】た for 良かった, 関【わり】 for たてわり (whose 縦割り is marked)."""
+    r = engine.search(query, limit=20)
+    marked = {h.text[a:b] for h in r for a, b in h.matches}
+    assert marked and not marked & never, marked & never
+
+
 def test_the_spellings_are_read_only_for_a_query_with_kana_runs(tmp_path):
     from kodoku_search import SearchEngine
 
