@@ -456,7 +456,7 @@ def _shown_spans(stored: dict, shown: Reading) -> list[list[tuple[int, int]]]:
     with it."""
     from .analysis import fold
 
-    spans = _word_spans(stored, shown)
+    spans = _word_spans(stored, shown, whole=True)
     text = stored["text"]
     for k, w in enumerate(shown.words):
         if len(fold(w.surface)[0]) <= 2 or not spans[k]:
@@ -1324,12 +1324,14 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
     return base * coord * intent, expl, credit
 
 
-def _word_spans(stored: dict, reading: Reading, quick: bool = False) -> list[list[tuple[int, int]]]:
+def _word_spans(stored: dict, reading: Reading, quick: bool = False,
+                whole: bool = False) -> list[list[tuple[int, int]]]:
     """Where each query word occurs in a hit's text, by any field: every place, for
     highlighting. ``quick`` (for proximity, over many candidates): a word found as
     a whole word (stored spans, no analysis) is not also looked for as a synonym
     (normalizing the text) or by its bigrams (folding it), most of the cost of a
-    search at scale."""
+    search at scale. ``whole`` (for the page): a synonym is marked only where it is
+    not inside a longer word of the text (課 of 他部署's group, not the 課 of 課題)."""
     spans: list[list[tuple[int, int]]] = [[] for _ in reading.words]
     by_term: dict[str, list[int]] = {}
     by_reading: dict[str, list[int]] = {}
@@ -1354,7 +1356,9 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False) -> list[lis
             for alt in w.synonyms:
                 at = norm.find(alt)
                 while at >= 0:
-                    spans[k].append((where[at], where[at + len(alt)]))
+                    a, b = where[at], where[at + len(alt)]
+                    if not (whole and any(s <= a and b <= e and e - s > b - a for _, _, s, e in stored.get("spans") or ())):
+                        spans[k].append((a, b))
                     at = norm.find(alt, at + len(alt))
     by_gram: dict[str, list[int]] = {}
     for k, w in enumerate(reading.words):

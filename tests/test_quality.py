@@ -176,6 +176,13 @@ def test_kana_pieces_that_say_nothing_of_the_word_are_not_marked(engine, query, 
     assert marked and not marked & never, marked & never
 
 
+def test_a_synonym_is_not_marked_inside_a_longer_word(engine):
+    """課 is in the 他部署 group: 総務【課】, but not the 課 of 社会課題."""
+    r = engine.search("他部署", limit=20)
+    marks = [(h.text[a:b], h.text[b:b + 1]) for h in r for a, b in h.matches]
+    assert ("課", "が") in marks and not any(m == "課" and after == "題" for m, after in marks)
+
+
 def test_the_spellings_are_read_only_for_a_query_with_kana_runs(tmp_path):
     from kodoku_search import SearchEngine
 
