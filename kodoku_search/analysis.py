@@ -273,7 +273,8 @@ def reading_term(reading: str, surface: str) -> str:
 # ---------------------------------------------------------------------------
 # Folding: the character filter of the n-gram and reading fields.
 
-_SMALL = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+# ヶ is read か or が wherever it is written (2ヶ月, 3ヶ所, 霞ヶ関): カ, as 2か月 and 2カ月 fold.
+_SMALL = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカカ")
 _PARTICLE_KANA = set("のをにがでとはへもやかてな")
 # フ or ヴ with a small vowel is the loanword spelling of a ハ-row sound, often
 # written plain: プラットフォーム / プラットホーム, ヴァイオリン / バイオリン.

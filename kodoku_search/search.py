@@ -327,7 +327,9 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     not as words to find (see _named_cities)."""
     from .analysis import bigrams, words
 
-    ws = _bind_numbers(text, words(text)) if BIND_NUMBERS else words(text)
+    plain = words(text)
+    ws = _bind_numbers(text, plain) if BIND_NUMBERS else plain
+    counted = {w.term for w in ws if not any(w is p for p in plain)}  # the numbers bound to what they count
     if spellings:
         ws = _kana_words(text, ws, spellings)
     named = _named_cities(text, cities) if cities else ()
@@ -392,6 +394,8 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
         verb = _verb_of_way_noun(w.term)
         if verb:  # 選び方 → 選ぶ (and 選ぶ's synonyms)
             syn += [verb, *(vocab.alternatives(verb) if vocab else ())]
+        if (w.term in counted or _KANJI_DATE.fullmatch(w.term)) and _in_digits(w.term):  # 三回 → 3回, 十一月 → 11月
+            syn.append(_in_digits(w.term))
         syn = tuple(x for x in dict.fromkeys(syn + phrase_syn.get(k, [])) if x != w.term)
         seen[w.term] = QueryWord(w.surface, w.term, w.reading, tuple(dict.fromkeys(grams_of.get(k, []))), tuple(syn),
                                  parts_of.get(w.term, ()))
@@ -574,6 +578,29 @@ def _bind_numbers(text: str, ws: list) -> list:
         out.append(Word(normalize(surface)[0], "", surface, start, end))
     out.extend(ws[k:])
     return out
+
+
+_KANJI_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")}
+_KANJI_DATE = re.compile(r"[〇一二三四五六七八九十]+[月日年]")  # Janome keeps 十一月, 三日 whole
+_KANJI_UNIT = {"十": 10, "百": 100, "千": 1000}
+
+
+def _in_digits(term: str) -> str | None:
+    """A bound number written in kanji, in digits (三回 → 3回, 第十二回 → 第12回): the
+    corpus counts in digits (3回, 11月, 34団体). None for a term with no kanji number,
+    or one in 万 and above."""
+    m = re.search(r"[〇一二三四五六七八九十百千]+", term)
+    if m is None or (m.start() and term[m.start() - 1] not in "第約計全各"):
+        return None
+    total, digit = 0, None
+    for ch in m.group():
+        if ch in _KANJI_DIGIT:
+            digit = _KANJI_DIGIT[ch] if digit is None else digit * 10 + _KANJI_DIGIT[ch]  # 二〇二五
+        else:
+            total += (digit if digit is not None else 1) * _KANJI_UNIT[ch]
+            digit = None
+    total += digit or 0
+    return term[:m.start()] + str(total) + term[m.end():]
 
 
 def _join_split_kanji(ws: list) -> tuple[list, dict[str, tuple[str, ...]]]:

@@ -589,6 +589,15 @@ def test_a_number_is_looked_for_with_the_word_it_counts(engine):
     text, marked = top("34団体")
     assert "計34団体に加入" in text and "34団体" in marked
     assert "(18団体)" in top("18")[0]
+    # A number in kanji is also looked for in digits, as the corpus writes them.
+    assert [w.synonyms for w in S.read_query("三回").words] == [("3回",)]
+    assert S._in_digits("十一月") == "11月" and S._in_digits("第十二回") == "第12回" and S._in_digits("34団体") is None
+    text, marked = top("三回")
+    assert "3回実施" in text and "3回" in marked
+    assert "11月に実施" in top("十一月")[0]
+    # ヶ is read か: 2ヶ月 finds 2か月間.
+    text, marked = top("2ヶ月")
+    assert "2か月間" in text and "2か月" in marked
     # Switched off, the number is lost again: 回 alone ranks 週2回 first.
     S.BIND_NUMBERS = False
     try:
