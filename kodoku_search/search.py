@@ -1605,7 +1605,8 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
     for run in _KANA_RUN.findall(text):
         out = out.replace(run, _respell(run, spellings or {}, fold), 1)
     for w in reading.words:
-        if len(w.term) < 2 or w.surface not in out:
+        # (Not a one-character piece: the ふ Janome reads as ふる in ぴーえふ is no word to correct.)
+        if len(w.term) < 2 or len(w.surface) < 2 or w.surface not in out:
             continue
         cands = searcher.suggest("text", w.term, limit=1, maxdist=1 if len(w.term) <= 4 else 2)
         if cands and cands[0] != w.term:

@@ -760,7 +760,7 @@ def test_did_you_mean(engine):
     assert engine.search("孤食").suggestion == "孤立"  # one edit away, and 孤立 finds plenty
 
 
-@pytest.mark.parametrize("query", ["引きこもり", "ひきこもり", "各課化"])
+@pytest.mark.parametrize("query", ["引きこもり", "ひきこもり", "各課化", "ぴーえふ"])
 def test_no_did_you_mean_that_would_find_nothing(engine, query):
     """引きこもり's 引き is one edit from the indexed 引, but 「引こもり」 finds nothing
     either: a suggestion is offered only if it has a word the index holds. Whole:
@@ -768,6 +768,13 @@ def test_no_did_you_mean_that_would_find_nothing(engine, query):
     r = engine.search(query)
     assert r.total == 0 and r.suggestion is None
     assert engine.search("一本化").suggestion == "一元化"  # the number binds; 一元化 is there
+
+
+def test_everyday_spellings_of_kyodo_find_the_formal_one(engine):
+    """The corpus writes 協働 only; 「協同」 found nothing and "did you mean" offered 協議."""
+    for q in ("協同", "共同"):
+        r = engine.search(q, limit=3)
+        assert r.hits and "協働" in [r.hits[0].text[a:b] for a, b in r.hits[0].matches]
 
 
 def test_a_synonym_looked_up_by_its_characters_weighs_as_one_word():
