@@ -455,18 +455,10 @@ def _describe_reading(result) -> str:
     """One line on how the query was read, when there is more to it than its words."""
     r = result.reading
     parts = []
-    # A kana run read as the corpus spells it is shown whole (たてわり → 縦割り), not by the
-    # nonsense word Janome cut from it (たて) that carries the spelling.
-    spelled = {s for _, s in r.respellings}
-    also: dict[str, list[str]] = {}
-    for run, s in r.respellings:
-        also.setdefault(run, []).append(s)
-    for w in r.words:
-        syn = [s for s in w.synonyms if s not in spelled]
-        if syn:
-            also.setdefault(w.surface, []).extend(syn)
-    if also:
-        parts.append("also as " + ", ".join(f"{k} → {'/'.join(dict.fromkeys(v))}" for k, v in also.items()))
+    # As typed: a kana run whole (たてわり → 縦割り, not the たて Janome cut from it), a
+    # synonym of a stretch of the query by that stretch (立ち上げ → 設置, not 立ち →).
+    if r.also:
+        parts.append("also as " + ", ".join(f"{k} → {'/'.join(v)}" for k, v in r.also))
     if r.polarity:
         parts.append(f"asking for {labels.POLARITIES[r.polarity]} ({'、'.join(r.polarity_cues)})")
     if r.theme:

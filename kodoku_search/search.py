@@ -237,6 +237,9 @@ class Reading:
     phrase_grams: tuple[tuple[str, int], ...] = ()  # bigrams across the query's particles, each with its nearest word
     cities: tuple[str, ...] = ()  # cities of the index the query names (their snippets come first)
     respellings: tuple[tuple[str, str], ...] = ()  # (kana run as typed, the corpus's spelling): たてわり → 縦割り
+    # What the query's words, as typed, are also looked for as: spellings, synonyms (of a word or
+    # of a stretch of the query: 立ち上げ → 設置), digits: for saying how the query was read
+    also: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -247,6 +250,7 @@ class Reading:
             "cues": {"polarity": list(self.polarity_cues), "theme": list(self.theme_cues)},
             "cities": list(self.cities),
             "respellings": {run: spelled for run, spelled in self.respellings},
+            "also": {typed: list(alts) for typed, alts in self.also},
         }
 
 
@@ -364,11 +368,13 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     # word boundaries (事業 + 者 → 事業者 → 企業; 他の + 部署 → 他部署 → 関係部署),
     # particles and prefixes included: the entry is found as typed.
     phrase_syn: dict[int, list[str]] = {}
+    said_as: list[tuple[str, str]] = []  # (the query's words as typed, what they are also looked for as)
     if vocab and ws:
         for s_at, e_at, alts in _phrase_synonyms(text, vocab):
             inside = [k for k, w in enumerate(ws) if s_at <= w.start and w.end <= e_at]
             if len(inside) >= 1 and not (len(inside) == 1 and ws[inside[0]].start == s_at and ws[inside[0]].end == e_at):
                 phrase_syn.setdefault(inside[0], []).extend(alts)
+                said_as += [(text[s_at:e_at], a) for a in alts]
     # A run of kana the corpus spells otherwise (たてわり → 縦割り, こどく → 孤独) also
     # looks for that spelling: Janome cuts kana it does not know into nonsense words.
     respelled = False
@@ -385,6 +391,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                     respelled = True
                     respellings.append((text[a:b], spelled))
     seen: dict[str, QueryWord] = {}
+    own_alts: list[tuple[str, str]] = []  # each word's own alternatives, as said_as
     for k, w in enumerate(ws):
         if w.term in seen:
             continue
@@ -396,6 +403,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
             syn += [verb, *(vocab.alternatives(verb) if vocab else ())]
         if (w.term in counted or _KANJI_DATE.fullmatch(w.term)) and _in_digits(w.term):  # 三回 → 3回, 十一月 → 11月
             syn.append(_in_digits(w.term))
+        own_alts += [(w.surface, x) for x in dict.fromkeys(syn) if x != w.term]
         syn = tuple(x for x in dict.fromkeys(syn + phrase_syn.get(k, [])) if x != w.term)
         seen[w.term] = QueryWord(w.surface, w.term, w.reading, tuple(dict.fromkeys(grams_of.get(k, []))), tuple(syn),
                                  parts_of.get(w.term, ()))
@@ -417,7 +425,17 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
             if k is not None:
                 pgrams.append((g, k))
     return Reading(kept, polarity, theme, tuple(pcues), tuple(tcues), respelled, tuple(dict.fromkeys(pgrams)),
-                   tuple(dict.fromkeys(c for c, _, _ in named)), tuple(dict.fromkeys(respellings)))
+                   tuple(dict.fromkeys(c for c, _, _ in named)), tuple(dict.fromkeys(respellings)),
+                   _grouped(respellings + own_alts + said_as))
+
+
+def _grouped(pairs: list[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(typed, alternative) pairs as (typed, its alternatives), in order, once each."""
+    out: dict[str, list[str]] = {}
+    for typed, alt in pairs:
+        if alt != typed and alt not in out.setdefault(typed, []):
+            out[typed].append(alt)
+    return tuple((k, tuple(v)) for k, v in out.items())
 
 
 _KANA_ONLY = re.compile(r"[\u30a1-\u30fa\u30fc]+")  # folded text has its kana as katakana

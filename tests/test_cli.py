@@ -153,6 +153,9 @@ def test_a_respelled_run_is_shown_whole_and_not_suggested_where_the_text_says_it
     out = run("search", "たてわり", "-n", "1").output
     assert "also as たてわり → 縦割り" in out and "たて →" not in out
     assert "also as いべんと → イベント/催し/行事" in run("search", "いべんと", "-n", "1").output
+    # A synonym of a stretch of the query is shown by that stretch, as typed.
+    out = run("search", "PFの立ち上げ", "-n", "1").output
+    assert "立ち上げ → 立上げ/設置" in out and "立ち →" not in out
     # 「こどくのあわい」 is a podcast's name, said as typed: no "did you mean 孤独のあわい".
     podcast = run("search", "こどくのあわい", "-n", "1").output
     assert "Did you mean" not in podcast and "【こどくのあわい】" in podcast
