@@ -273,8 +273,10 @@ def reading_term(reading: str, surface: str) -> str:
 # ---------------------------------------------------------------------------
 # Folding: the character filter of the n-gram and reading fields.
 
-# ヶ is read か or が wherever it is written (2ヶ月, 3ヶ所, 霞ヶ関): カ, as 2か月 and 2カ月 fold.
-_SMALL = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカカ")
+_SMALL = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+# After a number ヶ is the counter's か (2ヶ月, 3ヶ所: カ, as 2か月 and 2カ月 fold); elsewhere
+# (霞ヶ関) it stays ケ, or it would be every particle が (ガ folds to カ).
+_NUMBER_CHARS = set("0123456789〇一二三四五六七八九十百千")
 _PARTICLE_KANA = set("のをにがでとはへもやかてな")
 # フ or ヴ with a small vowel is the loanword spelling of a ハ-row sound, often
 # written plain: プラットフォーム / プラットホーム, ヴァイオリン / バイオリン.
@@ -323,6 +325,11 @@ def fold(text: str) -> tuple[str, list[int]]:
                 i = j
                 continue
         if ch in "ー〜" and out and ("゠" <= out[-1] <= "ヿ"):
+            i += 1
+            continue
+        if ch == "ヶ" and i and norm[i - 1] in _NUMBER_CHARS:
+            out.append("カ")
+            to.append(where[i])
             i += 1
             continue
         if ch in "フふヴゔ" and i + 1 < n and norm[i + 1] in _F_ROW:  # フォ / ホ, ヴァ / バ

@@ -463,9 +463,10 @@ def _describe_reading(result) -> str:
         parts.append(f"asking for {labels.POLARITIES[r.polarity]} ({'、'.join(r.polarity_cues)})")
     if r.theme:
         parts.append(f"about {labels.THEME_SHORT[r.theme]} ({'、'.join(r.theme_cues)})")
-    if r.cities:
-        parts.append(f"about {'、'.join(r.cities)}")
-    if r.polarity or r.theme or r.cities:
+    cities = r.cities if not result.filters.city else ()  # (--city wins, and a note says so)
+    if cities:
+        parts.append(f"about {'、'.join(cities)}")
+    if r.polarity or r.theme or cities:
         parts.append("those rank first, nothing is hidden")
     if not parts:
         return ""

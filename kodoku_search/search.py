@@ -383,8 +383,14 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
         from .analysis import fold
 
         for m in _KANA_RUN.finditer(text):
-            for a, b, spelled in _respell_pieces(m.group(), spellings, fold) or ():
-                a, b = a + m.start(), b + m.start()
+            run, at = m.group(), m.start()
+            pieces = _respell_pieces(run, spellings, fold)
+            if pieces is None and run[0] in _PARTICLE_HEAD and _HIRAGANA_RUN.fullmatch(run[1:]):
+                # A particle that ends the word before (豊田市の + こどく): the run after it.
+                run, at = run[1:], at + 1
+                pieces = _respell_pieces(run, spellings, fold)
+            for a, b, spelled in pieces or ():
+                a, b = a + at, b + at
                 inside = [k for k, w in enumerate(ws) if w.start < b and a < w.end]
                 if inside and spelled != text[a:b]:
                     phrase_syn.setdefault(inside[0], []).append(spelled)
@@ -427,6 +433,29 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     return Reading(kept, polarity, theme, tuple(pcues), tuple(tcues), respelled, tuple(dict.fromkeys(pgrams)),
                    tuple(dict.fromkeys(c for c, _, _ in named)), tuple(dict.fromkeys(respellings)),
                    _grouped(respellings + own_alts + said_as))
+
+
+def _city_first(ranked: list, reading: Reading, filters: Filters) -> list:
+    """``ranked`` with the matches of the city the query names first, each part in its
+    order; of the city's, the side the query asks for first (「福岡市で良かったこと」). A
+    match counts unless only characters matched (bigrams, the snippet before):
+    「豊田市のこどく」 does not put 豊田市's records matched by the
+    コト of こと above 「こどくのあわい」."""
+    if not reading.cities or filters.city:
+        return ranked
+    side = reading.polarity if not filters.polarity else None
+    by_characters = ("ngram", "phrase", "context", "context-synonym", "meaning")
+
+    asks_side = bool(_intent_only(reading, filters))  # 「福岡市で良かったこと」: its words only say which side
+
+    def key(x) -> tuple[bool, bool]:
+        said = [c for c in x[3].contributions if c.field != "meaning"]
+        ours = x[2]["city"] in reading.cities and (
+            not (said and all(c.field in by_characters for c in said))
+            or (asks_side and reading.polarity in _sides(x[2])))
+        return not ours, ours and side is not None and side not in _sides(x[2])
+
+    return sorted(ranked, key=key)
 
 
 def _grouped(pairs: list[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -520,6 +549,9 @@ def _named_cities(text: str, cities: tuple[str, ...]) -> tuple[tuple[str, int, i
 
     ms = morphs(text)
     starts, ends = {m.start for m in ms}, {m.end for m in ms}
+    # A suffix right after the name goes with it (熊本県, 岡崎さん): left behind, 県 was a
+    # word of its own and found 鳥取市's 「兵庫県2町」.
+    suffix_at = {m.start: m.end for m in ms if m.pos.startswith("名詞,接尾")}
     found: list[tuple[str, int, int]] = []
     for city in sorted(cities, key=len, reverse=True):  # 春日井市 before a shorter name inside it
         for form in (city, city[:-1]) if len(city) >= 3 and city[-1] in "市区町村" else (city,):
@@ -527,7 +559,7 @@ def _named_cities(text: str, cities: tuple[str, ...]) -> tuple[tuple[str, int, i
             while at >= 0:
                 end = at + len(form)
                 if at in starts and end in ends and not any(a < end and at < b for _, a, b in found):
-                    found.append((city, at, end))
+                    found.append((city, at, suffix_at.get(end, end)))
                 at = text.find(form, end)
     return tuple(sorted(found, key=lambda x: x[1]))
 
@@ -554,9 +586,10 @@ def _bind_numbers(text: str, ws: list) -> list:
     「11月」 as 月 and found 1月 first, 「3者」 as 者 and found 関係者 and 事業者.
     The number's characters are in the ngram field (3回 is a bigram there), so the
     bound word is matched by its bigrams: whole where the snippet says it, in part
-    where it says another number (1月 for 11月) or the counted word alone (団体
-    for 34団体). A prefix that takes a number (第, 約) and the suffixes after the
-    word (2か月 + 間) go with it; a number alone (「18」) is a word of its own."""
+    where it says another number (1月 for 11月). After digits the counted word
+    stays a word of its own (see below). A prefix that takes a number (第, 約) and
+    the suffixes after the word (2か月 + 間) go with it; a number alone of two
+    digits or more (「18」) is a word of its own."""
     from .analysis import Word, morphs, normalize
 
     ms = morphs(text)
@@ -588,10 +621,20 @@ def _bind_numbers(text: str, ws: list) -> list:
         while k < len(ws) and ws[k].start < end:  # 第, a word inside the number
             k += 1
         pieces = 1
+        counted = None
         if k < len(ws) and ws[k].start == end:  # the word it counts, and that word's suffixes
+            counted = ws[k]
             end, k = ws[k].end, k + 1
             while k < len(ws) and ws[k].suffix and ws[k].start == end and pieces < BIND_MAX_PIECES - 1:
                 end, k, pieces = ws[k].end, k + 1, pieces + 1
+        elif len(normalize(text[start:end])[0]) < 2:
+            continue  # a lone digit (3 of 「3つの課題」) is in no field as a word or a bigram
+        if counted is not None and any(c.isdigit() for c in normalize(text[start:end])[0]):
+            # A number in digits: the counted word stays a word of its own, before the
+            # number's as a suffix's stem is before its bound word: 「5回」, which the text
+            # never says, still finds 3回, 週2回 and 月に1回 (after 5回, were it there). Not
+            # in kanji, where number and counter are often one word (一本化: 本 would be 本市's).
+            out.append(counted)
         surface = text[start:end]
         out.append(Word(normalize(surface)[0], "", surface, start, end))
     out.extend(ws[k:])
@@ -600,15 +643,19 @@ def _bind_numbers(text: str, ws: list) -> list:
 
 _KANJI_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")}
 _KANJI_DATE = re.compile(r"[〇一二三四五六七八九十]+[月日年]")  # Janome keeps 十一月, 三日 whole
+_COUNTERS = ("回", "人", "名", "件", "者", "年", "月", "日", "歳", "週", "か月", "ヶ月", "カ月", "箇所", "か所", "ヶ所",
+             "カ所", "団体", "町", "市", "校", "社", "点", "つ", "部署", "課", "期", "時間")
 _KANJI_UNIT = {"十": 10, "百": 100, "千": 1000}
 
 
 def _in_digits(term: str) -> str | None:
     """A bound number written in kanji, in digits (三回 → 3回, 第十二回 → 第12回): the
     corpus counts in digits (3回, 11月, 34団体). None for a term with no kanji number,
-    or one in 万 and above."""
+    one in 万 and above, or one whose counter makes a word of its own in kanji (十分 is
+    "enough", 一度 "once", 百合 a lily: only the counters in _COUNTERS count)."""
     m = re.search(r"[〇一二三四五六七八九十百千]+", term)
-    if m is None or (m.start() and term[m.start() - 1] not in "第約計全各"):
+    if (m is None or (m.start() and term[m.start() - 1] not in "第約計全各")
+            or not term[m.end():].startswith(_COUNTERS)):
         return None
     total, digit = 0, None
     for ch in m.group():
@@ -877,7 +924,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
         raise UsageError(f"--limit must be a whole number, 0 or more, not {limit!r}")
     cleaned, notes = clean_query(text)
-    reading = read_query(cleaned, vocab, spellings, _index_cities(searcher) if NAMED_CITY_FIRST else ())
+    cities = _index_cities(searcher) if NAMED_CITY_FIRST else ()
+    reading = read_query(cleaned, vocab, spellings, cities)
     terms = tuple(w.term for w in reading.words)
     if filters.city and reading.cities and filters.city not in reading.cities:
         notes.append(f"the query names {'、'.join(reading.cities)}, but --city {filters.city} wins")
@@ -901,13 +949,17 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     total, best, lists = top(searcher, queries, filter_query(filters), max(CANDIDATES, limit), only_add)
     if total == 0:
         if filters.active():  # the words are there, the filters left none of them: say so, suggest nothing
-            unfiltered, _, _ = top(searcher, queries, None, 1, only_add)
+            # (Counted as the query alone matches: a filter's own label and side queries go.)
+            free_leaves, free_side = _matching(reading, Filters())
+            unfiltered, _, _ = top(searcher, [(lf.key(), lf.query()) for lf in free_leaves]
+                                   + [(("intent", repr(q)), q) for q in free_side], None, 1,
+                                   frozenset(lf.key() for lf in free_leaves if lf.kind == "phrase"))
             if unfiltered:
                 asked = " ".join(f"--{k} {v}" for k, v in filters.active().items())
                 notes.append(f"{unfiltered} result{'s' if unfiltered != 1 else ''} without {asked}")
                 return SearchResult(text, 0, (), terms, filters, tuple(notes), reading)
         return SearchResult(text, 0, (), terms, filters, tuple(notes), reading,
-                            _suggest(searcher, cleaned, reading, spellings, vocab))
+                            _suggest(searcher, cleaned, reading, spellings, vocab, cities))
     cands = [(d, base, searcher.stored_fields(d)) for d, base in best]
     contribs: dict[int, list[tuple[_Leaf, float]]] = {}
     for lf in leaves:  # each leaf's part of each candidate's sum, for ranking and --explain
@@ -981,15 +1033,14 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     # read as the corpus spells them: offer the spelling. (The formula's best match
     # decides, before the re-ranker may put a record matched by meaning first.)
     weak = not any(c >= 1.0 for c in ranked[0][4])
+    # The city the query names first, in the candidates the ranker reads (so a search with
+    # the ranker off, which is how train_ranker.py makes its rows, hands it the same ones)
+    # and again in its order.
+    ranked = _city_first(ranked, reading, filters)
     word_spans: dict[int, list] = {}  # the re-ranked candidates' (the ranker reads where they matched)
     if model is not None:
-        ranked = _rerank(ranked, model, near, reading, filters, explain, phrase, word_spans)
-    if reading.cities and not filters.city:
-        # The city the query names first; of its snippets, the side the query asks for
-        # (「福岡市で良かったこと」); each part in its order.
-        side = reading.polarity if not filters.polarity else None
-        ranked.sort(key=lambda x: (x[2]["city"] not in reading.cities,
-                                   x[2]["city"] in reading.cities and side is not None and side not in _sides(x[2])))
+        ranked = _city_first(_rerank(ranked, model, near, reading, filters, explain, phrase, word_spans),
+                             reading, filters)
     # Marked as _shown has them; the ranker read every match (dropping the kana pieces from
     # what it reads cost 0.0005 nDCG@10 on the folds, 0.0017 on new queries: stop 21).
     shown = _shown(reading, searcher)
@@ -1005,7 +1056,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     as_typed = _as_typed(cleaned)
     said = (bool(hits) and bool(as_typed) and as_typed in _as_typed(hits[0].text)
             and sum(len(run) for run, _ in reading.respellings) < len(as_typed))
-    suggestion = _suggest(searcher, cleaned, reading, spellings, vocab) if weak or (reading.respelled and not said) else None
+    suggestion = (_suggest(searcher, cleaned, reading, spellings, vocab, cities)
+                  if weak or (reading.respelled and not said) else None)
     more: tuple[Hit, ...] = ()
     if related and limit > len(hits) and reading.words:
         # The page goes on with both kinds of related record, taking turns: the nearest in
@@ -1567,6 +1619,8 @@ def _merge(spans) -> tuple[tuple[int, int], ...]:
 
 
 _KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]{3,}")
+_HIRAGANA_RUN = re.compile(r"[\u3041-\u3096]{3,}")
+_PARTICLE_HEAD = frozenset("のをにがでとはへも")
 # The same before normalization (half-width katakana and voicing marks too): whether
 # a query can need the index's spellings at all.
 KANA_RUN_AS_TYPED = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\uff66-\uff9f]{3,}")
@@ -1611,7 +1665,7 @@ def _respell_pieces(run: str, spellings: dict[str, str], fold) -> list[tuple[int
 
 
 def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | None = None,
-             vocab=None) -> str | None:
+             vocab=None, cities: tuple[str, ...] = ()) -> str | None:
     """A 'did you mean' for a query that matched no whole word: kana runs the
     corpus spells otherwise (たてわり → 縦割り), and words one or two edits away
     from an indexed word (by base form). Offered only if, read again, it has a
@@ -1623,8 +1677,9 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
     for run in _KANA_RUN.findall(text):
         out = out.replace(run, _respell(run, spellings or {}, fold), 1)
     for w in reading.words:
-        # (Not a one-character piece: the ふ Janome reads as ふる in ぴーえふ is no word to correct.)
-        if len(w.term) < 2 or len(w.surface) < 2 or w.surface not in out:
+        # (Not a one-character piece: the ふ Janome reads as ふる in ぴーえふ is no word to correct;
+        # nor a number with what it counts: 5回 is no misspelt 回.)
+        if len(w.term) < 2 or len(w.surface) < 2 or w.surface not in out or w.term[:1].isdigit():
             continue
         cands = searcher.suggest("text", w.term, limit=1, maxdist=1 if len(w.term) <= 4 else 2)
         if cands and cands[0] != w.term:
@@ -1635,7 +1690,7 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
     from .postings import PostingCache
 
     cache = PostingCache.of(searcher)
-    for lf in _leaves(read_query(out, vocab, spellings)):
+    for lf in _leaves(read_query(out, vocab, spellings, cities)):
         if lf.kind == "text" and len(cache.postings(lf.key(), lf.query())[0]):
             return out
     return None

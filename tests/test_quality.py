@@ -165,6 +165,17 @@ def test_a_kana_word_janome_reads_as_particles_alone_is_still_a_word(engine, que
     assert "市内" not in [w.term for w in engine.search("困惑しないか", limit=1).reading.words]
 
 
+def test_a_kana_run_after_a_particle_is_respelled(engine):
+    """豊田市のこどく: the kana run is のこどく, and の ends the word before it."""
+    r = engine.search("豊田市のこどく", limit=3)
+    assert ("こどく", "孤独") in r.reading.respellings
+    assert r.hits[0].city == "豊田市" and "孤独" in [r.hits[0].text[a:b] for a, b in r.hits[0].matches]
+    # Only hiragana, and never a word of its own: 会議にしない is not 会議 + 市内.
+    words = engine.search("形だけの会議にしない", limit=1).reading
+    assert "市内" not in [w.term for w in words.words] and not words.respellings
+    assert not engine.search("行政と民間がフラットな関係", limit=1).reading.respellings  # not ぷらっと
+
+
 @pytest.mark.parametrize("query, never", [("メリット", {"ット", "ッド", "っと"}), ("こどく", {"こと"}),
                                            ("良かった点", {"かっ"}), ("たてわり", {"わり"})])
 def test_kana_pieces_that_say_nothing_of_the_word_are_not_marked(engine, query, never):
@@ -429,6 +440,10 @@ def test_a_city_named_in_the_query_ranks_its_snippets_first_and_hides_nothing(en
     # Without 市 too, where Janome's words begin and end: 東京都 does not name 京都市.
     assert engine.search("宇和島", limit=1).reading.cities == ("宇和島市",)
     assert engine.search("東京都", limit=1).reading.cities == ()
+    # A suffix after the name goes with it: 熊本県's 県 found 鳥取市's 「兵庫県2町」.
+    for q, city in (("熊本県", "熊本市"), ("岡崎さん", "岡崎市")):
+        named = engine.search(q, limit=20)
+        assert named.reading.words == () and {h.city for h in named.hits} == {city} and named.suggestion is None
     # With other words: the named city's matches first, then everyone else's (nothing hidden).
     r = engine.search("豊田市の苦労", limit=50)
     assert r.reading.cities == ("豊田市",) and [w.term for w in r.reading.words] == ["苦労"]
@@ -439,6 +454,12 @@ def test_a_city_named_in_the_query_ranks_its_snippets_first_and_hides_nothing(en
     good = engine.search("福岡市で良かったこと", limit=3)  # of the city's snippets, the side asked for first
     assert [(h.city, h.polarity) for h in good.hits[:2]] == [("福岡市", "good")] * 2
     assert engine.search("縦割り 福山", limit=1).hits[0].city == "福山市"
+    # Its matches first: where a query word matched whole, not by a kana pair (こどく's コト).
+    weak = engine.search("豊田市のこどく", limit=10, explain=True)
+    for h in weak.hits:
+        if h.city != "豊田市":
+            break
+        assert h.matches, h.id
     # Facets count what the search finds.
     assert engine.facets("福岡市")["city"] == {"福岡市": 4}
     # --city wins, and says so.
@@ -452,10 +473,13 @@ def test_a_city_named_in_the_query_ranks_its_snippets_first_and_hides_nothing(en
         S.NAMED_CITY_FIRST = True
 
 
-def test_filters_that_leave_nothing_say_how_many_they_hid(engine, tmp_path):
+def test_filters_that_leave_nothing_say_how_many_they_hid(engine):
     r = engine.search("縦割り", limit=5, city="豊田市")
     assert r.total == 0 and r.suggestion is None  # not 「割り」: the word is there, the filter hid it
     assert "4 results without --city 豊田市" in r.notes
+    # Counted as the query alone matches, not with what the filters add (PF's label).
+    pf = engine.search("PF", limit=5, theme="PF", city="中野区", polarity="other")
+    assert f"{engine.search('PF', limit=1).total} results without --city 中野区 --theme platform --polarity other" in pf.notes
     assert engine.search("xyzzy", limit=5, city="豊田市").notes == ()
 
 
@@ -566,11 +590,13 @@ def test_a_number_is_looked_for_with_the_word_it_counts(engine):
     number is looked for by its characters, and highlighted with them."""
     from kodoku_search import search as S
 
-    assert [w.term for w in S.read_query("3回").words] == ["3回"]
-    assert [w.term for w in S.read_query("第３者").words] == ["第3者"]  # the prefix 第, and NFKC
-    assert [w.term for w in S.read_query("令和6年度").words] == ["令和", "6年度"]
-    assert [w.term for w in S.read_query("2か月間").words] == ["2か月間"]  # a suffix after the counter goes too
+    # The counted word stays a word of its own, before the number's (as a suffix's stem).
+    assert [w.term for w in S.read_query("3回").words] == ["回", "3回"]
+    assert [w.term for w in S.read_query("第３者").words] == ["者", "第3者"]  # the prefix 第, and NFKC
+    assert [w.term for w in S.read_query("令和6年度").words] == ["令和", "年度", "6年度"]
+    assert [w.term for w in S.read_query("2か月間").words] == ["か月", "2か月間"]  # a suffix after the counter goes too
     assert [w.term for w in S.read_query("18").words] == ["18"]  # a number alone is a word
+    assert [w.term for w in S.read_query("3つの課題").words] == ["課題"]  # a lone digit is in no field: not a word
     # 何 and the ひと of ひととおり are 名詞,数 to Janome, and stay as they were.
     assert "何" not in [w.term for w in S.read_query("つなぎめって何").words]
     assert "とおり" in [w.term for w in S.read_query("ひととおりやった").words]
@@ -585,13 +611,17 @@ def test_a_number_is_looked_for_with_the_word_it_counts(engine):
     assert "11月に実施するイベント" in text and "11月" in marked
     text, marked = top("3者")
     assert "の3者で実施" in text and "3者" in marked
-    assert engine.search("3者", limit=10).total == 1  # not every 関係者 and 事業者
+    # A number the text never says still finds what it counts (3回, 週2回), and suggests no 回.
+    five = engine.search("5回", limit=5)
+    assert five.total and "回" in [five.hits[0].text[a:b] for a, b in five.hits[0].matches] and five.suggestion is None
     text, marked = top("34団体")
     assert "計34団体に加入" in text and "34団体" in marked
     assert "(18団体)" in top("18")[0]
     # A number in kanji is also looked for in digits, as the corpus writes them.
     assert [w.synonyms for w in S.read_query("三回").words] == [("3回",)]
     assert S._in_digits("十一月") == "11月" and S._in_digits("第十二回") == "第12回" and S._in_digits("34団体") is None
+    # Not where the kanji make a word of their own (十分: enough; 一度: once), nor in 万.
+    assert S._in_digits("十分") is None and S._in_digits("一度") is None and S._in_digits("二万五千人") is None
     text, marked = top("三回")
     assert "3回実施" in text and "3回" in marked
     assert "11月に実施" in top("十一月")[0]
