@@ -525,14 +525,16 @@ def test_a_word_naming_the_records_theme_counts_as_matched(engine, monkeypatch):
 
 def test_how_much_of_a_word_the_label_stands_for_is_a_knob(engine, monkeypatch):
     """「連携の負担」: 負担 asks for the hard side and names a topic. A hard record's
-    label stands for the whole word (LABEL_CREDIT_SHARE 1, so 「連携の課題」 leads with
-    the hard side); at 0.5 it stands for half, and a text saying 負担 still counts it whole."""
+    label stands for LABEL_CREDIT_SHARE of the word (0.6: a text that says 負担 counts
+    more, and 「連携の課題」 still leads with the hard side); at 1 it stands for the whole
+    word, at 0.5 for half, and a text saying 負担 counts it whole either way."""
     from kodoku_search import search as S
 
     def matched():
         r = engine.search("連携の負担", limit=50, explain=True)
         return {h.id: (h.explanation.words_matched, h) for h in r}
 
+    monkeypatch.setattr(S, "LABEL_CREDIT_SHARE", 1.0)
     whole = matched()
     monkeypatch.setattr(S, "LABEL_CREDIT_SHARE", 0.5)
     half = matched()
