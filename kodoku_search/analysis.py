@@ -276,7 +276,7 @@ def reading_term(reading: str, surface: str) -> str:
 _SMALL = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
 # After a number ヶ is the counter's か (2ヶ月, 3ヶ所: カ, as 2か月 and 2カ月 fold); elsewhere
 # (霞ヶ関) it stays ケ, or it would be every particle が (ガ folds to カ).
-_NUMBER_CHARS = set("0123456789〇一二三四五六七八九十百千")
+_NUMBER_CHARS = set("0123456789〇一二三四五六七八九十百千数何幾")  # (数ヶ月, 何ヶ所)
 _PARTICLE_KANA = set("のをにがでとはへもやかてな")
 # フ or ヴ with a small vowel is the loanword spelling of a ハ-row sound, often
 # written plain: プラットフォーム / プラットホーム, ヴァイオリン / バイオリン.

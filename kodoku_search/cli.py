@@ -463,7 +463,7 @@ def _describe_reading(result) -> str:
         parts.append(f"asking for {labels.POLARITIES[r.polarity]} ({'、'.join(r.polarity_cues)})")
     if r.theme:
         parts.append(f"about {labels.THEME_SHORT[r.theme]} ({'、'.join(r.theme_cues)})")
-    cities = r.cities if not result.filters.city else ()  # (--city wins, and a note says so)
+    cities = r.cities if not result.filters.city else ()  # (--city says it: a note where it names another)
     if cities:
         parts.append(f"about {'、'.join(cities)}")
     if r.polarity or r.theme or cities:

@@ -386,7 +386,8 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
         for m in _KANA_RUN.finditer(text):
             run, at = m.group(), m.start()
             pieces = _respell_pieces(run, spellings, fold)
-            if pieces is None and run[0] in _PARTICLE_HEAD and _HIRAGANA_RUN.fullmatch(run[1:]):
+            if (pieces is None and at and not _KANA_RUN.match(text[at - 1]) and run[0] in _PARTICLE_HEAD
+                    and _HIRAGANA_RUN.fullmatch(run[1:])):
                 # A particle that ends the word before (豊田市の + こどく): the run after it.
                 run, at = run[1:], at + 1
                 pieces = _respell_pieces(run, spellings, fold)
@@ -445,7 +446,7 @@ def _city_first(ranked: list, reading: Reading, filters: Filters) -> list:
     if not reading.cities or filters.city:
         return ranked
     side = reading.polarity if not filters.polarity else None
-    by_characters = ("ngram", "phrase", "context", "context-synonym", "meaning")
+    by_characters = ("ngram", "phrase", "context", "context-synonym")
 
     asks_side = bool(_intent_only(reading, filters))  # 「福岡市で良かったこと」: its words only say which side
 
@@ -553,6 +554,7 @@ def _named_cities(text: str, cities: tuple[str, ...]) -> tuple[tuple[str, int, i
     # A suffix right after the name goes with it (熊本県, 岡崎さん): left behind, 県 was a
     # word of its own and found 鳥取市's 「兵庫県2町」.
     suffix_at = {m.start: m.end for m in ms if m.pos.startswith("名詞,接尾")}
+    word_at = {m.start: (m.surface, m.end) for m in ms}
     found: list[tuple[str, int, int]] = []
     for city in sorted(cities, key=len, reverse=True):  # 春日井市 before a shorter name inside it
         for form in (city, city[:-1]) if len(city) >= 3 and city[-1] in "市区町村" else (city,):
@@ -560,7 +562,12 @@ def _named_cities(text: str, cities: tuple[str, ...]) -> tuple[tuple[str, int, i
             while at >= 0:
                 end = at + len(form)
                 if at in starts and end in ends and not any(a < end and at < b for _, a, b in found):
-                    found.append((city, at, suffix_at.get(end, end)))
+                    after = word_at.get(end)
+                    if form != city and after and after[0][:1] == city[-1]:
+                        # The name's own 市/区/町 begins the word after it: 熊本 + 市長, 中野 + 区役所.
+                        found.append((city, at, after[1]))
+                    else:
+                        found.append((city, at, suffix_at.get(end, end)))
                 at = text.find(form, end)
     return tuple(sorted(found, key=lambda x: x[1]))
 
@@ -587,8 +594,8 @@ def _bind_numbers(text: str, ws: list) -> list:
     「11月」 as 月 and found 1月 first, 「3者」 as 者 and found 関係者 and 事業者.
     The number's characters are in the ngram field (3回 is a bigram there), so the
     bound word is matched by its bigrams: whole where the snippet says it, in part
-    where it says another number (1月 for 11月). After digits the counted word
-    stays a word of its own (see below). A prefix that takes a number (第, 約) and
+    where it says another number (1月 for 11月). After digits a counted noun stays
+    a word of its own (see below). A prefix that takes a number (第, 約) and
     the suffixes after the word (2か月 + 間) go with it; a number alone of two
     digits or more (「18」) is a word of its own."""
     from .analysis import Word, morphs, normalize
@@ -630,16 +637,25 @@ def _bind_numbers(text: str, ws: list) -> list:
                 end, k, pieces = ws[k].end, k + 1, pieces + 1
         elif len(normalize(text[start:end])[0]) < 2:
             continue  # a lone digit (3 of 「3つの課題」) is in no field as a word or a bigram
-        if counted is not None and any(c.isdigit() for c in normalize(text[start:end])[0]):
-            # A number in digits: the counted word stays a word of its own, before the
-            # number's as a suffix's stem is before its bound word: 「5回」, which the text
-            # never says, still finds 3回, 週2回 and 月に1回 (after 5回, were it there). Not
-            # in kanji, where number and counter are often one word (一本化: 本 would be 本市's).
+        if (counted is not None and not counted.suffix and pieces == 1
+                and any(c.isdigit() for c in normalize(text[start:end])[0])):
+            # A number in digits before a noun (34団体, 11月): the noun stays a word of its
+            # own, before the number's as a suffix's stem is before its bound word, so the
+            # other 団体 follow. Not a counter Janome calls a suffix (回, 者, 週間: 3者 would
+            # list every 参加者), nor one with suffixes of its own (部 + 署), nor after
+            # kanji, where number and counter are often one word (一本化: 本 would be 本市's).
             out.append(counted)
         surface = text[start:end]
         out.append(Word(normalize(surface)[0], "", surface, start, end))
     out.extend(ws[k:])
     return out
+
+
+def _counts(term: str) -> bool:
+    """A number with what it counts (5回, 五回, 2週間): what did-you-mean leaves alone,
+    since it is no misspelling of another word (一本化 may still become 一元化)."""
+    bare = term.lstrip("第約計全各")
+    return bare[:1].isdigit() or (_NUMERAL.match(bare) is not None and _in_digits(term) is not None)
 
 
 _KANJI_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")}
@@ -1627,22 +1643,6 @@ _PARTICLE_HEAD = frozenset("のをにがでとはへも")
 KANA_RUN_AS_TYPED = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\uff66-\uff9f]{3,}")
 
 
-def _respell(run: str, spellings: dict[str, str], fold) -> str:
-    """Greedy longest match of a kana run against the corpus's readings."""
-    parts, i = [], 0
-    while i < len(run):
-        for j in range(min(len(run), i + 12), i + 2, -1):
-            spelled = spellings.get(fold(run[i:j])[0])
-            if spelled:
-                parts.append(spelled)
-                i = j
-                break
-        else:
-            parts.append(run[i])
-            i += 1
-    return "".join(parts)
-
-
 def _respell_pieces(run: str, spellings: dict[str, str], fold) -> list[tuple[int, int, str]] | None:
     """The corpus's spellings of a kana run, piece by piece ((start, end, spelling)),
     with single particles between them (たてわりのへいがい → 縦割り, 弊害); None
@@ -1676,11 +1676,18 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
 
     out = text
     for run in _KANA_RUN.findall(text):
-        out = out.replace(run, _respell(run, spellings or {}, fold), 1)
+        # Whole or nothing, as the search respells: にちよう (日曜) is not に + 庁.
+        pieces = _respell_pieces(run, spellings or {}, fold)
+        if pieces:
+            spelled, last = [], 0
+            for a, b, sp in pieces:
+                spelled += [run[last:a], sp]
+                last = b
+            out = out.replace(run, "".join(spelled) + run[last:], 1)
     for w in reading.words:
         # (Not a one-character piece: the ふ Janome reads as ふる in ぴーえふ is no word to correct;
         # nor a number with what it counts: 5回 is no misspelt 回.)
-        if len(w.term) < 2 or len(w.surface) < 2 or w.surface not in out or w.term[:1].isdigit():
+        if len(w.term) < 2 or len(w.surface) < 2 or w.surface not in out or _counts(w.term):
             continue
         cands = searcher.suggest("text", w.term, limit=1, maxdist=1 if len(w.term) <= 4 else 2)
         if cands and cands[0] != w.term:
