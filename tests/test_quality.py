@@ -487,7 +487,10 @@ def test_filters_that_leave_nothing_say_how_many_they_hid(engine):
     assert engine.search("xyzzy", limit=5, city="豊田市").notes == ()
 
 
-@pytest.mark.parametrize("query, side", [("連携が難しい", "hard"), ("連携の課題", "hard"), ("連携で良かったこと", "good"), ("連携の成果", "good")])
+@pytest.mark.parametrize("query, side", [("連携が難しい", "hard"), ("連携の課題", "hard"), ("連携で良かったこと", "good"), ("連携の成果", "good"),
+                                         # (stop 21: these found nothing, or the other side first)
+                                         ("失敗談", "hard"), ("よくなかった点", "hard"), ("PFで失敗したこと", "hard"),
+                                         ("いいところ", "good"), ("プラットフォームのいいところ", "good")])
 def test_intent_words(engine, query, side):
     r = engine.search(query, limit=5)
     assert r.reading.polarity == side
