@@ -439,23 +439,27 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
 
 def _city_first(ranked: list, reading: Reading, filters: Filters) -> list:
     """``ranked`` with the matches of the city the query names first, each part in its
-    order; of the city's, the side the query asks for first (「福岡市で良かったこと」). A
+    order; of the city's, the side and theme the query asks for first (「福岡市で良かった
+    こと」, 「京都市のPFの苦労」). A
     match counts unless only characters matched (bigrams, the snippet before):
     「豊田市のこどく」 does not put 豊田市's records matched by the
     コト of こと above 「こどくのあわい」."""
     if not reading.cities or filters.city:
         return ranked
     side = reading.polarity if not filters.polarity else None
+    theme = reading.theme if not filters.theme else None
     by_characters = ("ngram", "phrase", "context", "context-synonym")
 
     asks_side = bool(_intent_only(reading, filters))  # 「福岡市で良かったこと」: its words only say which side
 
-    def key(x) -> tuple[bool, bool]:
+    def key(x) -> tuple[bool, int]:
         said = [c for c in x[3].contributions if c.field != "meaning"]
         ours = x[2]["city"] in reading.cities and (
             not (said and all(c.field in by_characters for c in said))
             or (asks_side and reading.polarity in _sides(x[2])))
-        return not ours, ours and side is not None and side not in _sides(x[2])
+        # Of the city's, those of the asked side and theme first (「京都市のPFの苦労」).
+        missed = (side is not None and side not in _sides(x[2])) + (theme is not None and x[2]["theme"] != theme)
+        return not ours, missed if ours else 0
 
     return sorted(ranked, key=key)
 
@@ -910,14 +914,35 @@ def _label_leaves(reading: Reading, filters: Filters) -> list[_Leaf]:
     its text repeats the word: 「PFを作ってよかったこと」 on the platform theme's good
     side lists that whole side, the records with its other words first (W_LABEL is
     below any word's score)."""
-    out = []
+    out: list[_Leaf] = []
     for field, want, cues, asked in (("theme", reading.theme, reading.theme_cues, filters.theme),
                                      ("sides", reading.polarity, reading.polarity_cues, filters.polarity)):
-        if want and asked == want:
-            ks = tuple(k for k, w in enumerate(reading.words) if _names(w, cues))
-            if ks:
-                out.append(_Leaf(field, want, W_LABEL, ks, "label"))
+        ks = tuple(k for k, w in enumerate(reading.words) if _names(w, cues)) if want else ()
+        if ks and asked == want:
+            out.append(_Leaf(field, want, W_LABEL, ks, "label"))
+        elif ks and asked is None and not filters.city:
+            # A city the query names stands in for --city: 「京都市のPF」 is met by 京都市's
+            # platform records, whose text never says PF (nothing else is hidden).
+            out += [_CityLabel(field, want, W_LABEL, ks, city) for city in reading.cities]
     return out
+
+
+class _CityLabel(_Leaf):
+    """A label leaf for the records of one city (_label_leaves)."""
+
+    __slots__ = ("city",)
+
+    def __init__(self, field: str, term: str, boost: float, words: tuple[int, ...], city: str):
+        super().__init__(field, term, boost, words, "label")
+        self.city = city
+
+    def key(self) -> tuple:
+        return (self.field, self.term, self.boost, self.slop, self.city)
+
+    def query(self):
+        from whoosh import query as Q
+
+        return Q.And([Q.Term("city", self.city), Q.Term(self.field, self.term)], boost=self.boost)
 
 
 def _matching(reading: Reading, filters: Filters) -> tuple[list[_Leaf], list]:

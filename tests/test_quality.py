@@ -464,8 +464,16 @@ def test_a_city_named_in_the_query_ranks_its_snippets_first_and_hides_nothing(en
         if h.city != "豊田市":
             break
         assert h.matches, h.id
+    # A word that names a theme or side is met by the city's records of it, as by a filter's
+    # label: 京都市's platform records never say PF (「京都市のPF」 found none of them).
+    pf = engine.search("京都市のPF", limit=10)
+    assert [(h.city, h.theme) for h in pf.hits[:3]] == [("京都市", "platform")] * 3
+    assert {h.city for h in pf.hits} > {"京都市"}  # the other cities' PF records follow
+    hard = engine.search("京都市のPFの苦労", limit=3)
+    assert [(h.city, h.theme, h.polarity) for h in hard.hits[:2]] == [("京都市", "platform", "hard")] * 2
     # Facets count what the search finds.
     assert engine.facets("福岡市")["city"] == {"福岡市": 4}
+    assert engine.facets("京都市のPF")["city"]["京都市"] == 3
     # --city wins, and says so.
     other = engine.search("福岡市", limit=5, city="豊田市")
     assert other.total == 0 and any("--city 豊田市 wins" in n for n in other.notes)
