@@ -4,9 +4,9 @@ When a query matches fewer records than the page holds, the rest of the page is
 filled with records that share none of the query's words but share the most
 distinctive words of its best hits (RM3's idea, Lavrenko & Croft 2001; Lucene's
 MoreLikeThis does the same from one document). 「見守り役」 matches two
-snippets (気にかける, 異変); they speak of 講座受講者 and 身近な人, of 企業 and
-異変の早期発見, so the page goes on with 福岡市's 企業や団体との情報共有 and 熊本市's
-つながりサポーター養成講座, which never say 見守り. Related records
+snippets (異変, 気にかける); they speak of 企業 and 異変の早期発見, of 講座受講者
+and 身近な人, so the page goes on with 福岡市's 企業や団体との情報共有 and 福山市's
+「孤立の問題が早期に発見され」, which never say 見守り. Related records
 come after every match, labelled, never mixed in: ``total`` and the facets
 count matches only.
 

@@ -920,10 +920,15 @@ def _label_leaves(reading: Reading, filters: Filters) -> list[_Leaf]:
         ks = tuple(k for k, w in enumerate(reading.words) if _names(w, cues)) if want else ()
         if ks and asked == want:
             out.append(_Leaf(field, want, W_LABEL, ks, "label"))
-        elif ks and asked is None and not filters.city:
-            # A city the query names stands in for --city: 「京都市のPF」 is met by 京都市's
-            # platform records, whose text never says PF (nothing else is hidden).
-            out += [_CityLabel(field, want, W_LABEL, ks, city) for city in reading.cities]
+        elif ks and asked is None:
+            # A city (the query names it, or --city does) stands in for the filter: 「京都市の
+            # PF」 is met by 京都市's platform records, whose text never says PF (nothing else
+            # is hidden). Only a word that is the cue itself (PF, 苦労), not one a longer cue
+            # was read from (足り of 足りない).
+            said = tuple(k for k in ks if any(c in (reading.words[k].term, reading.words[k].surface.lower())
+                                                for c in cues))
+            out += [_CityLabel(field, want, W_LABEL, said, city)
+                    for city in ((filters.city,) if filters.city else reading.cities) if said]
     return out
 
 

@@ -93,7 +93,7 @@ class Vocabulary:
             hit: dict[str, int] = {}
             for c in cues:
                 at = q.rfind(c)
-                if at >= 0 and _describes_someone(q, at + len(c)):
+                if at >= 0 and (_describes_someone(q, at + len(c)) or _not_the_points(q, at, c)):
                     continue
                 if at >= 0:
                     hit[c] = at + len(c)
@@ -127,6 +127,17 @@ _PERSON_AFTER = re.compile(r"(て|で|っ)?(て|で)?(い)?(る|た)?(人|方|�
 
 def _describes_someone(q: str, end: int) -> bool:
     return _PERSON_AFTER.match(q, end) is not None
+
+
+def _not_the_points(q: str, at: int, cue: str) -> bool:
+    """A cue that names the good points (いいところ, 良い点) asks for them only as a
+    phrase of its own: not at the end of another adjective (かわいいところ, ちょうど
+    いいところ) nor of a comparison (改善した方が良い点: what should change)."""
+    if not cue.endswith(("点", "ところ")):
+        return False
+    before = q[:at]
+    return before.endswith(("方が", "ほうが")) or (
+        bool(before) and "\u3041" <= before[-1] <= "\u3096" and before[-1] not in "のはがもをにでと")
 
 
 class _Lemma:  # (a plain class: defining a dataclass costs a cold search ≈ 0.5 ms)

@@ -35,7 +35,7 @@ def _matched_ids(engine, query: str, **filters) -> set[str]:
 
 def test_a_page_the_matches_do_not_fill_goes_on_with_related_records(engine):
     # 「見守り役」: the matches say 異変 and 気にかける; the records related by words
-    # never say 見守り, but share words the matches' text has (企業, 講座, 身近).
+    # never say 見守り, but share words the matches' text has (企業, 早期, 発見).
     r = engine.search("見守り役", limit=10)
     assert 0 < len(r.hits) < 10 and r.total == len(r.hits)
     assert len(r.hits) + len(r.related) == 10

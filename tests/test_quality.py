@@ -471,6 +471,12 @@ def test_a_city_named_in_the_query_ranks_its_snippets_first_and_hides_nothing(en
     assert {h.city for h in pf.hits} > {"京都市"}  # the other cities' PF records follow
     hard = engine.search("京都市のPFの苦労", limit=3)
     assert [(h.city, h.theme, h.polarity) for h in hard.hits[:2]] == [("京都市", "platform", "hard")] * 2
+    # --city naming the same city meets the word the same way (it found nothing).
+    assert {h.id for h in engine.search("京都市のPF", limit=10, city="京都市").hits} == {
+        h.id for h in pf.hits[:3]}
+    # Only a word that is the cue itself: 足り of 足りない does not match 京都市's hard side.
+    short = engine.search("京都市で予算が足りない", limit=10, explain=True)
+    assert not any(c.field == "label" for h in short.hits for c in h.explanation.contributions)
     # Facets count what the search finds.
     assert engine.facets("福岡市")["city"] == {"福岡市": 4}
     assert engine.facets("京都市のPF")["city"]["京都市"] == 3
@@ -499,10 +505,16 @@ def test_filters_that_leave_nothing_say_how_many_they_hid(engine):
                                          # (stop 21: these found nothing, or the other side first)
                                          ("失敗談", "hard"), ("よくなかった点", "hard"), ("PFで失敗したこと", "hard"),
                                          ("いいところ", "good"), ("プラットフォームのいいところ", "good")])
+# (The good points only as a phrase of their own: not かわいいところ, nor 改善した方が良い点.)
 def test_intent_words(engine, query, side):
     r = engine.search(query, limit=5)
     assert r.reading.polarity == side
     assert sum(h.polarity == side for h in r) >= 3
+
+
+@pytest.mark.parametrize("query", ["かわいいところ", "ちょうどいいところ", "改善した方が良い点", "ダメージ", "駄目元"])
+def test_a_cue_inside_another_phrase_asks_for_no_side(engine, query):
+    assert engine.search(query, limit=1).reading.polarity is None
 
 
 def test_a_synonym_adds_nothing_where_the_word_itself_is_there(engine):
