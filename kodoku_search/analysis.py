@@ -266,8 +266,33 @@ class WithReadingFilter(ReadingFilter):
 
 
 def reading_term(reading: str, surface: str) -> str:
-    """The folded reading of a word; its folded surface when Janome has no reading."""
-    return fold(reading or surface)[0]
+    """The folded reading of a word (its surface's when Janome has none), as the
+    reading field keeps it. Voicing is dropped everywhere in a word written in
+    katakana, where it is a slip of spelling (ポッドキャスト / ポットキャスト), but
+    elsewhere only on its first kana, where it is rendaku (居場所づくり / 作り): past
+    that it tells words apart (検証 ケンショウ is not 現状 ゲンジョウ)."""
+    if _KATAKANA_WORD.fullmatch(surface):
+        return fold(reading or surface)[0]
+    return fold(reading or surface, voicing=False)[0]
+
+
+def spelling_key(reading: str, surface: str) -> str:
+    """The folded reading with its voicing (but the first kana's): the key a word
+    typed in kana (たてわり, けんしょう) is looked up by in the index's spellings,
+    which also keep each key without voicing (``LOOSE``) for a slip (ぽっときゃすと)."""
+    return fold(reading or surface, voicing=False)[0]
+
+
+LOOSE = "~"  # prefix of a spelling key with no voicing at all (see spelling_key)
+
+
+def spelled(run: str, spellings: dict[str, str]) -> str | None:
+    """The corpus's spelling of a kana run: the one voiced as typed, else one that
+    differs only in voicing (けんしょう is 検証, not 現状; ぽっときゃすと ポッドキャスト)."""
+    return spellings.get(fold(run, voicing=False)[0]) or spellings.get(LOOSE + fold(run)[0])
+
+
+_KATAKANA_WORD = re.compile(r"[゠-ヿｦ-ﾟ]+")
 
 
 # ---------------------------------------------------------------------------
@@ -291,23 +316,26 @@ def _is_hiragana(ch: str) -> bool:
     return "ぁ" <= ch <= "ゟ"
 
 
-def _kana_fold(ch: str) -> str:
-    """Hiragana → katakana, voiced/semi-voiced → plain, small → full size."""
+def _kana_fold(ch: str, voicing: bool = True) -> str:
+    """Hiragana → katakana, voiced/semi-voiced → plain (unless not ``voicing``),
+    small → full size."""
     if "ぁ" <= ch <= "ゖ":
         ch = chr(ord(ch) + 0x60)
     if "ァ" <= ch <= "ヺ":
-        ch = unicodedata.normalize("NFD", ch)[0]
+        if voicing:
+            ch = unicodedata.normalize("NFD", ch)[0]
         ch = ch.translate(_SMALL)
     return ch
 
 
-def fold(text: str) -> tuple[str, list[int]]:
+def fold(text: str, voicing: bool = True) -> tuple[str, list[int]]:
     """Spelling-insensitive form of ``text`` with an offset map (as ``normalize``).
 
     On top of NFKC + lowercase: okurigana between kanji is squeezed out
     (立ち上げ → 立上げ, 取り組み → 取組み; particles such as の are not okurigana),
     kana are folded (hiragana → katakana, ド → ト, ッ → ツ, フォ → ホ) and the
-    prolonged sound mark is dropped (サポーター → サホタ).
+    prolonged sound mark is dropped (サポーター → サホタ). ``voicing=False``
+    keeps the voicing of every kana but the first (see ``reading_term``).
     """
     norm, where = normalize(text)
     out: list[str] = []
@@ -337,7 +365,7 @@ def fold(text: str) -> tuple[str, list[int]]:
             to.append(where[i])
             i += 2
             continue
-        out.append(_kana_fold(ch))
+        out.append(_kana_fold(ch, voicing or not out))
         to.append(where[i])
         i += 1
     to.append(where[n])
@@ -435,6 +463,6 @@ def words(text: str) -> list[Word]:
             continue
         term = unicodedata.normalize("NFKC", m.base).lower()
         r = reading_term(m.reading, term)
-        out.append(Word(term, r if len(r) >= 3 else "", text[m.start:m.end], m.start, m.end, r,
+        out.append(Word(term, r if len(r) >= 3 else "", text[m.start:m.end], m.start, m.end, spelling_key(m.reading, term),
                         m.pos.startswith("名詞,接尾")))
     return out

@@ -463,11 +463,16 @@ def _describe_reading(result) -> str:
         parts.append(f"asking for {labels.POLARITIES[r.polarity]} ({'、'.join(r.polarity_cues)})")
     if r.theme:
         parts.append(f"about {labels.THEME_SHORT[r.theme]} ({'、'.join(r.theme_cues)})")
+    if r.polarity or r.theme:  # (the ranker weighs the side asked for: it does not put it all first)
+        parts[-1] += ": those rank higher"
     cities = r.cities if not result.filters.city else ()  # (--city says it: a note where it names another)
     if cities:
-        parts.append(f"about {'、'.join(cities)}")
+        under = {c for _, of in r.regions for c in of}
+        named = "、".join([*(f"{p} ({'、'.join(of)})" for p, of in r.regions), *(c for c in cities if c not in under)])
+        parts.append(f"about {named}: its snippets come first" if len(cities) == 1
+                     else f"about {named}: their snippets come first")
     if r.polarity or r.theme or cities:
-        parts.append("those rank first, nothing is hidden")
+        parts.append("nothing is hidden")
     if not parts:
         return ""
     return "read as: " + "; ".join(parts)

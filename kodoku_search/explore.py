@@ -40,13 +40,14 @@ def facets(engine: "SearchEngine", query: str, *, city=None, prefecture=None, th
     """
     from whoosh import sorting
 
-    from .search import KANA_RUN_AS_TYPED, NAMED_CITY_FIRST, _index_cities, filter_query, match_query
+    from .search import KANA_RUN_AS_TYPED, NAMED_CITY_FIRST, _index_cities, _index_regions, filter_query, match_query
     from .vocab import vocabulary
 
     filters = engine.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
     spellings = engine._spellings if isinstance(query, str) and KANA_RUN_AS_TYPED.search(query) else None
     cities = _index_cities(engine.searcher()) if NAMED_CITY_FIRST else ()
-    q = match_query(query, vocabulary(engine.corpus_dir), filters, spellings, cities)
+    regions = _index_regions(engine.searcher(), cities) if cities else ()
+    q = match_query(query, vocabulary(engine.corpus_dir), filters, spellings, cities, regions)
     if q is None:
         return {name: {} for name in FACET_FIELDS}
     groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS + ("also",)}

@@ -310,7 +310,7 @@ def _spelling_counts(records, seen: dict | None = None, analysed=None) -> dict[s
     """Folded reading → {spelling: count}, for "did you mean" when a word typed in
     kana (たてわり) finds nothing. Adjacent words count as one too: to the person
     typing, 縦 + 割り is one word. ``analysed``: the records' words, if known."""
-    from .analysis import words
+    from .analysis import LOOSE, fold, words
 
     seen = {} if seen is None else seen
     for k, r in enumerate(records):
@@ -321,8 +321,9 @@ def _spelling_counts(records, seen: dict | None = None, analysed=None) -> dict[s
                 keys.append((w.kana + ws[i + 1].kana, r.text[w.start:ws[i + 1].end]))
             for kana, spelled in keys:
                 if len(kana) >= 2:
-                    c = seen.setdefault(kana, {})
-                    c[spelled] = c.get(spelled, 0) + 1
+                    for key in (kana, LOOSE + fold(kana)[0]):
+                        c = seen.setdefault(key, {})
+                        c[spelled] = c.get(spelled, 0) + 1
     return seen
 
 

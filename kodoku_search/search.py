@@ -50,6 +50,7 @@ JOIN_SPLIT_KANJI = True  # 協 + 働 in the query is one word, 協働 (see _join
 BIND_SUFFIXES = True  # 形骸 + 化: the 化 is looked for only as 形骸化 (see _bind_suffixes)
 BIND_MAX_PIECES = 4  # 関係 + 者 + 間; a longer chain of suffixes goes on as words of their own
 BIND_NUMBERS = True  # 3 + 回: looked for as the characters 3回, never as 回 alone (see _bind_numbers)
+NAMED_CITY_BOOST = 0.001  # what naming a city adds to its snippets' score: enough to be found, not to rank
 NAMED_CITY_FIRST = True  # 「豊田市の苦労」: the snippets of a city the query names come first (see _named_cities)
 MAX_WORDS = 64  # distinct content words used from one query
 CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
@@ -237,6 +238,7 @@ class Reading:
     respelled: bool = False  # kana in the query were also looked for as the corpus spells them
     phrase_grams: tuple[tuple[str, int], ...] = ()  # bigrams across the query's particles, each with its nearest word
     cities: tuple[str, ...] = ()  # cities of the index the query names (their snippets come first)
+    regions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # prefectures the query names, with their cities
     respellings: tuple[tuple[str, str], ...] = ()  # (kana run as typed, the corpus's spelling): たてわり → 縦割り
     # What the query's words, as typed, are also looked for as: spellings, synonyms (of a word or
     # of a stretch of the query: 立ち上げ → 設置), digits: for saying how the query was read
@@ -250,6 +252,7 @@ class Reading:
             "intent": {k: v for k, v in (("polarity", self.polarity), ("theme", self.theme)) if v},
             "cues": {"polarity": list(self.polarity_cues), "theme": list(self.theme_cues)},
             "cities": list(self.cities),
+            "prefectures": {p: list(of) for p, of in self.regions},
             "respellings": {run: spelled for run, spelled in self.respellings},
             "also": {typed: list(alts) for typed, alts in self.also},
         }
@@ -325,11 +328,12 @@ def clean_query(text: str) -> tuple[str, list[str]]:
 
 
 def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
-               cities: tuple[str, ...] = ()) -> Reading:
+               cities: tuple[str, ...] = (), regions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> Reading:
     """Content words with their bigrams (taken within runs of adjacent content
     words, so 庁内連携 gives 内連 but 庁内の理解 gives no 内の), synonyms, intent.
     ``cities``: the index's; one the query names is read as what it asks about,
-    not as words to find (see _named_cities)."""
+    not as words to find (see _named_cities); ``regions``: the index's prefectures
+    with their cities, a prefecture named standing for its cities."""
     from .analysis import bigrams, words
 
     plain = words(text)
@@ -337,7 +341,8 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     counted = {w.term for w in ws if not any(w is p for p in plain)}  # the numbers bound to what they count
     if spellings:
         ws = _kana_words(text, ws, spellings)
-    named = _named_cities(text, cities) if cities else ()
+    named_regions: list[tuple[str, int, int]] = []  # (prefecture, start, end)
+    named = _named_cities(text, cities, regions, named_regions) if cities else ()
     if named:
         ws = [w for w in ws if not any(a < w.end and w.start < b for _, a, b in named)]
     ws, parts_of = _join_split_kanji(ws) if JOIN_SPLIT_KANJI else (ws, {})
@@ -380,17 +385,16 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     # looks for that spelling: Janome cuts kana it does not know into nonsense words.
     respelled = False
     respellings: list[tuple[str, str]] = []
+    respelled_at: list[tuple[int, int, str]] = []
     if spellings and ws:
-        from .analysis import fold
-
         for m in _KANA_RUN.finditer(text):
             run, at = m.group(), m.start()
-            pieces = _respell_pieces(run, spellings, fold)
+            pieces = _respell_pieces(run, spellings)
             if (pieces is None and at and not _KANA_RUN.match(text[at - 1]) and run[0] in _PARTICLE_HEAD
                     and _HIRAGANA_RUN.fullmatch(run[1:])):
                 # A particle that ends the word before (豊田市の + こどく): the run after it.
                 run, at = run[1:], at + 1
-                pieces = _respell_pieces(run, spellings, fold)
+                pieces = _respell_pieces(run, spellings)
             for a, b, spelled in pieces or ():
                 a, b = a + at, b + at
                 inside = [k for k, w in enumerate(ws) if w.start < b and a < w.end]
@@ -398,6 +402,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                     phrase_syn.setdefault(inside[0], []).append(spelled)
                     respelled = True
                     respellings.append((text[a:b], spelled))
+                    respelled_at.append((a, b, spelled))
     seen: dict[str, QueryWord] = {}
     own_alts: list[tuple[str, str]] = []  # each word's own alternatives, as said_as
     for k, w in enumerate(ws):
@@ -417,7 +422,14 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                                  parts_of.get(w.term, ()))
         if len(seen) >= MAX_WORDS:
             break
-    intent = vocab.read_intent(text) if vocab else {}
+    # Intent is read in the words as the corpus spells them: ふたん is 負担 (a hard cue),
+    # not ふた + ん (a negation), and ちょうない is 庁内, not ちょう + ない. (Hiragana only:
+    # katakana is already the word, and a cue matches it as typed: プラットホーム.)
+    said = text
+    for a, b, spelled in sorted(respelled_at, reverse=True):
+        if _HIRAGANA_RUN.fullmatch(text[a:b]):
+            said = said[:a] + spelled + said[b:]
+    intent = vocab.read_intent(said) if vocab else {}
     polarity, pcues = intent.get("polarity", (None, []))
     theme, tcues = intent.get("theme", (None, []))
     kept = tuple(seen.values())
@@ -433,7 +445,9 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
             if k is not None:
                 pgrams.append((g, k))
     return Reading(kept, polarity, theme, tuple(pcues), tuple(tcues), respelled, tuple(dict.fromkeys(pgrams)),
-                   tuple(dict.fromkeys(c for c, _, _ in named)), tuple(dict.fromkeys(respellings)),
+                   tuple(dict.fromkeys(c for c, _, _ in named)),
+                   tuple((p, of) for p, of in regions if p in {r for r, _, _ in named_regions}),
+                   tuple(dict.fromkeys(respellings)),
                    _grouped(respellings + own_alts + said_as))
 
 
@@ -452,16 +466,26 @@ def _city_first(ranked: list, reading: Reading, filters: Filters) -> list:
 
     asks_side = bool(_intent_only(reading, filters))  # 「福岡市で良かったこと」: its words only say which side
 
-    def key(x) -> tuple[bool, int]:
+    def group(x) -> int:  # 0: the city's matches, 1: others' matches, 2: the city's other snippets
         said = [c for c in x[3].contributions if c.field != "meaning"]
-        ours = x[2]["city"] in reading.cities and (
-            not (said and all(c.field in by_characters for c in said))
-            or (asks_side and reading.polarity in _sides(x[2])))
+        if x[2]["city"] not in reading.cities:
+            return 1
+        matched = (said and not all(c.field in by_characters for c in said)) or (
+            asks_side and reading.polarity in _sides(x[2]))
+        return 0 if matched else 2
+
+    groups = [group(x) for x in ranked]
+    # Where the query's words find nothing of the city's (「京都市と福岡市の違い」), its
+    # snippets are what the query is about: they come first, then the others' matches.
+    order = (0, 1, 2) if 0 in groups else (2, 1)
+
+    def key(i: int) -> tuple[int, int]:
+        x = ranked[i]
         # Of the city's, those of the asked side and theme first (「京都市のPFの苦労」).
         missed = (side is not None and side not in _sides(x[2])) + (theme is not None and x[2]["theme"] != theme)
-        return not ours, missed if ours else 0
+        return order.index(groups[i]), missed if groups[i] != 1 else 0
 
-    return sorted(ranked, key=key)
+    return [ranked[i] for i in sorted(range(len(ranked)), key=key)]
 
 
 def _grouped(pairs: list[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -529,11 +553,11 @@ def _kana_words(text: str, ws: list, spellings: dict[str, str]) -> list:
     nothing else (りかい → り + かい, いべんと → い + べ + ん + と), is a word of its
     own, as the corpus spells it (理解, イベント): else the query had no word at all
     and found nothing. Runs with a word in them are respelled later, in read_query."""
-    from .analysis import Word, _is_kanji, fold, words
+    from .analysis import Word, _is_kanji, words
 
     out = list(ws)
     for m in _KANA_RUN.finditer(text):
-        for a, b, spelled in _respell_pieces(m.group(), spellings, fold) or ():
+        for a, b, spelled in _respell_pieces(m.group(), spellings) or ():
             a, b = a + m.start(), b + m.start()
             # (Kana right after kanji end that word: the しないか of 困惑しないか is not 市内.)
             if any(w.start < b and a < w.end for w in ws) or (a and _is_kanji(text[a - 1])):
@@ -545,7 +569,11 @@ def _kana_words(text: str, ws: list, spellings: dict[str, str]) -> list:
     return sorted(out, key=lambda w: w.start) if len(out) > len(ws) else ws
 
 
-def _named_cities(text: str, cities: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+_REGION_SUFFIX = "都府県"  # (not 道: 北海 is no name)
+
+
+def _named_cities(text: str, cities: tuple[str, ...], regions: tuple[tuple[str, tuple[str, ...]], ...] = (),
+                  regions_out: list | None = None) -> tuple[tuple[str, int, int], ...]:
     """(city, start, end) for each of ``cities`` the query names, whole (豊田市) or
     without its 市/区/町/村 (豊田, 宇和島), where Janome's words begin and end (東京都
     does not name 京都市). A snippet seldom says its own city's name, so as words
@@ -573,7 +601,43 @@ def _named_cities(text: str, cities: tuple[str, ...]) -> tuple[tuple[str, int, i
                     else:
                         found.append((city, at, suffix_at.get(end, end)))
                 at = text.find(form, end)
+    # A prefecture stands for its cities (愛知県, 東京: 中野区); without its 県/都/府 only
+    # where no noun follows (兵庫ヤクルト and 兵庫県立大学 name a firm and a university).
+    nouns = {m.start for m in ms if m.pos.startswith("名詞")}
+    named_regions = regions_out if regions_out is not None else []
+    for region, of in regions:
+        bare = region[:-1] if len(region) >= 3 and region[-1] in _REGION_SUFFIX else None
+        for form in (region, bare) if bare else (region,):
+            at = text.find(form)
+            while at >= 0:
+                end = at + len(form)
+                if (at in starts and end in ends and not any(a < end and at < b for _, a, b in found)
+                        and (form == region or end not in nouns)):
+                    stop = suffix_at.get(end, end) if form == region else end
+                    found += [(city, at, stop) for city in of if city in cities]
+                    named_regions.append((region, at, stop))
+                at = text.find(form, end)
     return tuple(sorted(found, key=lambda x: x[1]))
+
+
+def _index_regions(searcher, cities: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The index's prefectures, each with its cities (one stored record read per city,
+    once per searcher)."""
+    got = getattr(searcher, "_kodoku_regions", None)
+    if got is None:
+        of: dict[str, list[str]] = {}
+        for city in cities:
+            for docnum in searcher.document_numbers(city=city):
+                region = searcher.stored_fields(docnum).get("prefecture")
+                if region:
+                    of.setdefault(region, []).append(city)
+                break
+        got = tuple((r, tuple(c)) for r, c in of.items())
+        try:
+            searcher._kodoku_regions = got
+        except AttributeError:
+            pass
+    return got
 
 
 def _index_cities(searcher) -> tuple[str, ...]:
@@ -953,7 +1017,15 @@ class _CityLabel(_Leaf):
 def _matching(reading: Reading, filters: Filters) -> tuple[list[_Leaf], list]:
     """The leaves that match and score, and the whole-side queries of an intent-only
     query: what a search ranks and what facets count, the same set."""
-    return _leaves(reading) + _label_leaves(reading, filters), _intent_only(reading, filters)
+    side = _intent_only(reading, filters)
+    if reading.cities and not filters.city and (reading.words or reading.polarity):
+        # The snippets of a city the query names are found even where they do not say its
+        # other words (「京都市と福岡市の違い」, 「熊本市の比較」): the query is about them.
+        # They score next to nothing, so among that city's they come after its matches.
+        from whoosh import query as Q
+
+        side = side + [Q.Term("city", c, boost=NAMED_CITY_BOOST) for c in reading.cities if filters.city in (None, c)]
+    return _leaves(reading) + _label_leaves(reading, filters), side
 
 
 # ---------------------------------------------------------------------------
@@ -972,7 +1044,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         raise UsageError(f"--limit must be a whole number, 0 or more, not {limit!r}")
     cleaned, notes = clean_query(text)
     cities = _index_cities(searcher) if NAMED_CITY_FIRST else ()
-    reading = read_query(cleaned, vocab, spellings, cities)
+    regions = _index_regions(searcher, cities) if cities else ()
+    reading = read_query(cleaned, vocab, spellings, cities, regions)
     terms = tuple(w.term for w in reading.words)
     if filters.city and reading.cities and filters.city not in reading.cities:
         notes.append(f"the query names {'、'.join(reading.cities)}, but --city {filters.city} wins")
@@ -1006,7 +1079,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                 notes.append(f"{unfiltered} result{'s' if unfiltered != 1 else ''} without {asked}")
                 return SearchResult(text, 0, (), terms, filters, tuple(notes), reading)
         return SearchResult(text, 0, (), terms, filters, tuple(notes), reading,
-                            _suggest(searcher, cleaned, reading, spellings, vocab, cities))
+                            _suggest(searcher, cleaned, reading, spellings, vocab, cities, regions))
     cands = [(d, base, searcher.stored_fields(d)) for d, base in best]
     contribs: dict[int, list[tuple[_Leaf, float]]] = {}
     for lf in leaves:  # each leaf's part of each candidate's sum, for ranking and --explain
@@ -1103,7 +1176,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     as_typed = _as_typed(cleaned)
     said = (bool(hits) and bool(as_typed) and as_typed in _as_typed(hits[0].text)
             and sum(len(run) for run, _ in reading.respellings) < len(as_typed))
-    suggestion = (_suggest(searcher, cleaned, reading, spellings, vocab, cities)
+    suggestion = (_suggest(searcher, cleaned, reading, spellings, vocab, cities, regions)
                   if weak or (reading.respelled and not said) else None)
     more: tuple[Hit, ...] = ()
     if related and limit > len(hits) and reading.words:
@@ -1338,14 +1411,14 @@ def _intent_only(reading: Reading, filters: Filters) -> list:
 
 
 def match_query(text: str, vocab=None, filters: Filters | None = None, spellings: dict[str, str] | None = None,
-                cities: tuple[str, ...] = ()):
+                cities: tuple[str, ...] = (), regions: tuple = ()):
     """The Whoosh query that matches what ``text`` asks for under ``filters`` (None if
     it asks for nothing): for callers that count or group matches in the index
     (facets) rather than rank them. It matches what a search finds."""
     from whoosh import query as Q
 
     cleaned, _ = clean_query(text)
-    reading = read_query(cleaned, vocab, spellings, cities)
+    reading = read_query(cleaned, vocab, spellings, cities, regions)
     leaves, side = _matching(reading, filters or Filters())
     if not reading.words and not side:
         return None
@@ -1673,16 +1746,16 @@ _PARTICLE_HEAD = frozenset("のをにがでとはへも")
 KANA_RUN_AS_TYPED = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\uff66-\uff9f]{3,}")
 
 
-def _respell_pieces(run: str, spellings: dict[str, str], fold) -> list[tuple[int, int, str]] | None:
+def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int, str]] | None:
     """The corpus's spellings of a kana run, piece by piece ((start, end, spelling)),
     with single particles between them (たてわりのへいがい → 縦割り, 弊害); None
     unless every other character is covered, so no half-respelled word is made."""
-    from .analysis import _PARTICLE_KANA
+    from .analysis import _PARTICLE_KANA, spelled as spelled_as
 
     out, i = [], 0
     while i < len(run):
         for j in range(min(len(run), i + 12), i + 2, -1):
-            spelled = spellings.get(fold(run[i:j])[0])
+            spelled = spelled_as(run[i:j], spellings)
             if spelled:
                 out.append((i, j, spelled))
                 i = j
@@ -1696,18 +1769,16 @@ def _respell_pieces(run: str, spellings: dict[str, str], fold) -> list[tuple[int
 
 
 def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | None = None,
-             vocab=None, cities: tuple[str, ...] = ()) -> str | None:
+             vocab=None, cities: tuple[str, ...] = (), regions: tuple = ()) -> str | None:
     """A 'did you mean' for a query that matched no whole word: kana runs the
     corpus spells otherwise (たてわり → 縦割り), and words one or two edits away
     from an indexed word (by base form). Offered only if, read again, it has a
     word the index holds: 引きこもり's 引き is one edit from 引, but 「引こもり」
     finds nothing."""
-    from .analysis import fold
-
     out = text
     for run in _KANA_RUN.findall(text):
         # Whole or nothing, as the search respells: にちよう (日曜) is not に + 庁.
-        pieces = _respell_pieces(run, spellings or {}, fold)
+        pieces = _respell_pieces(run, spellings or {})
         if pieces:
             spelled, last = [], 0
             for a, b, sp in pieces:
@@ -1728,7 +1799,7 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
     from .postings import PostingCache
 
     cache = PostingCache.of(searcher)
-    for lf in _leaves(read_query(out, vocab, spellings, cities)):
+    for lf in _leaves(read_query(out, vocab, spellings, cities, regions)):
         if lf.kind == "text" and len(cache.postings(lf.key(), lf.query())[0]):
             return out
     return None

@@ -176,11 +176,14 @@ def _lemmas(text: str) -> tuple[_Lemma, ...]:
 
 
 def _find(seq: tuple[_Lemma, ...], part: tuple[_Lemma, ...]) -> int:
-    """Where the last run of ``part``'s base forms in ``seq`` ends (-1: nowhere)."""
+    """Where the last run of ``part``'s base forms in ``seq`` ends (-1: nowhere).
+    Its first word is as long as the cue's, or two characters: a lone kana that
+    Janome reads as a stem is no cue (the よ of とよた is not よかった's よい)."""
     n = len(part)
     want = [p.base for p in part]
+    short = min(2, part[0].end - part[0].start) if n else 0
     for i in range(len(seq) - n, -1, -1):
-        if n and [x.base for x in seq[i:i + n]] == want:
+        if n and [x.base for x in seq[i:i + n]] == want and seq[i].end - seq[i].start >= short:
             return seq[i + n - 1].end
     return -1
 

@@ -70,4 +70,4 @@ def test_heading_analyzer_gives_base_forms_and_readings():
     from kodoku_search.analysis import heading_analyzer
 
     assert [t.text for t in heading_analyzer()("取り組み例")] == ["取り組み", "トリクミ", "例"]  # レイ: under 3 kana
-    assert [t.text for t in heading_analyzer()("産学官の例")] == ["産学", "サンカク", "官", "例"]
+    assert [t.text for t in heading_analyzer()("産学官の例")] == ["産学", "サンガク", "官", "例"]

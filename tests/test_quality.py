@@ -206,12 +206,12 @@ def test_the_spellings_are_read_only_for_a_query_with_kana_runs(tmp_path):
 
 
 def test_kana_respelling_is_whole_or_nothing():
-    from kodoku_search.analysis import fold
+    from kodoku_search.analysis import spelling_key
     from kodoku_search.search import _respell_pieces
 
-    spellings = {fold("タテワリ")[0]: "縦割り", fold("ヘイガイ")[0]: "弊害"}
-    assert [p[2] for p in _respell_pieces("たてわりのへいがい", spellings, fold)] == ["縦割り", "弊害"]
-    assert _respell_pieces("たてわりをしらべる", spellings, fold) is None  # しらべる: no spelling, no half guess
+    spellings = {spelling_key("タテワリ", ""): "縦割り", spelling_key("ヘイガイ", ""): "弊害"}
+    assert [p[2] for p in _respell_pieces("たてわりのへいがい", spellings)] == ["縦割り", "弊害"]
+    assert _respell_pieces("たてわりをしらべる", spellings) is None  # しらべる: no spelling, no half guess
 
 
 @pytest.mark.parametrize("query, needle", [("つなぎめ", "「つなぎめ」を通して"), ("こどくのあわい", "「こどくのあわい」の公開収録")])
@@ -440,9 +440,10 @@ def test_a_city_named_in_the_query_ranks_its_snippets_first_and_hides_nothing(en
     assert alone.total == 4 and {h.city for h in alone.hits} == {"福岡市"} and not alone.related
     assert [h.line for h in alone.hits] == sorted(h.line for h in alone.hits)  # the document's order
     assert alone.suggestion is None
-    # Without 市 too, where Janome's words begin and end: 東京都 does not name 京都市.
+    # Without 市 too, where Janome's words begin and end: 東京都 does not name 京都市
+    # (it names the prefecture, and so 中野区).
     assert engine.search("宇和島", limit=1).reading.cities == ("宇和島市",)
-    assert engine.search("東京都", limit=1).reading.cities == ()
+    assert engine.search("東京都", limit=1).reading.cities == ("中野区",)
     # A suffix after the name goes with it: 熊本県's 県 found 鳥取市's 「兵庫県2町」.
     # (And a word the name's own 市/区 begins: 熊本 + 市長, 中野 + 区役所.)
     for q, city in (("熊本県", "熊本市"), ("岡崎さん", "岡崎市"), ("熊本市長", "熊本市"), ("中野区役所", "中野区")):
@@ -477,9 +478,16 @@ def test_a_city_named_in_the_query_ranks_its_snippets_first_and_hides_nothing(en
     # Only a word that is the cue itself: 足り of 足りない does not match 京都市's hard side.
     short = engine.search("京都市で予算が足りない", limit=10, explain=True)
     assert not any(c.field == "label" for h in short.hits for c in h.explanation.contributions)
+    # The city's other snippets are found too, after every match: the query is about it.
+    assert [h.theme for h in pf.hits[:3]] == ["platform"] * 3 and engine.search("京都市のPF", limit=50).total == 39
+    rest = engine.search("京都市のPF", limit=50).hits
+    assert [h.city for h in rest[-6:]] == ["京都市"] * 6 and {h.theme for h in rest[-6:]} == {"general"}
+    # Where its words find nothing of the city's, the city's snippets come first.
+    differ = engine.search("京都市と福岡市の違い", limit=20)
+    assert {h.city for h in differ.hits[:13]} == {"京都市", "福岡市"} and differ.hits[13].city == "宇和島市"
     # Facets count what the search finds.
     assert engine.facets("福岡市")["city"] == {"福岡市": 4}
-    assert engine.facets("京都市のPF")["city"]["京都市"] == 3
+    assert engine.facets("京都市のPF")["city"]["京都市"] == 9
     # --city wins, and says so.
     other = engine.search("福岡市", limit=5, city="豊田市")
     assert other.total == 0 and any("--city 豊田市 wins" in n for n in other.notes)
@@ -868,3 +876,43 @@ def test_a_synonym_is_looked_for_in_the_context_too(engine):
     assert any(t.startswith("振り返って見て") for t in texts)
     for item in ("縦割り・分野を超える", "強み、知見、経験の共有", "価値観とビジョンの共有"):
         assert item in texts
+
+
+def test_a_prefecture_named_in_the_query_stands_for_its_cities(engine):
+    """「愛知県」 found nothing and offered 周知県; 「愛知県の自治体の苦労」 showed no
+    愛知県 city in its top 5. A prefecture is read as its cities, as a filter would be."""
+    alone = engine.search("愛知県", limit=30)
+    assert alone.reading.regions == (("愛知県", ("岡崎市", "春日井市", "豊田市")),)
+    assert {h.city for h in alone.hits} == {"岡崎市", "春日井市", "豊田市"} and alone.suggestion is None
+    hard = engine.search("愛知県の自治体の苦労", limit=5)
+    assert all(h.prefecture == "愛知県" and h.polarity == "hard" for h in hard.hits[:3])
+    # Without its 県/都, where no noun follows: 東京, 千葉 name it; 兵庫ヤクルト names a firm.
+    assert engine.search("東京", limit=1).reading.cities == ("中野区",)
+    assert engine.search("千葉", limit=1).reading.cities == ("市原市",)
+    firm = engine.search("兵庫ヤクルト", limit=3)
+    assert firm.reading.cities == () and "ヤクルト" in firm.hits[0].text
+    # A city's own name wins over its prefecture's bare one (京都 is 京都市).
+    assert engine.search("京都", limit=1).reading.cities == ("京都市",)
+
+
+def test_intent_is_read_in_the_corpus_spelling_of_kana(engine):
+    """Kana Janome cuts into nonsense were read as cues: ちょうない (庁内) as the
+    negation ない, ふたん (負担) as ん, とよた as よかった's よい + た."""
+    assert engine.search("ちょうない", limit=1).reading.polarity is None
+    fu = engine.search("ふたん", limit=1).reading
+    assert fu.polarity == "hard" and fu.polarity_cues == ("負担",)  # as 負担 would be
+    assert engine.search("とよた", limit=1).reading.polarity is None
+    assert engine.search("よかったこと", limit=1).reading.polarity == "good"
+    assert engine.search("良くなかった", limit=1).reading.polarity == "hard"
+
+
+def test_the_reading_field_keeps_voicing_past_a_words_first_kana(engine):
+    """The reading field folded all voicing, so 検証 (ケンショウ) met 現状 (ゲンジョウ):
+    「検証」 ranked 呉市's 「現状では…」 second, and けんしょう was respelled 現状."""
+    r = engine.search("検証", limit=10, related=False)
+    assert all("検証" in h.text for h in r.hits) and len(r.hits) == 1
+    assert engine.search("けんしょう", limit=1).reading.respellings == (("けんしょう", "検証"),)
+    assert engine.search("げんじょう", limit=1).reading.respellings == (("げんじょう", "現状"),)
+    # A slip of voicing in katakana still meets (the corpus writes both).
+    both = engine.search("ポットキャスト", limit=2).hits
+    assert {("ポッドキャスト" in h.text, "ポットキャスト" in h.text) for h in both} == {(True, False), (False, True)}
