@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from . import __version__, labels
-from .errors import KodokuError
+from .errors import KodokuError, UsageError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -336,6 +336,10 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
     page = engine.find(text, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit,
                        offset=offset, sort=sort, explain=explain, facets=facets, related=related, meaning=meaning,
                        rerank=rerank)
+    from .search import NO_WORDS
+
+    if NO_WORDS in page.result.notes:  # (「。、」, 「の」: as the empty query, nothing to search for)
+        raise UsageError(f"{NO_WORDS}: type a word or phrase, e.g. kodoku-search search 縦割り")
     if fmt == "text":
         _print_page(page, text, _use_color(color), _wrap_width(width))
     else:
@@ -385,19 +389,23 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     shown = len(result.hits)
-    if not result.total:
+    if not result.total and not result.related:
         click.echo(f"No results for 「{_echo_query(text)}」.")
         if result.suggestion:
             click.echo(f"Did you mean: {_safe(result.suggestion)}")
         return
-    head = f"{result.total} result{'s' if result.total != 1 else ''} for 「{_echo_query(text)}」"
-    if page.offset or page.sort != "score":
-        order = "" if page.sort == "score" else f" by {page.sort}"
-        head += f", showing {page.offset + 1}–{page.offset + shown}{order}" if shown else f", none from {page.offset + 1} on"
-    elif shown < result.total:
-        head += f", showing {shown}"
-    if result.related:
-        head += f", then {len(result.related)} related"
+    if not result.total:  # no snippet says the words; some say words near them in meaning
+        head = f"No results for 「{_echo_query(text)}」, but {len(result.related)} related"
+    else:
+        head = f"{result.total} result{'s' if result.total != 1 else ''} for 「{_echo_query(text)}」"
+        if page.offset or page.sort != "score":
+            order = "" if page.sort == "score" else f" by {page.sort}"
+            head += (f", showing {page.offset + 1}–{page.offset + shown}{order}" if shown
+                     else f", none from {page.offset + 1} on")
+        elif shown < result.total:
+            head += f", showing {shown}"
+        if result.related:
+            head += f", then {len(result.related)} related"
     click.echo(head)
     read = _describe_reading(result)
     if read:
@@ -451,6 +459,17 @@ def _describe_facets(facets: dict[str, dict[str, int]], total: int, width: int |
     return "\n".join(lines)
 
 
+def _as_typed(query: str, cue: str) -> str:
+    """A cue (kept folded: pf) as the query typed it (PF, ＰＦ), where the query has it."""
+    import unicodedata
+
+    folded = "".join(unicodedata.normalize("NFKC", ch).lower() for ch in query)
+    at = folded.find(cue)
+    if at >= 0 and len(folded) == len(query):
+        return query[at:at + len(cue)]
+    return cue
+
+
 def _describe_reading(result) -> str:
     """One line on how the query was read, when there is more to it than its words."""
     r = result.reading
@@ -460,9 +479,9 @@ def _describe_reading(result) -> str:
     if r.also:
         parts.append("also as " + ", ".join(f"{k} → {'/'.join(v)}" for k, v in r.also))
     if r.polarity:
-        parts.append(f"asking for {labels.POLARITIES[r.polarity]} ({'、'.join(r.polarity_cues)})")
+        parts.append(f"asking for {labels.POLARITIES[r.polarity]} ({'、'.join(_as_typed(result.query, c) for c in r.polarity_cues)})")
     if r.theme:
-        parts.append(f"about {labels.THEME_SHORT[r.theme]} ({'、'.join(r.theme_cues)})")
+        parts.append(f"about {labels.THEME_SHORT[r.theme]} ({'、'.join(_as_typed(result.query, c) for c in r.theme_cues)})")
     if r.polarity or r.theme:  # (the ranker weighs the side asked for: it does not put it all first)
         parts[-1] += ": those rank higher"
     cities = r.cities if not result.filters.city else ()  # (--city says it: a note where it names another)
@@ -669,6 +688,8 @@ def eval_(obj, judgments, k, as_json, related, meaning, rerank) -> None:
     from .evaluate import format_report
 
     report = _engine(obj).evaluate(judgments, k=k, related=related, meaning=meaning, rerank=rerank)
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
     if as_json:
         _echo_json(report.to_dict())
     else:
@@ -716,7 +737,9 @@ def _print_comparison(c, use_color: bool, width: int) -> None:
         return
     goods = sum(1 for p in c.cities if p.good)
     hards = sum(1 for p in c.cities if p.hard)
-    click.echo(f"「{_echo_query(c.query)}」 in {len(c.cities)} cities: {goods} with something that went well, {hards} with something hard")
+    n = len(c.cities)
+    click.echo(f"「{_echo_query(c.query)}」 in {n} cit{'ies' if n != 1 else 'y'}: {goods} with something that went well, "
+               f"{hards} with something hard")
     click.echo()
 
     def cell(hits) -> list[str]:

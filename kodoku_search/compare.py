@@ -54,9 +54,8 @@ class CityPair:
             "good": self.best_good.to_dict() if self.best_good else None,
             "hard": self.best_hard.to_dict() if self.best_hard else None,
         }
-        if len(self.good) > 1 or len(self.hard) > 1:
-            d["more_good"] = [h.to_dict() for h in self.good[1:]]
-            d["more_hard"] = [h.to_dict() for h in self.hard[1:]]
+        d["more_good"] = [h.to_dict() for h in self.good[1:]]  # (empty unless limit_per_side > 1)
+        d["more_hard"] = [h.to_dict() for h in self.hard[1:]]
         return d
 
 

@@ -235,14 +235,27 @@ class SearchEngine:
         """Run every query of a judgments file (the format of benchmarks/queries_dev.jsonl)
         and score the rankings: nDCG@k, Recall@k, MRR, zero-result rate. Scored is
         what a page shows: the matches, then (``related``) the related records."""
-        from .evaluate import evaluate, load_judgments
+        from dataclasses import replace
+
+        from .evaluate import check_judgments, evaluate, load_judgments
 
         js = load_judgments(judgments)
-        return evaluate(js, lambda j: self.search(j.query, limit=k, related=related, meaning=meaning,
-                                                  rerank=rerank, **j.filters()).ranked, k=k)
+
+        def run(j):
+            try:
+                return self.search(j.query, limit=k, related=related, meaning=meaning, rerank=rerank,
+                                   **j.filters()).ranked
+            except UsageError as e:  # (a filter this index has no value for: say which judgment)
+                raise UsageError(f"{j.where or j.qid}: {j.qid!r}: {e}") from None
+
+        report = evaluate(js, run, k=k)
+        return replace(report, warnings=check_judgments(js, self.records()))
 
     def filters(self, *, city=None, prefecture=None, theme=None, polarity=None) -> Filters:
         """Validate filter values; UsageError lists the valid ones."""
+        for name, value in (("city", city), ("prefecture", prefecture), ("theme", theme), ("polarity", polarity)):
+            if value is not None and not isinstance(value, str):
+                raise UsageError(f"{name} must be a string (or None), not {value!r}")
         if theme is not None:
             key = labels.resolve_theme(theme)
             if key is None:
@@ -273,11 +286,12 @@ class SearchEngine:
 
     def values(self, fieldname: str) -> list[str]:
         """Every value of a stored field (city, prefecture, theme, polarity …) in the index."""
-        from whoosh.fields import NUMERIC
+        from whoosh.fields import ID
 
         schema = self.searcher().schema
-        # Only a field indexed as words has values to list (not line, a number; not spans, only stored).
-        listable = [n for n in schema.names() if schema[n].indexed and not isinstance(schema[n], NUMERIC)]
+        # Only a field indexed as words has values to list (not line, a number; not spans, only stored),
+        # and only one a record has: not the analysis fields (text, reading, ngram …), nor sides.
+        listable = [n for n in schema.names() if isinstance(schema[n], ID) and schema[n].stored]
         if not isinstance(fieldname, str) or fieldname not in listable:
             raise UsageError(f"unknown field {fieldname!r}; fields with values: {', '.join(listable)}")
         if fieldname not in self._values:
@@ -298,7 +312,8 @@ class SearchEngine:
         # Whoosh can look up only text it can encode: not lone surrogates, which is what
         # bytes that are not UTF-8 become on a command line (show $'\xff').
         valid = isinstance(record_id, str) and not any("\ud800" <= c <= "\udfff" for c in record_id)
-        stored = self.searcher().document(id=record_id) if valid else None
+        # (Pasted ids often bring a space or a newline along.)
+        stored = self.searcher().document(id=record_id.strip()) if valid else None
         if stored is None:
             raise UsageError(f"no record with id {record_id!r}; ids look like advice-2025-10/general/福岡市/2")
         from .search import hit_from_stored

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol, Sequence
@@ -87,6 +87,7 @@ class Judgment:
     theme: str | None
     polarity: str | None
     relevant: tuple[JudgedPassage, ...]
+    where: str = field(default="", compare=False)  # FILE:LINE it was read from, for messages
 
     def filters(self) -> dict[str, str]:
         """The filters to hand the system under test, as search() keywords."""
@@ -129,9 +130,13 @@ class EvalReport:
     recall: float
     mrr: float
     zero_rate: float
+    k: int = 10
+    warnings: tuple[str, ...] = ()  # judgments that cannot be scored as meant (see check_judgments)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "k": self.k,
+            "warnings": list(self.warnings),
             "ndcg": self.ndcg,
             "recall": self.recall,
             "mrr": self.mrr,
@@ -200,6 +205,7 @@ def _parse_judgment(obj: Any, where: str) -> Judgment:
         theme=_optional_choice(obj, "theme", THEMES, where),
         polarity=_optional_choice(obj, "polarity", POLARITIES, where),
         relevant=passages,
+        where=where,
     )
 
 
@@ -393,7 +399,30 @@ def evaluate(
         recall=sum(r.recall for r in results) / n,
         mrr=sum(r.mrr for r in results) / n,
         zero_rate=sum(1 for r in results if r.zero) / n,
+        k=k,
     )
+
+
+def check_judgments(judgments: Sequence[Judgment], records: Sequence[Hit]) -> tuple[str, ...]:
+    """What would be scored other than meant: a query with no relevant passage (0
+    whatever is returned), and a passage no record matches (a typo in its text or
+    city, or another corpus): it can never be found, and costs recall silently."""
+    by_city: dict[str, list[Hit]] = {}
+    for r in records:
+        by_city.setdefault(r.city, []).append(r)
+    out = []
+    for j in judgments:
+        if not j.relevant:
+            out.append(f"{j.where or j.qid}: {j.qid!r} lists no relevant passage: it scores 0 whatever is found")
+        for p in j.relevant:
+            mine = [r for c, rs in by_city.items() if _same_city(c, p.city) for r in rs]
+            if not mine:
+                out.append(f"{j.where or j.qid}: {j.qid!r}: no record of city {p.city!r} "
+                           f"(cities: {', '.join(by_city)})")
+            elif not any(passage_matches(r.text, p.text) for r in mine):
+                shown = p.text if len(p.text) <= 30 else p.text[:30] + "…"
+                out.append(f"{j.where or j.qid}: {j.qid!r}: no record of {p.city} matches the passage 「{shown}」")
+    return tuple(out)
 
 
 def format_report(report: EvalReport) -> str:

@@ -40,18 +40,20 @@ def facets(engine: "SearchEngine", query: str, *, city=None, prefecture=None, th
     """
     from whoosh import sorting
 
-    from .search import KANA_RUN_AS_TYPED, NAMED_CITY_FIRST, _index_cities, _index_regions, filter_query, match_query
+    from whoosh import query as Q
+
+    from .search import KANA_RUN_AS_TYPED, NAMED_CITY_FIRST, _index_cities, _index_regions, matched
     from .vocab import vocabulary
 
     filters = engine.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
     spellings = engine._spellings if isinstance(query, str) and KANA_RUN_AS_TYPED.search(query) else None
     cities = _index_cities(engine.searcher()) if NAMED_CITY_FIRST else ()
     regions = _index_regions(engine.searcher(), cities) if cities else ()
-    q = match_query(query, vocabulary(engine.corpus_dir), filters, spellings, cities, regions)
-    if q is None:
+    docs = matched(engine.searcher(), query, vocabulary(engine.corpus_dir), filters, spellings, cities, regions)
+    if not docs:
         return {name: {} for name in FACET_FIELDS}
     groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS + ("also",)}
-    results = engine.searcher().search(q, filter=filter_query(filters), groupedby=groupedby, limit=1, scored=False)
+    results = engine.searcher().search(Q.Every(), filter=docs, groupedby=groupedby, limit=1, scored=False)
     out: dict[str, dict[str, int]] = {}
     for name in FACET_FIELDS + ("also",):
         groups = results.groups(name)
@@ -70,6 +72,25 @@ def facets(engine: "SearchEngine", query: str, *, city=None, prefecture=None, th
 
 # ---------------------------------------------------------------------------
 # Paging and order
+
+
+def _city_order(searcher) -> dict[str, tuple[str, int]]:
+    """Each city's first place in the corpus (source, line): one stored record per city."""
+    from .search import _index_cities
+
+    got = getattr(searcher, "_kodoku_city_order", None)
+    if got is None:
+        got = {}
+        for city in _index_cities(searcher):
+            places = [(st["source"], int(st["line"])) for st in
+                      (searcher.stored_fields(d) for d in searcher.document_numbers(city=city))]
+            if places:
+                got[city] = min(places)
+        try:
+            searcher._kodoku_city_order = got
+        except AttributeError:
+            pass
+    return got
 
 
 @dataclass(frozen=True)
@@ -140,16 +161,17 @@ def find(
     if sort not in SORTS:
         raise UsageError(f"unknown sort {sort!r}; valid: {', '.join(SORTS)}")
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise UsageError("--offset must be 0 or more")
+        raise UsageError(f"offset must be a whole number, 0 or more, not {offset!r}")
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-        raise UsageError("--limit must be 0 or more")
+        raise UsageError(f"limit must be a whole number, 0 or more, not {limit!r}")
     kw = dict(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
     want = offset + limit if sort == "score" else max(SORT_WINDOW, offset + limit)
     result = engine.search(query, limit=want, explain=explain, related=related and sort == "score", meaning=meaning,
                            rerank=rerank, **kw)
     hits = list(result.hits)
-    if sort == "city":
-        hits.sort(key=lambda h: (h.city, -h.score, h.source, h.line))
+    if sort == "city":  # the cities in the document's order (as its readers meet them), best first in each
+        place = _city_order(engine.searcher())
+        hits.sort(key=lambda h: (place.get(h.city, (h.source, h.line)), -h.score, h.source, h.line))
     elif sort == "line":
         hits.sort(key=lambda h: (h.source, h.line, h.id))
     shown = tuple(hits[offset: offset + limit])

@@ -41,19 +41,20 @@ def _fold(word: str) -> str:
     return unicodedata.normalize("NFKC", word).strip().lower()
 
 
-def _resolve(word: str, aliases: dict[str, tuple[str, ...]]) -> str | None:
+def _resolve(word: str, aliases: dict[str, tuple[str, ...]], shown: dict[str, str]) -> str | None:
+    """The key ``word`` names: the key itself, an alias, or the label results show."""
     w = _fold(word)
     for key, names in aliases.items():
-        if w == key or w in (_fold(n) for n in names):
+        if w == key or w in (_fold(n) for n in names) or w == _fold(shown.get(key, key)):
             return key
     return None
 
 
 def resolve_theme(word: str) -> str | None:
     """The theme key a user's word names, or None."""
-    return _resolve(word, THEME_ALIASES)
+    return _resolve(word, THEME_ALIASES, THEME_SHORT)
 
 
 def resolve_polarity(word: str) -> str | None:
     """The polarity key a user's word names, or None."""
-    return _resolve(word, POLARITY_ALIASES)
+    return _resolve(word, POLARITY_ALIASES, POLARITIES)

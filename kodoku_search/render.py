@@ -206,10 +206,10 @@ HIT_COLUMNS_LATER: tuple[str, ...] = ("also",)
 
 
 def hit_row(rank: int, hit: Any) -> list[Any]:
-    """One hit as a row of ``HIT_COLUMNS``; ``terms`` are its matched (or shared) terms, space-separated."""
+    """One hit as a row of ``HIT_COLUMNS``; ``terms`` are its matched (or shared) terms, separated by 、."""
     return [
         rank, f"{hit.score:.4f}", hit.city, hit.prefecture, hit.theme, hit.polarity, hit.section or "",
-        hit.text, hit.source, hit.line, hit.id, " ".join(hit.matched_terms),
+        hit.text, hit.source, hit.line, hit.id, "、".join(hit.matched_terms),
     ]
 
 

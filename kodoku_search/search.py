@@ -50,6 +50,8 @@ JOIN_SPLIT_KANJI = True  # 協 + 働 in the query is one word, 協働 (see _join
 BIND_SUFFIXES = True  # 形骸 + 化: the 化 is looked for only as 形骸化 (see _bind_suffixes)
 BIND_MAX_PIECES = 4  # 関係 + 者 + 間; a longer chain of suffixes goes on as words of their own
 BIND_NUMBERS = True  # 3 + 回: looked for as the characters 3回, never as 回 alone (see _bind_numbers)
+NO_WORDS = "the query has no words to search for (particles, symbols and punctuation are ignored)"
+PIECES_MATCH_TOGETHER = True  # a word's character bigrams match only half together (see _pieces)
 NAMED_CITY_BOOST = 0.001  # what naming a city adds to its snippets' score: enough to be found, not to rank
 NAMED_CITY_FIRST = True  # 「豊田市の苦労」: the snippets of a city the query names come first (see _named_cities)
 MAX_WORDS = 64  # distinct content words used from one query
@@ -190,9 +192,7 @@ class Hit:
     also: str | None = None  # the other side one of its sentences states too: --polarity that side finds it
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        if self.related_by is None:
-            del d["related_by"]
+        d = asdict(self)  # (related_by is null for a match: every row has the same keys)
         d["matches"] = [list(m) for m in self.matches]
         d["matched_terms"] = list(self.matched_terms)
         d["score"] = round(self.score, 4)
@@ -448,7 +448,8 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                    tuple(dict.fromkeys(c for c, _, _ in named)),
                    tuple((p, of) for p, of in regions if p in {r for r, _, _ in named_regions}),
                    tuple(dict.fromkeys(respellings)),
-                   _grouped(respellings + own_alts + said_as))
+                   _grouped([(typed, vocab.as_written(alt) if vocab else alt)
+                             for typed, alt in respellings + own_alts + said_as]))
 
 
 def _city_first(ranked: list, reading: Reading, filters: Filters) -> list:
@@ -1014,6 +1015,36 @@ class _CityLabel(_Leaf):
         return Q.And([Q.Term("city", self.city), Q.Term(self.field, self.term)], boost=self.boost)
 
 
+def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple[frozenset, int], ...]:
+    """Each query word's character bigrams as a group that matches only together: half
+    of the word's telling ones at least. One bigram of ten is no match: コミュニティナース's
+    イナ is in every いない, ポッドキャスト's スト in every ストーリー, 寂しい's シイ in
+    難しい (35, 21 and 2 results, for words one city or none says). Telling: not a kana
+    pair of a word with kanji (しい), nor one in over SHOWN_KANA_GRAM_MAX_SHARE of the
+    snippets (こどく's コト). A word with none (しい alone) matches by its bigrams as
+    before, any of them."""
+    from .analysis import _is_kanji, bigrams
+
+    most = SHOWN_KANA_GRAM_MAX_SHARE * searcher.doc_count_all()
+    out = []
+    for k, w in enumerate(reading.words):
+        grams = [lf for lf in leaves if lf.kind == "ngram" and k in lf.words]
+        if len(grams) < 2:
+            continue
+        kanji = any(_is_kanji(c) for c in w.surface)
+        # (Inside the word: the イナ that joins コミュニティ and ナース is neither's.)
+        inner = {g for g, _, _ in bigrams(w.surface)}
+        telling = [lf for lf in grams if lf.term in inner
+                   and not (_kana_only(lf.term) and (kanji or searcher.doc_frequency("ngram", lf.term) > most))]
+        if telling:
+            need = -(-len(telling) // 2)
+            out.append((frozenset(lf.key() for lf in grams), need, frozenset(lf.key() for lf in telling)))
+    # A bigram that is also another word's stays with each group; it counts for a group
+    # only if telling there.
+    return tuple((tell, need) for _, need, tell in out) + tuple(
+        (frozenset([key]), 10**9) for all_, _, tell in out for key in all_ - tell)
+
+
 def _matching(reading: Reading, filters: Filters) -> tuple[list[_Leaf], list]:
     """The leaves that match and score, and the whole-side queries of an intent-only
     query: what a search ranks and what facets count, the same set."""
@@ -1041,7 +1072,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     MeaningTable (None: no meaning signal). ``rerank``: let the learned ranker
     (rerank.py) order the first stage's best candidates."""
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-        raise UsageError(f"--limit must be a whole number, 0 or more, not {limit!r}")
+        raise UsageError(f"limit must be a whole number, 0 or more, not {limit!r}")
     cleaned, notes = clean_query(text)
     cities = _index_cities(searcher) if NAMED_CITY_FIRST else ()
     regions = _index_regions(searcher, cities) if cities else ()
@@ -1051,7 +1082,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         notes.append(f"the query names {'、'.join(reading.cities)}, but --city {filters.city} wins")
     if not reading.words and not _intent_only(reading, filters):
         if not reading.cities:  # (a city it names that --city overrules has its note above)
-            notes.append("the query has no words to search for (particles, symbols and punctuation are ignored)")
+            notes.append(NO_WORDS)
         return SearchResult(text, 0, (), (), filters, tuple(notes), reading)
     if reading.polarity and filters.polarity and reading.polarity != filters.polarity:
         notes.append(f"the query sounds like it asks for {reading.polarity}, but --polarity {filters.polarity} wins")
@@ -1066,20 +1097,30 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
 
     queries = [(lf.key(), lf.query()) for lf in leaves] + [(("intent", repr(q)), q) for q in side]
     only_add = frozenset(lf.key() for lf in leaves if lf.kind == "phrase")  # they re-rank, they never match alone
-    total, best, lists = top(searcher, queries, filter_query(filters), max(CANDIDATES, limit), only_add)
+    total, best, lists = top(searcher, queries, filter_query(filters), max(CANDIDATES, limit), only_add,
+                             _pieces(leaves, reading, searcher) if PIECES_MATCH_TOGETHER else None)
     if total == 0:
         if filters.active():  # the words are there, the filters left none of them: say so, suggest nothing
             # (Counted as the query alone matches: a filter's own label and side queries go.)
             free_leaves, free_side = _matching(reading, Filters())
             unfiltered, _, _ = top(searcher, [(lf.key(), lf.query()) for lf in free_leaves]
                                    + [(("intent", repr(q)), q) for q in free_side], None, 1,
-                                   frozenset(lf.key() for lf in free_leaves if lf.kind == "phrase"))
+                                   frozenset(lf.key() for lf in free_leaves if lf.kind == "phrase"),
+                                   _pieces(free_leaves, reading, searcher) if PIECES_MATCH_TOGETHER else None)
             if unfiltered:
                 asked = " ".join(f"--{k} {v}" for k, v in filters.active().items())
                 notes.append(f"{unfiltered} result{'s' if unfiltered != 1 else ''} without {asked}")
                 return SearchResult(text, 0, (), terms, filters, tuple(notes), reading)
-        return SearchResult(text, 0, (), terms, filters, tuple(notes), reading,
-                            _suggest(searcher, cleaned, reading, spellings, vocab, cities, regions))
+        suggestion = _suggest(searcher, cleaned, reading, spellings, vocab, cities, regions)
+        alike: tuple[Hit, ...] = ()
+        if related and meaning is not None and limit and reading.words and not suggestion:
+            # No snippet says the words, but some say words near them in meaning (寂しい:
+            # 孤独): those, as related records, rather than an empty page.
+            near = _near(searcher, meaning, reading, [], vocab)
+            if near:
+                near.scale = W_MEANING
+                alike = _nearest(searcher, near, set(), filters, limit, explain, len(reading.words))
+        return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, suggestion, alike)
     cands = [(d, base, searcher.stored_fields(d)) for d, base in best]
     contribs: dict[int, list[tuple[_Leaf, float]]] = {}
     for lf in leaves:  # each leaf's part of each candidate's sum, for ranking and --explain
@@ -1410,19 +1451,23 @@ def _intent_only(reading: Reading, filters: Filters) -> list:
     return [Q.Term("sides", reading.polarity, boost=W_TEXT)]
 
 
-def match_query(text: str, vocab=None, filters: Filters | None = None, spellings: dict[str, str] | None = None,
-                cities: tuple[str, ...] = (), regions: tuple = ()):
-    """The Whoosh query that matches what ``text`` asks for under ``filters`` (None if
-    it asks for nothing): for callers that count or group matches in the index
-    (facets) rather than rank them. It matches what a search finds."""
-    from whoosh import query as Q
+def matched(searcher, text: str, vocab=None, filters: Filters | None = None, spellings: dict[str, str] | None = None,
+            cities: tuple[str, ...] = (), regions: tuple = ()) -> set[int]:
+    """The document numbers of every record a search for ``text`` under ``filters``
+    matches (what its ``total`` counts): for callers that count or group matches in
+    the index (facets) rather than rank them."""
+    from .postings import accumulate
 
     cleaned, _ = clean_query(text)
     reading = read_query(cleaned, vocab, spellings, cities, regions)
-    leaves, side = _matching(reading, filters or Filters())
+    filters = filters or Filters()
+    leaves, side = _matching(reading, filters)
     if not reading.words and not side:
-        return None
-    return Q.Or([lf.query() for lf in leaves if lf.kind != "phrase"] + side)  # phrase bigrams only re-rank
+        return set()
+    queries = [(lf.key(), lf.query()) for lf in leaves] + [(("intent", repr(q)), q) for q in side]
+    acc, _ = accumulate(searcher, queries, filter_query(filters), frozenset(lf.key() for lf in leaves if lf.kind == "phrase"),
+                        _pieces(leaves, reading, searcher) if PIECES_MATCH_TOGETHER else None)
+    return set(acc)
 
 
 def _sides(stored: dict) -> tuple[str, ...]:
@@ -1676,7 +1721,9 @@ def _make_hit(stored: dict, score: float, reading: Reading, contributions, expla
               phrase: str | None = None) -> Hit:
     spans = spans if spans is not None else _word_spans(stored, reading)
     matched_words = [reading.words[k].term for k, sp in enumerate(spans) if sp]
-    matched_terms = tuple(dict.fromkeys(c.term for c in contributions if c.field in ("text", "synonym")))
+    # (A phrase's words as the index keeps them, 庁 内 and 気 かける, read as one term.)
+    terms = list(dict.fromkeys(c.term.replace(" ", "") for c in contributions if c.field in ("text", "synonym")))
+    matched_terms = tuple(t for t in terms if not any(t != u and t in u for u in terms))  # (縦 of 縦割り: once)
     return hit_from_stored(stored, score, _highlights(stored, spans, phrase), matched_terms or tuple(matched_words),
                            explanation)
 
@@ -1775,6 +1822,8 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
     from an indexed word (by base form). Offered only if, read again, it has a
     word the index holds: 引きこもり's 引き is one edit from 引, but 「引こもり」
     finds nothing."""
+    from .analysis import _is_kanji
+
     out = text
     for run in _KANA_RUN.findall(text):
         # Whole or nothing, as the search respells: にちよう (日曜) is not に + 庁.
@@ -1791,7 +1840,11 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
         if len(w.term) < 2 or len(w.surface) < 2 or w.surface not in out or _counts(w.term):
             continue
         cands = searcher.suggest("text", w.term, limit=1, maxdist=1 if len(w.term) <= 4 else 2)
-        if cands and cands[0] != w.term:
+        # An edit that drops a kanji, or changes the only one, makes another word rather
+        # than a spelling of this one: 若者 is not 者, nor 寂しい 難しい (孤食 may be 孤立).
+        kanji = [c for c in w.term if _is_kanji(c)]
+        if cands and cands[0] != w.term and (not kanji or (
+                any(c in cands[0] for c in kanji) and sum(map(_is_kanji, cands[0])) >= len(kanji))):
             out = out.replace(w.surface, cands[0])
     if out == text:
         return None

@@ -49,9 +49,14 @@ class Vocabulary:
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # folded word → the others in its group
     intents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # intent → folded cue words
     opposites: dict[str, frozenset[str]] = field(default_factory=dict)  # folded word → its opposites (meaning.py)
+    written: dict[str, str] = field(default_factory=dict)  # folded word → as the file writes it (NPO法人, PF)
 
     def alternatives(self, word: str) -> tuple[str, ...]:
         return self.synonyms.get(_fold(word), ())
+
+    def as_written(self, word: str) -> str:
+        """A folded entry as the file writes it, for saying how a query was read."""
+        return self.written.get(word, word)
 
     def phrase_keys(self) -> tuple[str, ...]:
         """Entries of two or more characters, looked for anywhere in a query."""
@@ -221,7 +226,10 @@ def _final_negation(said: tuple[_Lemma, ...]) -> tuple[int, int] | None:
 
 def load_vocabulary(directory: Path) -> Vocabulary:
     synonyms: dict[str, list[str]] = {}
+    written: dict[str, str] = {}
     for _, cells in _rows(directory / SYNONYMS_FILE):
+        for c in cells:
+            written.setdefault(_fold(c), unicodedata.normalize("NFKC", c).strip())
         group = list(dict.fromkeys(_fold(c) for c in cells))
         for w in group:
             synonyms.setdefault(w, [])
@@ -234,6 +242,8 @@ def load_vocabulary(directory: Path) -> Vocabulary:
             problems.append(f"{INTENTS_FILE}:{n}: unknown intent {cells[0]!r} (valid: {', '.join(INTENT_KEYS)})")
             continue
         intents.setdefault(key, []).extend(_fold(c) for c in cells[1:])
+        for c in cells[1:]:
+            written.setdefault(_fold(c), unicodedata.normalize("NFKC", c).strip())
     if problems:
         raise CorpusError(problems)
     opposites: dict[str, set[str]] = {}
@@ -242,7 +252,7 @@ def load_vocabulary(directory: Path) -> Vocabulary:
         for w in row:
             opposites.setdefault(w, set()).update(row - {w})
     return Vocabulary({k: tuple(v) for k, v in synonyms.items()}, {k: tuple(v) for k, v in intents.items()},
-                      {k: frozenset(v) for k, v in opposites.items()})
+                      {k: frozenset(v) for k, v in opposites.items()}, written)
 
 
 _CACHE: dict[Path, tuple[tuple, Vocabulary]] = {}

@@ -69,7 +69,8 @@ def test_json_shape(run):
     [
         (["search", ""], 2, "empty"),
         (["search", "   "], 2, "empty"),
-        (["search", "の"], 0, "No results"),
+        (["search", "の"], 2, "no words"),  # as the empty query: nothing to search for
+        (["search", "。、！？"], 2, "no words"),
         (["search", "AND"], 0, "No results"),
         (["search", '"庁内'], 0, "庁内"),
         (["search", "(連携"], 0, "連携"),
@@ -160,3 +161,62 @@ def test_a_respelled_run_is_shown_whole_and_not_suggested_where_the_text_says_it
     podcast = run("search", "こどくのあわい", "-n", "1").output
     assert "Did you mean" not in podcast and "【こどくのあわい】" in podcast
     assert "Did you mean: 孤独" in run("search", "こどく", "-n", "1").output
+
+
+def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
+    """From a review of the JSON, CSV and library outputs (stop 22)."""
+    # Every row has the same keys: related_by is null on a match.
+    rows = [json.loads(x) for x in run("search", "見守り役", "-n", "10", "--format", "jsonl").output.splitlines()]
+    assert {r["kind"] for r in rows} == {"match", "related"} and all("related_by" in r for r in rows)
+    # Matched terms are words, not the index's phrase tokens (庁 内, 気 かける); CSV joins them with 、.
+    d = json.loads(run("search", "庁内連携", "-n", "5", "--json").output)
+    assert all(" " not in t for h in d["results"] for t in h["matched_terms"])
+    # The labels results show are accepted back as filters.
+    assert run("search", "設置", "--theme", "PF立上げ", "--polarity", "苦労したこと", "-n", "1").exit_code == 0
+    # A pasted id with a space after it.
+    assert "福岡市/2" in run("show", "advice-2025-10/general/福岡市/2 ").output
+    # compare says "1 city"; every city has more_good / more_hard, empty or not.
+    out = run("compare", "ポッドキャスト").output
+    assert "in 1 city:" in out
+    d = json.loads(run("compare", "庁内連携", "--json").output)
+    assert all(c["more_good"] == [] and c["more_hard"] == [] for c in d["cities"])
+    # Synonyms and cues are shown as written (NPO法人, PF), not folded (npo法人, pf).
+    out = run("search", "ＮＰＯ", "-n", "1").output
+    assert "NPO法人" in out and "npo法人" not in out
+    assert "(PF" in run("search", "PFの立ち上げ", "-n", "1").output
+
+
+def test_eval_says_what_it_cannot_score_as_meant(run, tmp_path):
+    f = tmp_path / "j.jsonl"
+    f.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in [
+        {"qid": "ok", "query": "縦割り", "relevant": [{"city": "福岡市", "grade": 2, "text": "縦割り組織において横連携が困難であることです。"}]},
+        {"qid": "city", "query": "縦割り", "relevant": [{"city": "大阪市", "grade": 2, "text": "なにか"}]},
+        {"qid": "typo", "query": "縦割り", "relevant": [{"city": "福岡市", "grade": 2, "text": "ありえない文章です"}]},
+        {"qid": "none", "query": "縦割り", "relevant": []},
+    ]), encoding="utf-8")
+    r = run("eval", str(f), "--json")
+    assert r.exit_code == 0
+    d = json.loads(r.stdout)
+    assert d["k"] == 10 and len(d["warnings"]) == 3
+    assert any(":2: 'city': no record of city '大阪市'" in w for w in d["warnings"])
+    assert any(":3: 'typo': no record of 福岡市 matches" in w for w in d["warnings"])
+    assert any(":4: 'none' lists no relevant passage" in w for w in d["warnings"])
+    assert "warning:" in r.stderr
+    assert json.loads(run("eval", str(ROOT / "benchmarks" / "queries_dev.jsonl"), "--json").stdout)["warnings"] == []
+    # A filter the index has no value for names the judgment.
+    g = tmp_path / "g.jsonl"
+    g.write_text(json.dumps({"qid": "y1", "query": "縦割り", "city": "大阪市", "relevant": []}), encoding="utf-8")
+    r = run("eval", str(g))
+    assert r.exit_code == 2 and f"{g}:1: 'y1': unknown city" in r.output
+
+
+def test_the_library_refuses_a_filter_that_is_no_string(tmp_path):
+    from kodoku_search import SearchEngine
+    from kodoku_search.errors import UsageError
+
+    with SearchEngine.open(CORPUS, tmp_path / "idx") as e:
+        with pytest.raises(UsageError, match="theme must be a string"):
+            e.search("連携", theme=5)
+        with pytest.raises(UsageError, match="fields with values: also, city, id, polarity, prefecture, section"):
+            e.values("ngram")
+        assert e.get(" advice-2025-10/general/福岡市/2\n").city == "福岡市"

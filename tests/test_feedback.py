@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from kodoku_search.cli import cli
 from kodoku_search.feedback import feedback_terms
-from kodoku_search.search import match_query
+from kodoku_search.search import matched
 
 from .conftest import CORPUS
 
@@ -29,8 +29,8 @@ def _matched_ids(engine, query: str, **filters) -> set[str]:
     """Every record the query matches, counted by the index (what facets count)."""
     from kodoku_search.vocab import vocabulary
 
-    q = match_query(query, vocabulary(engine.corpus_dir), engine.filters(**filters))
-    return {hit["id"] for hit in engine.searcher().search(q, limit=None)} if q is not None else set()
+    s = engine.searcher()
+    return {s.stored_fields(d)["id"] for d in matched(s, query, vocabulary(engine.corpus_dir), engine.filters(**filters))}
 
 
 def test_a_page_the_matches_do_not_fill_goes_on_with_related_records(engine):

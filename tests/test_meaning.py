@@ -147,7 +147,7 @@ def test_meaning_through_the_cli():
     assert "near in meaning" not in plain and "≈" not in plain
     rows = [json.loads(x) for x in run("search", "寂しい", "--format", "jsonl").splitlines()]
     assert "meaning" in {row.get("related_by") for row in rows if row["kind"] == "related"}
-    assert all("related_by" not in row for row in rows if row["kind"] == "match")
+    assert all(row["related_by"] is None for row in rows if row["kind"] == "match")
     data = json.loads(run("search", "他部署の理解を得るのが難しい", "--explain", "--json"))
     assert any(hit["explanation"]["meaning"] > 0 for hit in data["results"])
     assert "--no-meaning" in run("search", "--help")

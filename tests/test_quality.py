@@ -916,3 +916,50 @@ def test_the_reading_field_keeps_voicing_past_a_words_first_kana(engine):
     # A slip of voicing in katakana still meets (the corpus writes both).
     both = engine.search("ポットキャスト", limit=2).hits
     assert {("ポッドキャスト" in h.text, "ポットキャスト" in h.text) for h in both} == {(True, False), (False, True)}
+
+
+def test_one_character_pair_of_a_long_word_is_no_match(engine):
+    """A word's bigrams match only half of its telling ones together: コミュニティナース's
+    イナ is in every いない, ポッドキャスト's スト in every ストーリー, 寂しい's シイ in 難しい.
+    Those made 35, 21 and 2 "results" (and as many in facets and compare) for words
+    one city says, or none."""
+    nurse = engine.search("コミュニティナース", limit=50, related=False)
+    assert nurse.hits[0].city == "播磨町" and "コミュニティーナース" in nurse.hits[0].text
+    assert nurse.total <= 2 and nurse.hits[0].matches  # (the other: the snippet that continues it)
+    pod = engine.search("ポッドキャスト", limit=50, related=False)
+    assert {h.city for h in pod.hits} == {"岡崎市"}
+    # Facets count what the search finds, the same records.
+    assert engine.facets("ポッドキャスト")["city"] == {"岡崎市": pod.total}
+    # A word none says finds none, and "did you mean" offers no other word for it:
+    # the records nearest in meaning fill the page instead.
+    lonely = engine.search("寂しい", limit=5)
+    assert lonely.total == 0 and lonely.suggestion is None
+    assert lonely.related and all(h.related_by == "meaning" for h in lonely.related)
+    assert any("孤独" in h.text for h in lonely.related)
+    # A shorter word still matches by its one pair, and a long one by half of its own:
+    # 中学生 finds 中学3年生 (中学 of 中学 + 学生), 地域資源の活用 finds 地域資源.
+    assert "中学3年生" in engine.search("中学生", limit=1).hits[0].text
+    # With the gate off, the stray pairs are matches again (what the stop-21 engine did).
+    from kodoku_search import search as S
+
+    S.PIECES_MATCH_TOGETHER = False
+    try:
+        assert engine.search("コミュニティナース", limit=50, related=False).total > 20
+    finally:
+        S.PIECES_MATCH_TOGETHER = True
+
+
+def test_did_you_mean_keeps_the_kanji(engine):
+    """An edit that drops a kanji or changes a word's only one is another word: 若者
+    offered 者, 寂しい offered 難しい. One that changes one of two still may (孤食 → 孤立)."""
+    assert engine.search("若者").suggestion is None
+    assert engine.search("寂しい").suggestion is None
+    assert engine.search("孤食").suggestion == "孤立"
+
+
+def test_a_query_no_snippet_says_shows_what_is_near_it_in_meaning():
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "search", "寂しい", "-n", "3"])
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("No results for 「寂しい」, but 3 related") and "near in meaning: 孤独" in r.output
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "search", "寂しい", "-n", "3", "--no-related"])
+    assert r.output.startswith("No results for 「寂しい」.")
