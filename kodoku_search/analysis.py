@@ -74,6 +74,7 @@ def janome_tokenizer():
     return tok
 
 
+_DASHES = frozenset("-‐‑‒–—―−")  # (after NFKC: － is -)
 _CHAR: dict[str, tuple[str, bool]] = {}  # char → (NFKC + lowercase form, is a combining/voicing mark)
 
 
@@ -99,6 +100,8 @@ def normalize(text: str) -> tuple[str, list[int]]:
         while j < n and _char(text[j])[1]:
             j += 1
         piece = _char(text[i])[0] if j == i + 1 else unicodedata.normalize("NFKC", text[i:j]).lower()
+        if piece in _DASHES and out and "ァ" <= out[-1][-1:] <= "ヺ":
+            piece = "ー"  # a dash typed for the prolonged sound mark: プラットフォ－ム (U+FF0D), サポ-タ-
         out.append(piece)
         if len(piece) == 1:
             where.append(i)

@@ -590,7 +590,7 @@ def _named_cities(text: str, cities: tuple[str, ...], regions: tuple[tuple[str, 
     word_at = {m.start: (m.surface, m.end) for m in ms}
     found: list[tuple[str, int, int]] = []
     for city in sorted(cities, key=len, reverse=True):  # 春日井市 before a shorter name inside it
-        for form in (city, city[:-1]) if len(city) >= 3 and city[-1] in "市区町村" else (city,):
+        for form in (city, city[:-1]) if len(city) >= 2 and city[-1] in "市区町村" else (city,):
             at = text.find(form)
             while at >= 0:
                 end = at + len(form)
@@ -1045,7 +1045,34 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple[froz
         (frozenset([key]), 10**9) for all_, _, tell in out for key in all_ - tell)
 
 
-def _matching(reading: Reading, filters: Filters) -> tuple[list[_Leaf], list]:
+class _StartLeaf(_Leaf):
+    """A lone kanji the index has as no word (孤): the character pairs it starts (孤独, 孤立)."""
+
+    __slots__ = ()
+
+    def key(self) -> tuple:
+        return ("ngram-start", self.term, self.boost, self.slop)
+
+    def query(self):
+        from whoosh import query as Q
+
+        return Q.Prefix("ngram", self.term, boost=self.boost)
+
+
+def _lone_kanji(reading: Reading, searcher) -> list[_Leaf]:
+    """A query of one kanji that no field has as a word (孤): what starts with it."""
+    from .analysis import _is_kanji
+
+    if len(reading.words) != 1:
+        return []
+    w = reading.words[0]
+    if (len(w.term) == 1 and _is_kanji(w.term) and not w.synonyms
+            and not any(searcher.doc_frequency(f, w.term) for f in ("text", "heading", "context", "ngram"))):
+        return [_StartLeaf("ngram", w.term, W_NGRAM, (0,), "ngram")]
+    return []
+
+
+def _matching(reading: Reading, filters: Filters, searcher=None) -> tuple[list[_Leaf], list]:
     """The leaves that match and score, and the whole-side queries of an intent-only
     query: what a search ranks and what facets count, the same set."""
     side = _intent_only(reading, filters)
@@ -1056,7 +1083,8 @@ def _matching(reading: Reading, filters: Filters) -> tuple[list[_Leaf], list]:
         from whoosh import query as Q
 
         side = side + [Q.Term("city", c, boost=NAMED_CITY_BOOST) for c in reading.cities if filters.city in (None, c)]
-    return _leaves(reading) + _label_leaves(reading, filters), side
+    lone = _lone_kanji(reading, searcher) if searcher is not None else []
+    return _leaves(reading) + _label_leaves(reading, filters) + lone, side
 
 
 # ---------------------------------------------------------------------------
@@ -1088,7 +1116,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         notes.append(f"the query sounds like it asks for {reading.polarity}, but --polarity {filters.polarity} wins")
     from .postings import score_in, top
 
-    leaves, side = _matching(reading, filters)
+    leaves, side = _matching(reading, filters, searcher)
     if reading.phrase_grams and PHRASE_GRAM_MAX_SHARE < 1:  # drop those nearly every snippet has (する, ない)
         most = PHRASE_GRAM_MAX_SHARE * searcher.doc_count_all()
         phrase = {g for g, _ in reading.phrase_grams}
@@ -1102,7 +1130,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     if total == 0:
         if filters.active():  # the words are there, the filters left none of them: say so, suggest nothing
             # (Counted as the query alone matches: a filter's own label and side queries go.)
-            free_leaves, free_side = _matching(reading, Filters())
+            free_leaves, free_side = _matching(reading, Filters(), searcher)
             unfiltered, _, _ = top(searcher, [(lf.key(), lf.query()) for lf in free_leaves]
                                    + [(("intent", repr(q)), q) for q in free_side], None, 1,
                                    frozenset(lf.key() for lf in free_leaves if lf.kind == "phrase"),
@@ -1461,7 +1489,7 @@ def matched(searcher, text: str, vocab=None, filters: Filters | None = None, spe
     cleaned, _ = clean_query(text)
     reading = read_query(cleaned, vocab, spellings, cities, regions)
     filters = filters or Filters()
-    leaves, side = _matching(reading, filters)
+    leaves, side = _matching(reading, filters, searcher)
     if not reading.words and not side:
         return set()
     queries = [(lf.key(), lf.query()) for lf in leaves] + [(("intent", repr(q)), q) for q in side]

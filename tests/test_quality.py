@@ -963,3 +963,14 @@ def test_a_query_no_snippet_says_shows_what_is_near_it_in_meaning():
     assert r.output.startswith("No results for 「寂しい」, but 3 related") and "near in meaning: 孤独" in r.output
     r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "search", "寂しい", "-n", "3", "--no-related"])
     assert r.output.startswith("No results for 「寂しい」.")
+
+
+def test_short_and_oddly_typed_queries(engine):
+    """From the stop-22 review: 孤 and 呉 found nothing, プラットフォ－ム (a full-width
+    hyphen-minus for ー) found ぷらっと first, and platform nothing."""
+    lone = engine.search("孤", limit=5, related=False)
+    assert lone.total > 10 and all("孤独" in h.text or "孤立" in h.text for h in lone.hits)
+    assert engine.search("呉", limit=1).reading.cities == ("呉市",)
+    dash = engine.search("プラットフォ－ム", limit=3)
+    assert all("プラットフォーム" in h.text or "PF" in h.text for h in dash.hits[:3])
+    assert engine.search("platform", limit=1).total > 0
