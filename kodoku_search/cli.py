@@ -712,6 +712,10 @@ def compare(obj, query, theme, prefecture, per_side, fmt, as_json, color, width)
     """For each city with a match for QUERY, its best 良かったこと (good) and
     苦労したこと (hard) snippet side by side.
 
+    Each side is its own search (as --polarity good and --polarity hard), so a
+    snippet's score is on that search's 0–100 scale, not the one a plain search
+    of QUERY shows.
+
     \b
     Examples:
       kodoku-search compare 庁内連携

@@ -1645,11 +1645,16 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False,
                 continue
             for alt in w.synonyms:
                 at = norm.find(alt)
+                found = at >= 0
                 while at >= 0:
                     a, b = where[at], where[at + len(alt)]
                     if not (whole and any(s <= a and b <= e and e - s > b - a for _, _, s, e in stored.get("spans") or ())):
                         spans[k].append((a, b))
                     at = norm.find(alt, at + len(alt))
+                if not found and whole:  # inflected, or with a particle between: 気にかける in 気にかけて
+                    pieces = _phrase_pieces(alt)
+                    if len(pieces) > 1:
+                        spans[k] += _in_order(stored.get("spans") or (), pieces)
     by_gram: dict[str, list[int]] = {}
     for k, w in enumerate(reading.words):
         if not (quick and spans[k]):
@@ -1673,6 +1678,34 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False,
                         spans[k].append((where[at], where[end]))
                 at = folded.find(g, at + 1)
     return spans
+
+
+@lru_cache(maxsize=1024)
+def _phrase_pieces(alt: str) -> tuple[str, ...]:
+    """A synonym's words as the text field holds them (気にかける → 気, かける), or ()."""
+    terms, _ = _as_phrase(alt)
+    return tuple(terms.split(" ")) if terms else ()
+
+
+def _in_order(stored_spans, pieces: tuple[str, ...], gap: int = 2) -> list[tuple[int, int]]:
+    """Where a text's words say ``pieces`` in order, at most ``gap`` characters apart
+    (a particle or two: 気 に かけ)."""
+    out = []
+    spans = sorted((sp for sp in stored_spans if sp), key=lambda sp: sp[2])
+    for i, sp in enumerate(spans):
+        if sp[0] != pieces[0]:
+            continue
+        end, j = sp[3], i + 1
+        for piece in pieces[1:]:
+            while j < len(spans) and spans[j][2] < end:
+                j += 1
+            if j < len(spans) and spans[j][0] == piece and spans[j][2] - end <= gap:
+                end, j = spans[j][3], j + 1
+            else:
+                break
+        else:
+            out.append((sp[2], end))
+    return out
 
 
 def _side_by_side(stored_spans, pieces: tuple[str, ...], at: int) -> list[tuple[int, int]]:

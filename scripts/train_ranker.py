@@ -17,8 +17,8 @@ with that model in place of the shipped one, answers the held sets' queries as a
 user would see them (related records included); it prints their nDCG@10, Recall@10
 and MRR@10 next to the first stage's, and writes the model to ``--out``.
 
-    python scripts/train_ranker.py --held blind122,blind123,blind124,blind125 \
-        --out /tmp/held.bin      # stop 21's batch, by a model of the 122 sets before it
+    python scripts/train_ranker.py --held blind126,blind127,blind128,blind129 \
+        --out /tmp/held.bin      # stop 22's batch, by a model of the 126 sets before it
 
 Name the newest sets: a model fitted on sets written after the held ones has seen
 more than the model that met them (``--exclude`` those later sets to rebuild it).
