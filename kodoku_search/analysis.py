@@ -100,8 +100,11 @@ def normalize(text: str) -> tuple[str, list[int]]:
         while j < n and _char(text[j])[1]:
             j += 1
         piece = _char(text[i])[0] if j == i + 1 else unicodedata.normalize("NFKC", text[i:j]).lower()
-        if piece in _DASHES and out and "ァ" <= out[-1][-1:] <= "ヺ":
-            piece = "ー"  # a dash typed for the prolonged sound mark: プラットフォ－ム (U+FF0D), サポ-タ-
+        if piece in _DASHES and out and "ァ" <= out[-1][-1:] <= "ヺ" and (
+                j >= n or ("ァ" <= _char(text[j])[0][:1] <= "ヺ") or not _char(text[j])[0][:1].isalnum()):
+            # A dash typed for the prolonged sound mark: プラットフォ－ム (U+FF0D), サポ-タ-;
+            # not one between words (ネットワーク-連携).
+            piece = "ー"
         out.append(piece)
         if len(piece) == 1:
             where.append(i)

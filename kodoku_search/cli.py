@@ -487,7 +487,8 @@ def _describe_reading(result) -> str:
     cities = r.cities if not result.filters.city else ()  # (--city says it: a note where it names another)
     if cities:
         under = {c for _, of in r.regions for c in of}
-        named = "、".join([*(f"{p} ({'、'.join(of)})" for p, of in r.regions), *(c for c in cities if c not in under)])
+        named = "、".join([*(f"{p} ({'、'.join(of[:5])}{f' and {len(of) - 5} more' if len(of) > 5 else ''})"
+                             for p, of in r.regions), *(c for c in cities if c not in under)])
         parts.append(f"about {named}: its snippets come first" if len(cities) == 1
                      else f"about {named}: their snippets come first")
     if r.polarity or r.theme or cities:
@@ -725,6 +726,10 @@ def compare(obj, query, theme, prefecture, per_side, fmt, as_json, color, width)
     fmt = _format(fmt, as_json)
     text = " ".join(query)
     result = _engine(obj).compare(text, theme=theme, limit_per_side=per_side, prefecture=prefecture)
+    from .search import NO_WORDS
+
+    if NO_WORDS in result.notes:  # (as search: nothing to compare)
+        raise UsageError(f"{NO_WORDS}: type a word or phrase, e.g. kodoku-search compare 庁内連携")
     if fmt == "text":
         _print_comparison(result, _use_color(color), _table_width(width))
     else:

@@ -241,15 +241,22 @@ class SearchEngine:
 
         js = load_judgments(judgments)
 
+        matched: dict[str, bool] = {}
+
         def run(j):
             try:
-                return self.search(j.query, limit=k, related=related, meaning=meaning, rerank=rerank,
-                                   **j.filters()).ranked
+                r = self.search(j.query, limit=k, related=related, meaning=meaning, rerank=rerank, **j.filters())
             except UsageError as e:  # (a filter this index has no value for: say which judgment)
                 raise UsageError(f"{j.where or j.qid}: {j.qid!r}: {e}") from None
+            matched[j.qid] = r.total > 0
+            return r.ranked
 
         report = evaluate(js, run, k=k)
-        return replace(report, warnings=check_judgments(js, self.records()))
+        # A query no snippet matches is a zero-result query, even where related records
+        # (near in meaning) fill its page.
+        per_query = tuple(replace(q, zero=not matched[q.qid]) for q in report.per_query)
+        return replace(report, per_query=per_query, zero_rate=sum(q.zero for q in per_query) / len(per_query),
+                       warnings=check_judgments(js, self.records()))
 
     def filters(self, *, city=None, prefecture=None, theme=None, polarity=None) -> Filters:
         """Validate filter values; UsageError lists the valid ones."""

@@ -410,18 +410,27 @@ def check_judgments(judgments: Sequence[Judgment], records: Sequence[Hit]) -> tu
     by_city: dict[str, list[Hit]] = {}
     for r in records:
         by_city.setdefault(r.city, []).append(r)
+    listed = ", ".join(list(by_city)[:20]) + (f" and {len(by_city) - 20} more" if len(by_city) > 20 else "")
     out = []
     for j in judgments:
-        if not j.relevant:
-            out.append(f"{j.where or j.qid}: {j.qid!r} lists no relevant passage: it scores 0 whatever is found")
+        where = f"{j.where or j.qid}: {j.qid!r}"
+        if not any(p.grade > 0 for p in j.relevant):
+            out.append(f"{where} lists no relevant passage (grade 1 or 2): it scores 0 whatever is found")
         for p in j.relevant:
+            if p.grade <= 0:
+                continue
             mine = [r for c, rs in by_city.items() if _same_city(c, p.city) for r in rs]
+            shown = p.text if len(p.text) <= 30 else p.text[:30] + "…"
             if not mine:
-                out.append(f"{j.where or j.qid}: {j.qid!r}: no record of city {p.city!r} "
-                           f"(cities: {', '.join(by_city)})")
-            elif not any(passage_matches(r.text, p.text) for r in mine):
-                shown = p.text if len(p.text) <= 30 else p.text[:30] + "…"
-                out.append(f"{j.where or j.qid}: {j.qid!r}: no record of {p.city} matches the passage 「{shown}」")
+                out.append(f"{where}: no record of city {p.city!r} (cities: {listed})")
+                continue
+            hits = [r for r in mine if passage_matches(r.text, p.text)]
+            theme = p.theme or j.theme
+            if not hits:
+                out.append(f"{where}: no record of {p.city} matches the passage 「{shown}」")
+            elif theme is not None and not any(getattr(r, "theme", None) == theme for r in hits):
+                out.append(f"{where}: the passage 「{shown}」 is in no {theme} record of {p.city}: "
+                           "its theme keeps it from counting")
     return tuple(out)
 
 

@@ -427,7 +427,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     # katakana is already the word, and a cue matches it as typed: プラットホーム.)
     said = text
     for a, b, spelled in sorted(respelled_at, reverse=True):
-        if _HIRAGANA_RUN.fullmatch(text[a:b]):
+        if all("\u3041" <= c <= "\u3096" or c == "ー" for c in text[a:b]):  # (ぷらっとふぉーむ too)
             said = said[:a] + spelled + said[b:]
     intent = vocab.read_intent(said) if vocab else {}
     polarity, pcues = intent.get("polarity", (None, []))
@@ -446,7 +446,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                 pgrams.append((g, k))
     return Reading(kept, polarity, theme, tuple(pcues), tuple(tcues), respelled, tuple(dict.fromkeys(pgrams)),
                    tuple(dict.fromkeys(c for c, _, _ in named)),
-                   tuple((p, of) for p, of in regions if p in {r for r, _, _ in named_regions}),
+                   tuple((p, dict(regions)[p]) for p in dict.fromkeys(r for r, _, _ in sorted(named_regions, key=lambda x: x[1]))),
                    tuple(dict.fromkeys(respellings)),
                    _grouped([(typed, vocab.as_written(alt) if vocab else alt)
                              for typed, alt in respellings + own_alts + said_as]))
@@ -579,7 +579,9 @@ def _named_cities(text: str, cities: tuple[str, ...], regions: tuple[tuple[str, 
     without its 市/区/町/村 (豊田, 宇和島), where Janome's words begin and end (東京都
     does not name 京都市). A snippet seldom says its own city's name, so as words
     福岡市 found nothing and "did you mean" offered 福祉市; named, the city is what
-    the query is about: its snippets come first, and nothing is hidden."""
+    the query is about: its snippets come first, and nothing is hidden. A prefecture
+    of ``regions`` named stands for its cities (appended to ``regions_out`` as
+    (prefecture, start, end))."""
     from .analysis import morphs
 
     ms = morphs(text)
@@ -588,42 +590,81 @@ def _named_cities(text: str, cities: tuple[str, ...], regions: tuple[tuple[str, 
     # word of its own and found 鳥取市's 「兵庫県2町」.
     suffix_at = {m.start: m.end for m in ms if m.pos.startswith("名詞,接尾")}
     word_at = {m.start: (m.surface, m.end) for m in ms}
+    nouns = {m.start for m in ms if m.pos.startswith("名詞")}
+    alone = set(text.split())  # (a one-character name only as a word of its own: 呉, not the 森 of 森の中)
     found: list[tuple[str, int, int]] = []
+    taken: list[tuple[int, int]] = []
+    named_regions = regions_out if regions_out is not None else []
+    seen_regions: set[str] = set()
+
+    def free(at: int, end: int) -> bool:
+        return at in starts and end in ends and not any(a < end and at < b for a, b in taken)
+
+    def region_at(region: str, of: tuple[str, ...], at: int, stop: int) -> None:
+        # Its cities once (a long query that says it 300 times is not 300 × its cities).
+        mine = [c for c in of if c in cities] if region not in seen_regions else [of[0]]
+        seen_regions.add(region)
+        found.extend((city, at, stop) for city in mine)
+        taken.append((at, stop))
+        named_regions.append((region, at, stop))
+
+    def bare_region(region: str) -> str | None:
+        return region[:-1] if len(region) >= 3 and region[-1] in _REGION_SUFFIX else None
+
+    # A prefecture's whole name first: 福岡県 is the prefecture, not 福岡 + 県.
+    for region, of in regions:
+        at = text.find(region)
+        while at >= 0:
+            end = at + len(region)
+            if free(at, end):
+                region_at(region, of, at, suffix_at.get(end, end))
+            at = text.find(region, end)
     for city in sorted(cities, key=len, reverse=True):  # 春日井市 before a shorter name inside it
         for form in (city, city[:-1]) if len(city) >= 2 and city[-1] in "市区町村" else (city,):
+            if len(form) == 1 and form not in alone:
+                continue
             at = text.find(form)
             while at >= 0:
                 end = at + len(form)
-                if at in starts and end in ends and not any(a < end and at < b for _, a, b in found):
+                if free(at, end):
                     after = word_at.get(end)
                     if form != city and after and after[0][:1] == city[-1]:
                         # The name's own 市/区/町 begins the word after it: 熊本 + 市長, 中野 + 区役所.
-                        found.append((city, at, after[1]))
+                        stop = after[1]
                     else:
-                        found.append((city, at, suffix_at.get(end, end)))
+                        stop = suffix_at.get(end, end)
+                    found.append((city, at, stop))
+                    taken.append((at, stop))
                 at = text.find(form, end)
-    # A prefecture stands for its cities (愛知県, 東京: 中野区); without its 県/都/府 only
-    # where no noun follows (兵庫ヤクルト and 兵庫県立大学 name a firm and a university).
-    nouns = {m.start for m in ms if m.pos.startswith("名詞")}
-    named_regions = regions_out if regions_out is not None else []
+    # Without its 県/都/府 only where no noun follows (兵庫ヤクルト and 兵庫県立大学 name a
+    # firm and a university).
     for region, of in regions:
-        bare = region[:-1] if len(region) >= 3 and region[-1] in _REGION_SUFFIX else None
-        for form in (region, bare) if bare else (region,):
-            at = text.find(form)
-            while at >= 0:
-                end = at + len(form)
-                if (at in starts and end in ends and not any(a < end and at < b for _, a, b in found)
-                        and (form == region or end not in nouns)):
-                    stop = suffix_at.get(end, end) if form == region else end
-                    found += [(city, at, stop) for city in of if city in cities]
-                    named_regions.append((region, at, stop))
-                at = text.find(form, end)
+        bare = bare_region(region)
+        if not bare:
+            continue
+        at = text.find(bare)
+        while at >= 0:
+            end = at + len(bare)
+            if free(at, end) and end not in nouns:
+                region_at(region, of, at, end)
+            at = text.find(bare, end)
     return tuple(sorted(found, key=lambda x: x[1]))
 
 
-def _index_regions(searcher, cities: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _index_regions(searcher, cities: tuple[str, ...], text: str | None = None) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The index's prefectures, each with its cities (one stored record read per city,
-    once per searcher)."""
+    once per searcher). With ``text``: none unless it says a prefecture's name (the
+    reads cost a cold search 1.5 ms)."""
+    if text is not None:
+        names = getattr(searcher, "_kodoku_prefectures", None)
+        if names is None:
+            names = tuple(t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.lexicon("prefecture"))
+            try:
+                searcher._kodoku_prefectures = names
+            except AttributeError:
+                pass
+        if not any((n[:-1] if len(n) >= 3 and n[-1] in _REGION_SUFFIX else n) in text for n in names):
+            return ()
     got = getattr(searcher, "_kodoku_regions", None)
     if got is None:
         of: dict[str, list[str]] = {}
@@ -1076,7 +1117,7 @@ def _matching(reading: Reading, filters: Filters, searcher=None) -> tuple[list[_
     """The leaves that match and score, and the whole-side queries of an intent-only
     query: what a search ranks and what facets count, the same set."""
     side = _intent_only(reading, filters)
-    if reading.cities and not filters.city and (reading.words or reading.polarity):
+    if reading.cities and filters.city in (None, *reading.cities) and (reading.words or reading.polarity):
         # The snippets of a city the query names are found even where they do not say its
         # other words (「京都市と福岡市の違い」, 「熊本市の比較」): the query is about them.
         # They score next to nothing, so among that city's they come after its matches.
@@ -1103,7 +1144,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         raise UsageError(f"limit must be a whole number, 0 or more, not {limit!r}")
     cleaned, notes = clean_query(text)
     cities = _index_cities(searcher) if NAMED_CITY_FIRST else ()
-    regions = _index_regions(searcher, cities) if cities else ()
+    regions = _index_regions(searcher, cities, cleaned) if cities else ()
     reading = read_query(cleaned, vocab, spellings, cities, regions)
     terms = tuple(w.term for w in reading.words)
     if filters.city and reading.cities and filters.city not in reading.cities:
@@ -1114,7 +1155,9 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         return SearchResult(text, 0, (), (), filters, tuple(notes), reading)
     if reading.polarity and filters.polarity and reading.polarity != filters.polarity:
         notes.append(f"the query sounds like it asks for {reading.polarity}, but --polarity {filters.polarity} wins")
-    from .postings import score_in, top
+    import heapq
+
+    from .postings import accumulate, score_in, top
 
     leaves, side = _matching(reading, filters, searcher)
     if reading.phrase_grams and PHRASE_GRAM_MAX_SHARE < 1:  # drop those nearly every snippet has (する, ない)
@@ -1125,8 +1168,19 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
 
     queries = [(lf.key(), lf.query()) for lf in leaves] + [(("intent", repr(q)), q) for q in side]
     only_add = frozenset(lf.key() for lf in leaves if lf.kind == "phrase")  # they re-rank, they never match alone
-    total, best, lists = top(searcher, queries, filter_query(filters), max(CANDIDATES, limit), only_add,
+    acc, plists = accumulate(searcher, queries, filter_query(filters), only_add,
                              _pieces(leaves, reading, searcher) if PIECES_MATCH_TOGETHER else None)
+    total, lists = len(acc), dict(zip((key for key, _ in queries), plists))
+    want = max(CANDIDATES, limit)
+    best = heapq.nlargest(want, acc.items(), key=lambda kv: (kv[1], -kv[0]))
+    named = [lists[k][0] for k, q in queries if k[0] == "intent" and getattr(q, "fieldname", None) == "city"]
+    if named and total > want:
+        # The named city's snippets are found to come first (or last): they are candidates
+        # whatever their score, up to a page's worth, or a page could count them and never
+        # show them (「豊田市の連携」 at 100 times this corpus).
+        have = {d for d, _ in best}
+        mine = {d for docs in named for d in docs if d in acc and d not in have}
+        best += heapq.nlargest(want, ((d, acc[d]) for d in mine), key=lambda kv: (kv[1], -kv[0]))
     if total == 0:
         if filters.active():  # the words are there, the filters left none of them: say so, suggest nothing
             # (Counted as the query alone matches: a filter's own label and side queries go.)
@@ -1141,7 +1195,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                 return SearchResult(text, 0, (), terms, filters, tuple(notes), reading)
         suggestion = _suggest(searcher, cleaned, reading, spellings, vocab, cities, regions)
         alike: tuple[Hit, ...] = ()
-        if related and meaning is not None and limit and reading.words and not suggestion:
+        if (related and meaning is not None and limit and not suggestion
+                and any(len(w.term) >= 2 for w in reading.words)):  # (not ー, nor 都: 市 is near it)
             # No snippet says the words, but some say words near them in meaning (寂しい:
             # 孤独): those, as related records, rather than an empty page.
             near = _near(searcher, meaning, reading, [], vocab)
@@ -1378,6 +1433,8 @@ def _add_meaning(ranked: list, near: _Near, explain: bool) -> list:
 
 def _nearest(searcher, near: _Near, exclude: set[int], filters: Filters, room: int, explain: bool,
              nwords: int) -> tuple[Hit, ...]:
+    import heapq
+
     """The records nearest in meaning that match no query word, for the ``room``
     left on the page (read through the alike words' postings, nearest first, at
     most FILL_POSTINGS of them). Ties go by place in the corpus, as the matches' do."""
@@ -1397,10 +1454,10 @@ def _nearest(searcher, near: _Near, exclude: set[int], filters: Filters, room: i
             near.records[d] = c
     cands = [(float(f"{near.added(d):.12g}"), d) for d in found
              if d in near.records and d not in exclude and near.added(d) > 0]
-    cands.sort(key=lambda sd: -sd[0])
-    if len(cands) > room:
-        last = cands[room - 1][0]
-        cands = [sd for sd in cands if sd[0] >= last]
+    # The room's worth, ties by document number (the index's order, the corpus's on a full
+    # build): many records can tie (every one that says 孤独, for 寂しい), and reading each
+    # one's place cost a query with no match 38,000 stored-record reads at 1000 times this corpus.
+    cands = heapq.nsmallest(room, cands, key=lambda sd: (-sd[0], sd[1]))
 
     def place(d: int) -> tuple:
         st = searcher.stored_fields(d)
@@ -1655,6 +1712,10 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False,
                     pieces = _phrase_pieces(alt)
                     if len(pieces) > 1:
                         spans[k] += _in_order(stored.get("spans") or (), pieces)
+    if whole:  # a lone kanji no word of the text is (孤): where the text says it, on the page
+        for k, w in enumerate(reading.words):
+            if len(reading.words) == 1 and len(w.term) == 1 and not w.synonyms and not spans[k] and "一" <= w.term <= "鿿":
+                spans[k] += [(m.start(), m.end()) for m in re.finditer(re.escape(w.term), stored["text"])]
     by_gram: dict[str, list[int]] = {}
     for k, w in enumerate(reading.words):
         if not (quick and spans[k]):
