@@ -101,9 +101,9 @@ def normalize(text: str) -> tuple[str, list[int]]:
             j += 1
         piece = _char(text[i])[0] if j == i + 1 else unicodedata.normalize("NFKC", text[i:j]).lower()
         if piece in _DASHES and out and "ァ" <= out[-1][-1:] <= "ヺ" and (
-                j >= n or ("ァ" <= _char(text[j])[0][:1] <= "ヺ") or not _char(text[j])[0][:1].isalnum()):
-            # A dash typed for the prolonged sound mark: プラットフォ－ム (U+FF0D), サポ-タ-;
-            # not one between words (ネットワーク-連携).
+                j >= n or ("ぁ" <= _char(text[j])[0][:1] <= "ヺ") or not _char(text[j])[0][:1].isalnum()):
+            # A dash typed for the prolonged sound mark: プラットフォ－ム (U+FF0D), サポ-タ-の;
+            # not one between words (ネットワーク-連携, before kanji, letters or digits).
             piece = "ー"
         out.append(piece)
         if len(piece) == 1:

@@ -48,7 +48,10 @@ def facets(engine: "SearchEngine", query: str, *, city=None, prefecture=None, th
     filters = engine.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
     spellings = engine._spellings if isinstance(query, str) and KANA_RUN_AS_TYPED.search(query) else None
     cities = _index_cities(engine.searcher()) if NAMED_CITY_FIRST else ()
-    regions = _index_regions(engine.searcher(), cities, query if isinstance(query, str) else None) if cities else ()
+    from .search import clean_query
+
+    said = clean_query(query)[0] if isinstance(query, str) and query.strip() else None
+    regions = _index_regions(engine.searcher(), cities, said) if cities and said else ()
     docs = matched(engine.searcher(), query, vocabulary(engine.corpus_dir), filters, spellings, cities, regions)
     if not docs:
         return {name: {} for name in FACET_FIELDS}
@@ -75,18 +78,18 @@ def facets(engine: "SearchEngine", query: str, *, city=None, prefecture=None, th
 
 
 def _city_order(searcher) -> dict[str, tuple[str, int]]:
-    """Each city's first place in the corpus (source, line), by its first record in the
-    index's order (the corpus's, on a full build): one stored record read per city."""
-    from .search import _index_cities
+    """Each city's first place in the corpus (source, line): about one stored record read
+    per city and segment (search.corpus_order)."""
+    from .search import _index_cities, corpus_order
 
     got = getattr(searcher, "_kodoku_city_order", None)
     if got is None:
         got = {}
         for city in _index_cities(searcher):
-            for d in searcher.document_numbers(city=city):  # its first record in the index's order
-                st = searcher.stored_fields(d)
+            first = corpus_order(searcher, searcher.document_numbers(city=city), 1)
+            if first:
+                st = searcher.stored_fields(first[0])
                 got[city] = (st["source"], int(st["line"]))
-                break
         try:
             searcher._kodoku_city_order = got
         except AttributeError:

@@ -343,6 +343,21 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
         ws = _kana_words(text, ws, spellings)
     named_regions: list[tuple[str, int, int]] = []  # (prefecture, start, end)
     named = _named_cities(text, cities, regions, named_regions) if cities else ()
+    if named_regions:
+        # A prefecture with one of its own cities (熊本県熊本市, 愛知県豊田市) is an address:
+        # the city, not the whole prefecture.
+        spans = {(a, b) for _, a, b in named_regions}
+        said = {c for c, a, b in named if (a, b) not in spans}
+        narrowed = {r for r, of in regions if said & set(of)}
+        if narrowed:
+            of_region = {r: set(of) for r, of in regions}
+            keep = [(r, a, b) for r, a, b in named_regions if r not in narrowed]
+            named = tuple((c, a, b) for c, a, b in named
+                          if (a, b) not in spans or any((a, b) == (x, y) for _, x, y in keep)
+                          or not any(c in of_region[r] for r in narrowed)) + tuple(
+                ((sorted(said & of_region[r])[0], a, b) for r, a, b in named_regions if r in narrowed))
+            named = tuple(sorted(dict.fromkeys(named), key=lambda x: x[1]))
+            named_regions[:] = keep
     if named:
         ws = [w for w in ws if not any(a < w.end and w.start < b for _, a, b in named)]
     ws, parts_of = _join_split_kanji(ws) if JOIN_SPLIT_KANJI else (ws, {})
@@ -591,7 +606,9 @@ def _named_cities(text: str, cities: tuple[str, ...], regions: tuple[tuple[str, 
     suffix_at = {m.start: m.end for m in ms if m.pos.startswith("名詞,接尾")}
     word_at = {m.start: (m.surface, m.end) for m in ms}
     nouns = {m.start for m in ms if m.pos.startswith("名詞")}
-    alone = set(text.split())  # (a one-character name only as a word of its own: 呉, not the 森 of 森の中)
+    # A one-character name only as a word of its own, at the query's start or after a space, and
+    # before a particle or the end (呉, 呉で良かったこと; not the 森 of 大森の中).
+    particle_at = {m.start for m in ms if m.pos.startswith(("助詞", "助動詞"))}
     found: list[tuple[str, int, int]] = []
     taken: list[tuple[int, int]] = []
     named_regions = regions_out if regions_out is not None else []
@@ -621,11 +638,13 @@ def _named_cities(text: str, cities: tuple[str, ...], regions: tuple[tuple[str, 
             at = text.find(region, end)
     for city in sorted(cities, key=len, reverse=True):  # 春日井市 before a shorter name inside it
         for form in (city, city[:-1]) if len(city) >= 2 and city[-1] in "市区町村" else (city,):
-            if len(form) == 1 and form not in alone:
-                continue
             at = text.find(form)
             while at >= 0:
                 end = at + len(form)
+                if len(form) == 1 and not ((at == 0 or text[at - 1].isspace())
+                                           and (end == len(text) or text[end].isspace() or end in particle_at)):
+                    at = text.find(form, end)
+                    continue
                 if free(at, end):
                     after = word_at.get(end)
                     if form != city and after and after[0][:1] == city[-1]:
@@ -1148,7 +1167,9 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     reading = read_query(cleaned, vocab, spellings, cities, regions)
     terms = tuple(w.term for w in reading.words)
     if filters.city and reading.cities and filters.city not in reading.cities:
-        notes.append(f"the query names {'、'.join(reading.cities)}, but --city {filters.city} wins")
+        under = {c for _, of in reading.regions for c in of}
+        said = [*(r for r, _ in reading.regions), *(c for c in reading.cities if c not in under)]
+        notes.append(f"the query names {'、'.join(said)}, but --city {filters.city} wins")
     if not reading.words and not _intent_only(reading, filters):
         if not reading.cities:  # (a city it names that --city overrules has its note above)
             notes.append(NO_WORDS)
@@ -1195,8 +1216,10 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                 return SearchResult(text, 0, (), terms, filters, tuple(notes), reading)
         suggestion = _suggest(searcher, cleaned, reading, spellings, vocab, cities, regions)
         alike: tuple[Hit, ...] = ()
+        from .analysis import _is_kanji
+
         if (related and meaning is not None and limit and not suggestion
-                and any(len(w.term) >= 2 for w in reading.words)):  # (not ー, nor 都: 市 is near it)
+                and any(len(w.term) >= 2 or _is_kanji(w.term) for w in reading.words)):  # (絆, not ー)
             # No snippet says the words, but some say words near them in meaning (寂しい:
             # 孤独): those, as related records, rather than an empty page.
             near = _near(searcher, meaning, reading, [], vocab)
@@ -1433,8 +1456,6 @@ def _add_meaning(ranked: list, near: _Near, explain: bool) -> list:
 
 def _nearest(searcher, near: _Near, exclude: set[int], filters: Filters, room: int, explain: bool,
              nwords: int) -> tuple[Hit, ...]:
-    import heapq
-
     """The records nearest in meaning that match no query word, for the ``room``
     left on the page (read through the alike words' postings, nearest first, at
     most FILL_POSTINGS of them). Ties go by place in the corpus, as the matches' do."""
@@ -1454,10 +1475,15 @@ def _nearest(searcher, near: _Near, exclude: set[int], filters: Filters, room: i
             near.records[d] = c
     cands = [(float(f"{near.added(d):.12g}"), d) for d in found
              if d in near.records and d not in exclude and near.added(d) > 0]
-    # The room's worth, ties by document number (the index's order, the corpus's on a full
-    # build): many records can tie (every one that says 孤独, for 寂しい), and reading each
-    # one's place cost a query with no match 38,000 stored-record reads at 1000 times this corpus.
-    cands = heapq.nsmallest(room, cands, key=lambda sd: (-sd[0], sd[1]))
+    # The room's worth, ties by place in the corpus: many records can tie (every one that says
+    # 孤独, for 寂しい), and reading each one's place cost a query with no match 38,000
+    # stored-record reads at 1000 times this corpus; corpus_order reads about as many as it keeps.
+    cands.sort(key=lambda sd: -sd[0])
+    if len(cands) > room:
+        last = cands[room - 1][0]
+        above = [sd for sd in cands if sd[0] > last]
+        tied = corpus_order(searcher, [d for sc, d in cands if sc == last], room - len(above))
+        cands = above + [(last, d) for d in tied]
 
     def place(d: int) -> tuple:
         st = searcher.stored_fields(d)
@@ -1474,6 +1500,30 @@ def _nearest(searcher, near: _Near, exclude: set[int], filters: Filters, room: i
         out.append(hit_from_stored(stored, near.added(d), _merge(marks), tuple(dict.fromkeys(c.term for c in parts)), expl,
                                    related_by="meaning"))
     return tuple(out)
+
+
+def corpus_order(searcher, docs, n: int) -> list[int]:
+    """The first ``n`` of ``docs`` in the corpus's order (source, line, id), reading about
+    ``n`` stored records plus one per segment: within a segment (one file's records, from
+    a build or an update) document numbers follow the corpus, so the segments' runs are
+    merged by place, not sorted."""
+    import heapq
+    from bisect import bisect_right
+    from itertools import islice
+
+    docs = list(docs)
+    offsets = sorted(off for _, off in searcher.leaf_searchers())
+    runs: dict[int, list[int]] = {}
+    for d in sorted(docs):
+        runs.setdefault(bisect_right(offsets, d), []).append(d)
+    if len(runs) <= 1:
+        return sorted(docs)[:n]
+
+    def place(d: int) -> tuple:
+        st = searcher.stored_fields(d)
+        return st["source"], int(st["line"]), st["id"]
+
+    return list(islice(heapq.merge(*runs.values(), key=place), n))
 
 
 def _related(searcher, ranked: list, reading: Reading, filters: Filters, room: int, explain: bool) -> tuple[Hit, ...]:

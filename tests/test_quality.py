@@ -990,8 +990,9 @@ def test_places_read_as_the_index_has_them():
     # The prefecture's whole name first: 福岡県 is the prefecture, not 福岡 + 県.
     assert {c for c, _, _ in _named_cities("福岡県の連携", cities, regions, out)} == {"福岡市", "北九州市"}
     assert [r for r, _, _ in out] == ["福岡県"]
-    # A one-character name only as a word of its own: 呉, not the 森 of 森の中.
-    assert _named_cities("森の中", cities, regions) == ()
+    # A one-character name only as a word of its own, at the start or after a space, before
+    # a particle or the end: 呉, 呉 縦割り, 呉で…; not the 森 of 大森の中 or 森林.
+    assert _named_cities("大森の中", cities, regions) == () and _named_cities("森林", cities, regions) == ()
     assert [c for c, _, _ in _named_cities("呉 縦割り", cities, regions)] == ["呉市"]
     # Said many times, a prefecture's cities are listed once each (not 300 × its cities).
     assert len(_named_cities("福岡県" * 300, cities, regions)) == 2 + 299
@@ -1019,9 +1020,9 @@ def test_odd_input_from_the_second_review(engine):
     # A synonym said inflected is highlighted (気にかける in 気にかけて).
     h = next(h for h in engine.search("見守り役", limit=5).hits if h.city == "熊本市")
     assert any(h.text[a:b].startswith("気にかけ") for a, b in h.matches)
-    # A lone kanji is highlighted where the text says it; a lone ー or 都 finds nothing related.
+    # A lone kanji is highlighted where the text says it; a lone ー finds nothing related.
     assert all(h.matches for h in engine.search("孤", limit=5, related=False).hits)
-    assert engine.search("ー", limit=5).related == () and engine.search("都", limit=5).related == ()
+    assert engine.search("ー", limit=5).related == ()
 
 
 def test_a_query_nothing_matches_counts_as_zero_results_in_eval(engine, tmp_path):
@@ -1030,3 +1031,40 @@ def test_a_query_nothing_matches_counts_as_zero_results_in_eval(engine, tmp_path
         {"city": "福岡市", "grade": 2, "text": "縦割り組織において横連携が困難であることです。"}]}), encoding="utf-8")
     report = engine.evaluate(f)
     assert report.zero_rate == 1.0 and report.per_query[0].returned > 0  # related records, no match
+
+
+def test_places_third_review(engine):
+    """An address (熊本県熊本市) is the city; 呉 before a particle is 呉市 (「呉で良かった
+    こと」 found nothing); a dash before hiragana is ー (サポ-タ-の養成); a one-kanji word
+    nothing says (絆) still shows what is near it; --city's note names the prefecture."""
+    assert engine.search("熊本県熊本市の苦労", limit=1).reading.cities == ("熊本市",)
+    assert engine.search("熊本県熊本市の苦労", limit=1).reading.regions == ()
+    assert engine.search("愛知県豊田市", limit=5).reading.cities == ("豊田市",)
+    kure = engine.search("呉で良かったこと", limit=3)
+    assert kure.reading.cities == ("呉市",) and kure.hits[0].city == "呉市"
+    assert engine.search("サポ-タ-の養成", limit=1).reading.also  # read as サポーター: its synonyms
+    assert engine.search("絆", limit=3).related
+    r = engine.search("愛知県の連携", limit=1, city="呉市")
+    assert any(n.startswith("the query names 愛知県, but --city 呉市 wins") for n in r.notes)
+
+
+def test_corpus_order_survives_an_update(tmp_path):
+    """After a per-file update a changed file's records sit in a new segment, at the
+    end of the index's numbering: the related records of a query with no match and
+    --sort city keep the corpus's order (they followed the numbering)."""
+    import shutil
+
+    from kodoku_search import SearchEngine
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "more.txt").write_text((CORPUS / "advice-2025-10.txt").read_text("utf-8"), "utf-8")
+    with SearchEngine.open(corpus, tmp_path / "idx") as e:
+        before = ([h.id for h in e.search("寂しい", limit=4).related],
+                  [h.city for h in e.find("連携", sort="city", limit=200).hits])
+    with open(corpus / "advice-2025-10.txt", "a", encoding="utf-8") as f:
+        f.write("\n")
+    with SearchEngine.open(corpus, tmp_path / "idx") as e:
+        after = ([h.id for h in e.search("寂しい", limit=4).related],
+                 [h.city for h in e.find("連携", sort="city", limit=200).hits])
+    assert after == before and before[0][0].startswith("advice-2025-10/")
