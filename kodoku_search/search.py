@@ -348,9 +348,9 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
         # the city, not the whole prefecture.
         spans = {(a, b) for _, a, b in named_regions}
         said = {c for c, a, b in named if (a, b) not in spans}
-        narrowed = {r for r, of in regions if said & set(of)}
+        of_region = {r: set(of) for r, of in regions}
+        narrowed = {r for r, _, _ in named_regions if said & of_region[r]}
         if narrowed:
-            of_region = {r: set(of) for r, of in regions}
             keep = [(r, a, b) for r, a, b in named_regions if r not in narrowed]
             named = tuple((c, a, b) for c, a, b in named
                           if (a, b) not in spans or any((a, b) == (x, y) for _, x, y in keep)
