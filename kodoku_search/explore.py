@@ -38,18 +38,15 @@ def facets(engine: "SearchEngine", query: str, *, city=None, prefecture=None, th
     is what ``--polarity`` that side finds: a record whose sentence states both
     sides (``Hit.also``) counts on both.
     """
+    from whoosh import query as Q
     from whoosh import sorting
 
-    from whoosh import query as Q
-
-    from .search import KANA_RUN_AS_TYPED, NAMED_CITY_FIRST, _index_cities, _index_regions, matched
+    from .search import KANA_RUN_AS_TYPED, NAMED_CITY_FIRST, _index_cities, _index_regions, clean_query, matched
     from .vocab import vocabulary
 
     filters = engine.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
     spellings = engine._spellings if isinstance(query, str) and KANA_RUN_AS_TYPED.search(query) else None
     cities = _index_cities(engine.searcher()) if NAMED_CITY_FIRST else ()
-    from .search import clean_query
-
     said = clean_query(query)[0] if isinstance(query, str) and query.strip() else None
     regions = _index_regions(engine.searcher(), cities, said) if cities and said else ()
     docs = matched(engine.searcher(), query, vocabulary(engine.corpus_dir), filters, spellings, cities, regions)

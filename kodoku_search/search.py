@@ -350,14 +350,10 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
         said = {c for c, a, b in named if (a, b) not in spans}
         of_region = {r: set(of) for r, of in regions}
         narrowed = {r for r, _, _ in named_regions if said & of_region[r]}
-        if narrowed:
-            keep = [(r, a, b) for r, a, b in named_regions if r not in narrowed]
-            named = tuple((c, a, b) for c, a, b in named
-                          if (a, b) not in spans or any((a, b) == (x, y) for _, x, y in keep)
-                          or not any(c in of_region[r] for r in narrowed)) + tuple(
-                ((sorted(said & of_region[r])[0], a, b) for r, a, b in named_regions if r in narrowed))
-            named = tuple(sorted(dict.fromkeys(named), key=lambda x: x[1]))
-            named_regions[:] = keep
+        if narrowed:  # (its span stays named, as the city, so its words are not looked for)
+            as_city = {(a, b): min(said & of_region[r]) for r, a, b in named_regions if r in narrowed}
+            named = tuple(dict.fromkeys((as_city.get((a, b), c), a, b) for c, a, b in named))
+            named_regions[:] = [x for x in named_regions if x[0] not in narrowed]
     if named:
         ws = [w for w in ws if not any(a < w.end and w.start < b for _, a, b in named)]
     ws, parts_of = _join_split_kanji(ws) if JOIN_SPLIT_KANJI else (ws, {})
@@ -1178,7 +1174,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         notes.append(f"the query sounds like it asks for {reading.polarity}, but --polarity {filters.polarity} wins")
     import heapq
 
-    from .postings import accumulate, score_in, top
+    from .postings import score_in
 
     leaves, side = _matching(reading, filters, searcher)
     if reading.phrase_grams and PHRASE_GRAM_MAX_SHARE < 1:  # drop those nearly every snippet has (する, ない)
@@ -1187,10 +1183,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         leaves = [lf for lf in leaves if not (lf.kind == "phrase" and lf.field == "ngram" and lf.term in phrase
                                               and searcher.doc_frequency("ngram", lf.term) > most)]
 
-    queries = [(lf.key(), lf.query()) for lf in leaves] + [(("intent", repr(q)), q) for q in side]
-    only_add = frozenset(lf.key() for lf in leaves if lf.kind == "phrase")  # they re-rank, they never match alone
-    acc, plists = accumulate(searcher, queries, filter_query(filters), only_add,
-                             _pieces(leaves, reading, searcher) if PIECES_MATCH_TOGETHER else None)
+    acc, queries, plists = _accumulated(searcher, reading, leaves, side, filters)
     total, lists = len(acc), dict(zip((key for key, _ in queries), plists))
     want = max(CANDIDATES, limit)
     best = heapq.nlargest(want, acc.items(), key=lambda kv: (kv[1], -kv[0]))
@@ -1205,11 +1198,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     if total == 0:
         if filters.active():  # the words are there, the filters left none of them: say so, suggest nothing
             # (Counted as the query alone matches: a filter's own label and side queries go.)
-            free_leaves, free_side = _matching(reading, Filters(), searcher)
-            unfiltered, _, _ = top(searcher, [(lf.key(), lf.query()) for lf in free_leaves]
-                                   + [(("intent", repr(q)), q) for q in free_side], None, 1,
-                                   frozenset(lf.key() for lf in free_leaves if lf.kind == "phrase"),
-                                   _pieces(free_leaves, reading, searcher) if PIECES_MATCH_TOGETHER else None)
+            unfiltered = len(_accumulated(searcher, reading, *_matching(reading, Filters(), searcher), Filters())[0])
             if unfiltered:
                 asked = " ".join(f"--{k} {v}" for k, v in filters.active().items())
                 notes.append(f"{unfiltered} result{'s' if unfiltered != 1 else ''} without {asked}")
@@ -1591,18 +1580,25 @@ def matched(searcher, text: str, vocab=None, filters: Filters | None = None, spe
     """The document numbers of every record a search for ``text`` under ``filters``
     matches (what its ``total`` counts): for callers that count or group matches in
     the index (facets) rather than rank them."""
-    from .postings import accumulate
-
     cleaned, _ = clean_query(text)
     reading = read_query(cleaned, vocab, spellings, cities, regions)
     filters = filters or Filters()
     leaves, side = _matching(reading, filters, searcher)
     if not reading.words and not side:
         return set()
+    return set(_accumulated(searcher, reading, leaves, side, filters)[0])
+
+
+def _accumulated(searcher, reading: Reading, leaves: list[_Leaf], side: list, filters: Filters):
+    """(every match's summed score by document number, the queries, their posting
+    lists): what a search ranks and counts and what facets group, one way."""
+    from .postings import accumulate
+
     queries = [(lf.key(), lf.query()) for lf in leaves] + [(("intent", repr(q)), q) for q in side]
-    acc, _ = accumulate(searcher, queries, filter_query(filters), frozenset(lf.key() for lf in leaves if lf.kind == "phrase"),
-                        _pieces(leaves, reading, searcher) if PIECES_MATCH_TOGETHER else None)
-    return set(acc)
+    only_add = frozenset(lf.key() for lf in leaves if lf.kind == "phrase")  # they re-rank, they never match alone
+    acc, plists = accumulate(searcher, queries, filter_query(filters), only_add,
+                             _pieces(leaves, reading, searcher) if PIECES_MATCH_TOGETHER else None)
+    return acc, queries, plists
 
 
 def _sides(stored: dict) -> tuple[str, ...]:
