@@ -17,7 +17,7 @@ from . import _lean_whoosh
 _lean_whoosh.install()  # Whoosh, when a search imports it, skips urllib.request and asyncio
 
 __version__ = "0.1.0"
-__all__ = ["SearchEngine", "Hit", "SearchResult", "Snippet", "Corpus", "load_corpus", "KodokuError", "UsageError", "CorpusError"]
+__all__ = ["SearchEngine", "Hit", "SearchResult", "Snippet", "Corpus", "load_corpus", "KodokuError", "UsageError", "CorpusError", "IndexError_"]
 
 _WHERE = {
     "SearchEngine": "engine",
@@ -29,12 +29,13 @@ _WHERE = {
     "KodokuError": "errors",
     "UsageError": "errors",
     "CorpusError": "errors",
+    "IndexError_": "errors",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .corpus import Corpus, load_corpus
     from .engine import SearchEngine
-    from .errors import CorpusError, KodokuError, UsageError
+    from .errors import CorpusError, IndexError_, KodokuError, UsageError
     from .records import Snippet
     from .search import Hit, SearchResult
 

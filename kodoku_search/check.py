@@ -36,6 +36,9 @@ def check(index_dir: Path, corpus_dir: Path) -> CheckReport:
     to do; a report (up to date or not) when the index is intact."""
     gen = ix.current_generation(index_dir)
     if gen is None:
+        if (index_dir / ix.CURRENT).exists():  # (there is one, and what names its generation cannot be read)
+            raise IndexError_(f"the index in {index_dir} is damaged (its {ix.CURRENT} or {ix.FINGERPRINT} cannot be "
+                              "read); rebuild it with: kodoku-search index")
         raise IndexError_(f"no index in {index_dir}; build one with: kodoku-search index")
     try:
         ix.verify_generation(gen, full=True)

@@ -123,6 +123,9 @@ POLARITY_HELP = "good (良かった), hard (苦労) or other."
 
 def _use_color(flag: bool | None) -> bool:
     if flag is not None:
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:  # click.echo strips colour from a pipe unless the context says otherwise (--color | less -R)
+            ctx.color = flag
         return flag
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
@@ -609,9 +612,18 @@ def check(obj, as_json) -> None:
     """
     from .engine import SearchEngine
 
-    report = SearchEngine.check(obj["corpus_dir"], obj["index_dir"])
+    from .errors import IndexError_
+
+    try:
+        report = SearchEngine.check(obj["corpus_dir"], obj["index_dir"])
+    except IndexError_ as e:
+        if not as_json:
+            raise
+        _echo_json({"ok": False, "error": str(e)})  # (a script reading stdout learns why, too)
+        click.echo(f"Error: {_safe(str(e))}", err=True)
+        raise click.exceptions.Exit(2) from None
     if as_json:
-        _echo_json(report.to_dict())
+        _echo_json({"ok": True, **report.to_dict()})
         return
     click.echo(f"OK: {report.records} records, {report.files} files ({report.bytes:,} bytes) verified in {report.index}.")
     for note in report.notes:

@@ -51,7 +51,7 @@ class SearchEngine:
         (use whatever index exists; raise if there is none). ``lazy``: open the
         Whoosh index only when a search needs it (``stats`` needs none).
         """
-        corpus = Path(corpus_dir) if corpus_dir is not None else paths.default_corpus_dir()
+        corpus = _corpus_path(corpus_dir)
         where = Path(index_dir) if index_dir is not None else paths.default_index_dir()
         if rebuild not in ("auto", "always", "never"):
             raise UsageError(f"rebuild must be auto, always or never, not {rebuild!r}")
@@ -62,6 +62,8 @@ class SearchEngine:
                 raise IndexError_(f"no index in {where}; build one with: kodoku-search index")
         else:
             stale = rebuild == "always" or gen is None
+            if gen is None and rebuild == "auto" and (where / ix.CURRENT).exists():
+                notes.append(f"the index in {where} could not be read (its {ix.CURRENT} or {ix.FINGERPRINT}); rebuilt it")
             if not stale:
                 try:
                     stale = gen.fingerprint != ix.fingerprint(corpus, gen.memo)  # unchanged files are not read
@@ -107,7 +109,7 @@ class SearchEngine:
         (``kodoku-search check``): a CheckReport, or IndexError_ saying what to do."""
         from .check import check
 
-        corpus = Path(corpus_dir) if corpus_dir is not None else paths.default_corpus_dir()
+        corpus = _corpus_path(corpus_dir)
         where = Path(index_dir) if index_dir is not None else paths.default_index_dir()
         return check(where, corpus)
 
@@ -392,3 +394,15 @@ class SearchEngine:
 
 def warn(message: str) -> None:
     print(f"kodoku-search: {message}", file=sys.stderr)
+
+
+def _corpus_path(corpus_dir: str | Path | None) -> Path:
+    """The corpus directory asked for; one given that is not there is a typo, not a
+    corpus gone unreadable: the index of another corpus must not answer for it."""
+    if corpus_dir is None:
+        return paths.default_corpus_dir()
+    corpus = Path(corpus_dir)
+    if not corpus.is_dir():
+        raise UsageError(f"no corpus directory at {corpus}: give a directory of *.txt documents or *.jsonl "
+                         "records (--corpus-dir), or leave it out for the bundled corpus")
+    return corpus

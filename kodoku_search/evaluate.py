@@ -415,7 +415,7 @@ def check_judgments(judgments: Sequence[Judgment], records: Sequence[Hit]) -> tu
     for j in judgments:
         where = f"{j.where or j.qid}: {j.qid!r}"
         if not any(p.grade > 0 for p in j.relevant):
-            out.append(f"{where} lists no relevant passage (grade 1 or 2): it scores 0 whatever is found")
+            out.append(f"{where} lists no relevant passage (a grade above 0): it scores 0 whatever is found")
         for p in j.relevant:
             if p.grade <= 0:
                 continue

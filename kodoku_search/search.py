@@ -319,6 +319,10 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     # so it may only ever see a bounded piece (it never makes text longer than 3x).
     cut = len(cleaned) > 4 * MAX_QUERY_CHARS
     cleaned = unicodedata.normalize("NFC", cleaned[: 4 * MAX_QUERY_CHARS]).strip()
+    # Half-width katakana (ｺﾄﾞｸ, pasted from older systems) is read as the full-width
+    # word it is: the analysis folds it anyway, but kana respelling, intent and the
+    # one-kanji rules read the query's own characters.
+    cleaned = _HALF_KANA.sub(lambda m: unicodedata.normalize("NFKC", m.group()), cleaned)
     if not cleaned.strip(" \u3000\ufffd"):
         raise UsageError("the query is empty: type a word or phrase to search for, e.g. kodoku-search search 縦割り")
     if cut or len(cleaned) > MAX_QUERY_CHARS:
@@ -671,13 +675,7 @@ def _index_regions(searcher, cities: tuple[str, ...], text: str | None = None) -
     once per searcher). With ``text``: none unless it says a prefecture's name (the
     reads cost a cold search 1.5 ms)."""
     if text is not None:
-        names = getattr(searcher, "_kodoku_prefectures", None)
-        if names is None:
-            names = tuple(t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.lexicon("prefecture"))
-            try:
-                searcher._kodoku_prefectures = names
-            except AttributeError:
-                pass
+        names = _index_prefectures(searcher)
         if not any((n[:-1] if len(n) >= 3 and n[-1] in _REGION_SUFFIX else n) in text for n in names):
             return ()
     got = getattr(searcher, "_kodoku_regions", None)
@@ -697,6 +695,18 @@ def _index_regions(searcher, cities: tuple[str, ...], text: str | None = None) -
     return got
 
 
+def _index_prefectures(searcher) -> tuple[str, ...]:
+    """The prefectures of the index (its lexicon of the prefecture field, read once per searcher)."""
+    names = getattr(searcher, "_kodoku_prefectures", None)
+    if names is None:
+        names = tuple(t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.lexicon("prefecture"))
+        try:
+            searcher._kodoku_prefectures = names
+        except AttributeError:
+            pass
+    return names
+
+
 def _index_cities(searcher) -> tuple[str, ...]:
     """The cities of the index (read once per searcher: its lexicon of the city field)."""
     got = getattr(searcher, "_kodoku_cities", None)
@@ -707,6 +717,41 @@ def _index_cities(searcher) -> tuple[str, ...]:
         except AttributeError:  # (a searcher that takes no attributes: read it each time)
             pass
     return got
+
+
+def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """Places the query names that are none of the index's and that no snippet says
+    (大阪市の苦労, 横浜市で良かったこと): (the text with them blanked out, their names).
+    Searched for, they were 大阪 (nothing) and 市 (「本市」 anywhere): 熊本市 came first, and
+    nothing said 大阪市 is not here. The blanks keep every other word where it was."""
+    if not any(ch in text for ch in _PLACE_SUFFIX):
+        return text, ()
+    from .analysis import morphs
+
+    ms = morphs(text)
+    places: list[tuple[int, int]] = []
+    prefectures = None
+    for a, b in zip(ms, ms[1:]):
+        if not (a.pos.startswith("名詞,固有名詞,地域") and b.pos.startswith("名詞,接尾,地域")
+                and a.end == b.start and text[b.start:b.end] in _PLACE_SUFFIX):
+            continue
+        name = text[a.start:b.end]
+        if name in cities:
+            continue
+        if prefectures is None:
+            prefectures = _index_prefectures(searcher)
+        if name in prefectures:
+            continue
+        if searcher.doc_frequency("text", unicodedata.normalize("NFKC", a.base).lower()):
+            continue  # (a place a snippet mentions is a word to find)
+        places.append((a.start, b.end))
+    names = tuple(dict.fromkeys(text[a:b] for a, b in places))
+    for a, b in places:
+        text = text[:a] + " " * (b - a) + text[b:]
+    return text, names
+
+
+_PLACE_SUFFIX = frozenset("市区町村都府県")
 
 
 _NUMERAL = re.compile(r"[0-9〇一二三四五六七八九十百千万億]+")  # (Morph.surface is NFKC: ３ is 3)
@@ -1159,15 +1204,20 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         raise UsageError(f"limit must be a whole number, 0 or more, not {limit!r}")
     cleaned, notes = clean_query(text)
     cities = _index_cities(searcher) if NAMED_CITY_FIRST else ()
+    cleaned, elsewhere = _elsewhere(searcher, cleaned, cities)
     regions = _index_regions(searcher, cities, cleaned) if cities else ()
     reading = read_query(cleaned, vocab, spellings, cities, regions)
+    if elsewhere:
+        rest = reading.words or reading.polarity or reading.theme or reading.cities
+        notes.append(f"{'、'.join(elsewhere)}: not in this collection (its {len(cities)} cities: kodoku-search stats "
+                     f"lists them){', so the rest of the query was searched' if rest else ''}")
     terms = tuple(w.term for w in reading.words)
     if filters.city and reading.cities and filters.city not in reading.cities:
         under = {c for _, of in reading.regions for c in of}
         said = [*(r for r, _ in reading.regions), *(c for c in reading.cities if c not in under)]
         notes.append(f"the query names {'、'.join(said)}, but --city {filters.city} wins")
     if not reading.words and not _intent_only(reading, filters):
-        if not reading.cities:  # (a city it names that --city overrules has its note above)
+        if not reading.cities and not elsewhere:  # (a city it names that --city overrules has its note above)
             notes.append(NO_WORDS)
         return SearchResult(text, 0, (), (), filters, tuple(notes), reading)
     if reading.polarity and filters.polarity and reading.polarity != filters.polarity:
@@ -1581,6 +1631,7 @@ def matched(searcher, text: str, vocab=None, filters: Filters | None = None, spe
     matches (what its ``total`` counts): for callers that count or group matches in
     the index (facets) rather than rank them."""
     cleaned, _ = clean_query(text)
+    cleaned = _elsewhere(searcher, cleaned, cities)[0]
     reading = read_query(cleaned, vocab, spellings, cities, regions)
     filters = filters or Filters()
     leaves, side = _matching(reading, filters, searcher)
@@ -1953,6 +2004,7 @@ def _merge(spans) -> tuple[tuple[int, int], ...]:
     return tuple((s, e) for s, e in out)
 
 
+_HALF_KANA = re.compile(r"[\uff65-\uff9f]+")  # half-width katakana, its ｰ and voicing marks
 _KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]{3,}")
 _HIRAGANA_RUN = re.compile(r"[\u3041-\u3096]{3,}")
 _PARTICLE_HEAD = frozenset("のをにがでとはへも")

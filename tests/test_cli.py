@@ -45,6 +45,14 @@ def test_color_on_request(run):
     assert "\x1b[1;33m縦割り\x1b[0m" in out
 
 
+@pytest.mark.parametrize("args", [("search", "縦割り"), ("compare", "縦割り"), ("similar", "advice-2025-10/general/福岡市/2")])
+def test_color_asked_for_survives_a_pipe(run, args):
+    """--color | less -R: the runner's output is not a terminal, and click strips
+    colour there unless the command says it was asked for."""
+    out = run(*args, "--color").output
+    assert "\x1b[1;33m" in out and "【" not in out, out[:300]
+
+
 def test_several_words(run):
     r = run("search", "広報", "啓発", "--json")
     data = json.loads(r.output)

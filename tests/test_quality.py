@@ -51,6 +51,15 @@ def test_spelling_variants_find_each_other(engine, query, needle, absent):
     assert hits[0].matches  # and the other spelling is highlighted
 
 
+@pytest.mark.parametrize("half, full", [("ｺﾄﾞｸ", "コドク"), ("ﾀﾃﾜﾘ", "タテワリ"), ("ｲﾊﾞｼｮ", "イバショ"), ("ﾚﾝｹｲ", "レンケイ")])
+def test_half_width_katakana_is_read_as_the_full_width_word(engine, half, full):
+    """Half-width kana pasted from an older system reads as its full-width form:
+    respelled into the corpus's word (ﾀﾃﾜﾘ → 縦割り), not one stray match."""
+    got, want = engine.search(half, limit=100), engine.search(full, limit=100)
+    assert want.total >= 4 and ids(got) == ids(want) and got.total == want.total
+    assert got.query == half  # shown as typed
+
+
 def test_okurigana_and_long_vowel_folding():
     assert fold("立ち上げ")[0] == fold("立上げ")[0]
     assert fold("取り組み")[0] == fold("取組み")[0]
@@ -896,6 +905,23 @@ def test_a_prefecture_named_in_the_query_stands_for_its_cities(engine):
     assert firm.reading.cities == () and "ヤクルト" in firm.hits[0].text
     # A city's own name wins over its prefecture's bare one (京都 is 京都市).
     assert engine.search("京都", limit=1).reading.cities == ("京都市",)
+
+
+def test_a_place_not_in_the_collection_is_said_not_searched_for_as_its_parts(engine):
+    """「大阪市の苦労」 showed 熊本市 first (大阪 found nothing, 市 found 「本市」) with no
+    word that 大阪市 is not one of the 14; 「札幌市」 alone is no result, not 20."""
+    osaka = engine.search("大阪市の苦労", limit=5)
+    assert any(n.startswith("大阪市: not in this collection") and "rest of the query" in n for n in osaka.notes)
+    assert osaka.reading.polarity == "hard" and {w.term for w in osaka.reading.words} == {"苦労"}
+    assert engine.search("横浜市 縦割り", limit=10).total == engine.search("縦割り", limit=10).total
+    alone = engine.search("札幌市", limit=5)
+    assert alone.total == 0 and not alone.related and any(n.startswith("札幌市: not in") for n in alone.notes)
+    assert not any("rest of the query" in n for n in alone.notes)
+    # The index's own places are what the query asks about; a place a snippet says is a word to find.
+    for q in ("豊田市の苦労", "愛知県の取組", "兵庫県立大学", "熊本県熊本市"):
+        assert not any("not in this collection" in n for n in engine.search(q, limit=1).notes), q
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(engine.index_dir), "search", "札幌市"])
+    assert r.exit_code == 0 and "No results" in r.output and "札幌市: not in this collection" in r.output, r.output
 
 
 def test_intent_is_read_in_the_corpus_spelling_of_kana(engine):

@@ -57,3 +57,18 @@ def test_the_readme_python_examples_run(tmp_path, monkeypatch, capsys):
     for block in code:
         exec(compile(block, "README.md", "exec"), {})
     assert "熊本市" in capsys.readouterr().out
+
+
+def test_every_name_the_readme_says_the_package_exports_imports():
+    """The README's names (KodokuError and its subclasses among them) are
+    importable from the package, as a script would catch them."""
+    import re
+
+    import kodoku_search
+
+    text = (ROOT / "README.md").read_text("utf-8")
+    said = set(re.findall(r"`kodoku_search\.(\w+)`", text)) | set(re.findall(r"`(\w*Error_?)`", text))
+    assert {"KodokuError", "UsageError", "CorpusError", "IndexError_"} <= said
+    for name in said:
+        assert name in kodoku_search.__all__, name
+        exec(f"from kodoku_search import {name}", {})

@@ -34,7 +34,7 @@ from click.testing import CliRunner
 from kodoku_search import SearchEngine
 from kodoku_search import index as ix
 from kodoku_search.cli import cli
-from kodoku_search.errors import CorpusError, IndexError_, KodokuError
+from kodoku_search.errors import CorpusError, IndexError_, KodokuError, UsageError
 
 from .conftest import CORPUS, ROOT, SOURCE
 
@@ -699,14 +699,36 @@ def test_check_command_verifies_every_byte(built):
     r = CliRunner().invoke(cli, args + ["--json"])
     assert r.exit_code == 0, r.output
     report = json.loads(r.output)
-    assert report["records"] == gen.records == 90 and report["up_to_date"] is True and report["files"] > 3
+    assert report["ok"] is True and report["records"] == gen.records == 90 and report["up_to_date"] is True and report["files"] > 3
     _flip_keeping_mtime(_seg(gen.path), 100)
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 2 and "damaged" in r.output and "kodoku-search index" in r.output, r.output
+    r = CliRunner().invoke(cli, args + ["--json"])
+    said = json.loads(r.stdout)  # a script reading the JSON learns why, too
+    assert r.exit_code == 2 and said["ok"] is False and "damaged" in said["error"], r.output
     r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx / "nothing"), "check"])
     assert r.exit_code == 2 and "no index" in r.output, r.output
     with pytest.raises(IndexError_, match="changed since it was written"):
         SearchEngine.check(CORPUS, idx)  # the library call the command is a shell over
+
+
+def test_an_unreadable_fingerprint_is_damage_not_absence(built, expected):
+    idx, gen = built
+    (gen.path / ix.FINGERPRINT).write_text("garbage", "utf-8")
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx), "check"])
+    assert r.exit_code == 2 and "damaged" in r.output and "no index" not in r.output, r.output
+    with SearchEngine.open(CORPUS, idx) as e:  # a search rebuilds it, and says so
+        assert any("could not be read" in n and "rebuilt" in n for n in e.notes), e.notes
+    assert_serves(idx, expected)
+
+
+def test_a_corpus_dir_that_is_not_there_is_a_usage_error_not_another_corpus(built, tmp_path):
+    idx, _ = built
+    for cmd in (["search", "縦割り"], ["stats"], ["check"]):
+        r = CliRunner().invoke(cli, ["--corpus-dir", str(tmp_path / "typo"), "--index-dir", str(idx), *cmd])
+        assert r.exit_code == 2 and "no corpus directory" in r.output and "縦割り】" not in r.output, (cmd, r.output)
+    with pytest.raises(UsageError, match="no corpus directory"):
+        SearchEngine.open(tmp_path / "typo", idx)
 
 
 def test_a_damaged_janome_cache_is_found_on_open_and_rebuilt(built, expected):
