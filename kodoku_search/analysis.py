@@ -250,7 +250,7 @@ class ReadingFilter(Filter):
         for t in tokens:
             r = reading_term(getattr(t, "reading", ""), t.text)
             if len(r) >= self.min_len:
-                t.text = r
+                t.text = kanji_keyed(r, t.text, getattr(t, "base", None))
                 yield t
 
 
@@ -269,6 +269,23 @@ class WithReadingFilter(ReadingFilter):
             if len(r) >= self.min_len and r != t.text:
                 t.text = r
                 yield t
+
+
+KANJI_KEY = "|"  # between a reading and the word it is the reading of, for a word written in kanji alone
+
+
+def all_kanji(text: str) -> bool:
+    return bool(text) and all(_is_kanji(ch) for ch in text)
+
+
+def kanji_keyed(reading: str, surface: str, base: str | None = None) -> str:
+    """The reading-field term of a word: its reading, keyed by the word itself when
+    it is written in kanji alone (機関 is キカン|機関). A query word in kanji meets its
+    own spelling and kana spellings (子供, 子ども), never another word that sounds the
+    same (期間, 構成 for 厚生); a query in kana meets every spelling of the sound."""
+    if not all_kanji(surface):
+        return reading
+    return reading + KANJI_KEY + unicodedata.normalize("NFKC", base or surface).lower()
 
 
 def reading_term(reading: str, surface: str) -> str:

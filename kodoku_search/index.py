@@ -27,8 +27,9 @@ from typing import Callable, Iterator
 
 from .errors import CorpusError, IndexError_, KodokuError
 
-FORMAT_VERSION = 8  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
-# 7: every item of an announced list has the announcement as context; 8: the list as the parser reads it
+FORMAT_VERSION = 9  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
+# 7: every item of an announced list has the announcement as context; 8: the list as the parser reads it;
+# 9: the reading field keys a word in kanji alone by the word (analysis.kanji_keyed)
 CURRENT = "CURRENT"
 LOCK = ".lock"
 LOCK_QUEUE = ".lock-queue"  # waiters for .lock take turns through this one

@@ -981,11 +981,46 @@ class _Leaf:  # (internal, and on every cold search's path: a plain class costs 
         from whoosh import query as Q
 
         parts = self.term.split(" ")
+        if self.field == "reading":  # (keys of _reading_key)
+            got = [_reading_query(p) for p in parts]
+            if len(got) == 1:
+                got[0].boost = self.boost
+                return got[0]
+            return Q.And(got, boost=self.boost)
         if len(parts) == 1:
             return Q.Term(self.field, self.term, boost=self.boost)
         if self.field in ("heading", "context", "ngram", "reading"):  # fields kept without positions
             return Q.And([Q.Term(self.field, p) for p in parts], boost=self.boost)
         return Q.Phrase(self.field, parts, slop=self.slop, boost=self.boost)
+
+
+def _reading_key(w: QueryWord) -> str:
+    """A query word's key in the reading field: 機関 (kanji alone) is キカン|機関, its own
+    spelling and any spelled with kana (キカン); any other word is キカン|, every spelling
+    of the sound (analysis.kanji_keyed). A word in pieces (繋がり作り) is each piece's."""
+    from .analysis import KANJI_KEY, all_kanji
+
+    if " " in w.reading or not all_kanji(w.surface):
+        return " ".join(p + KANJI_KEY for p in w.reading.split(" "))
+    return w.reading + KANJI_KEY + w.term
+
+
+def _reading_query(key: str):
+    from whoosh import query as Q
+
+    from .analysis import KANJI_KEY
+
+    sound, _, word = key.partition(KANJI_KEY)
+    if word:
+        return Q.Or([Q.Term("reading", sound), Q.Term("reading", key)])
+    return Q.Or([Q.Term("reading", sound), Q.Prefix("reading", key, constantscore=False)])
+
+
+def _sound(key: str) -> str:
+    """The reading of a reading-field key or term, without the word it may be keyed by."""
+    from .analysis import KANJI_KEY
+
+    return " ".join(p.partition(KANJI_KEY)[0] for p in key.split(" "))
 
 
 def _leaves(reading: Reading) -> list[_Leaf]:
@@ -1011,7 +1046,8 @@ def _leaves(reading: Reading) -> list[_Leaf]:
         add("heading", as_indexed, W_HEADING, k, "heading")
         if len(w.reading) >= 3:
             add("heading", w.reading, W_HEADING * W_READING, k, "heading")
-        add("reading", w.reading, W_READING, k, "reading")
+        if w.reading:
+            add("reading", _reading_key(w), W_READING, k, "reading")
         for g in w.bigrams:
             add("ngram", g, W_NGRAM, k, "ngram")
         for alt in w.synonyms:
@@ -1253,7 +1289,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                 asked = " ".join(f"--{k} {v}" for k, v in filters.active().items())
                 notes.append(f"{unfiltered} result{'s' if unfiltered != 1 else ''} without {asked}")
                 return SearchResult(text, 0, (), terms, filters, tuple(notes), reading)
-        suggestion = _suggest(searcher, cleaned, reading, spellings, vocab, cities, regions)
+        suggestion = _suggest(searcher, cleaned, reading, spellings, vocab, cities, regions, meaning)
         alike: tuple[Hit, ...] = ()
         from .analysis import _is_kanji
 
@@ -1362,7 +1398,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     as_typed = _as_typed(cleaned)
     said = (bool(hits) and bool(as_typed) and as_typed in _as_typed(hits[0].text)
             and sum(len(run) for run, _ in reading.respellings) < len(as_typed))
-    suggestion = (_suggest(searcher, cleaned, reading, spellings, vocab, cities, regions)
+    suggestion = (_suggest(searcher, cleaned, reading, spellings, vocab, cities, regions, meaning)
                   if weak or (reading.respelled and not said) else None)
     more: tuple[Hit, ...] = ()
     if related and limit > len(hits) and reading.words:
@@ -1704,7 +1740,7 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
     # pieces' readings anywhere in the record; it is there only where they stand side
     # by side (つながりづくり for 繋がり作り, not つながり … まちづくり).
     apart = [(lf, sc) for lf, sc in parts if lf.kind == "reading" and " " in lf.term
-             and not _side_by_side(stored.get("spans") or (), tuple(lf.term.split(" ")), 1)]
+             and not _side_by_side(stored.get("spans") or (), tuple(_sound(lf.term).split(" ")), 1)]
     if apart:
         parts = [p for p in parts if p not in apart]
         base -= sum(sc for _, sc in apart)
@@ -1760,7 +1796,8 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
     words = reading.words
     contributions = tuple(
         sorted(
-            (Contribution(words[lf.words[0]].surface, lf.kind, lf.term, sc) for lf, sc in parts),
+            (Contribution(words[lf.words[0]].surface, lf.kind, _sound(lf.term) if lf.field == "reading" else lf.term, sc)
+             for lf, sc in parts),
             key=lambda c: -c.score,
         )
     )
@@ -1776,17 +1813,26 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False,
     (normalizing the text) or by its bigrams (folding it), most of the cost of a
     search at scale. ``whole`` (for the page): a synonym is marked only where it is
     not inside a longer word of the text (課 of 他部署's group, not the 課 of 課題)."""
+    from .analysis import KANJI_KEY, all_kanji
+
     spans: list[list[tuple[int, int]]] = [[] for _ in reading.words]
     by_term: dict[str, list[int]] = {}
     by_reading: dict[str, list[int]] = {}
+    in_kanji: set[int] = set()  # words in kanji alone: not the text's other words of their sound (機関, 期間)
     for k, w in enumerate(reading.words):
         by_term.setdefault(w.term, []).append(k)
         if w.reading:
             by_reading.setdefault(w.reading, []).append(k)
+            if w.reading + KANJI_KEY + w.term == _reading_key(w):
+                in_kanji.add(k)
+    text = stored.get("text", "")
     for s in stored.get("spans") or ():
         term, rd, start, end = s
-        for k in (*by_term.get(term, ()), *by_reading.get(rd, ())):
+        for k in by_term.get(term, ()):
             spans[k].append((start, end))
+        for k in by_reading.get(rd, ()):
+            if k not in in_kanji or term == reading.words[k].term or not all_kanji(text[start:end]):
+                spans[k].append((start, end))
     for k, w in enumerate(reading.words):
         if w.parts:  # 形骸 化, 協 働, 繋がり 作り: where the pieces stand side by side, in order
             for pieces, at in ((w.parts, 0), (tuple(w.reading.split(" ")) if " " in w.reading else (), 1)):
@@ -2036,12 +2082,15 @@ def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int,
 
 
 def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | None = None,
-             vocab=None, cities: tuple[str, ...] = (), regions: tuple = ()) -> str | None:
+             vocab=None, cities: tuple[str, ...] = (), regions: tuple = (), meaning=None) -> str | None:
     """A 'did you mean' for a query that matched no whole word: kana runs the
     corpus spells otherwise (たてわり → 縦割り), and words one or two edits away
     from an indexed word (by base form). Offered only if, read again, it has a
     word the index holds: 引きこもり's 引き is one edit from 引, but 「引こもり」
-    finds nothing."""
+    finds nothing. With ``meaning`` (the index's MeaningTable): a word the vectors
+    know is a real word, not a slip, and is offered another only if that one means
+    about the same (連係 → 連携, 啓蒙 → 啓発), never one that only looks alike
+    (自殺 → 自身, 子供 → 提供, ゲート → ノート)."""
     from .analysis import _is_kanji
 
     out = text
@@ -2065,6 +2114,8 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
         kanji = [c for c in w.term if _is_kanji(c)]
         if cands and cands[0] != w.term and (not kanji or (
                 any(c in cands[0] for c in kanji) and sum(map(_is_kanji, cands[0])) >= len(kanji))):
+            if meaning is not None and not _may_mean(meaning, w.term, cands[0]):
+                continue
             out = out.replace(w.surface, cands[0])
     if out == text:
         return None
@@ -2076,3 +2127,18 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
         if lf.kind == "text" and len(cache.postings(lf.key(), lf.query())[0]):
             return out
     return None
+
+
+SUGGEST_MIN_SIMILARITY = 0.5  # a known word is offered another only this close in meaning (chiVe cosine)
+
+
+def _may_mean(table, word: str, other: str) -> bool:
+    """Whether ``other`` may be what the person meant by ``word``: any word when the
+    vectors do not know both (a slip: 居場処, ポットキャス; 一元化, which they lack),
+    else one near it in meaning."""
+    from .meaning import vectors
+
+    vecs = vectors()
+    if vecs is None or vecs.row(word) is None or vecs.row(other) is None:
+        return True
+    return any(w == other and sim >= SUGGEST_MIN_SIMILARITY for w, sim in table.neighbours_of(word))

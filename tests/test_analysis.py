@@ -71,3 +71,12 @@ def test_heading_analyzer_gives_base_forms_and_readings():
 
     assert [t.text for t in heading_analyzer()("取り組み例")] == ["取り組み", "トリクミ", "例"]  # レイ: under 3 kana
     assert [t.text for t in heading_analyzer()("産学官の例")] == ["産学", "サンガク", "官", "例"]
+
+
+def test_the_reading_field_keys_a_word_in_kanji_alone_by_the_word():
+    from kodoku_search.analysis import kanji_keyed, reading_analyzer
+
+    got = [t.text for t in reading_analyzer()("関係機関との期間、つながりと繋がり")]
+    assert "キカン|機関" in got and "キカン|期間" in got and "カンケイ|関係" in got
+    assert got.count("ツナガリ") == 2  # written with kana: the sound alone, whatever the spelling
+    assert kanji_keyed("キカン", "機関") == "キカン|機関" and kanji_keyed("ツナガリ", "繋がり") == "ツナガリ"
