@@ -759,8 +759,12 @@ def _print_comparison(c, use_color: bool, width: int) -> None:
     goods = sum(1 for p in c.cities if p.good)
     hards = sum(1 for p in c.cities if p.hard)
     n = len(c.cities)
+    said = c.said_in
     click.echo(f"「{_echo_query(c.query)}」 in {n} cit{'ies' if n != 1 else 'y'}: {goods} with something that went well, "
                f"{hards} with something hard")
+    if len(said) < n:  # (負担 asks for the hard side: every city's hardest snippet matches it)
+        click.echo(f"its words are in the snippets of {len(said)} of them{' (' + '、'.join(said) + ')' if said else ''}; "
+                   "the others match only the side it asks for, or the snippet before")
     click.echo()
 
     def cell(hits) -> list[str]:

@@ -74,8 +74,16 @@ class Comparison:
     def __len__(self) -> int:
         return len(self.cities)
 
+    @property
+    def said_in(self) -> tuple[str, ...]:
+        """The cities whose shown snippets say the query's words (a highlight), as against
+        those that match only through the side the query asks for (負担 is a hard cue:
+        every city's hardest snippet matches it) or the snippet before."""
+        return tuple(p.city for p in self.cities if any(h.matches for h in (*p.good, *p.hard)))
+
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "filters": dict(self.filters), "cities": [c.to_dict() for c in self.cities]}
+        return {"query": self.query, "filters": dict(self.filters), "cities": [c.to_dict() for c in self.cities],
+                "said_in": list(self.said_in)}
 
 
 def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, limit_per_side: int = 1) -> Comparison:

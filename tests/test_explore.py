@@ -217,6 +217,17 @@ def test_compare_options(engine):
         engine.compare("連携", limit_per_side=0)
 
 
+def test_compare_says_which_cities_say_the_words(engine, run):
+    """「負担」 is a hard cue, so every city's hardest snippet matches it: the header said
+    "in 13 cities" where 2 say 負担. It now says which do."""
+    c = engine.compare("負担")
+    assert len(c) >= 10 and set(c.said_in) == {"福山市", "春日井市"} and c.to_dict()["said_in"] == list(c.said_in)
+    out = run("compare", "負担").output
+    assert "its words are in the snippets of 2 of them (福山市、春日井市)" in out.splitlines()[1]
+    assert len(engine.compare("連携").said_in) == len(engine.compare("連携"))  # a topic word: no such line
+    assert "its words are in" not in run("compare", "連携").output
+
+
 def _columns(line: str) -> list[int]:
     """Display columns at which each ' | ' separator of a table line starts."""
     plain = ANSI.sub("", line)
