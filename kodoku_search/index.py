@@ -27,9 +27,10 @@ from typing import Callable, Iterator
 
 from .errors import CorpusError, IndexError_, KodokuError
 
-FORMAT_VERSION = 9  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
+FORMAT_VERSION = 10  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
 # 7: every item of an announced list has the announcement as context; 8: the list as the parser reads it;
-# 9: the reading field keys a word in kanji alone by the word (analysis.kanji_keyed)
+# 9: the reading field keys a word in kanji alone by the word (analysis.kanji_keyed); 10: stats count the
+# records that state the other side too
 CURRENT = "CURRENT"
 LOCK = ".lock"
 LOCK_QUEUE = ".lock-queue"  # waiters for .lock take turns through this one
@@ -614,9 +615,12 @@ def _merge_stats(parts: list[dict]) -> dict:
     for part in parts:
         for c in part["cities"]:
             key = (c["city"], c["prefecture"])
-            row = cities.setdefault(key, {"city": c["city"], "prefecture": c["prefecture"], "counts": {}, "total": 0})
+            row = cities.setdefault(key, {"city": c["city"], "prefecture": c["prefecture"], "counts": {}, "total": 0,
+                                          "also": {}})
             for k, v in c["counts"].items():
                 row["counts"][k] = row["counts"].get(k, 0) + v
+            for k, v in (c.get("also") or {}).items():
+                row["also"][k] = row["also"].get(k, 0) + v
             row["total"] += c["total"]
     totals: dict[str, int] = {}
     for row in cities.values():

@@ -7,7 +7,7 @@ match. Which mixes mean "this answers the question" is not linear: a record
 matched only by characters and meaning is seldom an answer however high its
 sum; one matched by every query word in the text usually is. A gradient-boosted
 tree ensemble (LambdaMART, trained by ``scripts/train_ranker.py`` with
-LightGBM on the judgment sets in ``benchmarks/``) learns those mixes from 3,875
+LightGBM on the judgment sets in ``benchmarks/``) learns those mixes from 3,995
 judged queries and re-orders the first stage's best ``search.RERANK_DEPTH``.
 
 The features describe how a record matched (each field kind's share of its

@@ -114,6 +114,17 @@ def test_stats(run):
     assert json.loads(run("stats", "--json").output)["total"] == 90
 
 
+def test_stats_say_which_records_state_both_sides(run):
+    """座間市 has no 全般:hard record in the table, yet --polarity hard finds its
+    「調整に苦労しましたが、…」: the table says so under it."""
+    data = json.loads(run("stats", "--json").output)
+    zama = next(c for c in data["cities"] if c["city"] == "座間市")
+    assert zama["counts"]["general/hard"] == 0 and zama["also"] == {"general/hard": 1}
+    assert "座間市 全般:hard 1" in run("stats").output.splitlines()[-1]
+    hard = json.loads(run("search", "調整", "--city", "座間市", "--polarity", "hard", "--json").output)
+    assert hard["total"] == 1 and hard["results"][0]["polarity"] == "good"
+
+
 def test_index_command(run):
     r = run("index", "--json")
     assert r.exit_code == 0 and json.loads(r.output)["records"] == 90
