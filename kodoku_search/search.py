@@ -331,8 +331,39 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     return cleaned, notes
 
 
+def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[tuple[str, str]]]:
+    """``text`` with each kana run that Janome cuts into pieces of no word (め + りっと,
+    たて + わり) written as the corpus spells it, and the (typed, spelled) pairs. A run
+    that is one word as typed (つながり) stays: it is a word, and its spelling is looked
+    for beside it."""
+    from .analysis import words
+
+    ws = words(text)
+    swaps: list[tuple[int, int, str]] = []
+    for m in _KANA_RUN.finditer(text):
+        run, at = m.group(), m.start()
+        pieces = _respell_pieces(run, spellings)
+        if (pieces is None and at and not _KANA_RUN.match(text[at - 1]) and run[0] in _PARTICLE_HEAD
+                and _HIRAGANA_RUN.fullmatch(run[1:])):
+            run, at = run[1:], at + 1
+            pieces = _respell_pieces(run, spellings)
+        for a, b, spelled in pieces or ():
+            a, b = a + at, b + at
+            if spelled == text[a:b]:
+                continue
+            over = [w for w in ws if w.start < b and a < w.end]
+            if over and all(a <= w.start and w.end <= b for w in over) and not (
+                    len(over) == 1 and over[0].start == a and over[0].end == b):
+                swaps.append((a, b, spelled))
+    said = [(text[a:b], spelled) for a, b, spelled in swaps]
+    for a, b, spelled in sorted(swaps, reverse=True):
+        text = text[:a] + spelled + text[b:]
+    return text, said
+
+
 def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
-               cities: tuple[str, ...] = (), regions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> Reading:
+               cities: tuple[str, ...] = (), regions: tuple[tuple[str, tuple[str, ...]], ...] = (),
+               _respelled: bool = False) -> Reading:
     """Content words with their bigrams (taken within runs of adjacent content
     words, so 庁内連携 gives 内連 but 庁内の理解 gives no 内の), synonyms, intent.
     ``cities``: the index's; one the query names is read as what it asks about,
@@ -340,6 +371,14 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     with their cities, a prefecture named standing for its cities."""
     from .analysis import bigrams, words
 
+    if spellings and RESPELL_FRAGMENTS and not _respelled:
+        swapped, swaps = _respell_fragments(text, spellings)
+        if swaps:
+            # Read as the corpus spells it: めりっと is the word メリット, not め (つなぎめ's)
+            # with メリット as its synonym; たてわり is 縦割り, not たて + わり.
+            r = read_query(swapped, vocab, spellings, cities, regions, _respelled=True)
+            return replace(r, respelled=True, respellings=tuple(dict.fromkeys([*swaps, *r.respellings])),
+                           also=_grouped([(t, sp) for t, sp in swaps] + [(t, a) for t, alts in r.also for a in alts]))
     plain = words(text)
     ws = _bind_numbers(text, plain) if BIND_NUMBERS else plain
     counted = {w.term for w in ws if not any(w is p for p in plain)}  # the numbers bound to what they count
@@ -2050,6 +2089,7 @@ def _merge(spans) -> tuple[tuple[int, int], ...]:
     return tuple((s, e) for s, e in out)
 
 
+RESPELL_FRAGMENTS = True  # a kana run Janome cuts into no words is read as the corpus spells it (めりっと: メリット)
 _HALF_KANA = re.compile(r"[\uff65-\uff9f]+")  # half-width katakana, its ｰ and voicing marks
 _KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]{3,}")
 _HIRAGANA_RUN = re.compile(r"[\u3041-\u3096]{3,}")
@@ -2107,6 +2147,8 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
         # (Not a one-character piece: the ふ Janome reads as ふる in ぴーえふ is no word to correct;
         # nor a number with what it counts: 5回 is no misspelt 回.)
         if len(w.term) < 2 or len(w.surface) < 2 or w.surface not in out or _counts(w.term):
+            continue
+        if not w.parts and searcher.doc_frequency("text", w.term):  # (a word the index has: 検証, respelled)
             continue
         cands = searcher.suggest("text", w.term, limit=1, maxdist=1 if len(w.term) <= 4 else 2)
         # An edit that drops a kanji, or changes the only one, makes another word rather

@@ -947,6 +947,19 @@ def test_the_reading_field_keeps_voicing_past_a_words_first_kana(engine):
     assert {("ポッドキャスト" in h.text, "ポットキャスト" in h.text) for h in both} == {(True, False), (False, True)}
 
 
+@pytest.mark.parametrize("query, word", [("めりっと", "メリット"), ("たてわり", "縦割り"), ("けんしょう", "検証")])
+def test_kana_janome_cuts_into_no_words_is_read_as_the_corpus_word(engine, query, word):
+    """めりっと was め + りっと, with メリット as め's synonym: め matched 「つなぎめ」 and
+    ranked it first. A run cut into pieces of no word is now that word, whole."""
+    r = engine.search(query, limit=20, related=False)
+    direct = engine.search(word, limit=20, related=False)
+    assert [w.term for w in r.reading.words] == [w.term for w in direct.reading.words] and word in r.reading.words[-1].term
+    assert r.reading.respellings[0] == (query, word) and [h.id for h in r.hits] == [h.id for h in direct.hits]
+    assert word in r.hits[0].text and not any(len(h.text[a:b]) == 1 for h in r.hits for a, b in h.matches)
+    assert r.suggestion == word  # (the spelling it was read as; never another word: 検証 offered 検討)
+    assert engine.search("つながり", limit=1).reading.words[0].term == "つながり"  # one word as typed: kept
+
+
 def test_a_word_in_kanji_does_not_meet_another_word_of_the_same_sound(engine):
     """The reading field joined homophones: 「厚生労働省」 found 福山市's 「構成員」 as its
     one result (コウセイ), 「機関」 found 播磨町's 「期間」 (キカン, in 26 judged queries).
