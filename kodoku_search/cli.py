@@ -832,12 +832,12 @@ def similar(obj, record_id, limit, fmt, as_json, color, width) -> None:
     fmt = _format(fmt, as_json)
     result = _engine(obj).similar(record_id, limit=limit)
     if fmt == "text":
-        _print_similar(result, _use_color(color), _wrap_width(width))
+        _print_similar(result, _use_color(color), _wrap_width(width), limit == 0)
     else:
         _emit_similar(result, fmt)
 
 
-def _print_similar(sim, use_color: bool, width: int | None) -> None:
+def _print_similar(sim, use_color: bool, width: int | None, none_asked: bool = False) -> None:
     from .render import highlight, wrap_indented
 
     rec = sim.record
@@ -846,7 +846,7 @@ def _print_similar(sim, use_color: bool, width: int | None) -> None:
     click.echo(wrap_indented("key terms: " + (", ".join(sim.terms) or "(none found in other records)"), width))
     click.echo()
     if not sim.hits:
-        click.echo("No similar snippets.")
+        click.echo("(none listed: -n 0)" if none_asked else "No similar snippets.")
         return
     for rank, h in enumerate(sim.hits, start=1):
         if h.city == rec.city and (rank == 1 or sim.hits[rank - 2].city != rec.city):

@@ -119,10 +119,14 @@ class Session:
         return Reply("message", self.describe())
 
     def _search(self, query: str, offset: int) -> Reply:
+        from .search import NO_WORDS
+
         try:
             page = self.engine.find(query, limit=self.limit, offset=offset, **self.filters)
         except UsageError as e:
             return Reply("error", str(e))
+        if NO_WORDS in page.result.notes:  # (「。」: an error, as on the command line, not "No results")
+            return Reply("error", f"{NO_WORDS}: type a word or phrase")
         self._last = (query, offset + len(page.ranked))
         return Reply("results", page=page)
 

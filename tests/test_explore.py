@@ -324,6 +324,7 @@ def test_similar_through_the_cli(run):
     _check_markdown(run("similar", rid, "--format", "markdown", "-n", "3").output, 7)
     r = run("similar", "no/such/id")
     assert r.exit_code == 2 and "no record" in r.output
+    assert run("similar", rid, "-n", "0").output.rstrip().endswith("(none listed: -n 0)")  # not "No similar snippets"
 
 
 # ---------------------------------------------------------------------------
@@ -540,6 +541,12 @@ def test_interactive_more_heads_its_page_with_the_query(run):
     heads = re.findall(r"^(\d+) results? for 「(.+?)」(.*)$", out, re.M)
     assert [q for _, q, _ in heads] == ["連携", "連携"]  # not 「:more」
     assert "showing 3–4" in heads[1][2]
+
+
+def test_interactive_says_a_query_of_no_words_is_an_error_as_the_cli_does(run):
+    r = run("interactive", input="。\n縦割り\n")
+    assert "error: the query has no words" in r.stderr and "No results for 「。」" not in r.stdout
+    assert "results for 「縦割り」" in r.stdout
 
 
 def test_interactive_ends_cleanly_at_end_of_input(run):
