@@ -616,7 +616,7 @@ def check(obj, as_json) -> None:
 
     try:
         report = SearchEngine.check(obj["corpus_dir"], obj["index_dir"])
-    except IndexError_ as e:
+    except (IndexError_, UsageError) as e:
         if not as_json:
             raise
         _echo_json({"ok": False, "error": str(e)})  # (a script reading stdout learns why, too)
@@ -764,7 +764,8 @@ def _print_comparison(c, use_color: bool, width: int) -> None:
                f"{hards} with something hard")
     if len(said) < n:  # (負担 asks for the hard side: every city's hardest snippet matches it)
         click.echo(f"its words are in the snippets of {len(said)} of them{' (' + '、'.join(said) + ')' if said else ''}; "
-                   "the others match only the side it asks for, or the snippet before")
+                   "the others match without saying them (the side it asks for, pieces of its words, "
+                   "or the snippet before)")
     click.echo()
 
     def cell(hits) -> list[str]:

@@ -399,10 +399,12 @@ def warn(message: str) -> None:
 def _corpus_path(corpus_dir: str | Path | None) -> Path:
     """The corpus directory asked for; one given that is not there is a typo, not a
     corpus gone unreadable: the index of another corpus must not answer for it."""
-    if corpus_dir is None:
+    import os
+
+    if corpus_dir is None and not os.environ.get(paths.ENV_CORPUS):
         return paths.default_corpus_dir()
-    corpus = Path(corpus_dir)
+    corpus = Path(corpus_dir) if corpus_dir is not None else paths.default_corpus_dir()
     if not corpus.is_dir():
         raise UsageError(f"no corpus directory at {corpus}: give a directory of *.txt documents or *.jsonl "
-                         "records (--corpus-dir), or leave it out for the bundled corpus")
+                         f"records (--corpus-dir or {paths.ENV_CORPUS}), or leave it out for the bundled corpus")
     return corpus

@@ -41,7 +41,7 @@ STATS = "stats.json"  # counts per city × theme × polarity, for `stats` withou
 JANOME_CACHE = "janome"  # fastjanome's copy of Janome's dictionary, for quick query analysis
 # Modules whose code decides what goes into the index: a change to any rebuilds it.
 _SHAPING_MODULES = ("analysis.py", "fastjanome.py", "index.py", "parser.py", "markers.py", "corpus.py", "labels.py",
-                    "records.py", "gazetteer.py", "data/municipalities.tsv", "meaning.py",
+                    "records.py", "gazetteer.py", "data/municipalities.tsv", "meaning.py", "stats.py",
                     "data/meaning/MANIFEST")  # the vectors' sha256 (8.5 MB: not hashed on every search)
 _PACKAGE = Path(__file__).resolve().parent
 # The vectors themselves (MANIFEST stands for their contents): whether they are there,

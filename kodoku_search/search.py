@@ -224,6 +224,7 @@ class QueryWord:
     bigrams: tuple[str, ...]
     synonyms: tuple[str, ...] = ()
     parts: tuple[str, ...] = ()  # the index's words for it, when Janome cut it in pieces (協働 → 協, 働)
+    sound: bool = False  # typed in kana and read as the corpus spells it (きかん → 機関): every spelling of its sound
 
 
 @dataclass(frozen=True)
@@ -331,9 +332,10 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     return cleaned, notes
 
 
-def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[tuple[str, str]]]:
+def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[tuple[str, str]], tuple]:
     """``text`` with each kana run that Janome cuts into pieces of no word (め + りっと,
-    たて + わり) written as the corpus spells it, and the (typed, spelled) pairs. A run
+    たて + わり) written as the corpus spells it, the (typed, spelled) pairs, and where
+    the spellings stand in the new text. A run
     that is one word as typed (つながり) stays: it is a word, and its spelling is looked
     for beside it."""
     from .analysis import words
@@ -356,27 +358,34 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
                     len(over) == 1 and over[0].start == a and over[0].end == b):
                 swaps.append((a, b, spelled))
     said = [(text[a:b], spelled) for a, b, spelled in swaps]
-    for a, b, spelled in sorted(swaps, reverse=True):
-        text = text[:a] + spelled + text[b:]
-    return text, said
+    out, last, shift, at = [], 0, 0, []
+    for a, b, spelled in sorted(swaps):
+        out += [text[last:a], spelled]
+        at.append((a + shift, a + shift + len(spelled)))
+        shift += len(spelled) - (b - a)
+        last = b
+    return "".join(out) + text[last:], said, tuple(at)
 
 
 def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                cities: tuple[str, ...] = (), regions: tuple[tuple[str, tuple[str, ...]], ...] = (),
-               _respelled: bool = False) -> Reading:
+               slips=None, _kana_at: tuple[tuple[int, int], ...] | None = None) -> Reading:
     """Content words with their bigrams (taken within runs of adjacent content
     words, so 庁内連携 gives 内連 but 庁内の理解 gives no 内の), synonyms, intent.
     ``cities``: the index's; one the query names is read as what it asks about,
     not as words to find (see _named_cities); ``regions``: the index's prefectures
-    with their cities, a prefecture named standing for its cities."""
-    from .analysis import bigrams, words
+    with their cities, a prefecture named standing for its cities. ``slips``: (reading,
+    word) → the index's words of that sound that share a kanji with a word in kanji
+    that no snippet says (連係 → 連携: what the IME offered first), or None."""
+    from .analysis import all_kanji, bigrams, words
 
-    if spellings and RESPELL_FRAGMENTS and not _respelled:
-        swapped, swaps = _respell_fragments(text, spellings)
+    if spellings and RESPELL_FRAGMENTS and _kana_at is None:
+        swapped, swaps, kana_at = _respell_fragments(text, spellings)
         if swaps:
             # Read as the corpus spells it: めりっと is the word メリット, not め (つなぎめ's)
-            # with メリット as its synonym; たてわり is 縦割り, not たて + わり.
-            r = read_query(swapped, vocab, spellings, cities, regions, _respelled=True)
+            # with メリット as its synonym; たてわり is 縦割り, not たて + わり. Typed in kana,
+            # it still meets every spelling of its sound (きかん: 機関 and 期間).
+            r = read_query(swapped, vocab, spellings, cities, regions, slips, kana_at)
             return replace(r, respelled=True, respellings=tuple(dict.fromkeys([*swaps, *r.respellings])),
                            also=_grouped([(t, sp) for t, sp in swaps] + [(t, a) for t, alts in r.also for a in alts]))
     plain = words(text)
@@ -471,9 +480,14 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
         if (w.term in counted or _KANJI_DATE.fullmatch(w.term)) and _in_digits(w.term):  # 三回 → 3回, 十一月 → 11月
             syn.append(_in_digits(w.term))
         own_alts += [(w.surface, x) for x in dict.fromkeys(syn) if x != w.term]
+        sound = bool(_kana_at) and any(a <= w.start and w.end <= b for a, b in _kana_at)
+        if slips is not None and w.reading and w.term not in parts_of and not sound and all_kanji(w.surface):
+            slipped = [x for x in slips(w.reading, w.term) if x not in syn]
+            own_alts += [(w.surface, x) for x in slipped]
+            syn += slipped
         syn = tuple(x for x in dict.fromkeys(syn + phrase_syn.get(k, [])) if x != w.term)
         seen[w.term] = QueryWord(w.surface, w.term, w.reading, tuple(dict.fromkeys(grams_of.get(k, []))), tuple(syn),
-                                 parts_of.get(w.term, ()))
+                                 parts_of.get(w.term, ()), sound)
         if len(seen) >= MAX_WORDS:
             break
     # Intent is read in the words as the corpus spells them: ふたん is 負担 (a hard cue),
@@ -734,6 +748,24 @@ def _index_regions(searcher, cities: tuple[str, ...], text: str | None = None) -
     return got
 
 
+def _slips(searcher):
+    """read_query's ``slips`` over this index: for a word in kanji that no snippet says,
+    the words of its sound in the reading field (キカン|機関) that share a kanji with it.
+    An IME offers the homophones of what was typed; 連係 for 連携 is the slip one makes,
+    厚生 for 構成 (no kanji shared) a different word."""
+    from .analysis import KANJI_KEY, _is_kanji
+
+    def slips(sound: str, word: str) -> tuple[str, ...]:
+        if searcher.doc_frequency("text", word):
+            return ()
+        prefix = sound + KANJI_KEY
+        kanji = {c for c in word if _is_kanji(c)}
+        got = (t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.reader().expand_prefix("reading", prefix))
+        return tuple(o for o in (t[len(prefix):] for t in got) if o != word and kanji & set(o))
+
+    return slips
+
+
 def _index_prefectures(searcher) -> tuple[str, ...]:
     """The prefectures of the index (its lexicon of the prefecture field, read once per searcher)."""
     names = getattr(searcher, "_kodoku_prefectures", None)
@@ -774,13 +806,11 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
         if not (a.pos.startswith("名詞,固有名詞,地域") and b.pos.startswith("名詞,接尾,地域")
                 and a.end == b.start and text[b.start:b.end] in _PLACE_SUFFIX):
             continue
-        name = text[a.start:b.end]
-        if name in cities:
-            continue
+        name, stem = text[a.start:b.end], text[a.start:a.end]
         if prefectures is None:
             prefectures = _index_prefectures(searcher)
-        if name in prefectures:
-            continue
+        if any(p == name or (len(p) > 2 and p[:-1] == stem) for p in (*cities, *prefectures)):
+            continue  # (one of the index's, maybe with another suffix: 宇和島町 is 宇和島市, as 宇和島 is)
         if searcher.doc_frequency("text", unicodedata.normalize("NFKC", a.base).lower()):
             continue  # (a place a snippet mentions is a word to find)
         places.append((a.start, b.end))
@@ -1039,7 +1069,7 @@ def _reading_key(w: QueryWord) -> str:
     of the sound (analysis.kanji_keyed). A word in pieces (繋がり作り) is each piece's."""
     from .analysis import KANJI_KEY, all_kanji
 
-    if " " in w.reading or not all_kanji(w.surface):
+    if " " in w.reading or not all_kanji(w.surface) or w.sound:
         return " ".join(p + KANJI_KEY for p in w.reading.split(" "))
     return w.reading + KANJI_KEY + w.term
 
@@ -1281,7 +1311,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     cities = _index_cities(searcher) if NAMED_CITY_FIRST else ()
     cleaned, elsewhere = _elsewhere(searcher, cleaned, cities)
     regions = _index_regions(searcher, cities, cleaned) if cities else ()
-    reading = read_query(cleaned, vocab, spellings, cities, regions)
+    reading = read_query(cleaned, vocab, spellings, cities, regions, _slips(searcher))
     if elsewhere:
         rest = reading.words or reading.polarity or reading.theme or reading.cities
         notes.append(f"{'、'.join(elsewhere)}: not in this collection (its {len(cities)} cities: kodoku-search stats "
@@ -1707,7 +1737,7 @@ def matched(searcher, text: str, vocab=None, filters: Filters | None = None, spe
     the index (facets) rather than rank them."""
     cleaned, _ = clean_query(text)
     cleaned = _elsewhere(searcher, cleaned, cities)[0]
-    reading = read_query(cleaned, vocab, spellings, cities, regions)
+    reading = read_query(cleaned, vocab, spellings, cities, regions, _slips(searcher))
     filters = filters or Filters()
     leaves, side = _matching(reading, filters, searcher)
     if not reading.words and not side:
@@ -2150,13 +2180,15 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
             continue
         if not w.parts and searcher.doc_frequency("text", w.term):  # (a word the index has: 検証, respelled)
             continue
+        if len(w.term) > SUGGEST_MAX_CHARS:  # (Whoosh's edit automaton grows with the word: めりっと × 250)
+            continue
         cands = searcher.suggest("text", w.term, limit=1, maxdist=1 if len(w.term) <= 4 else 2)
         # An edit that drops a kanji, or changes the only one, makes another word rather
         # than a spelling of this one: 若者 is not 者, nor 寂しい 難しい (孤食 may be 孤立).
         kanji = [c for c in w.term if _is_kanji(c)]
         if cands and cands[0] != w.term and (not kanji or (
                 any(c in cands[0] for c in kanji) and sum(map(_is_kanji, cands[0])) >= len(kanji))):
-            if meaning is not None and not _may_mean(meaning, w.term, cands[0]):
+            if not _may_mean(meaning, w.term, cands[0]):
                 continue
             out = out.replace(w.surface, cands[0])
     if out == text:
@@ -2171,10 +2203,11 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
     return None
 
 
+SUGGEST_MAX_CHARS = 30  # a longer "word" is pasted text, not a misspelling
 SUGGEST_MIN_SIMILARITY = 0.5  # a known word is offered another only this close in meaning (chiVe cosine)
 
 
-def _may_mean(table, word: str, other: str) -> bool:
+def _may_mean(table, word: str, other: str) -> bool:  # (table: the index's MeaningTable, or None)
     """Whether ``other`` may be what the person meant by ``word``: any word when the
     vectors do not know both (a slip: 居場処, ポットキャス; 一元化, which they lack),
     else one near it in meaning."""
@@ -2183,4 +2216,6 @@ def _may_mean(table, word: str, other: str) -> bool:
     vecs = vectors()
     if vecs is None or vecs.row(word) is None or vecs.row(other) is None:
         return True
+    if table is None:  # (--no-meaning: nothing to tell a near word by, so none is offered)
+        return False
     return any(w == other and sim >= SUGGEST_MIN_SIMILARITY for w, sim in table.neighbours_of(word))

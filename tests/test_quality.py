@@ -917,8 +917,9 @@ def test_a_place_not_in_the_collection_is_said_not_searched_for_as_its_parts(eng
     alone = engine.search("札幌市", limit=5)
     assert alone.total == 0 and not alone.related and any(n.startswith("札幌市: not in") for n in alone.notes)
     assert not any("rest of the query" in n for n in alone.notes)
-    # The index's own places are what the query asks about; a place a snippet says is a word to find.
-    for q in ("豊田市の苦労", "愛知県の取組", "兵庫県立大学", "熊本県熊本市"):
+    # The index's own places are what the query asks about, with another suffix too (宇和島町
+    # is 宇和島市, as 宇和島 is); a place a snippet says is a word to find.
+    for q in ("豊田市の苦労", "愛知県の取組", "兵庫県立大学", "熊本県熊本市", "宇和島町", "播磨市の連携", "福岡区"):
         assert not any("not in this collection" in n for n in engine.search(q, limit=1).notes), q
     r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(engine.index_dir), "search", "札幌市"])
     assert r.exit_code == 0 and "No results" in r.output and "札幌市: not in this collection" in r.output, r.output
@@ -972,8 +973,16 @@ def test_a_word_in_kanji_does_not_meet_another_word_of_the_same_sound(engine):
     assert {h.id for h in both.hits} == {h.id for h in kikan.hits} | {h.id for h in engine.search("期間", limit=50, related=False).hits}
     for h in engine.search("機関", limit=50, related=False, explain=True).hits:
         assert all(h.text[a:b] == "機関" for a, b in h.matches), (h.text, h.matches)
-    # Typed in kana, the sound meets every spelling of it.
+    # Typed in kana, the sound meets every spelling of it, read as the corpus word or not.
     assert "構成" in engine.search("こうせい", limit=1).hits[0].text
+    for typed in ("きかん", "キカン", "ｷｶﾝ"):
+        marked = {h.text[a:b] for h in engine.search(typed, limit=50, related=False).hits for a, b in h.matches}
+        assert {"期間", "機関"} <= marked, (typed, marked)
+    # A word in kanji no snippet says meets the words of its sound that share a kanji with
+    # it: what the IME offered (連係 for 連携), not another word (厚生 for 構成).
+    slip = engine.search("連係", limit=5)
+    assert slip.total >= 10 and "連携" in slip.hits[0].text and ("連係", ("連携",)) in slip.reading.also
+    assert engine.search("連携", limit=1).reading.also == ()  # (a word the snippets say: itself)
 
 
 def test_one_character_pair_of_a_long_word_is_no_match(engine):
@@ -1021,12 +1030,13 @@ def test_did_you_mean_offers_no_word_that_only_looks_alike(engine, query):
     Those are other words; the page shows what is near in meaning instead."""
     r = engine.search(query, limit=3)
     assert r.suggestion is None
+    assert engine.search(query, limit=3, meaning=False).suggestion is None  # (nothing to tell near words by)
 
 
-@pytest.mark.parametrize("query, meant", [("連係", "連携"), ("啓蒙", "啓発"), ("居場処", "居場所")])
-def test_did_you_mean_offers_a_word_of_the_same_sound_or_meaning(engine, query, meant):
-    """What a slip of the IME makes (連係 for 連携: one sound, a kanji shared), a word of
-    the same meaning the corpus uses (啓蒙: 啓発), or a slip no dictionary knows (居場処)."""
+@pytest.mark.parametrize("query, meant", [("啓蒙", "啓発"), ("居場処", "居場所")])
+def test_did_you_mean_offers_a_word_of_the_same_meaning_or_a_slip(engine, query, meant):
+    """A word of the same meaning the corpus uses (啓蒙: 啓発), or a slip no dictionary
+    knows (居場処). (A slip of the IME, 連係 for 連携, is searched as the other word.)"""
     assert engine.search(query, limit=3).suggestion == meant
 
 

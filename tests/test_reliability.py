@@ -722,13 +722,18 @@ def test_an_unreadable_fingerprint_is_damage_not_absence(built, expected):
     assert_serves(idx, expected)
 
 
-def test_a_corpus_dir_that_is_not_there_is_a_usage_error_not_another_corpus(built, tmp_path):
+def test_a_corpus_dir_that_is_not_there_is_a_usage_error_not_another_corpus(built, tmp_path, monkeypatch):
     idx, _ = built
     for cmd in (["search", "縦割り"], ["stats"], ["check"]):
         r = CliRunner().invoke(cli, ["--corpus-dir", str(tmp_path / "typo"), "--index-dir", str(idx), *cmd])
         assert r.exit_code == 2 and "no corpus directory" in r.output and "縦割り】" not in r.output, (cmd, r.output)
     with pytest.raises(UsageError, match="no corpus directory"):
         SearchEngine.open(tmp_path / "typo", idx)
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(tmp_path / "typo"), "--index-dir", str(idx), "check", "--json"])
+    assert r.exit_code == 2 and json.loads(r.stdout)["ok"] is False
+    monkeypatch.setenv("KODOKU_SEARCH_CORPUS", str(tmp_path / "typo"))  # the environment's is asked for as well
+    with pytest.raises(UsageError, match="KODOKU_SEARCH_CORPUS"):
+        SearchEngine.open(index_dir=idx)
 
 
 def test_a_damaged_janome_cache_is_found_on_open_and_rebuilt(built, expected):
