@@ -338,7 +338,8 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
     the spellings stand in the new text. A run
     that is one word as typed (つながり) stays: it is a word, and its spelling is looked
     for beside it."""
-    from .analysis import words
+    from .analysis import _is_kanji, words
+    from .analysis import spelled as spelled_as
 
     ws = words(text)
     swaps: list[tuple[int, int, str]] = []
@@ -357,6 +358,31 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
             if over and all(a <= w.start and w.end <= b for w in over) and not (
                     len(over) == 1 and over[0].start == a and over[0].end == b):
                 swaps.append((a, b, spelled))
+    if MIXED_RESPELL:
+        # A word typed half in kana (たて割り, 縦わり, 団体どうし): Janome makes two words of it,
+        # and their readings together are the corpus's word. Two or three adjacent words, one
+        # of them in hiragana alone and one with a kanji; longest first.
+        taken = [(a, b) for a, b, _ in swaps]
+        i = 0
+        while i < len(ws):
+            for n in (3, 2):
+                win = ws[i:i + n]
+                if len(win) < n or any(win[j].end != win[j + 1].start for j in range(n - 1)):
+                    continue
+                a, b = win[0].start, win[-1].end
+                if (not any(_HIRAGANA_WORD.fullmatch(w.surface) for w in win)
+                        or not any(_is_kanji(c) for w in win for c in w.surface)
+                        or any(x < b and a < y for x, y in taken)):
+                    continue
+                spelled = spelled_as("".join(w.kana for w in win), spellings)
+                # (Only where the corpus writes in kanji what was typed in kana: 繋がりづくり is
+                # not read as つながりづくり, which would drop the 繋がり it says.)
+                if spelled and sum(map(_is_kanji, spelled)) > sum(map(_is_kanji, text[a:b])):
+                    swaps.append((a, b, spelled))
+                    i += n - 1
+                    break
+            i += 1
+        swaps.sort()
     said = [(text[a:b], spelled) for a, b, spelled in swaps]
     out, last, shift, at = [], 0, 0, []
     for a, b, spelled in sorted(swaps):
@@ -588,7 +614,7 @@ def _shown(reading: Reading, searcher) -> Reading:
     pieces = {w.surface for w in reading.words for run, _ in reading.respellings if w.surface in run != w.surface}
     for w in reading.words:
         kanji = any(_is_kanji(c) for c in w.surface)
-        if w.surface in pieces:  # a piece Janome cut from a respelled run (わり of たてわり): the run is
+        if w.surface in pieces and not w.sound:  # a piece Janome cut from a run respelled beside it: the run is
             # marked, as spelled (縦割り) and as typed where the text has it (「こどくのあわい」)
             runs = tuple(run for run, _ in reading.respellings if w.surface in run)
             words.append(replace(w, term="", reading="", bigrams=(), parts=(), synonyms=w.synonyms + runs))
@@ -2119,6 +2145,8 @@ def _merge(spans) -> tuple[tuple[int, int], ...]:
     return tuple((s, e) for s, e in out)
 
 
+MIXED_RESPELL = True  # a word typed half in kana is read as the corpus spells it (たて割り: 縦割り)
+_HIRAGANA_WORD = re.compile(r"[\u3041-\u3096ー]+")
 RESPELL_FRAGMENTS = True  # a kana run Janome cuts into no words is read as the corpus spells it (めりっと: メリット)
 _HALF_KANA = re.compile(r"[\uff65-\uff9f]+")  # half-width katakana, its ｰ and voicing marks
 _KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]{3,}")
@@ -2126,7 +2154,8 @@ _HIRAGANA_RUN = re.compile(r"[\u3041-\u3096]{3,}")
 _PARTICLE_HEAD = frozenset("のをにがでとはへも")
 # The same before normalization (half-width katakana and voicing marks too): whether
 # a query can need the index's spellings at all.
-KANA_RUN_AS_TYPED = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\uff66-\uff9f]{3,}")
+KANA_RUN_AS_TYPED = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\uff66-\uff9f]{3,}"
+                               r"|[\u3041-\u3096]{2}[\u4e00-\u9fff々]|[\u4e00-\u9fff々][\u3041-\u3096]{2}")  # (たて割り, 縦わり)
 
 
 def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int, str]] | None:
