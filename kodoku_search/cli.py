@@ -762,7 +762,7 @@ def _print_comparison(c, use_color: bool, width: int) -> None:
     said = c.said_in
     click.echo(f"「{_echo_query(c.query)}」 in {n} cit{'ies' if n != 1 else 'y'}: {goods} with something that went well, "
                f"{hards} with something hard")
-    if len(said) < n:  # (負担 asks for the hard side: every city's hardest snippet matches it)
+    if len(said) < n and c.words:  # (負担 asks for the hard side: every city's hardest snippet matches it)
         click.echo(f"its words are in the snippets of {len(said)} of them{' (' + '、'.join(said) + ')' if said else ''}; "
                    "the others match without saying them (the side it asks for, pieces of its words, "
                    "or the snippet before)")

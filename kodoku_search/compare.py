@@ -67,6 +67,7 @@ class Comparison:
     cities: tuple[CityPair, ...]
     filters: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()  # the query's words as searched (none: it only names a city or a side)
 
     def __iter__(self) -> Iterator[CityPair]:
         return iter(self.cities)
@@ -119,7 +120,7 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
     notes = tuple(dict.fromkeys(n for r in sides.values() for n in r.notes if "--polarity" not in n))
     active = sides["good"].filters.active()
     active.pop("polarity", None)
-    return Comparison(query, tuple(pairs), active, notes)
+    return Comparison(query, tuple(pairs), active, notes, sides["good"].terms)
 
 
 # ---------------------------------------------------------------------------

@@ -787,9 +787,18 @@ def _slips(searcher):
         prefix = sound + KANJI_KEY
         kanji = {c for c in word if _is_kanji(c)}
         got = (t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.reader().expand_prefix("reading", prefix))
-        return tuple(o for o in (t[len(prefix):] for t in got) if o != word and kanji & set(o))
+        near = [o for o in (t[len(prefix):] for t in got) if o != word and kanji & set(o)]
+        # The same sound to the voicing, which the field's key folds on the first kana
+        # (議会 ギカイ is not 機会 キカイ).
+        return tuple(o for o in near if _voiced(o) == _voiced(word))
 
     return slips
+
+
+def _voiced(word: str) -> str:
+    from .analysis import morphs
+
+    return "".join(m.reading or m.surface for m in morphs(word))
 
 
 def _index_prefectures(searcher) -> tuple[str, ...]:
@@ -2168,6 +2177,8 @@ def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int,
     while i < len(run):
         for j in range(min(len(run), i + 12), i + 2, -1):
             spelled = spelled_as(run[i:j], spellings)
+            if spelled and len(spelled) == 1 and j - i < len(run):
+                continue  # (one kanji for a piece of a run: しょうがっこう is not 省 + 学校, はりまちょう not + 庁)
             if spelled:
                 out.append((i, j, spelled))
                 i = j
@@ -2211,7 +2222,11 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
             continue
         if len(w.term) > SUGGEST_MAX_CHARS:  # (Whoosh's edit automaton grows with the word: めりっと × 250)
             continue
+        if not any(_is_kanji(c) for c in w.term) and len(w.term) <= 3:
+            continue  # (a short word in kana: ひと is not a slip for もと, nor かお for か月)
         cands = searcher.suggest("text", w.term, limit=1, maxdist=1 if len(w.term) <= 4 else 2)
+        if cands and not any(_is_kanji(c) for c in w.term) and any(_is_kanji(c) for c in cands[0]):
+            continue  # (kana becomes kanji by its spelling, above, not by an edit: めりっと's りっ is not 含める)
         # An edit that drops a kanji, or changes the only one, makes another word rather
         # than a spelling of this one: 若者 is not 者, nor 寂しい 難しい (孤食 may be 孤立).
         kanji = [c for c in w.term if _is_kanji(c)]
@@ -2238,13 +2253,13 @@ SUGGEST_MIN_SIMILARITY = 0.5  # a known word is offered another only this close 
 
 def _may_mean(table, word: str, other: str) -> bool:  # (table: the index's MeaningTable, or None)
     """Whether ``other`` may be what the person meant by ``word``: any word when the
-    vectors do not know both (a slip: 居場処, ポットキャス; 一元化, which they lack),
-    else one near it in meaning."""
+    vectors do not know ``word`` (a slip: 居場処, ポットキャス), else one they know
+    near it in meaning (not 不登校 → 不学校, a word of no one's)."""
     from .meaning import vectors
 
     vecs = vectors()
-    if vecs is None or vecs.row(word) is None or vecs.row(other) is None:
+    if vecs is None or vecs.row(word) is None:
         return True
-    if table is None:  # (--no-meaning: nothing to tell a near word by, so none is offered)
+    if vecs.row(other) is None or table is None:  # (--no-meaning: nothing to tell a near word by)
         return False
     return any(w == other and sim >= SUGGEST_MIN_SIMILARITY for w, sim in table.neighbours_of(word))

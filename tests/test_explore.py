@@ -226,6 +226,7 @@ def test_compare_says_which_cities_say_the_words(engine, run):
     assert "its words are in the snippets of 2 of them (福山市、春日井市)" in out.splitlines()[1]
     assert len(engine.compare("連携").said_in) == len(engine.compare("連携"))  # a topic word: no such line
     assert "its words are in" not in run("compare", "連携").output
+    assert "its words are in" not in run("compare", "豊田市").output  # (no words: it names a city)
 
 
 def _columns(line: str) -> list[int]:

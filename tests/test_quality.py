@@ -1004,6 +1004,7 @@ def test_a_word_in_kanji_does_not_meet_another_word_of_the_same_sound(engine):
     slip = engine.search("連係", limit=5)
     assert slip.total >= 10 and "連携" in slip.hits[0].text and ("連係", ("連携",)) in slip.reading.also
     assert engine.search("連携", limit=1).reading.also == ()  # (a word the snippets say: itself)
+    assert engine.search("議会", limit=1).reading.also == ()  # ギカイ is not キカイ (機会), voiced
 
 
 def test_one_character_pair_of_a_long_word_is_no_match(engine):
@@ -1052,6 +1053,14 @@ def test_did_you_mean_offers_no_word_that_only_looks_alike(engine, query):
     r = engine.search(query, limit=3)
     assert r.suggestion is None
     assert engine.search(query, limit=3, meaning=False).suggestion is None  # (nothing to tell near words by)
+
+
+@pytest.mark.parametrize("query", ["参加のめりっと", "顔のみえる", "かお", "ひと", "しょうがっこう", "はりまちょう"])
+def test_did_you_mean_makes_no_word_of_kana_by_an_edit(engine, query):
+    """Kana became kanji by one edit: 参加のめりっと → 参加含めるっと, 顔のみえる → 顔の増える,
+    かお → か月, ひと → もと; and a kana run was spelled in one-kanji pieces: しょうがっこう
+    → 省学校, はりまちょう → ハリマ庁."""
+    assert engine.search(query, limit=3).suggestion is None
 
 
 @pytest.mark.parametrize("query, meant", [("啓蒙", "啓発"), ("居場処", "居場所")])
