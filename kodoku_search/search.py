@@ -2170,11 +2170,20 @@ KANA_RUN_AS_TYPED = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\uff66-\uff9f]
 def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int, str]] | None:
     """The corpus's spellings of a kana run, piece by piece ((start, end, spelling)),
     with single particles between them (たてわりのへいがい → 縦割り, 弊害); None
-    unless every other character is covered, so no half-respelled word is made."""
-    from .analysis import _PARTICLE_KANA, spelled as spelled_as
+    unless every other character is covered, so no half-respelled word is made. The
+    run may end in words the corpus does not spell otherwise after a particle
+    (めりっとがない → メリット, が + ない as typed; たてわりをなくしたい), or in function
+    words alone (くろうした → 苦労 + した)."""
+    from .analysis import _PARTICLE_KANA, all_kanji
+    from .analysis import spelled as spelled_as
 
     out, i = [], 0
     while i < len(run):
+        if out and out[-1][1] < i and run[i - 1] in _PARTICLE_HEAD:  # (a case particle before here: が, を)
+            rest = _respell_pieces(run[i:], spellings)
+            if rest is None:
+                return out
+            return out + [(a + i, b + i, sp) for a, b, sp in rest]
         for j in range(min(len(run), i + 12), i + 2, -1):
             spelled = spelled_as(run[i:j], spellings)
             if spelled and len(spelled) == 1 and j - i < len(run):
@@ -2187,8 +2196,17 @@ def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int,
             if out and run[i] in _PARTICLE_KANA:
                 i += 1
                 continue
+            if out and all(all_kanji(sp) for _, _, sp in out) and _only_function_words(run[i:]):
+                return out  # (くろうした: 苦労 + した, as typed; a verb's stem is no noun: わから + ない)
             return None
     return out
+
+
+def _only_function_words(text: str) -> bool:
+    from .analysis import is_function_word, morphs
+
+    ms = morphs(text)
+    return bool(ms) and all(is_function_word(m.pos, m.base) for m in ms)
 
 
 def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | None = None,

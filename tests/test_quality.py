@@ -214,13 +214,16 @@ def test_the_spellings_are_read_only_for_a_query_with_kana_runs(tmp_path):
         assert e.search("たてわり").suggestion == "縦割り" and "_spellings_map" in e.__dict__
 
 
-def test_kana_respelling_is_whole_or_nothing():
+def test_kana_respelling_makes_no_half_word():
     from kodoku_search.analysis import spelling_key
     from kodoku_search.search import _respell_pieces
 
     spellings = {spelling_key("タテワリ", ""): "縦割り", spelling_key("ヘイガイ", ""): "弊害"}
     assert [p[2] for p in _respell_pieces("たてわりのへいがい", spellings)] == ["縦割り", "弊害"]
-    assert _respell_pieces("たてわりをしらべる", spellings) is None  # しらべる: no spelling, no half guess
+    # After a case particle the rest may stay as typed (しらべる has no other spelling);
+    # never a word cut in half: without the particle, nothing.
+    assert _respell_pieces("たてわりをしらべる", spellings) == [(0, 4, "縦割り")]
+    assert _respell_pieces("たてわりしらべる", spellings) is None
 
 
 @pytest.mark.parametrize("query, needle", [("つなぎめ", "「つなぎめ」を通して"), ("こどくのあわい", "「こどくのあわい」の公開収録")])
@@ -966,6 +969,18 @@ def test_kana_janome_cuts_into_no_words_is_read_as_the_corpus_word(engine, query
     assert word in r.hits[0].text and not any(len(h.text[a:b]) == 1 for h in r.hits for a, b in h.matches)
     assert r.suggestion == word  # (the spelling it was read as; never another word: 検証 offered 検討)
     assert engine.search("つながり", limit=1).reading.words[0].term == "つながり"  # one word as typed: kept
+
+
+@pytest.mark.parametrize("query, typed, word", [("めりっとがない", "めりっと", "メリット"),
+                                                ("たてわりをなくしたい", "たてわり", "縦割り"),
+                                                ("くろうした", "くろう", "苦労")])
+def test_kana_in_a_phrase_is_read_as_the_corpus_word(engine, query, typed, word):
+    """「めりっとがない」 put 「際限が【ない】」 and 「つなぎ【め】」 first: the run was respelled
+    only whole. It may now end in words after a case particle (が, を), or in function
+    words alone after a noun (くろう + した)."""
+    r = engine.search(query, limit=3)
+    assert (typed, word) in r.reading.respellings and word in r.hits[0].text
+    assert engine.search("わからない", limit=1).reading.respellings == ()  # (な is no particle; 分から no noun)
 
 
 @pytest.mark.parametrize("query, word", [("たて割り", "縦割り"), ("縦わり", "縦割り"), ("団体どうし", "団体同士")])
