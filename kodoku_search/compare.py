@@ -89,8 +89,8 @@ class Comparison:
 
 def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, limit_per_side: int = 1) -> Comparison:
     """For each city with a match, its best good and best hard snippets, so the
-    two sides of one topic can be read side by side. Cities are ordered by
-    their best score on either side."""
+    two sides of one topic can be read side by side (of a city's, one that says the
+    query's words first). Cities are ordered by their best score on either side."""
     if not isinstance(limit_per_side, int) or isinstance(limit_per_side, bool) or limit_per_side < 1:
         raise UsageError("limit_per_side must be 1 or more")
     sides: dict[str, SearchResult] = {}
@@ -100,7 +100,10 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
     found: dict[str, dict[str, list[Hit]]] = {}  # city → side → its matches, best first
     pref: dict[str, str] = {}
     for side, result in sides.items():
-        for h in result.hits:
+        # A city's snippet that says the query's words before one that only matches
+        # without them (the side a cue asks for, the snippet before): compare shows what
+        # each city said of the topic (「負担」: 春日井市's 「…運営の負担が大きかった」).
+        for h in sorted(result.hits, key=lambda h: not h.matches):
             found.setdefault(h.city, {"good": [], "hard": []})[side].append(h)
             pref.setdefault(h.city, h.prefecture)
     per: dict[str, dict[str, list[Hit]]] = {}
