@@ -332,17 +332,11 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     return cleaned, notes
 
 
-def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[tuple[str, str]], tuple]:
-    """``text`` with each kana run that Janome cuts into pieces of no word (め + りっと,
-    たて + わり) written as the corpus spells it, the (typed, spelled) pairs, and where
-    the spellings stand in the new text. A run
-    that is one word as typed (つながり) stays: it is a word, and its spelling is looked
-    for beside it."""
-    from .analysis import _is_kanji, words
-    from .analysis import spelled as spelled_as
-
-    ws = words(text)
-    swaps: list[tuple[int, int, str]] = []
+def _kana_respellings(text: str, spellings: dict[str, str]) -> list[tuple[int, int, str]]:
+    """(start, end, the corpus's spelling) of each piece of the text's kana runs that the
+    corpus spells otherwise (_respell_pieces); a run that fails whole is tried again
+    without a particle that ends the word before it (豊田市の + こどく)."""
+    out = []
     for m in _KANA_RUN.finditer(text):
         run, at = m.group(), m.start()
         pieces = _respell_pieces(run, spellings)
@@ -350,14 +344,25 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
                 and _HIRAGANA_RUN.fullmatch(run[1:])):
             run, at = run[1:], at + 1
             pieces = _respell_pieces(run, spellings)
-        for a, b, spelled in pieces or ():
-            a, b = a + at, b + at
-            if spelled == text[a:b]:
-                continue
-            over = [w for w in ws if w.start < b and a < w.end]
-            if over and all(a <= w.start and w.end <= b for w in over) and not (
-                    len(over) == 1 and over[0].start == a and over[0].end == b):
-                swaps.append((a, b, spelled))
+        out += [(a + at, b + at, sp) for a, b, sp in pieces or () if sp != text[a + at:b + at]]
+    return out
+
+
+def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[tuple[str, str]], tuple]:
+    """``text`` with each kana run that Janome cuts into pieces of no word (め + りっと,
+    たて + わり) written as the corpus spells it, the (typed, spelled) pairs, and where
+    the spellings stand in the new text. A run that is one word as typed (つながり)
+    stays: it is a word, and its spelling is looked for beside it."""
+    from .analysis import _is_kanji, words
+    from .analysis import spelled as spelled_as
+
+    ws = words(text)
+    swaps: list[tuple[int, int, str]] = []
+    for a, b, spelled in _kana_respellings(text, spellings):
+        over = [w for w in ws if w.start < b and a < w.end]
+        if over and all(a <= w.start and w.end <= b for w in over) and not (
+                len(over) == 1 and over[0].start == a and over[0].end == b):
+            swaps.append((a, b, spelled))
     if MIXED_RESPELL:
         # A word typed half in kana (たて割り, 縦わり, 団体どうし): Janome makes two words of it,
         # and their readings together are the corpus's word. Two or three adjacent words, one
@@ -476,22 +481,13 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     respellings: list[tuple[str, str]] = []
     respelled_at: list[tuple[int, int, str]] = []
     if spellings and ws:
-        for m in _KANA_RUN.finditer(text):
-            run, at = m.group(), m.start()
-            pieces = _respell_pieces(run, spellings)
-            if (pieces is None and at and not _KANA_RUN.match(text[at - 1]) and run[0] in _PARTICLE_HEAD
-                    and _HIRAGANA_RUN.fullmatch(run[1:])):
-                # A particle that ends the word before (豊田市の + こどく): the run after it.
-                run, at = run[1:], at + 1
-                pieces = _respell_pieces(run, spellings)
-            for a, b, spelled in pieces or ():
-                a, b = a + at, b + at
-                inside = [k for k, w in enumerate(ws) if w.start < b and a < w.end]
-                if inside and spelled != text[a:b]:
-                    phrase_syn.setdefault(inside[0], []).append(spelled)
-                    respelled = True
-                    respellings.append((text[a:b], spelled))
-                    respelled_at.append((a, b, spelled))
+        for a, b, spelled in _kana_respellings(text, spellings):
+            inside = [k for k, w in enumerate(ws) if w.start < b and a < w.end]
+            if inside:
+                phrase_syn.setdefault(inside[0], []).append(spelled)
+                respelled = True
+                respellings.append((text[a:b], spelled))
+                respelled_at.append((a, b, spelled))
     seen: dict[str, QueryWord] = {}
     own_alts: list[tuple[str, str]] = []  # each word's own alternatives, as said_as
     for k, w in enumerate(ws):
