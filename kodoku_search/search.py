@@ -797,28 +797,25 @@ def _voiced(word: str) -> str:
     return "".join(m.reading or m.surface for m in morphs(word))
 
 
-def _index_prefectures(searcher) -> tuple[str, ...]:
-    """The prefectures of the index (its lexicon of the prefecture field, read once per searcher)."""
-    names = getattr(searcher, "_kodoku_prefectures", None)
-    if names is None:
-        names = tuple(t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.lexicon("prefecture"))
-        try:
-            searcher._kodoku_prefectures = names
-        except AttributeError:
-            pass
-    return names
-
-
-def _index_cities(searcher) -> tuple[str, ...]:
-    """The cities of the index (read once per searcher: its lexicon of the city field)."""
-    got = getattr(searcher, "_kodoku_cities", None)
+def _lexicon(searcher, fieldname: str) -> tuple[str, ...]:
+    """Every value of an ID field of the index, read once per searcher."""
+    key = f"_kodoku_{fieldname}_values"
+    got = getattr(searcher, key, None)
     if got is None:
-        got = tuple(t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.lexicon("city"))
+        got = tuple(t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.lexicon(fieldname))
         try:
-            searcher._kodoku_cities = got
+            setattr(searcher, key, got)
         except AttributeError:  # (a searcher that takes no attributes: read it each time)
             pass
     return got
+
+
+def _index_prefectures(searcher) -> tuple[str, ...]:
+    return _lexicon(searcher, "prefecture")
+
+
+def _index_cities(searcher) -> tuple[str, ...]:
+    return _lexicon(searcher, "city")
 
 
 def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
