@@ -401,10 +401,8 @@ def _corpus_path(corpus_dir: str | Path | None) -> Path:
     corpus gone unreadable: the index of another corpus must not answer for it."""
     import os
 
-    if corpus_dir is None and not os.environ.get(paths.ENV_CORPUS):
-        return paths.default_corpus_dir()
     corpus = Path(corpus_dir) if corpus_dir is not None else paths.default_corpus_dir()
-    if not corpus.is_dir():
+    if (corpus_dir is not None or os.environ.get(paths.ENV_CORPUS)) and not corpus.is_dir():
         raise UsageError(f"no corpus directory at {corpus}: give a directory of *.txt documents or *.jsonl "
                          f"records (--corpus-dir or {paths.ENV_CORPUS}), or leave it out for the bundled corpus")
     return corpus

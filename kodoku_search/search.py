@@ -387,10 +387,10 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
                     i += n - 1
                     break
             i += 1
-        swaps.sort()
+    swaps.sort()
     said = [(text[a:b], spelled) for a, b, spelled in swaps]
     out, last, shift, at = [], 0, 0, []
-    for a, b, spelled in sorted(swaps):
+    for a, b, spelled in swaps:
         out += [text[last:a], spelled]
         at.append((a + shift, a + shift + len(spelled)))
         shift += len(spelled) - (b - a)
@@ -1086,7 +1086,7 @@ class _Leaf:  # (internal, and on every cold search's path: a plain class costs 
             return Q.And(got, boost=self.boost)
         if len(parts) == 1:
             return Q.Term(self.field, self.term, boost=self.boost)
-        if self.field in ("heading", "context", "ngram", "reading"):  # fields kept without positions
+        if self.field in ("heading", "context", "ngram"):  # fields kept without positions
             return Q.And([Q.Term(self.field, p) for p in parts], boost=self.boost)
         return Q.Phrase(self.field, parts, slop=self.slop, boost=self.boost)
 
@@ -2208,10 +2208,10 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
     corpus spells otherwise (たてわり → 縦割り), and words one or two edits away
     from an indexed word (by base form). Offered only if, read again, it has a
     word the index holds: 引きこもり's 引き is one edit from 引, but 「引こもり」
-    finds nothing. With ``meaning`` (the index's MeaningTable): a word the vectors
-    know is a real word, not a slip, and is offered another only if that one means
-    about the same (連係 → 連携, 啓蒙 → 啓発), never one that only looks alike
-    (自殺 → 自身, 子供 → 提供, ゲート → ノート)."""
+    finds nothing. A word the vectors know is a real word, not a slip: it is offered
+    another only if ``meaning`` (the index's MeaningTable) puts that one near it (啓蒙 →
+    啓発), never one that only looks alike (自殺 → 自身, 子供 → 提供, ゲート → ノート).
+    A word in kana is corrected only to kana (its kanji come from the spellings)."""
     from .analysis import _is_kanji
 
     out = text
@@ -2239,7 +2239,7 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
         if cands and not any(_is_kanji(c) for c in w.term) and any(_is_kanji(c) for c in cands[0]):
             continue  # (kana becomes kanji by its spelling, above, not by an edit: めりっと's りっ is not 含める)
         # An edit that drops a kanji, or changes the only one, makes another word rather
-        # than a spelling of this one: 若者 is not 者, nor 寂しい 難しい (孤食 may be 孤立).
+        # than a spelling of this one: 若者 is not 者, nor 寂しい 難しい.
         kanji = [c for c in w.term if _is_kanji(c)]
         if cands and cands[0] != w.term and (not kanji or (
                 any(c in cands[0] for c in kanji) and sum(map(_is_kanji, cands[0])) >= len(kanji))):
@@ -2265,7 +2265,8 @@ SUGGEST_MIN_SIMILARITY = 0.5  # a known word is offered another only this close 
 def _may_mean(table, word: str, other: str) -> bool:  # (table: the index's MeaningTable, or None)
     """Whether ``other`` may be what the person meant by ``word``: any word when the
     vectors do not know ``word`` (a slip: 居場処, ポットキャス), else one they know
-    near it in meaning (not 不登校 → 不学校, a word of no one's)."""
+    near it in meaning (自殺 is not 自身). (A word of a longer one is judged alone:
+    不登校's 登校 may become 学校.)"""
     from .meaning import vectors
 
     vecs = vectors()
