@@ -2243,7 +2243,7 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
         kanji = [c for c in w.term if _is_kanji(c)]
         if cands and cands[0] != w.term and (not kanji or (
                 any(c in cands[0] for c in kanji) and sum(map(_is_kanji, cands[0])) >= len(kanji))):
-            if not _may_mean(meaning, w.term, cands[0]):
+            if not _may_mean(meaning, w.term, cands[0], _in_compound(out, w.surface)):
                 continue
             out = out.replace(w.surface, cands[0])
     if out == text:
@@ -2262,16 +2262,31 @@ SUGGEST_MAX_CHARS = 30  # a longer "word" is pasted text, not a misspelling
 SUGGEST_MIN_SIMILARITY = 0.5  # a known word is offered another only this close in meaning (chiVe cosine)
 
 
-def _may_mean(table, word: str, other: str) -> bool:  # (table: the index's MeaningTable, or None)
+def _in_compound(text: str, surface: str) -> bool:
+    """Whether ``surface`` (kanji) stands in ``text`` with more kanji beside it: a piece
+    of a longer word, as 登校 is of 不登校."""
+    from .analysis import _is_kanji
+
+    at = text.find(surface)
+    if at < 0 or not any(_is_kanji(c) for c in surface):
+        return False
+    end = at + len(surface)
+    return (at > 0 and _is_kanji(text[at - 1])) or (end < len(text) and _is_kanji(text[end]))
+
+
+def _may_mean(table, word: str, other: str, in_compound: bool = False) -> bool:
     """Whether ``other`` may be what the person meant by ``word``: any word when the
     vectors do not know ``word`` (a slip: 居場処, ポットキャス), else one they know
-    near it in meaning (自殺 is not 自身). (A word of a longer one is judged alone:
-    不登校's 登校 may become 学校.)"""
+    near it in meaning (自殺 is not 自身), but not where ``word`` is a piece of a
+    longer word the person typed (``in_compound``): 不登校's 登校 is no slip for 学校,
+    and 不学校 is no word."""
     from .meaning import vectors
 
     vecs = vectors()
     if vecs is None or vecs.row(word) is None:
         return True
+    if in_compound:
+        return False
     if vecs.row(other) is None or table is None:  # (--no-meaning: nothing to tell a near word by)
         return False
     return any(w == other and sim >= SUGGEST_MIN_SIMILARITY for w, sim in table.neighbours_of(word))
