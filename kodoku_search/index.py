@@ -193,7 +193,7 @@ def current_generation(index_dir: Path) -> Generation | None:
     """The live generation, or None if there is none (or it is unreadable)."""
     try:
         name = (index_dir / CURRENT).read_text("utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
+    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):  # (not UTF-8: as garbage, no generation)
         return None
     except OSError as e:
         raise IndexError_(f"cannot read {index_dir / CURRENT}: {e.strerror or e}") from None

@@ -624,6 +624,8 @@ DAMAGE = {
     "fingerprint-garbage": lambda g: (g / "fingerprint.json").write_text("{"),
     "current-garbage": lambda g: (g.parent / "CURRENT").write_text("\x00garbage\n"),
     "current-outside": lambda g: (g.parent / "CURRENT").write_text("gen-../../outside\n"),
+    "current-not-utf8": lambda g: (g.parent / "CURRENT").write_bytes(b"\xff\xfe"),  # (was a UnicodeDecodeError)
+    "fingerprint-not-utf8": lambda g: (g / "fingerprint.json").write_bytes(b"\xff\xfe{}"),
 }
 
 
