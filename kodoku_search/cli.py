@@ -277,16 +277,26 @@ def _place(h) -> str:
     return f"{h.city} ({h.prefecture}) · {_label(h.theme, h.polarity, h.also)}" + (f" · {h.section}" if h.section else "")
 
 
+def _once(ctx, param, values: tuple) -> str | None:
+    """A filter option's one value: given twice (--city 熊本市 --city 福岡市), Click
+    would keep the last and the page would silently leave the first city out."""
+    if len(values) > 1:
+        raise click.BadParameter(
+            f"given {len(values)} times ({', '.join(values)}); a search takes one (run one search per "
+            f"{param.name}{', or use --prefecture' if param.name == 'city' else ''})", ctx=ctx, param=param)
+    return values[0] if values else None
+
+
 # ---------------------------------------------------------------------------
 # search
 
 
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
-@click.option("--city", help="Only this municipality (e.g. 福岡市).", shell_complete=complete_city)
-@click.option("--prefecture", help="Only this prefecture (e.g. 愛知県).", shell_complete=complete_prefecture)
-@click.option("--theme", help=THEME_HELP, shell_complete=complete_theme)
-@click.option("--polarity", help=POLARITY_HELP, shell_complete=complete_polarity)
+@click.option("--city", help="Only this municipality (e.g. 福岡市).", shell_complete=complete_city, multiple=True, callback=_once, metavar="TEXT")
+@click.option("--prefecture", help="Only this prefecture (e.g. 愛知県).", shell_complete=complete_prefecture, multiple=True, callback=_once, metavar="TEXT")
+@click.option("--theme", help=THEME_HELP, shell_complete=complete_theme, multiple=True, callback=_once, metavar="TEXT")
+@click.option("--polarity", help=POLARITY_HELP, shell_complete=complete_polarity, multiple=True, callback=_once, metavar="TEXT")
 @click.option("-n", "--limit", type=click.IntRange(0, 10000), default=10, show_default=True, help="How many results to show.")
 @click.option("--offset", type=click.IntRange(0, 100000), default=0, show_default=True, help="Skip this many results first (the next page: --offset 10).")
 @click.option("--sort", type=click.Choice(SORTS), default="score", show_default=True,
@@ -715,8 +725,8 @@ def eval_(obj, judgments, k, as_json, related, meaning, rerank) -> None:
 
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
-@click.option("--theme", help=THEME_HELP, shell_complete=complete_theme)
-@click.option("--prefecture", help="Only this prefecture (e.g. 愛知県).", shell_complete=complete_prefecture)
+@click.option("--theme", help=THEME_HELP, shell_complete=complete_theme, multiple=True, callback=_once, metavar="TEXT")
+@click.option("--prefecture", help="Only this prefecture (e.g. 愛知県).", shell_complete=complete_prefecture, multiple=True, callback=_once, metavar="TEXT")
 @click.option("--per-side", "per_side", type=click.IntRange(1, 20), default=1, show_default=True,
               help="How many snippets to show per city and side.")
 @_output_options

@@ -88,6 +88,9 @@ def test_json_shape(run):
         (["search", "縦割り", "--theme", "money"], 2, "valid: general"),
         (["search", "縦割り", "--polarity", "so-so"], 2, "valid: good"),
         (["search", "縦割り", "--limit", "-1"], 2, "limit"),
+        # (Click keeps the last of a repeated option: 熊本市 was silently left out.)
+        (["search", "連携", "--city", "熊本市", "--city", "福岡市"], 2, "given 2 times (熊本市, 福岡市)"),
+        (["compare", "連携", "--theme", "PF", "--theme", "全般"], 2, "given 2 times"),
         (["search"], 2, "Missing argument"),
         (["show", "no/such/id"], 2, "no record"),
         (["frobnicate"], 2, "No such command"),
