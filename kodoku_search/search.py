@@ -408,7 +408,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     with their cities, a prefecture named standing for its cities. ``slips``: (reading,
     word) → the index's words of that sound that share a kanji with a word in kanji
     that no snippet says (連係 → 連携: what the IME offered first), or None."""
-    from .analysis import all_kanji, bigrams, words
+    from .analysis import _is_kanji, all_kanji, bigrams, words
 
     if spellings and RESPELL_FRAGMENTS and _kana_at is None:
         swapped, swaps, kana_at = _respell_fragments(text, spellings)
@@ -483,6 +483,10 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     if spellings and ws:
         for a, b, spelled in _kana_respellings(text, spellings):
             inside = [k for k, w in enumerate(ws) if w.start < b and a < w.end]
+            # (Not the kana ending of one word with kanji: 名ばかり's ばかり is no 図り.)
+            if (len(inside) == 1 and any(_is_kanji(c) for c in ws[inside[0]].surface)
+                    and ws[inside[0]].start <= a and b <= ws[inside[0]].end):
+                continue
             if inside:
                 phrase_syn.setdefault(inside[0], []).append(spelled)
                 respelled = True
@@ -644,14 +648,19 @@ def _kana_words(text: str, ws: list, spellings: dict[str, str]) -> list:
     nothing else (りかい → り + かい, いべんと → い + べ + ん + と), is a word of its
     own, as the corpus spells it (理解, イベント): else the query had no word at all
     and found nothing. Runs with a word in them are respelled later, in read_query."""
-    from .analysis import Word, _is_kanji, words
+    from .analysis import Word, _is_kanji, morphs, words
 
     out = list(ws)
+    whole = None
     for m in _KANA_RUN.finditer(text):
         for a, b, spelled in _respell_pieces(m.group(), spellings) or ():
             a, b = a + m.start(), b + m.start()
             # (Kana right after kanji end that word: the しないか of 困惑しないか is not 市内.)
             if any(w.start < b and a < w.end for w in ws) or (a and _is_kanji(text[a - 1])):
+                continue
+            # (Nor is a run Janome reads as one word of its own: ばかり is a particle, not 図り.)
+            whole = whole if whole is not None else {(x.start, x.end) for x in morphs(text)}
+            if (a, b) in whole:
                 continue
             found = words(spelled)
             if len(found) == 1 and found[0].surface == spelled:

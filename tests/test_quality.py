@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from kodoku_search.analysis import fold
 from kodoku_search.cli import cli
+from kodoku_search.search import NO_WORDS
 
 from .conftest import CORPUS, ROOT
 
@@ -172,6 +173,17 @@ def test_a_kana_word_janome_reads_as_particles_alone_is_still_a_word(engine, que
     assert r.suggestion == needle and r.reading.respellings == ((query, needle),)
     # Kana right after kanji end that word: 困惑しないか is not 困惑 + 市内.
     assert "市内" not in [w.term for w in engine.search("困惑しないか", limit=1).reading.words]
+
+
+def test_a_function_word_or_a_words_kana_ending_is_not_respelled(engine):
+    """From the stop-24 review: ばかり (one particle) was read as 図り (はかり, its first
+    kana unvoiced as in rendaku) and 名ばかり offered 「名図り」, highlighting 図っ."""
+    alone = engine.search("ばかり", limit=3)  # only a particle: nothing to search for, as 「の」
+    assert alone.total == 0 and alone.reading.words == () and NO_WORDS in alone.notes
+    r = engine.search("名ばかり", limit=3)
+    assert r.reading.respellings == () and r.suggestion is None
+    assert all("図" not in h.text[a:b] for h in r.hits for a, b in h.matches)
+    assert engine.search("りかい", limit=1).reading.respellings == (("りかい", "理解"),)  # (two particles: a word)
 
 
 def test_a_kana_run_after_a_particle_is_respelled(engine):
