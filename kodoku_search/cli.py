@@ -491,11 +491,15 @@ def _describe_reading(result) -> str:
     # synonym of a stretch of the query by that stretch (立ち上げ → 設置, not 立ち →).
     if r.also:
         parts.append("also as " + ", ".join(f"{k} → {'/'.join(v)}" for k, v in r.also))
-    if r.polarity:
-        parts.append(f"asking for {labels.POLARITIES[r.polarity]} ({'、'.join(_as_typed(result.query, c) for c in r.polarity_cues)})")
-    if r.theme:
-        parts.append(f"about {labels.THEME_SHORT[r.theme]} ({'、'.join(_as_typed(result.query, c) for c in r.theme_cues)})")
-    if r.polarity or r.theme:  # (the ranker weighs the side asked for: it does not put it all first)
+    # (Under --polarity or --theme the filter decides, and the intent read from the words
+    # ranks nothing: a note says so where the two disagree.)
+    polarity = r.polarity if not result.filters.polarity else None
+    theme = r.theme if not result.filters.theme else None
+    if polarity:
+        parts.append(f"asking for {labels.POLARITIES[polarity]} ({'、'.join(_as_typed(result.query, c) for c in r.polarity_cues)})")
+    if theme:
+        parts.append(f"about {labels.THEME_SHORT[theme]} ({'、'.join(_as_typed(result.query, c) for c in r.theme_cues)})")
+    if polarity or theme:  # (the ranker weighs the side asked for: it does not put it all first)
         parts[-1] += ": those rank higher"
     cities = r.cities if not result.filters.city else ()  # (--city says it: a note where it names another)
     if cities:
@@ -504,8 +508,8 @@ def _describe_reading(result) -> str:
                              for p, of in r.regions), *(c for c in cities if c not in under)])
         parts.append(f"about {named}: its snippets come first" if len(cities) == 1
                      else f"about {named}: their snippets come first")
-    if r.polarity or r.theme or cities:
-        parts.append("nothing is hidden")
+    if polarity or theme or cities:
+        parts.append("nothing else is hidden" if result.filters.active() else "nothing is hidden")
     if not parts:
         return ""
     return "read as: " + "; ".join(parts)

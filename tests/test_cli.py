@@ -242,3 +242,14 @@ def test_the_library_refuses_a_filter_that_is_no_string(tmp_path):
         with pytest.raises(UsageError, match="fields with values: also, city, id, polarity, prefecture, section"):
             e.values("ngram")
         assert e.get(" advice-2025-10/general/福岡市/2\n").city == "福岡市"
+
+
+def test_read_as_says_nothing_a_filter_overrules(run):
+    """From the stop-24 review: 「苦労 --polarity good」 said "asking for 苦労したこと: those
+    rank higher; nothing is hidden" while the filter hid every hardship."""
+    r = run("search", "苦労", "--polarity", "good", "-n", "1")
+    assert r.exit_code == 0 and "but --polarity good wins" in r.output
+    assert "asking for" not in r.output and "nothing is hidden" not in r.output
+    r = run("search", "福岡市の苦労", "--city", "熊本市", "-n", "1")
+    assert "nothing else is hidden" in r.output and "nothing is hidden" not in r.output
+    assert "nothing is hidden" in run("search", "福岡市の苦労", "-n", "1").output
