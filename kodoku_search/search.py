@@ -275,6 +275,9 @@ class SearchResult:
     # not, two kinds taking turns: those nearest in meaning (meaning.py) and those
     # that share the most distinctive words of its best hits (feedback.py).
     related: tuple[Hit, ...] = ()
+    # Query words (as typed) that no match says, as itself, another spelling or a synonym:
+    # the matches have the query's other words, or only some characters of these.
+    unmatched: tuple[str, ...] = ()
 
     @property
     def ranked(self) -> tuple[Hit, ...]:
@@ -300,6 +303,7 @@ class SearchResult:
             "filters": self.filters.active(),
             "reading": self.reading.to_dict(),
             "suggestion": self.suggestion,
+            "unmatched": list(self.unmatched),
             "notes": list(self.notes),
         }
 
@@ -1419,6 +1423,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     weights = _word_weights(leaves, lists, len(reading.words), searcher.doc_count_all())
     pre = [(_prerank(base, contribs.get(d, []), stored, reading, filters, weights), d, stored) for d, base, stored in cands]
     pre.sort(key=lambda x: -x[0][0])
+    unmatched = _unmatched(reading, [credit for (_, _, credit), _, _ in pre])
     model = None
     if rerank and limit and reading.words:  # (「福岡市」 alone lists its snippets in the document's order)
         from .rerank import ranker
@@ -1520,7 +1525,35 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                 if h is not None and h.id not in merged:
                     merged[h.id] = h
         more = tuple(merged.values())[:room]
-    return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion, more)
+    return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion, more, unmatched)
+
+
+def _unmatched(reading: Reading, credits: list[list[float]]) -> tuple[str, ...]:
+    """The query words no candidate has whole (in its text as itself, another spelling
+    or a synonym; or all its characters): 「自殺対策」 finds 27 snippets, by 対策 alone.
+    Not a word that names a side or theme (苦労, PF): the label matches it."""
+    found = {k for credit in credits for k, c in enumerate(credit) if c >= 1.0}
+    cues = reading.polarity_cues + reading.theme_cues
+    return tuple(dict.fromkeys(
+        # (Named by its dictionary form where typed inflected: 入る, not 入っ. Not a word of
+        # hiragana alone, such as the ちゃう of やっちゃう or the あと of 作ったあと.)
+        _dictionary_form(w) for k, w in enumerate(reading.words)
+        if k not in found and not (cues and _names(w, cues)) and _KANJI_OR_KATAKANA.search(w.surface)))
+
+
+def _dictionary_form(w: QueryWord) -> str:
+    """The word as typed, or its dictionary form where it was typed inflected (入っ → 入る,
+    集め → 集める; not 上げ方, which Janome's base form would make 上げる方)."""
+    from .analysis import _is_hiragana
+
+    stem = w.surface[:-1]
+    if (w.surface and _is_hiragana(w.surface[-1]) and stem and w.term.startswith(stem)
+            and len(w.term) - len(stem) <= 2 and w.term[-1] in "うくぐすつぬぶむるい"):
+        return w.term
+    return w.surface
+
+
+_KANJI_OR_KATAKANA = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u30a1-\u30fa\u30fcA-Za-z0-9\uff21-\uff3a\uff41-\uff5a]")
 
 
 def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, explain: bool, phrase: str | None,

@@ -1206,3 +1206,17 @@ def test_corpus_order_survives_an_update(tmp_path):
         after = ([h.id for h in e.search("寂しい", limit=4).related],
                  [h.city for h in e.find("連携", sort="city", limit=200).hits])
     assert after == before and before[0][0].startswith("advice-2025-10/")
+
+
+def test_the_page_says_which_query_words_no_match_has(engine):
+    """From the stop-24 review: 「自殺対策」 showed 27 results, all by 対策, and nothing said
+    that no snippet says 自殺 (「自殺」 alone: no results)."""
+    r = engine.search("自殺対策", limit=3)
+    assert r.total > 10 and r.unmatched == ("自殺",) and r.to_dict()["unmatched"] == ["自殺"]
+    assert engine.search("前例がない", limit=3).unmatched == ("前例",)
+    assert engine.search("ゲートキーパー", limit=3, related=False).unmatched == ("ゲート", "キーパー")
+    # A word met by another spelling or a synonym is found; a side's cue is met by the label.
+    for found in ("縦割り", "たてわり", "孤独死", "苦労したこと", "他部署の理解を得るのが難しい", "PFの立ち上げ"):
+        assert engine.search(found, limit=3).unmatched == (), found
+    out = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "search", "自殺対策", "-n", "1"]).output
+    assert "not found: 自殺 (the results match the rest of the query)" in out
