@@ -597,6 +597,7 @@ def _grouped(pairs: list[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]],
 
 
 _KANA_ONLY = re.compile(r"[\u30a1-\u30fa\u30fc]+")  # folded text has its kana as katakana
+_KATAKANA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc\u30fd\u30fe]+")
 
 
 def _kana_only(gram: str) -> bool:
@@ -1283,7 +1284,11 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple[froz
         inner = {g for g, _, _ in bigrams(w.surface)}
         telling = [lf for lf in grams if lf.term in inner
                    and not (_kana_only(lf.term) and (kanji or searcher.doc_frequency("ngram", lf.term) > most))]
-        if telling:
+        if len(telling) == 1 and _KATAKANA_RUN.fullmatch(w.surface):
+            # A katakana word of one pair of kana (ゲート: ケト) is no match by that pair: the
+            # n-gram field folds hiragana to katakana, so it is in every きっかけと.
+            out.append((frozenset(lf.key() for lf in grams), 10**9, frozenset(lf.key() for lf in telling)))
+        elif telling:
             need = -(-len(telling) // 2)
             out.append((frozenset(lf.key() for lf in grams), need, frozenset(lf.key() for lf in telling)))
     # A bigram that is also another word's stays with each group; it counts for a group

@@ -1055,6 +1055,10 @@ def test_one_character_pair_of_a_long_word_is_no_match(engine):
     # A shorter word still matches by its one pair, and a long one by half of its own:
     # 中学生 finds 中学3年生 (中学 of 中学 + 学生), 地域資源の活用 finds 地域資源.
     assert "中学3年生" in engine.search("中学生", limit=1).hits[0].text
+    # A katakana word of one kana pair in a longer one: ゲートキーパー (ゲート + キーパー) had 2
+    # "results" by ゲート's ケト, in 京都市's 「きっかけとなりました」 (the stop-24 review).
+    gate = engine.search("ゲートキーパー", limit=5, related=False)
+    assert gate.total == 0, [h.text for h in gate.hits]
     # With the gate off, the stray pairs are matches again (what the stop-21 engine did).
     from kodoku_search import search as S
 
