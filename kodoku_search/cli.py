@@ -530,7 +530,7 @@ _FEATURE_WORDS = {  # rerank.FEATURES as people read them
     "on_asked_theme": "on the theme the query asks for", "has_heading": "listed under a heading",
     "query_words": "words in the query", "city_in_top10": "its city's snippets in the top 10",
     "matches": "snippets matched", "asked_side_bonus": "on the asked side (bonus)",
-    "asked_theme_bonus": "on the asked theme (bonus)",
+    "asked_theme_bonus": "on the asked theme (bonus)", "literal_bonus": "says every query word (bonus)",
     "first_match_at": "first match's place in the text (0 start, 1 end)",
     "first_match_chars": "characters before the first match", "match_density": "share of the text matched",
 }

@@ -75,6 +75,21 @@ ON_ASKED_SIDE = FEATURES.index("on_asked_side")
 # the model of 106 sets, and may: it answers the question.
 THEME_BONUS = 0.5
 ON_ASKED_THEME = FEATURES.index("on_asked_theme")
+# Added where a record says every query word itself (in the text field, or the reading
+# field: another spelling of it), not only a synonym: 「企業」 put 中野区's 「協定事業者」, 呉市's
+# 「地域の事業者」 and 「…株式会社」 above the three snippets that say 企業, and 「横串」 a
+# 横断 snippet above 福山市's 「横串での取組」 (the stop-24 user review). The judges count
+# a synonym's snippet as an answer too, so the folds hardly care: over three seeds on 138
+# sets, 0 / 1 / 2 → 0.9251 / 0.9249 / 0.9242 and 0.9304 / 0.9303 / 0.9300 (novel 0.8437 /
+# 0.8435 / 0.8427 and 0.8621 / 0.8620 / 0.8620). At 1 the word said comes before its
+# synonym where the model had them close, as a user of any search engine expects.
+LITERAL_BONUS = 1.0
+_WORDS_TEXT, _WORDS_READING = FEATURES.index("words_text"), FEATURES.index("words_reading")
+_QUERY_WORDS = FEATURES.index("query_words")
+
+
+def _literal(row: list[float]) -> bool:
+    return max(row[_WORDS_TEXT], row[_WORDS_READING]) >= row[_QUERY_WORDS] > 0
 
 
 class RankerError(KodokuError):
@@ -209,8 +224,10 @@ class Ranker:
             raise RankerError("a tree's root is neither a node nor a leaf")
 
     def score(self, row: list[float]) -> float:
-        """The model's score plus INTENT_BONUS on the asked side, THEME_BONUS on the asked theme."""
-        return self.trees(row) + INTENT_BONUS * row[ON_ASKED_SIDE] + THEME_BONUS * row[ON_ASKED_THEME]
+        """The model's score plus INTENT_BONUS on the asked side, THEME_BONUS on the asked theme,
+        LITERAL_BONUS where the record says every query word."""
+        return (self.trees(row) + INTENT_BONUS * row[ON_ASKED_SIDE] + THEME_BONUS * row[ON_ASKED_THEME]
+                + (LITERAL_BONUS if _literal(row) else 0.0))
 
     def explain(self, row: list[float]) -> tuple[float, dict[str, float]]:
         """The score as a base (the trees' mean output) plus each feature's part: at every
@@ -234,6 +251,8 @@ class Ranker:
             parts["asked_side_bonus"] = INTENT_BONUS * row[ON_ASKED_SIDE]
         if row[ON_ASKED_THEME] and THEME_BONUS:
             parts["asked_theme_bonus"] = THEME_BONUS * row[ON_ASKED_THEME]
+        if LITERAL_BONUS and _literal(row):
+            parts["literal_bonus"] = LITERAL_BONUS
         return base, parts
 
     def trees(self, row: list[float]) -> float:

@@ -331,5 +331,5 @@ def test_explain_splits_the_rankers_score_into_its_features(engine):
     base, parts = model.explain(row)
     assert base + sum(parts.values()) == pytest.approx(model.score(row), abs=1e-9)  # exact before rounding
     d = r.hits[0].to_dict()["explanation"]
-    assert {p["feature"] for p in d["ranker_parts"]} <= set(FEATURES) | {"asked_side_bonus", "asked_theme_bonus"}
+    assert {p["feature"] for p in d["ranker_parts"]} <= set(FEATURES) | {"asked_side_bonus", "asked_theme_bonus", "literal_bonus"}
     assert engine.search("他部署の理解を得るのが難しい", limit=1).hits[0].explanation is None  # only when asked
