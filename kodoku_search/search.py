@@ -675,6 +675,57 @@ def _kana_words(text: str, ws: list, spellings: dict[str, str]) -> list:
 
 
 _REGION_SUFFIX = "都府県"  # (not 道: 北海 is no name)
+_SUFFIX_SAID = {"町": "チョウ", "村": "ソン"}  # (Janome reads 播磨町 ハリママチ; the town says はりまちょう)
+KANA_PLACE_MIN = 3  # a city's name typed in kana alone, without its 市/区/町, is read as the city from this many kana
+
+
+@lru_cache(maxsize=8)
+def _place_readings(cities: tuple[str, ...]) -> dict[str, str]:
+    """Each city's name as kana (its reading without voicing, as ``fold`` makes it) → the
+    city: 宇和島市 → ウワシマシ and, KANA_PLACE_MIN kana or more, ウワシマ (Janome's
+    readings: 豊田 is トヨダ, and トヨタ without voicing)."""
+    from .analysis import fold, morphs
+
+    out: dict[str, str] = {}
+    for city in cities:
+        ms = morphs(city)
+        if not ms or any(not m.reading for m in ms):
+            continue
+        stem = "".join(m.reading for m in ms if not m.pos.startswith("名詞,接尾"))
+        for whole in {"".join(m.reading for m in ms), stem + _SUFFIX_SAID.get(city[-1], "")}:
+            out.setdefault(fold(whole)[0], city)
+        if len(stem) >= KANA_PLACE_MIN:
+            out.setdefault(fold(stem)[0], city)
+    return out
+
+
+def _kana_places(text: str, cities: tuple[str, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``text`` with a city of ``cities`` typed in kana (うわじま, とよたしの…) written as
+    the city (宇和島市), and the (typed, city) pairs. Janome reads うわじま as no word
+    and とよた as nothing: the query had "no words", or found かすがい's 「サービ【スが】」.
+    Only a kana run that starts the query or follows a space or punctuation, whole or
+    before a particle (なかの in 地域のなかの居場所 is no 中野区)."""
+    from .analysis import fold
+
+    table = _place_readings(cities) if cities else {}
+    if not table:
+        return text, ()
+    out, swaps, last = [], [], 0
+    for m in _KANA_RUN.finditer(text):
+        a = m.start()
+        if a and (_KANA_RUN.match(text[a - 1]) or text[a - 1].isalnum()):
+            continue
+        run = m.group()
+        for end in range(len(run), 1, -1):
+            if end < len(run) and run[end] not in _PARTICLE_HEAD:
+                continue
+            city = table.get(fold(run[:end])[0])
+            if city:
+                out += [text[last:a], city]
+                swaps.append((run[:end], city))
+                last = a + end
+                break
+    return "".join(out) + text[last:], tuple(swaps)
 
 
 def _named_cities(text: str, cities: tuple[str, ...], regions: tuple[tuple[str, tuple[str, ...]], ...] = (),
@@ -1356,8 +1407,12 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     cleaned, notes = clean_query(text)
     cities = _index_cities(searcher) if NAMED_CITY_FIRST else ()
     cleaned, elsewhere = _elsewhere(searcher, cleaned, cities)
+    cleaned, in_kana = _kana_places(cleaned, cities)
     regions = _index_regions(searcher, cities, cleaned) if cities else ()
     reading = read_query(cleaned, vocab, spellings, cities, regions, _slips(searcher))
+    if in_kana:  # (said as the respellings are: うわじま → 宇和島市)
+        reading = replace(reading, respellings=reading.respellings + in_kana,
+                          also=_grouped([*in_kana, *((t, a) for t, alts in reading.also for a in alts)]))
     if elsewhere:
         rest = reading.words or reading.polarity or reading.theme or reading.cities
         notes.append(f"{'、'.join(elsewhere)}: not in this collection (its {len(cities)} cities: kodoku-search stats "
@@ -1811,7 +1866,7 @@ def matched(searcher, text: str, vocab=None, filters: Filters | None = None, spe
     matches (what its ``total`` counts): for callers that count or group matches in
     the index (facets) rather than rank them."""
     cleaned, _ = clean_query(text)
-    cleaned = _elsewhere(searcher, cleaned, cities)[0]
+    cleaned = _kana_places(_elsewhere(searcher, cleaned, cities)[0], cities)[0]
     reading = read_query(cleaned, vocab, spellings, cities, regions, _slips(searcher))
     filters = filters or Filters()
     leaves, side = _matching(reading, filters, searcher)

@@ -1140,6 +1140,23 @@ def test_places_read_as_the_index_has_them():
     assert len(_named_cities("福岡県" * 300, cities, regions)) == 2 + 299
 
 
+@pytest.mark.parametrize("query, city", [("うわじま", "宇和島市"), ("とよた", "豊田市"), ("かすがい", "春日井市"),
+                                         ("フクオカ", "福岡市"), ("はりまちょう", "播磨町"), ("くれし", "呉市"),
+                                         ("とよたしのくろう", "豊田市"), ("なかの 連携", "中野区")])
+def test_a_city_typed_in_kana_is_the_city(engine, query, city):
+    """From the stop-24 review: うわじま had "no words to search for", とよた and ふくおか no
+    results, かすがい found 「サービ【スが】」 (a name Janome reads as no word)."""
+    r = engine.search(query, limit=3)
+    assert r.reading.cities == (city,) and r.hits and r.hits[0].city == city
+
+
+@pytest.mark.parametrize("query", ["地域のなかの居場所", "くれ", "ざま"])
+def test_kana_that_only_sounds_like_a_city_is_not_the_city(engine, query):
+    """Only a run that starts the query or follows a space, whole or before a particle; a
+    name under three kana only with its 市 (くれし, not くれ)."""
+    assert engine.search(query, limit=3).reading.cities == ()
+
+
 def test_a_named_citys_snippets_are_candidates_whatever_their_score(engine):
     """They were counted, but fell below the candidates' cut before they could be put
     first: at 100 times this corpus, no page of 「豊田市の連携」 showed 豊田市."""
