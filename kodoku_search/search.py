@@ -707,15 +707,16 @@ def _kana_places(text: str, cities: tuple[str, ...]) -> tuple[str, tuple[tuple[s
     before a particle (なかの in 地域のなかの居場所 is no 中野区)."""
     from .analysis import fold
 
-    table = _place_readings(cities) if cities else {}
-    if not table:
+    if not cities:
         return text, ()
+    table = None
     out, swaps, last = [], [], 0
     for m in _KANA_RUN.finditer(text):
         a = m.start()
         if a and (_KANA_RUN.match(text[a - 1]) or text[a - 1].isalnum()):
             continue
         run = m.group()
+        table = _place_readings(cities) if table is None else table
         for end in range(len(run), 1, -1):
             if end < len(run) and run[end] not in _PARTICLE_HEAD:
                 continue
