@@ -713,7 +713,7 @@ def _kana_places(text: str, cities: tuple[str, ...]) -> tuple[str, tuple[tuple[s
     out, swaps, last = [], [], 0
     for m in _KANA_RUN.finditer(text):
         a = m.start()
-        if a and (_KANA_RUN.match(text[a - 1]) or text[a - 1].isalnum()):
+        if a and text[a - 1].isalnum():  # (after a kanji, a letter or a digit: 地域のなかの)
             continue
         run = m.group()
         table = _place_readings(cities) if table is None else table
