@@ -476,6 +476,7 @@ class Word:
     end: int
     kana: str = ""  # folded reading, however short
     suffix: bool = False  # Janome's 名詞,接尾: 化 of 形骸化, 者 of 参加者, 死 of 孤立死
+    voiced: str = ""  # Janome's reading as it is, voicing and all (どく: ドク, where kana has トク)
 
 
 def words(text: str) -> list[Word]:
@@ -487,5 +488,5 @@ def words(text: str) -> list[Word]:
         term = unicodedata.normalize("NFKC", m.base).lower()
         r = reading_term(m.reading, term)
         out.append(Word(term, r if len(r) >= 3 else "", text[m.start:m.end], m.start, m.end, spelling_key(m.reading, term),
-                        m.pos.startswith("名詞,接尾")))
+                        m.pos.startswith("名詞,接尾"), m.reading))
     return out

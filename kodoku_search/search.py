@@ -383,7 +383,9 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
                         or not any(_is_kanji(c) for w in win for c in w.surface)
                         or any(x < b and a < y for x, y in taken)):
                     continue
-                spelled = spelled_as("".join(w.kana for w in win), spellings)
+                # (Each word's own reading, voiced: 孤 + どく is コドク, 孤独; each one's key drops
+                # its first kana's voicing, for rendaku, and コ + トク is no word.)
+                spelled = spelled_as("".join(w.voiced or w.kana for w in win), spellings)
                 # (Only where the corpus writes in kanji what was typed in kana: 繋がりづくり is
                 # not read as つながりづくり, which would drop the 繋がり it says.)
                 if spelled and sum(map(_is_kanji, spelled)) > sum(map(_is_kanji, text[a:b])):

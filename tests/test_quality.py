@@ -995,7 +995,8 @@ def test_kana_in_a_phrase_is_read_as_the_corpus_word(engine, query, typed, word)
     assert engine.search("わからない", limit=1).reading.respellings == ()  # (な is no particle; 分から no noun)
 
 
-@pytest.mark.parametrize("query, word", [("たて割り", "縦割り"), ("縦わり", "縦割り"), ("団体どうし", "団体同士")])
+@pytest.mark.parametrize("query, word", [("たて割り", "縦割り"), ("縦わり", "縦割り"), ("団体どうし", "団体同士"),
+                                         ("孤どく", "孤独")])  # (孤 + どく: コ + ドク, voiced; stop-24 review)
 def test_a_word_typed_half_in_kana_is_read_as_the_corpus_word(engine, query, word):
     """「たて割り」 found 2 of the 縦割り snippets and marked only 割り: Janome makes two
     words of it, whose readings together are the corpus's 縦割り."""
