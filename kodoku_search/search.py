@@ -891,18 +891,23 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
     (大阪市の苦労, 横浜市で良かったこと): (the text with them blanked out, their names).
     Searched for, they were 大阪 (nothing) and 市 (「本市」 anywhere): 熊本市 came first, and
     nothing said 大阪市 is not here. The blanks keep every other word where it was."""
-    if not any(ch in text for ch in _PLACE_SUFFIX):
-        return text, ()
     from .analysis import morphs
 
     ms = morphs(text)
     places: list[tuple[int, int]] = []
     prefectures = None
-    for a, b in zip(ms, ms[1:]):
-        if not (a.pos.startswith("名詞,固有名詞,地域") and b.pos.startswith("名詞,接尾,地域")
-                and a.end == b.start and text[b.start:b.end] in _PLACE_SUFFIX):
+    for a, b in zip(ms, (*ms[1:], None)):
+        if not a.pos.startswith("名詞,固有名詞,地域"):
             continue
-        name, stem = text[a.start:b.end], text[a.start:a.end]
+        if (b is not None and b.pos.startswith("名詞,接尾,地域") and a.end == b.start
+                and text[b.start:b.end] in _PLACE_SUFFIX):
+            name, stem = text[a.start:b.end], text[a.start:a.end]
+        elif a.pos.startswith("名詞,固有名詞,地域,一般") and _a_place(text[a.start:a.end]):
+            # (Without its suffix, a municipality's or prefecture's name: 大阪, 横浜.)
+            name = stem = text[a.start:a.end]
+            b = a
+        else:
+            continue
         if prefectures is None:
             prefectures = _index_prefectures(searcher)
         if any(p == name or (len(p) > 2 and p[:-1] == stem) for p in (*cities, *prefectures)):
@@ -917,6 +922,20 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
 
 
 _PLACE_SUFFIX = frozenset("市区町村都府県")
+
+
+def _a_place(stem: str) -> bool:
+    """Whether a municipality or a prefecture of Japan is ``stem`` with its suffix."""
+    from .gazetteer import is_prefecture, prefectures_of
+
+    return any(prefectures_of(stem + s) for s in "市区町村") or any(
+        stem + s in _known_prefectures() for s in "都府県")
+
+
+def _known_prefectures() -> frozenset[str]:
+    from .gazetteer import prefectures
+
+    return prefectures()
 
 
 _NUMERAL = re.compile(r"[0-9〇一二三四五六七八九十百千万億]+")  # (Morph.surface is NFKC: ３ is 3)

@@ -945,6 +945,12 @@ def test_a_place_not_in_the_collection_is_said_not_searched_for_as_its_parts(eng
         assert not any("not in this collection" in n for n in engine.search(q, limit=1).notes), q
     r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(engine.index_dir), "search", "札幌市"])
     assert r.exit_code == 0 and "No results" in r.output and "札幌市: not in this collection" in r.output, r.output
+    # Without its suffix too (the stop-24 review: 「大阪」 gave "No results" and no note).
+    bare = engine.search("大阪の苦労", limit=5)
+    assert any(n.startswith("大阪: not in this collection") for n in bare.notes)
+    assert {w.term for w in bare.reading.words} == {"苦労"}
+    for q in ("福岡", "東京", "兵庫", "宇和島", "日本"):  # (the index's, a snippet's, no place's)
+        assert not any("not in this collection" in n for n in engine.search(q, limit=1).notes), q
 
 
 def test_intent_is_read_in_the_corpus_spelling_of_kana(engine):
