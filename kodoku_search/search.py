@@ -329,6 +329,9 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     # one-kanji rules read the query's own characters.
     cleaned = _HALF_KANA.sub(lambda m: unicodedata.normalize("NFKC", m.group()), cleaned)
     if not cleaned.strip(" \u3000\ufffd"):
+        if _SURROGATE.search(text) or "\ufffd" in text:  # (bytes no text encoding made: a terminal set to another)
+            raise UsageError("the query is not readable text (not UTF-8?): check the terminal's encoding "
+                             "(e.g. LANG=ja_JP.UTF-8)")
         raise UsageError("the query is empty: type a word or phrase to search for, e.g. kodoku-search search 縦割り")
     if cut or len(cleaned) > MAX_QUERY_CHARS:
         cleaned = cleaned[:MAX_QUERY_CHARS]

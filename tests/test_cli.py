@@ -77,6 +77,7 @@ def test_json_shape(run):
     [
         (["search", ""], 2, "empty"),
         (["search", "   "], 2, "empty"),
+        (["search", "\udcff\udcfe"], 2, "not readable text"),  # (bytes that are not UTF-8, as Python passes them on)
         (["search", "の"], 2, "no words"),  # as the empty query: nothing to search for
         (["search", "。、！？"], 2, "no words"),
         (["search", "AND"], 0, "No results"),
