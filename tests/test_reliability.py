@@ -606,6 +606,15 @@ def test_read_only_empty_index_dir_says_what_to_do(tmp_path):
     assert "--index-dir" in r.output or "KODOKU_SEARCH_INDEX" in r.output, r.output
 
 
+def test_an_index_dir_that_is_a_file_says_so(tmp_path):
+    """From the stop-24 review: --index-dir /dev/null said "cannot create …: File exists"."""
+    f = tmp_path / "not-a-dir"
+    f.write_text("x")
+    r = cli_in(CORPUS, f, "search", "縦割り")
+    assert r.exit_code == 2 and "is a file, not a directory" in r.output and "--index-dir" in r.output, r.output
+    assert f.read_text() == "x"
+
+
 # ---------------------------------------------------------------------------
 # A damaged index on disk
 
