@@ -735,11 +735,13 @@ def eval_(obj, judgments, k, as_json, related, meaning, rerank) -> None:
 @click.argument("query", nargs=-1, required=True)
 @click.option("--theme", help=THEME_HELP, shell_complete=complete_theme, multiple=True, callback=_once, metavar="TEXT")
 @click.option("--prefecture", help="Only this prefecture (e.g. 愛知県).", shell_complete=complete_prefecture, multiple=True, callback=_once, metavar="TEXT")
+@click.option("--city", help="Only this municipality: its two sides (with --per-side N, its best N of each).",
+              shell_complete=complete_city, multiple=True, callback=_once, metavar="TEXT")
 @click.option("--per-side", "per_side", type=click.IntRange(1, 20), default=1, show_default=True,
               help="How many snippets to show per city and side.")
 @_output_options
 @click.pass_obj
-def compare(obj, query, theme, prefecture, per_side, fmt, as_json, color, width) -> None:
+def compare(obj, query, theme, prefecture, city, per_side, fmt, as_json, color, width) -> None:
     """For each city with a match for QUERY, its best 良かったこと (good) and
     苦労したこと (hard) snippet side by side.
 
@@ -752,10 +754,11 @@ def compare(obj, query, theme, prefecture, per_side, fmt, as_json, color, width)
       kodoku-search compare 庁内連携
       kodoku-search compare 企業 --theme PF
       kodoku-search compare 庁内連携 --format markdown   # a table for a report
+      kodoku-search compare 連携 --city 熊本市 --per-side 3
     """
     fmt = _format(fmt, as_json)
     text = " ".join(query)
-    result = _engine(obj).compare(text, theme=theme, limit_per_side=per_side, prefecture=prefecture)
+    result = _engine(obj).compare(text, theme=theme, limit_per_side=per_side, prefecture=prefecture, city=city)
     from .search import NO_WORDS
 
     if NO_WORDS in result.notes:  # (as search: nothing to compare)

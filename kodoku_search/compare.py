@@ -87,7 +87,8 @@ class Comparison:
                 "said_in": list(self.said_in)}
 
 
-def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, limit_per_side: int = 1) -> Comparison:
+def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, city=None,
+            limit_per_side: int = 1) -> Comparison:
     """For each city with a match, its best good and best hard snippets, so the
     two sides of one topic can be read side by side (of a city's, one that says the
     query's words first). Cities are ordered by their best score on either side."""
@@ -95,8 +96,8 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
         raise UsageError("limit_per_side must be 1 or more")
     sides: dict[str, SearchResult] = {}
     for side in ("good", "hard"):
-        sides[side] = engine.search(query, theme=theme, prefecture=prefecture, polarity=side, limit=COMPARE_WINDOW,
-                                     related=False)  # compare reads matches only
+        sides[side] = engine.search(query, theme=theme, prefecture=prefecture, city=city, polarity=side,
+                                     limit=COMPARE_WINDOW, related=False)  # compare reads matches only
     found: dict[str, dict[str, list[Hit]]] = {}  # city → side → its matches, best first
     pref: dict[str, str] = {}
     for side, result in sides.items():

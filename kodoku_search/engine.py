@@ -373,11 +373,13 @@ class SearchEngine:
                     offset=offset, sort=sort, explain=explain, facets=facets, related=related, meaning=meaning,
                     rerank=rerank)
 
-    def compare(self, query: str, theme: str | None = None, limit_per_side: int = 1, *, prefecture: str | None = None):
-        """Each matching city's best good and best hard snippets, side by side."""
+    def compare(self, query: str, theme: str | None = None, limit_per_side: int = 1, *, prefecture: str | None = None,
+                city: str | None = None):
+        """Each matching city's best good and best hard snippets, side by side (``city``: that
+        one city's, its best ``limit_per_side`` on each side)."""
         from .compare import compare
 
-        return compare(self, query, theme=theme, prefecture=prefecture, limit_per_side=limit_per_side)
+        return compare(self, query, theme=theme, prefecture=prefecture, city=city, limit_per_side=limit_per_side)
 
     def similar(self, record_id: str, limit: int = 10):
         """Snippets sharing a record's distinctive words, other cities' first."""

@@ -215,6 +215,12 @@ def test_compare_options(engine):
     assert len(engine.compare("ぴよぴよぴよ")) == 0
     with pytest.raises(UsageError):
         engine.compare("連携", limit_per_side=0)
+    # One city's two sides (the stop-24 review: `compare --city` was "Did you mean --width?").
+    one = engine.compare("連携", city="熊本", limit_per_side=3)
+    assert [p.city for p in one] == ["熊本市"] and one.filters == {"city": "熊本市"}
+    assert len(one.cities[0].hard) >= 2
+    with pytest.raises(UsageError):
+        engine.compare("連携", city="大阪市")
 
 
 def test_compare_says_which_cities_say_the_words(engine, run):
