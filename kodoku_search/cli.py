@@ -476,15 +476,17 @@ def _describe_facets(facets: dict[str, dict[str, int]], total: int, width: int |
     return "\n".join(lines)
 
 
-def _as_typed(query: str, cue: str) -> str:
-    """A cue (kept folded: pf) as the query typed it (PF, ＰＦ), where the query has it."""
+def _as_typed(query: str, cue: str, respellings=()) -> str:
+    """A cue (kept folded: pf) as the query typed it (PF, ＰＦ, or ぴーえふ, respelled), where
+    the query has it."""
     import unicodedata
 
     folded = "".join(unicodedata.normalize("NFKC", ch).lower() for ch in query)
     at = folded.find(cue)
     if at >= 0 and len(folded) == len(query):
         return query[at:at + len(cue)]
-    return cue
+    typed = [run for run, spelled in respellings if unicodedata.normalize("NFKC", spelled).lower() == cue]
+    return typed[0] if typed else cue
 
 
 def _describe_reading(result) -> str:
@@ -500,9 +502,9 @@ def _describe_reading(result) -> str:
     polarity = r.polarity if not result.filters.polarity else None
     theme = r.theme if not result.filters.theme else None
     if polarity:
-        parts.append(f"asking for {labels.POLARITIES[polarity]} ({'、'.join(_as_typed(result.query, c) for c in r.polarity_cues)})")
+        parts.append(f"asking for {labels.POLARITIES[polarity]} ({'、'.join(_as_typed(result.query, c, r.respellings) for c in r.polarity_cues)})")
     if theme:
-        parts.append(f"about {labels.THEME_SHORT[theme]} ({'、'.join(_as_typed(result.query, c) for c in r.theme_cues)})")
+        parts.append(f"about {labels.THEME_SHORT[theme]} ({'、'.join(_as_typed(result.query, c, r.respellings) for c in r.theme_cues)})")
     if polarity or theme:  # (the ranker weighs the side asked for: it does not put it all first)
         parts[-1] += ": those rank higher"
     cities = r.cities if not result.filters.city else ()  # (--city says it: a note where it names another)

@@ -714,21 +714,69 @@ def _kana_places(text: str, cities: tuple[str, ...]) -> tuple[str, tuple[tuple[s
 
     if not cities:
         return text, ()
-    table = None
+    table: list = []
+
+    def city(kana: str) -> str | None:
+        if not table:
+            table.append(_place_readings(cities))
+        return table[0].get(fold(kana)[0])
+
+    return _kana_runs_as(text, city, alone=True)
+
+
+# Latin letters as said in kana (ぴーえふ: PF), each name as katakana; the first kana may be
+# typed long or not (えー, えい; でぃー, でー).
+_LETTER_NAMES = {
+    "A": ("エー", "エイ"), "B": ("ビー",), "C": ("シー",), "D": ("ディー", "デー"), "E": ("イー",),
+    "F": ("エフ",), "G": ("ジー",), "H": ("エイチ", "エッチ"), "I": ("アイ",), "J": ("ジェー", "ジェイ"),
+    "K": ("ケー", "ケイ"), "L": ("エル",), "M": ("エム",), "N": ("エヌ",), "O": ("オー",), "P": ("ピー",),
+    "Q": ("キュー",), "R": ("アール",), "S": ("エス",), "T": ("ティー", "テー"), "U": ("ユー",),
+    "V": ("ブイ", "ヴィー"), "W": ("ダブリュー", "ダブル"), "X": ("エックス",), "Y": ("ワイ",), "Z": ("ゼット", "ゼッド"),
+}
+_BY_NAME = {name: letter for letter, names in _LETTER_NAMES.items() for name in names}
+
+
+def _as_letters(kana: str) -> str | None:
+    """The Latin letters a kana run spells out whole (ぴーえふ → PF, えぬぴーおー → NPO), or None."""
+    kata = "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in kana)
+    best: list[str | None] = [""] + [None] * len(kata)  # the letters of each prefix
+    for i in range(len(kata)):
+        if best[i] is None:
+            continue
+        for name, letter in _BY_NAME.items():
+            if kata.startswith(name, i) and best[i + len(name)] is None:
+                best[i + len(name)] = best[i] + letter
+    return best[-1] if best[-1] and len(best[-1]) >= 2 else None
+
+
+def _kana_letters(text: str, searcher) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``text`` with a run of kana that spells out letters the index has as a word (ぴーえふ:
+    PF, えぬぴーおー: NPO) written in those letters, and the (typed, letters) pairs.
+    Janome reads ぴーえふ as ぴ + ー + え + ふ: 【こ】 and 【とり】 were marked."""
+    def letters(kana: str) -> str | None:
+        latin = _as_letters(kana)
+        return latin if latin and searcher.doc_frequency("text", latin.lower()) else None
+
+    return _kana_runs_as(text, letters, alone=False)
+
+
+def _kana_runs_as(text: str, lookup, alone: bool) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``text`` with each kana run that ``lookup`` (kana → its writing, or None) knows
+    written so, whole or before a particle that ends it (とよたしの苦労, ぴーえふの立ち上げ);
+    ``alone``: only a run that starts the text or follows a space or punctuation."""
     out, swaps, last = [], [], 0
     for m in _KANA_RUN.finditer(text):
         a = m.start()
-        if a and text[a - 1].isalnum():  # (after a kanji, a letter or a digit: 地域のなかの)
+        if alone and a and text[a - 1].isalnum():  # (after a kanji, a letter or a digit: 地域のなかの)
             continue
         run = m.group()
-        table = _place_readings(cities) if table is None else table
         for end in range(len(run), 1, -1):
             if end < len(run) and run[end] not in _PARTICLE_HEAD:
                 continue
-            city = table.get(fold(run[:end])[0])
-            if city:
-                out += [text[last:a], city]
-                swaps.append((run[:end], city))
+            written = lookup(run[:end])
+            if written:
+                out += [text[last:a], written]
+                swaps.append((run[:end], written))
                 last = a + end
                 break
     return "".join(out) + text[last:], tuple(swaps)
@@ -1433,6 +1481,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     cities = _index_cities(searcher) if NAMED_CITY_FIRST else ()
     cleaned, elsewhere = _elsewhere(searcher, cleaned, cities)
     cleaned, in_kana = _kana_places(cleaned, cities)
+    cleaned, spelled_out = _kana_letters(cleaned, searcher)
+    in_kana += spelled_out
     regions = _index_regions(searcher, cities, cleaned) if cities else ()
     reading = read_query(cleaned, vocab, spellings, cities, regions, _slips(searcher))
     if in_kana:  # (said as the respellings are: うわじま → 宇和島市)
@@ -1638,7 +1688,7 @@ def _dictionary_form(w: QueryWord) -> str:
     return w.surface
 
 
-_KANJI_OR_KATAKANA = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u30a1-\u30fa\u30fcA-Za-z0-9\uff21-\uff3a\uff41-\uff5a]")
+_KANJI_OR_KATAKANA = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u30a1-\u30faA-Za-z0-9\uff21-\uff3a\uff41-\uff5a]")
 
 
 def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, explain: bool, phrase: str | None,
@@ -1891,7 +1941,7 @@ def matched(searcher, text: str, vocab=None, filters: Filters | None = None, spe
     matches (what its ``total`` counts): for callers that count or group matches in
     the index (facets) rather than rank them."""
     cleaned, _ = clean_query(text)
-    cleaned = _kana_places(_elsewhere(searcher, cleaned, cities)[0], cities)[0]
+    cleaned = _kana_letters(_kana_places(_elsewhere(searcher, cleaned, cities)[0], cities)[0], searcher)[0]
     reading = read_query(cleaned, vocab, spellings, cities, regions, _slips(searcher))
     filters = filters or Filters()
     leaves, side = _matching(reading, filters, searcher)

@@ -1157,6 +1157,21 @@ def test_a_city_typed_in_kana_is_the_city(engine, query, city):
     assert r.reading.cities == (city,) and r.hits and r.hits[0].city == city
 
 
+@pytest.mark.parametrize("query, typed, letters", [("ぴーえふ", "ぴーえふ", "PF"), ("えぬぴーおーとの連携", "えぬぴーおー", "NPO"),
+                                                   ("ぴーえふの立ち上げ", "ぴーえふ", "PF")])
+def test_letters_said_in_kana_are_the_letters(engine, query, typed, letters):
+    """From the stop-24 review: ぴーえふ was ぴ + ー + え + ふ to Janome, and marked 【こ】 and
+    【とり】; えぬぴーおー 「私の【お】ススメ」."""
+    r = engine.search(query, limit=3)
+    assert (typed, letters) in r.reading.respellings
+    assert r.hits and all(letters in h.text or h.theme == "platform" for h in r.hits)
+    from kodoku_search.search import _as_letters
+
+    assert _as_letters("えーびーしー") == "ABC" and _as_letters("えふ") is None and _as_letters("こどく") is None
+    # Only letters the index has as a word: けーぴーあい (no snippet says KPI) is left as typed.
+    assert engine.search("けーぴーあい", limit=1).reading.respellings == ()
+
+
 @pytest.mark.parametrize("query", ["地域のなかの居場所", "くれ", "ざま"])
 def test_kana_that_only_sounds_like_a_city_is_not_the_city(engine, query):
     """Only a run that starts the query or follows a space, whole or before a particle; a
