@@ -867,7 +867,7 @@ def test_did_you_mean(engine):
     assert engine.search("施作").suggestion == "施策"  # a slip the vectors do not know: one edit away
 
 
-@pytest.mark.parametrize("query", ["引きこもり", "ひきこもり", "各課化", "ぴーえふ"])
+@pytest.mark.parametrize("query", ["引きこもり", "ひきこもり", "各課化"])  # (ぴーえふ is PF now: test_letters_said_in_kana_are_the_letters)
 def test_no_did_you_mean_that_would_find_nothing(engine, query):
     """引きこもり's 引き is one edit from the indexed 引, but 「引こもり」 finds nothing
     either: a suggestion is offered only if it has a word the index holds. Whole:
