@@ -685,41 +685,47 @@ KANA_PLACE_MIN = 3  # a city's name typed in kana alone, without its 市/区/町
 
 
 @lru_cache(maxsize=8)
-def _place_readings(cities: tuple[str, ...]) -> dict[str, str]:
+def _place_readings(cities: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
     """Each city's name as kana (its reading without voicing, as ``fold`` makes it) → the
-    city: 宇和島市 → ウワシマシ and, KANA_PLACE_MIN kana or more, ウワシマ (Janome's
-    readings: 豊田 is トヨダ, and トヨタ without voicing)."""
+    city: with its suffix (宇和島市: ウワシマシ; 播磨町 also as said, ハリマチョウ), and, of
+    KANA_PLACE_MIN kana or more, without it (ウワシマ). Janome's readings: 豊田 is トヨダ,
+    トヨタ without voicing."""
     from .analysis import fold, morphs
 
-    out: dict[str, str] = {}
+    whole: dict[str, str] = {}
+    stems: dict[str, str] = {}
     for city in cities:
         ms = morphs(city)
         if not ms or any(not m.reading for m in ms):
             continue
         stem = "".join(m.reading for m in ms if not m.pos.startswith("名詞,接尾"))
-        for whole in {"".join(m.reading for m in ms), stem + _SUFFIX_SAID.get(city[-1], "")}:
-            out.setdefault(fold(whole)[0], city)
+        for said in {"".join(m.reading for m in ms), stem + _SUFFIX_SAID.get(city[-1], ms[-1].reading)}:
+            whole.setdefault(fold(said)[0], city)
         if len(stem) >= KANA_PLACE_MIN:
-            out.setdefault(fold(stem)[0], city)
-    return out
+            stems.setdefault(fold(stem)[0], city)
+    return whole, stems
 
 
 def _kana_places(text: str, cities: tuple[str, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """``text`` with a city of ``cities`` typed in kana (うわじま, とよたしの…) written as
-    the city (宇和島市), and the (typed, city) pairs. Janome reads うわじま as no word
-    and とよた as nothing: the query had "no words", or found かすがい's 「サービ【スが】」.
-    Only a kana run that starts the query or follows a space or punctuation, whole or
-    before a particle (なかの in 地域のなかの居場所 is no 中野区)."""
+    """``text`` with a city of ``cities`` typed in hiragana written as the city, and the
+    (typed, city) pairs. Janome reads うわじま as no word and とよた as nothing: the query
+    had "no words", or found かすがい's 「サービ【スが】」. With its suffix (とよたしの苦労,
+    はりまちょう) where the run starts the query or follows a space, whole or before a
+    particle; without it only standing alone (うわじま, 「うわじま 連携」): かすがい is also
+    a word (かすがいになる), なかの is 中の (なかの人), and トヨタ a company."""
     from .analysis import fold
 
     if not cities:
         return text, ()
-    table: list = []
+    tables: list = []
 
-    def city(kana: str) -> str | None:
-        if not table:
-            table.append(_place_readings(cities))
-        return table[0].get(fold(kana)[0])
+    def city(kana: str, alone: bool) -> str | None:
+        if not _HIRAGANA_RUN.fullmatch(kana):
+            return None
+        if not tables:
+            tables.extend(_place_readings(cities))
+        key = fold(kana)[0]
+        return tables[0].get(key) or (tables[1].get(key) if alone else None)
 
     return _kana_runs_as(text, city, alone=True)
 
@@ -753,7 +759,7 @@ def _kana_letters(text: str, searcher) -> tuple[str, tuple[tuple[str, str], ...]
     """``text`` with a run of kana that spells out letters the index has as a word (ぴーえふ:
     PF, えぬぴーおー: NPO) written in those letters, and the (typed, letters) pairs.
     Janome reads ぴーえふ as ぴ + ー + え + ふ: 【こ】 and 【とり】 were marked."""
-    def letters(kana: str) -> str | None:
+    def letters(kana: str, alone: bool) -> str | None:
         latin = _as_letters(kana)
         return latin if latin and searcher.doc_frequency("text", latin.lower()) else None
 
@@ -761,9 +767,10 @@ def _kana_letters(text: str, searcher) -> tuple[str, tuple[tuple[str, str], ...]
 
 
 def _kana_runs_as(text: str, lookup, alone: bool) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """``text`` with each kana run that ``lookup`` (kana → its writing, or None) knows
-    written so, whole or before a particle that ends it (とよたしの苦労, ぴーえふの立ち上げ);
-    ``alone``: only a run that starts the text or follows a space or punctuation."""
+    """``text`` with each kana run that ``lookup`` (kana, whether it stands alone between
+    spaces or the text's ends → its writing, or None) knows written so, whole or before
+    a particle that ends it (とよたしの苦労, ぴーえふの立ち上げ); ``alone``: only a run that
+    starts the text or follows a space or punctuation."""
     out, swaps, last = [], [], 0
     for m in _KANA_RUN.finditer(text):
         a = m.start()
@@ -773,7 +780,8 @@ def _kana_runs_as(text: str, lookup, alone: bool) -> tuple[str, tuple[tuple[str,
         for end in range(len(run), 1, -1):
             if end < len(run) and run[end] not in _PARTICLE_HEAD:
                 continue
-            written = lookup(run[:end])
+            by_itself = (not a or text[a - 1].isspace()) and (a + end == len(text) or text[a + end].isspace())
+            written = lookup(run[:end], by_itself)
             if written:
                 out += [text[last:a], written]
                 swaps.append((run[:end], written))

@@ -1148,7 +1148,7 @@ def test_places_read_as_the_index_has_them():
 
 
 @pytest.mark.parametrize("query, city", [("うわじま", "宇和島市"), ("とよた", "豊田市"), ("かすがい", "春日井市"),
-                                         ("フクオカ", "福岡市"), ("はりまちょう", "播磨町"), ("くれし", "呉市"),
+                                         ("ふくおかしの取組", "福岡市"), ("はりまちょう", "播磨町"), ("くれし", "呉市"),
                                          ("とよたしのくろう", "豊田市"), ("なかの 連携", "中野区")])
 def test_a_city_typed_in_kana_is_the_city(engine, query, city):
     """From the stop-24 review: うわじま had "no words to search for", とよた and ふくおか no
@@ -1172,10 +1172,13 @@ def test_letters_said_in_kana_are_the_letters(engine, query, typed, letters):
     assert engine.search("けーぴーあい", limit=1).reading.respellings == ()
 
 
-@pytest.mark.parametrize("query", ["地域のなかの居場所", "くれ", "ざま"])
+@pytest.mark.parametrize("query", ["地域のなかの居場所", "くれ", "ざま", "かすがいになる", "かすがい役", "なかの人",
+                                   "トヨタ自動車", "トヨタ"])
 def test_kana_that_only_sounds_like_a_city_is_not_the_city(engine, query):
-    """Only a run that starts the query or follows a space, whole or before a particle; a
-    name under three kana only with its 市 (くれし, not くれ)."""
+    """Only hiragana that starts the query or follows a space: with its 市 (とよたし), whole
+    or before a particle; without it, only standing alone (the second review: かすがい is
+    also a word, なかの also 中の, トヨタ a company); under three kana only with its 市
+    (くれし, not くれ)."""
     assert engine.search(query, limit=3).reading.cities == ()
 
 
