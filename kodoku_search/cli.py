@@ -426,7 +426,7 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
     rest = len(result.unmatched) < len(result.reading.words)
     if result.unmatched and result.hits and (rest or not result.suggestion):  # (else "Did you mean" says it)
         click.echo(f"not found: {'、'.join(_safe(w) for w in result.unmatched)} "
-                   f"({'the results match the rest of the query' if rest else 'the results match only some of its characters'})")
+                   f"({'the results match the rest of the query' if rest else 'the results are related to it'})")
     if result.suggestion:
         why = "the results include it" if result.reading.respelled else "nothing matched a whole word of your query"
         click.echo(f"Did you mean: {_safe(result.suggestion)}  ({why})")

@@ -275,8 +275,8 @@ class SearchResult:
     # not, two kinds taking turns: those nearest in meaning (meaning.py) and those
     # that share the most distinctive words of its best hits (feedback.py).
     related: tuple[Hit, ...] = ()
-    # Query words (as typed) that no match says, as itself, another spelling or a synonym:
-    # the matches have the query's other words, or only some characters of these.
+    # Query words (as typed) that no match has any of (itself, another spelling, a synonym or
+    # a pair of its characters): the matches have the query's other words.
     unmatched: tuple[str, ...] = ()
 
     @property
@@ -360,7 +360,7 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
     たて + わり) written as the corpus spells it, the (typed, spelled) pairs, and where
     the spellings stand in the new text. A run that is one word as typed (つながり)
     stays: it is a word, and its spelling is looked for beside it."""
-    from .analysis import _is_kanji, words
+    from .analysis import _is_kanji, morphs, words
     from .analysis import spelled as spelled_as
 
     ws = words(text)
@@ -375,14 +375,19 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
         # and their readings together are the corpus's word. Two or three adjacent words, one
         # of them in hiragana alone and one with a kanji; longest first.
         taken = [(a, b) for a, b, _ in swaps]
+        nouns = {m.start for m in morphs(text) if m.pos.startswith("名詞")}
         i = 0
         while i < len(ws):
-            for n in (3, 2):
+            for n in (3, 2, 1):
                 win = ws[i:i + n]
                 if len(win) < n or any(win[j].end != win[j + 1].start for j in range(n - 1)):
                     continue
                 a, b = win[0].start, win[-1].end
-                if (not any(_HIRAGANA_WORD.fullmatch(w.surface) for w in win)
+                # (One word of its own: a noun of kanji and hiragana that Janome kept together,
+                # 形がい; not a verb's okurigana, 呼びかける.)
+                typed_half = (_HIRAGANA_RUN_2.search(win[0].surface) and a in nouns if n == 1
+                              else any(_HIRAGANA_WORD.fullmatch(w.surface) for w in win))
+                if (not typed_half
                         or not any(_is_kanji(c) for w in win for c in w.surface)
                         or any(x < b and a < y for x, y in taken)):
                     continue
@@ -1672,16 +1677,18 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
 
 
 def _unmatched(reading: Reading, credits: list[list[float]]) -> tuple[str, ...]:
-    """The query words no candidate has whole (in its text as itself, another spelling
-    or a synonym; or all its characters): 「自殺対策」 finds 27 snippets, by 対策 alone.
-    Not a word that names a side or theme (苦労, PF): the label matches it."""
-    found = {k for credit in credits for k, c in enumerate(credit) if c >= 1.0}
+    """The query words no candidate has any of (as itself, another spelling, a synonym,
+    or a pair of its characters): 「自殺対策」 finds 27 snippets, by 対策 alone. (Not a
+    word matched in part, such as 居場 of 居場しょ or 形がい化's sound: the page marks
+    where.) Not a word that names a side or theme (苦労, PF): the label matches it."""
+    found = {k for credit in credits for k, c in enumerate(credit) if c > 0}
     cues = reading.polarity_cues + reading.theme_cues
     return tuple(dict.fromkeys(
         # (Named by its dictionary form where typed inflected: 入る, not 入っ. Not a word of
         # hiragana alone, such as the ちゃう of やっちゃう or the あと of 作ったあと.)
         _dictionary_form(w) for k, w in enumerate(reading.words)
-        if k not in found and not (cues and _names(w, cues)) and _KANJI_OR_KATAKANA.search(w.surface)))
+        if k not in found and not (cues and _names(w, cues)) and _KANJI_OR_KATAKANA.search(w.surface)
+        and not w.parts))  # (nor a word bound to its suffix, 立ち上げ時's 上げ時: its pieces speak)
 
 
 def _dictionary_form(w: QueryWord) -> str:
@@ -2338,6 +2345,7 @@ RESPELL_FRAGMENTS = True  # a kana run Janome cuts into no words is read as the 
 _HALF_KANA = re.compile(r"[\uff65-\uff9f]+")  # half-width katakana, its ｰ and voicing marks
 _KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]{3,}")
 _HIRAGANA_RUN = re.compile(r"[\u3041-\u3096]{3,}")
+_HIRAGANA_RUN_2 = re.compile(r"[\u3041-\u3096]{2,}")
 _PARTICLE_HEAD = frozenset("のをにがでとはへも")
 # The same before normalization (half-width katakana and voicing marks too): whether
 # a query can need the index's spellings at all.
