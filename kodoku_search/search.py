@@ -2438,6 +2438,8 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
                 any(c in cands[0] for c in kanji) and sum(map(_is_kanji, cands[0])) >= len(kanji))):
             if not _may_mean(meaning, w.term, cands[0], _in_compound(out, w.surface)):
                 continue
+            if vocab is not None and cands[0] in vocab.opposites.get(w.term, ()):
+                continue  # (near in meaning, and the opposite: デメリット is not メリット)
             out = out.replace(w.surface, cands[0])
     if out == text:
         return None

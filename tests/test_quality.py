@@ -1083,11 +1083,13 @@ def test_did_you_mean_keeps_the_kanji(engine):
     assert engine.search("寂しい").suggestion is None
 
 
-@pytest.mark.parametrize("query", ["自殺", "子供", "孤食", "ゲートキーパー", "一本化", "たにんのりかい", "不登校"])
+@pytest.mark.parametrize("query", ["自殺", "子供", "孤食", "ゲートキーパー", "一本化", "たにんのりかい", "不登校", "デメリット",
+                                   "以降"])
 def test_did_you_mean_offers_no_word_that_only_looks_alike(engine, query):
     """A word the vectors know is a real word, not a slip: 自殺 was offered 自身, 子供
     提供, 孤食 孤立, ゲートキーパー ノートキーパー, たにんのりかい たにん割りかい (のり → 割り),
-    不登校 不学校 (登校, a piece of the word typed, was offered its neighbour 学校).
+    不登校 不学校 (登校, a piece of the word typed, was offered its neighbour 学校); デメリット
+    メリット and 以降 以前, neighbours in meaning and opposites (corpus/opposites.csv).
     Those are other words; the page shows what is near in meaning instead."""
     r = engine.search(query, limit=3)
     assert r.suggestion is None
