@@ -312,7 +312,12 @@ LOOSE = "~"  # prefix of a spelling key with no voicing at all (see spelling_key
 def spelled(run: str, spellings: dict[str, str]) -> str | None:
     """The corpus's spelling of a kana run: the one voiced as typed, else one that
     differs only in voicing (けんしょう is 検証, not 現状; ぽっときゃすと ポッドキャスト)."""
-    return spellings.get(fold(run, voicing=False)[0]) or spellings.get(LOOSE + fold(run)[0])
+    key = fold(run, voicing=False)[0]
+    # (Loosely only a run of LOOSE_MIN kana or more: がたい is not 課題, さんがく not 参画.)
+    return spellings.get(key) or (spellings.get(LOOSE + fold(run)[0]) if len(key) >= LOOSE_MIN else None)
+
+
+LOOSE_MIN = 5
 
 
 _KATAKANA_WORD = re.compile(r"[゠-ヿｦ-ﾟ]+")

@@ -2372,8 +2372,10 @@ def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int,
             return out + [(a + i, b + i, sp) for a, b, sp in rest]
         for j in range(min(len(run), i + 12), i + 2, -1):
             spelled = spelled_as(run[i:j], spellings)
-            if spelled and len(spelled) == 1 and j - i < len(run):
-                continue  # (one kanji for a piece of a run: しょうがっこう is not 省 + 学校, はりまちょう not + 庁)
+            if spelled and len(spelled) == 1:
+                continue  # (one kanji for a run or a piece of one: しょうがっこう is not 省 + 学校, きょう not 協)
+            if spelled and _KANA_ONLY.fullmatch(run[i:j]) and _HIRAGANA_WORD.fullmatch(spelled):
+                continue  # (katakana is no slip for hiragana: トーク is not the どく of こどく, フラット not ぷらっと)
             if spelled:
                 out.append((i, j, spelled))
                 i = j

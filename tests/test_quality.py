@@ -186,6 +186,18 @@ def test_a_function_word_or_a_words_kana_ending_is_not_respelled(engine):
     assert engine.search("りかい", limit=1).reading.respellings == (("りかい", "理解"),)  # (two particles: a word)
 
 
+@pytest.mark.parametrize("query, never", [("調整がたいへん", "課題"), ("きょう 取り組んだこと", "協"), ("トーク", "どく"),
+                                          ("フラットな場", "ぷらっと"), ("さんがくかん", "参画")])
+def test_kana_is_not_respelled_as_another_word(engine, query, never):
+    """From the second stop-24 review: がたい (が + たい) was 課題 and さんがく 参画, differing
+    only in voicing (now only a run of five kana or more may: ぽっときゃすと); きょう was 協
+    (one kanji for a whole run); トーク was the どく of こどく and フラット 「ぷらっと」
+    (katakana is no slip for hiragana)."""
+    r = engine.search(query, limit=3)
+    assert all(never not in spelled for _, spelled in r.reading.respellings), r.reading.respellings
+    assert not r.suggestion or never not in r.suggestion
+
+
 def test_a_kana_run_after_a_particle_is_respelled(engine):
     """豊田市のこどく: the kana run is のこどく, and の ends the word before it."""
     r = engine.search("豊田市のこどく", limit=3)
