@@ -1422,9 +1422,11 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple[froz
         telling = [lf for lf in grams if lf.term in inner
                    and not (_kana_only(lf.term) and (kanji or searcher.doc_frequency("ngram", lf.term) > most))]
         if len(telling) == 1 and _KATAKANA_RUN.fullmatch(w.surface):
-            # A katakana word of one pair of kana (ゲート: ケト) is no match by that pair: the
-            # n-gram field folds hiragana to katakana, so it is in every きっかけと.
-            out.append((frozenset(lf.key() for lf in grams), 10**9, frozenset(lf.key() for lf in telling)))
+            # A katakana word with one telling pair of kana (ゲート: ケト) matches by its pairs only
+            # all together: the n-gram field folds hiragana to katakana, so ケト is in every
+            # きっかけと (コドク: コト and トク, where 「こどくのあわい」 says it).
+            every = frozenset(lf.key() for lf in grams)
+            out.append((every, len(every), every))
         elif telling:
             need = -(-len(telling) // 2)
             out.append((frozenset(lf.key() for lf in grams), need, frozenset(lf.key() for lf in telling)))
@@ -2464,11 +2466,15 @@ def _in_compound(text: str, surface: str) -> bool:
     of a longer word, as 登校 is of 不登校."""
     from .analysis import _is_kanji
 
-    at = text.find(surface)
-    if at < 0 or not any(_is_kanji(c) for c in surface):
+    if not any(_is_kanji(c) for c in surface):
         return False
-    end = at + len(surface)
-    return (at > 0 and _is_kanji(text[at - 1])) or (end < len(text) and _is_kanji(text[end]))
+    at = text.find(surface)
+    while at >= 0:  # (any of its places: 「登校 不登校」 as 「不登校 登校」)
+        end = at + len(surface)
+        if (at > 0 and _is_kanji(text[at - 1])) or (end < len(text) and _is_kanji(text[end])):
+            return True
+        at = text.find(surface, at + 1)
+    return False
 
 
 def _may_mean(table, word: str, other: str, in_compound: bool = False) -> bool:

@@ -1086,6 +1086,11 @@ def test_one_character_pair_of_a_long_word_is_no_match(engine):
     # "results" by ゲート's ケト, in 京都市's 「きっかけとなりました」 (the stop-24 review).
     gate = engine.search("ゲートキーパー", limit=5, related=False)
     assert gate.total == 0, [h.text for h in gate.hits]
+    # ... but by all its pairs together it is there: コドク (コト, トク) in 「こどくのあわい」
+    # (the code review: the first version of the rule lost it).
+    kodoku = engine.search("コドク", limit=50, related=False)
+    assert kodoku.total == engine.search("孤独", limit=50, related=False).total + 1
+    assert any("こどくのあわい" in h.text for h in kodoku.hits)
     # With the gate off, the stray pairs are matches again (what the stop-21 engine did).
     from kodoku_search import search as S
 
@@ -1114,6 +1119,7 @@ def test_did_you_mean_offers_no_word_that_only_looks_alike(engine, query):
     r = engine.search(query, limit=3)
     assert r.suggestion is None
     assert engine.search(query, limit=3, meaning=False).suggestion is None  # (nothing to tell near words by)
+    assert engine.search("登校 不登校", limit=3).suggestion is None  # (every place of the word is looked at)
 
 
 @pytest.mark.parametrize("query", ["参加のめりっと", "顔のみえる", "かお", "ひと", "しょうがっこう", "はりまちょう"])
