@@ -282,7 +282,7 @@ def _once(ctx, param, values: tuple) -> str | None:
     would keep the last and the page would silently leave the first city out."""
     if len(values) > 1:
         raise click.BadParameter(
-            f"given {len(values)} times ({', '.join(values)}); a search takes one (run one search per "
+            f"given {len(values)} times ({', '.join(values)}); it takes one (run one command per "
             f"{param.name}{', or use --prefecture' if param.name == 'city' else ''})", ctx=ctx, param=param)
     return values[0] if values else None
 
@@ -423,7 +423,8 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
     read = _describe_reading(result)
     if read:
         click.echo(read)
-    rest = len(result.unmatched) < len(result.reading.words)
+    r = result.reading
+    rest = len(result.unmatched) < len(r.words) or bool(r.cities or r.regions or r.polarity or r.theme)
     if result.unmatched and result.hits and (rest or not result.suggestion):  # (else "Did you mean" says it)
         click.echo(f"not found: {'、'.join(_safe(w) for w in result.unmatched)} "
                    f"({'the results match the rest of the query' if rest else 'the results are related to it'})")

@@ -121,7 +121,11 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
                 per[city][side] = [h for h in hits if h.also == side][:limit_per_side]
     pairs = [CityPair(c, pref[c], tuple(s["good"]), tuple(s["hard"])) for c, s in per.items()]
     pairs.sort(key=lambda p: (-p.best_score, p.city))
-    notes = tuple(dict.fromkeys(n for r in sides.values() for n in r.notes if "--polarity" not in n))
+    # (Each side is searched with --polarity: its notes say what the user's filters did, without
+    # it; one that was only about it goes: 「負担」's good side has "36 results without --polarity good".)
+    said = (n.replace(f" --polarity {side}", "") for side, r in sides.items() for n in r.notes
+            if not n.startswith("the query sounds like it asks for"))
+    notes = tuple(dict.fromkeys(n for n in said if not n.endswith(" without")))
     active = sides["good"].filters.active()
     active.pop("polarity", None)
     return Comparison(query, tuple(pairs), active, notes, sides["good"].terms)

@@ -41,15 +41,12 @@ def facets(engine: "SearchEngine", query: str, *, city=None, prefecture=None, th
     from whoosh import query as Q
     from whoosh import sorting
 
-    from .search import KANA_RUN_AS_TYPED, NAMED_CITY_FIRST, _index_cities, _index_regions, clean_query, matched
+    from .search import KANA_RUN_AS_TYPED, matched
     from .vocab import vocabulary
 
     filters = engine.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
     spellings = engine._spellings if isinstance(query, str) and KANA_RUN_AS_TYPED.search(query) else None
-    cities = _index_cities(engine.searcher()) if NAMED_CITY_FIRST else ()
-    said = clean_query(query)[0] if isinstance(query, str) and query.strip() else None
-    regions = _index_regions(engine.searcher(), cities, said) if cities and said else ()
-    docs = matched(engine.searcher(), query, vocabulary(engine.corpus_dir), filters, spellings, cities, regions)
+    docs = matched(engine.searcher(), query, vocabulary(engine.corpus_dir), filters, spellings)
     if not docs:
         return {name: {} for name in FACET_FIELDS}
     groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS + ("also",)}

@@ -663,8 +663,10 @@ def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *
 
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:  # (mkdir's "File exists" for a file in the way: /dev/null)
-        raise IndexError_(f"the index directory {index_dir} is a file, not a directory: "
+    except FileExistsError:  # (mkdir's "File exists" for a file in the way, /dev/null, or a dangling link)
+        what = (f"a link to {os.readlink(index_dir)}, which is not there" if index_dir.is_symlink()
+                else "a file, not a directory")
+        raise IndexError_(f"the index directory {index_dir} is {what}: "
                           "give --index-dir (or KODOKU_SEARCH_INDEX) a directory") from None
     except OSError as e:
         raise IndexError_(f"cannot create the index directory {index_dir}: {e.strerror or e}") from None

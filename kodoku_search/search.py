@@ -276,7 +276,8 @@ class SearchResult:
     # that share the most distinctive words of its best hits (feedback.py).
     related: tuple[Hit, ...] = ()
     # Query words (as typed) that no match has any of (itself, another spelling, a synonym or
-    # a pair of its characters): the matches have the query's other words.
+    # a pair of its characters): the matches have the query's other words. With no match,
+    # every such word of the query (not a side's or theme's cue, not a word of hiragana alone).
     unmatched: tuple[str, ...] = ()
 
     @property
@@ -333,6 +334,9 @@ def clean_query(text: str) -> tuple[str, list[str]]:
             raise UsageError("the query is not readable text (not UTF-8?): check the terminal's encoding "
                              "(e.g. LANG=ja_JP.UTF-8)")
         raise UsageError("the query is empty: type a word or phrase to search for, e.g. kodoku-search search 縦割り")
+    if _SURROGATE.search(text):  # (some of it was readable: the rest is shown as �)
+        notes.append("the query has bytes that are not UTF-8 text (shown as \ufffd): check the terminal's "
+                     "encoding (e.g. LANG=ja_JP.UTF-8)")
     if cut or len(cleaned) > MAX_QUERY_CHARS:
         cleaned = cleaned[:MAX_QUERY_CHARS]
         notes.append(f"the query was cut to its first {MAX_QUERY_CHARS} characters")
@@ -963,22 +967,21 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
     for a, b in zip(ms, (*ms[1:], None)):
         if not a.pos.startswith("名詞,固有名詞,地域"):
             continue
-        if (b is not None and b.pos.startswith("名詞,接尾,地域") and a.end == b.start
-                and text[b.start:b.end] in _PLACE_SUFFIX):
-            name, stem = text[a.start:b.end], text[a.start:a.end]
-        elif a.pos.startswith("名詞,固有名詞,地域,一般") and _a_place(text[a.start:a.end]):
-            # (Without its suffix, a municipality's or prefecture's name: 大阪, 横浜.)
-            name = stem = text[a.start:a.end]
-            b = a
-        else:
+        suffixed = (b is not None and b.pos.startswith("名詞,接尾,地域") and a.end == b.start
+                    and text[b.start:b.end] in _PLACE_SUFFIX)
+        if not suffixed and not a.pos.startswith("名詞,固有名詞,地域,一般"):
             continue
+        stem = text[a.start:a.end]
+        name = text[a.start:b.end] if suffixed else stem
         if prefectures is None:
             prefectures = _index_prefectures(searcher)
         if any(p == name or (len(p) > 2 and p[:-1] == stem) for p in (*cities, *prefectures)):
             continue  # (one of the index's, maybe with another suffix: 宇和島町 is 宇和島市, as 宇和島 is)
         if searcher.doc_frequency("text", unicodedata.normalize("NFKC", a.base).lower()):
             continue  # (a place a snippet mentions is a word to find)
-        places.append((a.start, b.end))
+        if not suffixed and not _a_place(stem):
+            continue  # (without its suffix, only a municipality's or prefecture's name: 大阪, 横浜, 北海道)
+        places.append((a.start, b.end if suffixed else a.end))
     names = tuple(dict.fromkeys(text[a:b] for a, b in places))
     for a, b in places:
         text = text[:a] + " " * (b - a) + text[b:]
@@ -989,17 +992,12 @@ _PLACE_SUFFIX = frozenset("市区町村都府県")
 
 
 def _a_place(stem: str) -> bool:
-    """Whether a municipality or a prefecture of Japan is ``stem`` with its suffix."""
-    from .gazetteer import is_prefecture, prefectures_of
+    """Whether ``stem`` is a prefecture of Japan (北海道), or one or a municipality
+    with its suffix (大阪: 大阪府, 大阪市)."""
+    from .gazetteer import prefectures, prefectures_of
 
-    return any(prefectures_of(stem + s) for s in "市区町村") or any(
-        stem + s in _known_prefectures() for s in "都府県")
-
-
-def _known_prefectures() -> frozenset[str]:
-    from .gazetteer import prefectures
-
-    return prefectures()
+    return (stem in prefectures() or any(prefectures_of(stem + s) for s in "市区町村")
+            or any(stem + s in prefectures() for s in "都府県"))
 
 
 _NUMERAL = re.compile(r"[0-9〇一二三四五六七八九十百千万億]+")  # (Morph.surface is NFKC: ３ is 3)
@@ -1482,16 +1480,12 @@ def _matching(reading: Reading, filters: Filters, searcher=None) -> tuple[list[_
 # Searching
 
 
-def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, explain: bool = False,
-               spellings: dict[str, str] | None = None, related: bool = True, meaning=None,
-               rerank: bool = True) -> SearchResult:
-    """Search an open Whoosh searcher. ``related``: when fewer records match than
-    ``limit``, fill the rest with records near in meaning and records related to
-    the best hits (feedback.py), taking turns. ``meaning``: the index's
-    MeaningTable (None: no meaning signal). ``rerank``: let the learned ranker
-    (rerank.py) order the first stage's best candidates."""
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-        raise UsageError(f"limit must be a whole number, 0 or more, not {limit!r}")
+def _read(searcher, text: str, vocab=None, spellings: dict[str, str] | None = None):
+    """How the search reads ``text`` against this index (the search and ``matched`` alike):
+    (the cleaned query as read, notes, the index's cities, the regions the query names,
+    the places it names that the index lacks, its Reading). Places the index lacks are
+    blanked out, and cities and letters typed in kana written as the index has them
+    (うわじま: 宇和島市, ぴーえふ: PF), before the words are read."""
     cleaned, notes = clean_query(text)
     cities = _index_cities(searcher) if NAMED_CITY_FIRST else ()
     cleaned, elsewhere = _elsewhere(searcher, cleaned, cities)
@@ -1503,6 +1497,20 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     if in_kana:  # (said as the respellings are: うわじま → 宇和島市)
         reading = replace(reading, respellings=reading.respellings + in_kana,
                           also=_grouped([*in_kana, *((t, a) for t, alts in reading.also for a in alts)]))
+    return cleaned, notes, cities, regions, elsewhere, reading
+
+
+def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, explain: bool = False,
+               spellings: dict[str, str] | None = None, related: bool = True, meaning=None,
+               rerank: bool = True) -> SearchResult:
+    """Search an open Whoosh searcher. ``related``: when fewer records match than
+    ``limit``, fill the rest with records near in meaning and records related to
+    the best hits (feedback.py), taking turns. ``meaning``: the index's
+    MeaningTable (None: no meaning signal). ``rerank``: let the learned ranker
+    (rerank.py) order the first stage's best candidates."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise UsageError(f"limit must be a whole number, 0 or more, not {limit!r}")
+    cleaned, notes, cities, regions, elsewhere, reading = _read(searcher, text, vocab, spellings)
     if elsewhere:
         rest = reading.words or reading.polarity or reading.theme or reading.cities
         notes.append(f"{'、'.join(elsewhere)}: not in this collection (its {len(cities)} cities: kodoku-search stats "
@@ -1548,7 +1556,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
             if unfiltered:
                 asked = " ".join(f"--{k} {v}" for k, v in filters.active().items())
                 notes.append(f"{unfiltered} result{'s' if unfiltered != 1 else ''} without {asked}")
-                return SearchResult(text, 0, (), terms, filters, tuple(notes), reading)
+                return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, unmatched=_unmatched(reading, []))
         suggestion = _suggest(searcher, cleaned, reading, spellings, vocab, cities, regions, meaning)
         alike: tuple[Hit, ...] = ()
         from .analysis import _is_kanji
@@ -1561,7 +1569,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
             if near:
                 near.scale = W_MEANING
                 alike = _nearest(searcher, near, set(), filters, limit, explain, len(reading.words))
-        return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, suggestion, alike)
+        return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, suggestion, alike,
+                            _unmatched(reading, []))
     cands = [(d, base, searcher.stored_fields(d)) for d, base in best]
     contribs: dict[int, list[tuple[_Leaf, float]]] = {}
     for lf in leaves:  # each leaf's part of each candidate's sum, for ranking and --explain
@@ -1689,7 +1698,7 @@ def _unmatched(reading: Reading, credits: list[list[float]]) -> tuple[str, ...]:
         # (Named by its dictionary form where typed inflected: 入る, not 入っ. Not a word of
         # hiragana alone, such as the ちゃう of やっちゃう or the あと of 作ったあと.)
         _dictionary_form(w) for k, w in enumerate(reading.words)
-        if k not in found and not (cues and _names(w, cues)) and _KANJI_OR_KATAKANA.search(w.surface)
+        if k not in found and not (cues and _names(w, cues)) and _WORDLIKE.search(w.surface)
         and not w.parts))  # (nor a word bound to its suffix, 立ち上げ時's 上げ時: its pieces speak)
 
 
@@ -1705,7 +1714,7 @@ def _dictionary_form(w: QueryWord) -> str:
     return w.surface
 
 
-_KANJI_OR_KATAKANA = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u30a1-\u30faA-Za-z0-9\uff21-\uff3a\uff41-\uff5a]")
+_WORDLIKE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u30a1-\u30faA-Za-z0-9\uff21-\uff3a\uff41-\uff5a]")
 
 
 def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, explain: bool, phrase: str | None,
@@ -1952,14 +1961,12 @@ def _intent_only(reading: Reading, filters: Filters) -> list:
     return [Q.Term("sides", reading.polarity, boost=W_TEXT)]
 
 
-def matched(searcher, text: str, vocab=None, filters: Filters | None = None, spellings: dict[str, str] | None = None,
-            cities: tuple[str, ...] = (), regions: tuple = ()) -> set[int]:
+def matched(searcher, text: str, vocab=None, filters: Filters | None = None,
+            spellings: dict[str, str] | None = None) -> set[int]:
     """The document numbers of every record a search for ``text`` under ``filters``
     matches (what its ``total`` counts): for callers that count or group matches in
     the index (facets) rather than rank them."""
-    cleaned, _ = clean_query(text)
-    cleaned = _kana_letters(_kana_places(_elsewhere(searcher, cleaned, cities)[0], cities)[0], searcher)[0]
-    reading = read_query(cleaned, vocab, spellings, cities, regions, _slips(searcher))
+    reading = _read(searcher, text, vocab, spellings)[-1]
     filters = filters or Filters()
     leaves, side = _matching(reading, filters, searcher)
     if not reading.words and not side:

@@ -78,6 +78,7 @@ def test_json_shape(run):
         (["search", ""], 2, "empty"),
         (["search", "   "], 2, "empty"),
         (["search", "\udcff\udcfe"], 2, "not readable text"),  # (bytes that are not UTF-8, as Python passes them on)
+        (["search", "\udc8fc\udc8a"], 0, "not UTF-8 text"),  # (Shift-JIS 縦割り: some bytes read as ASCII)
         (["search", "の"], 2, "no words"),  # as the empty query: nothing to search for
         (["search", "。、！？"], 2, "no words"),
         (["search", "AND"], 0, "No results"),

@@ -221,6 +221,9 @@ def test_compare_options(engine):
     assert len(one.cities[0].hard) >= 2
     with pytest.raises(UsageError):
         engine.compare("連携", city="大阪市")
+    # Filters that leave nothing say so, as search does (compare dropped every note naming --polarity).
+    none = engine.compare("連携", city="熊本市", prefecture="愛知県")
+    assert len(none) == 0 and none.notes == ("22 results without --city 熊本市 --prefecture 愛知県",)
 
 
 def test_compare_says_which_cities_say_the_words(engine, run):

@@ -969,6 +969,7 @@ def test_a_place_not_in_the_collection_is_said_not_searched_for_as_its_parts(eng
     bare = engine.search("大阪の苦労", limit=5)
     assert any(n.startswith("大阪: not in this collection") for n in bare.notes)
     assert {w.term for w in bare.reading.words} == {"苦労"}
+    assert any(n.startswith("北海道: not in") for n in engine.search("北海道", limit=1).notes)  # (no suffix to strip)
     for q in ("福岡", "東京", "兵庫", "宇和島", "日本"):  # (the index's, a snippet's, no place's)
         assert not any("not in this collection" in n for n in engine.search(q, limit=1).notes), q
 
@@ -1297,6 +1298,11 @@ def test_the_page_says_which_query_words_no_match_has(engine):
     for found in ("縦割り", "たてわり", "孤独死", "苦労したこと", "他部署の理解を得るのが難しい", "PFの立ち上げ"):
         assert engine.search(found, limit=3).unmatched == (), found
     out = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "search", "自殺対策", "-n", "1"]).output
+    assert "not found: 自殺 (the results match the rest of the query)" in out
+    # With no match at all, every such word (the code review: "unmatched" was empty exactly then).
+    assert engine.search("自殺したあと", limit=3).unmatched == ("自殺",)
+    # A city named is "the rest" too (it said "only some of its characters").
+    out = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "search", "豊田市の自殺", "-n", "1"]).output
     assert "not found: 自殺 (the results match the rest of the query)" in out
 
 

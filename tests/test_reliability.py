@@ -613,6 +613,10 @@ def test_an_index_dir_that_is_a_file_says_so(tmp_path):
     with pytest.raises(KodokuError, match="is a file, not a directory"):
         SearchEngine.open(CORPUS, f)
     assert f.read_text() == "x"
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(KodokuError, match="is a link to .*nowhere, which is not there"):
+        SearchEngine.open(CORPUS, dangling)
     if Path("/dev/null").exists():  # (Click's own check lets a device through)
         r = cli_in(CORPUS, Path("/dev/null"), "search", "縦割り")
         assert r.exit_code == 2 and "is a file, not a directory" in r.output, r.output
