@@ -27,10 +27,10 @@ from typing import Callable, Iterator
 
 from .errors import CorpusError, IndexError_, KodokuError
 
-FORMAT_VERSION = 10  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
+FORMAT_VERSION = 11  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
 # 7: every item of an announced list has the announcement as context; 8: the list as the parser reads it;
 # 9: the reading field keys a word in kanji alone by the word (analysis.kanji_keyed); 10: stats count the
-# records that state the other side too
+# records that state the other side too; 11: the sequel field (what continues a record)
 CURRENT = "CURRENT"
 LOCK = ".lock"
 LOCK_QUEUE = ".lock-queue"  # waiters for .lock take turns through this one
@@ -74,6 +74,7 @@ def schema():
         reading=TEXT(analyzer=reading_analyzer(), phrase=False),
         ngram=TEXT(analyzer=ngram_analyzer(), phrase=False),
         context=TEXT(analyzer=morph_analyzer(), phrase=False),  # the snippet this one continues
+        sequel=TEXT(analyzer=morph_analyzer(), phrase=False),  # the snippets that continue this one
         heading=TEXT(analyzer=heading_analyzer(), phrase=False),  # its section heading (取り組み例): base forms + readings
         repost_of=STORED,
         spans=STORED,  # [[term, reading, start, end], …]: highlighting without re-analysis
@@ -272,9 +273,26 @@ def _fsync_dir(path: Path) -> None:
 LEAD_IN = 2  # records before a headed list that count as what the list illustrates
 
 
-def contexts(records) -> list[str]:
-    """For each record, the text of the snippet it continues (the one just before
-    it in the same source, city, theme, polarity and section). A follow-on line
+def contexts(records) -> list[tuple[str, str]]:
+    """For each record, (the text of what it continues, the texts of what continues it):
+    ``context_sources`` read one way and the other. The second is the first turned
+    round: 播磨町's 「福祉分野でない部署が…動いてくれることが増えた」 never says 庁内, but the
+    list it leads into is 「~庁内の例~」; its 「…フィールドワーク演習を実施しました」 never
+    says イベント, but the line that goes on from it (「➡ その報告をもとに…イベントで」) does."""
+    records = list(records)
+    sources = context_sources(records)
+    sequel: dict[int, list[str]] = {}
+    at = {id(r): i for i, r in enumerate(records)}
+    for r, srcs in zip(records, sources):
+        for p in srcs:  # (with the heading it is listed under: 庁内の例)
+            sequel.setdefault(at[id(p)], []).append(f"{r.section} {r.text}" if r.section else r.text)
+    return [(" ".join(p.text for p in srcs), " ".join(sequel.get(i, ())))
+            for i, srcs in enumerate(sources)]
+
+
+def context_sources(records) -> list[list]:
+    """For each record, the records it continues: the one just before it in the same
+    source, city, theme, polarity and section. A follow-on line
     (「講座受講者から…」) often leaves its subject to the line before it. A record
     listed under a heading (~庁内の例~) also gets the lead-in: the last ``LEAD_IN``
     records of its city and theme before the headed lists began (「福祉分野でない
@@ -294,16 +312,15 @@ def contexts(records) -> list[str]:
             block, plain = key, []
         same = prev is not None and (prev.source, prev.city, prev.theme, prev.polarity, prev.section) == (
             r.source, r.city, r.theme, r.polarity, r.section)
-        ctx = prev.text if same else ""
+        srcs = [prev] if same else []
         announcer = by_id.get(r.announced_by) if r.announced_by else None
         if announcer is not None and announcer is not prev and announcer is not r:
-            ctx = f"{announcer.text} {ctx}".strip()
+            srcs.insert(0, announcer)
         if r.section:
-            lead = " ".join(p.text for p in plain[-LEAD_IN:])
-            ctx = f"{lead} {ctx}".strip() if lead else ctx
+            srcs[:0] = plain[-LEAD_IN:]
         else:
             plain.append(r)
-        out.append(ctx)
+        out.append(srcs)
         prev = r
     return out
 
@@ -339,7 +356,7 @@ def _merge_counts(parts) -> dict[str, dict[str, int]]:
     return out
 
 
-def _document(r, context: str, ws) -> dict:
+def _document(r, context: tuple[str, str], ws) -> dict:
     return {
         "id": r.id,
         "city": r.city,
@@ -354,7 +371,8 @@ def _document(r, context: str, ws) -> dict:
         "text": r.text,
         "reading": r.text,
         "ngram": r.text,
-        "context": context,
+        "context": context[0],
+        "sequel": context[1],
         "heading": r.section or "",
         "repost_of": r.repost_of,
         "spans": [[w.term, w.reading, w.start, w.end] for w in ws],

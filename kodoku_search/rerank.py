@@ -37,7 +37,7 @@ from .errors import KodokuError
 MODEL = Path(__file__).resolve().parent / "data" / "ranker.bin"
 
 # Field kinds of the explanation's contributions (search._leaves, meaning.py).
-KINDS = ("text", "reading", "ngram", "synonym", "context", "context-synonym", "heading", "phrase", "meaning")
+KINDS = ("text", "reading", "ngram", "synonym", "context", "context-synonym", "heading", "phrase", "meaning", "sequel")
 FEATURES = (
     "score", "relative", "base", "coordination", "proximity", "intent", "meaning",
     "words_matched", "words_total", "words_share",

@@ -69,6 +69,7 @@ RERANK_DEPTH = 40  # of those, the best the learned ranker re-orders (rerank.py)
 W_TEXT = 0.65
 W_READING = 0.9  # another spelling of the same word is nearly as good as the word
 W_CONTEXT = 0.25  # the word appears in the snippet this one continues
+W_SEQUEL = 0.25  # the word appears in a snippet that continues this one (index.contexts)
 LABEL_CREDIT = True  # a query word naming a record's theme or side (PF, 苦労) is matched by the label
 # How much of such a word the label stands for (where the text does not say it). 負担,
 # 課題 and PF are intent cues and topics at once: at 1, every hard record matched 負担 as
@@ -575,7 +576,7 @@ def _city_first(ranked: list, reading: Reading, filters: Filters) -> list:
         return ranked
     side = reading.polarity if not filters.polarity else None
     theme = reading.theme if not filters.theme else None
-    by_characters = ("ngram", "phrase", "context", "context-synonym")
+    by_characters = ("ngram", "phrase", "context", "context-synonym", "sequel")
 
     asks_side = bool(_intent_only(reading, filters))  # 「福岡市で良かったこと」: its words only say which side
 
@@ -1235,7 +1236,7 @@ class _Leaf:  # (internal, and on every cold search's path: a plain class costs 
             return Q.And(got, boost=self.boost)
         if len(parts) == 1:
             return Q.Term(self.field, self.term, boost=self.boost)
-        if self.field in ("heading", "context", "ngram"):  # fields kept without positions
+        if self.field in ("heading", "context", "sequel", "ngram"):  # fields kept without positions
             return Q.And([Q.Term(self.field, p) for p in parts], boost=self.boost)
         return Q.Phrase(self.field, parts, slop=self.slop, boost=self.boost)
 
@@ -1289,6 +1290,8 @@ def _leaves(reading: Reading) -> list[_Leaf]:
         as_indexed = " ".join(w.parts) if w.parts else w.term
         add("text", as_indexed, W_TEXT, k, "text")
         add("context", as_indexed, W_CONTEXT, k, "context")
+        if W_SEQUEL:
+            add("sequel", as_indexed, W_SEQUEL, k, "sequel")
         add("heading", as_indexed, W_HEADING, k, "heading")
         if len(w.reading) >= 3:
             add("heading", w.reading, W_HEADING * W_READING, k, "heading")
@@ -2018,7 +2021,7 @@ def _word_weights(leaves: list[_Leaf], lists: dict, n: int, ndocs: int) -> list[
         for k in lf.words:
             if lf.kind == "ngram":
                 df_gram[k] = size if df_gram[k] is None else min(df_gram[k], size)
-            elif lf.kind not in ("context", "context-synonym", "heading", "phrase", "label"):
+            elif lf.kind not in ("context", "context-synonym", "sequel", "heading", "phrase", "label"):
                 df_word[k] = max(df_word[k], size)
     out = []
     for k in range(n):
@@ -2065,7 +2068,7 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
         for k in lf.words:
             if lf.kind == "ngram":
                 grams_hit.setdefault(k, set()).add(lf.term)
-            elif lf.kind not in ("context", "context-synonym", "phrase"):
+            elif lf.kind not in ("context", "context-synonym", "sequel", "phrase"):
                 credit[k] = 1.0
     for k, hit in grams_hit.items():
         total = len(reading.words[k].bigrams) or 1

@@ -248,7 +248,7 @@ def test_a_listed_record_gets_the_lead_in_of_its_list_as_context():
     from .conftest import CORPUS
 
     records = load_corpus(CORPUS).records
-    ctx = dict(zip((r.id for r in records), contexts(records)))
+    ctx = dict(zip((r.id for r in records), (c for c, _ in contexts(records))))
     bullet = next(r for r in records if r.text.startswith("債権管理課が"))
     assert bullet.section == "庁内の例"
     assert "福祉分野でない部署が" in ctx[bullet.id] and "以下に" in ctx[bullet.id]
@@ -256,6 +256,13 @@ def test_a_listed_record_gets_the_lead_in_of_its_list_as_context():
     assert "債権管理課が" in ctx[later.id] and "福祉分野でない部署が" in ctx[later.id]
     plain = next(r for r in records if r.text.startswith("以下に"))
     assert "福祉分野でない部署が" in ctx[plain.id]  # a plain record: the line before, as ever
+    # Turned round, what continues a record (its sequel): the lead-in gets the lists it leads
+    # into, headings and all; a line the next one goes on from gets that line.
+    sequel = dict(zip((r.id for r in records), (q for _, q in contexts(records))))
+    lead = next(r for r in records if r.text.startswith("福祉分野でない部署が"))
+    assert "庁内の例 債権管理課が" in sequel[lead.id] and "教育部局の例" in sequel[lead.id]
+    field = next(r for r in records if "フィールドワーク演習" in r.text)
+    assert "11月に実施するイベント" in sequel[field.id]
 
 
 def test_every_item_of_an_announced_list_gets_the_announcement_as_context():
@@ -268,7 +275,7 @@ def test_every_item_of_an_announced_list_gets_the_announcement_as_context():
     from .conftest import CORPUS
 
     records = load_corpus(CORPUS).records
-    ctx = dict(zip((r.id for r in records), contexts(records)))
+    ctx = dict(zip((r.id for r in records), (c for c, _ in contexts(records))))
     lead = next(r for r in records if r.text.startswith("振り返って見て"))
     items = [r for r in records if (r.city, r.theme) == (lead.city, lead.theme) and r.line > lead.line]
     assert [r.text[:6] for r in items] == ["縦割り・分野", "分野が違って", "強み、知見、", "モノとカネだ", "価値観とビジ"]
@@ -293,7 +300,7 @@ def test_an_announced_list_ends_where_its_items_do():
     rs = list(doc.records)
     assert [r.text for r in rs][:3] == ["振り返って、次の2点を学びました。", "対話を重ねること", "小さく始めること"]
     assert [r.announced_by for r in rs] == [None, rs[0].id, rs[0].id, None, None]
-    ctx = contexts(rs)
+    ctx = [c for c, _ in contexts(rs)]
     assert "次の2点" in ctx[2] and not any("次の2点" in c for c in ctx[3:])
 
 
@@ -313,6 +320,6 @@ def test_a_jsonl_record_may_name_the_sentence_announcing_its_list(tmp_path):
     ]
     (tmp_path / "mine.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
     records = [r for r in load_corpus(tmp_path).records]
-    ctx = dict(zip((r.id for r in records), contexts(records)))
+    ctx = dict(zip((r.id for r in records), (c for c, _ in contexts(records))))
     assert ctx["u/2"] == "次の2点を学びました。"
     assert "次の2点" not in ctx["u/3"]

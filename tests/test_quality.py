@@ -289,7 +289,8 @@ def test_empty_words_of_a_question_are_not_searched_for(engine):
     """他, できる, やる, 思う say nothing about a snippet: 他 used to rank 「他事業」 first."""
     r = engine.search("他の課が協力してくれた", polarity="good", limit=3)
     assert [w.term for w in r.reading.words] == ["課", "協力", "くれる"]
-    assert any(w in r.hits[0].text for w in ("課", "部署"))  # 課, or 部署 (read as: 課 → 部署 via 他の課/他部署), leads
+    # 課, or 部署 (read as: 課 → 部署 via 他の課/他部署), or one of 播磨町's 「庁内の例」 (会計室 …くれました)
+    assert any(w in h.text for h in r.hits[:2] for w in ("課", "部署"))
     assert not any("他事業" in h.text for h in r)
 
 
@@ -526,7 +527,9 @@ def test_a_city_named_in_the_query_ranks_its_snippets_first_and_hides_nothing(en
     short = engine.search("京都市で予算が足りない", limit=10, explain=True)
     assert not any(c.field == "label" for h in short.hits for c in h.explanation.contributions)
     # The city's other snippets are found too, after every match: the query is about it.
-    assert [h.theme for h in pf.hits[:3]] == ["platform"] * 3 and engine.search("京都市のPF", limit=50).total == 39
+    kyoto = {h.id for h in engine.search("京都市", limit=50).hits}
+    assert [h.theme for h in pf.hits[:3]] == ["platform"] * 3
+    assert engine.search("京都市のPF", limit=50).total == len(kyoto | {h.id for h in engine.search("PF", limit=90).hits})
     rest = engine.search("京都市のPF", limit=50).hits
     assert [h.city for h in rest[-6:]] == ["京都市"] * 6 and {h.theme for h in rest[-6:]} == {"general"}
     # Where its words find nothing of the city's, the city's snippets come first.
@@ -549,7 +552,7 @@ def test_a_city_named_in_the_query_ranks_its_snippets_first_and_hides_nothing(en
 def test_filters_that_leave_nothing_say_how_many_they_hid(engine):
     r = engine.search("縦割り", limit=5, city="豊田市")
     assert r.total == 0 and r.suggestion is None  # not 「割り」: the word is there, the filter hid it
-    assert "4 results without --city 豊田市" in r.notes
+    assert f"{engine.search('縦割り', limit=1).total} results without --city 豊田市" in r.notes
     # Counted as the query alone matches, not with what the filters add (PF's label).
     pf = engine.search("PF", limit=5, theme="PF", city="中野区", polarity="other")
     assert f"{engine.search('PF', limit=1).total} results without --city 中野区 --theme platform --polarity other" in pf.notes
@@ -844,8 +847,8 @@ def test_explain_adds_up(engine):
         assert sum(c.score for c in alike) == pytest.approx(e.meaning, rel=1e-6, abs=1e-9)
         assert e.first_stage == pytest.approx(e.base * e.coordination * e.proximity * e.intent + e.meaning, rel=1e-6)
         assert h.score == pytest.approx(to_display(e.ranker), rel=1e-9)  # the page's order is the ranker's
-        assert {c.field for c in e.contributions} <= {"text", "reading", "ngram", "synonym", "context", "heading", "phrase",
-                                                      "label", "meaning"}
+        assert {c.field for c in e.contributions} <= {"text", "reading", "ngram", "synonym", "context", "sequel", "heading",
+                                                      "phrase", "label", "meaning"}
     assert any(h.explanation.meaning > 0 for h in r)
     assert engine.search("縦割り").hits[0].explanation is None
 
@@ -989,11 +992,12 @@ def test_the_reading_field_keeps_voicing_past_a_words_first_kana(engine):
     """The reading field folded all voicing, so 検証 (ケンショウ) met 現状 (ゲンジョウ):
     「検証」 ranked 呉市's 「現状では…」 second, and けんしょう was respelled 現状."""
     r = engine.search("検証", limit=10, related=False)
-    assert all("検証" in h.text for h in r.hits) and len(r.hits) == 1
+    said = [h for h in r.hits if h.matches]  # (and the snippet before it, by what continues it: the sequel field)
+    assert all("検証" in h.text for h in said) and len(said) == 1
     assert engine.search("けんしょう", limit=1).reading.respellings == (("けんしょう", "検証"),)
     assert engine.search("げんじょう", limit=1).reading.respellings == (("げんじょう", "現状"),)
     # A slip of voicing in katakana still meets (the corpus writes both).
-    both = engine.search("ポットキャスト", limit=2).hits
+    both = [h for h in engine.search("ポットキャスト", limit=5).hits if h.matches][:2]
     assert {("ポッドキャスト" in h.text, "ポットキャスト" in h.text) for h in both} == {(True, False), (False, True)}
 
 
@@ -1069,7 +1073,8 @@ def test_one_character_pair_of_a_long_word_is_no_match(engine):
     one city says, or none."""
     nurse = engine.search("コミュニティナース", limit=50, related=False)
     assert nurse.hits[0].city == "播磨町" and "コミュニティーナース" in nurse.hits[0].text
-    assert nurse.total <= 2 and nurse.hits[0].matches  # (the other: the snippet that continues it)
+    # (The others: the snippet that continues it, and those it continues, by context and sequel.)
+    assert nurse.total <= 4 and nurse.hits[0].matches and sum(1 for h in nurse.hits if h.matches) == 1
     pod = engine.search("ポッドキャスト", limit=50, related=False)
     assert {h.city for h in pod.hits} == {"岡崎市"}
     # Facets count what the search finds, the same records.
@@ -1089,9 +1094,8 @@ def test_one_character_pair_of_a_long_word_is_no_match(engine):
     assert gate.total == 0, [h.text for h in gate.hits]
     # ... but by all its pairs together it is there: コドク (コト, トク) in 「こどくのあわい」
     # (the code review: the first version of the rule lost it).
-    kodoku = engine.search("コドク", limit=50, related=False)
-    assert kodoku.total == engine.search("孤独", limit=50, related=False).total + 1
-    assert any("こどくのあわい" in h.text for h in kodoku.hits)
+    kodoku = engine.search("コドク", limit=90, related=False).hits
+    assert any("こどくのあわい" in h.text and h.id.endswith("岡崎市/5") for h in kodoku)
     # With the gate off, the stray pairs are matches again (what the stop-21 engine did).
     from kodoku_search import search as S
 
@@ -1319,3 +1323,24 @@ def test_a_snippet_that_says_the_word_comes_before_one_with_only_a_synonym(engin
         assert "横串" not in engine.search("横串", limit=1).hits[0].text
     finally:
         rerank.LITERAL_BONUS = before
+
+
+def test_a_snippet_is_found_by_what_continues_it(engine):
+    """The sequel field (context turned round): the judges of «庁内連携» and «イベント»
+    list snippets that never say the words but lead into ones that do. 播磨町's
+    「福祉分野でない部署が…動いてくれる」 leads into its 「~庁内の例~」 list; its 「…フィールド
+    ワーク演習を実施しました」 goes on in 「➡ その報告をもとに…イベントで」."""
+    lead = engine.search("庁内連携", limit=5, polarity="good")
+    assert any(h.text.startswith("福祉分野でない部署が") for h in lead.hits[:3]), [h.text[:12] for h in lead.hits]
+    event = engine.search("イベント", limit=5)
+    assert any("フィールドワーク演習" in h.text for h in event.hits[:3])
+    # Matched there only: no word of the snippet is marked, and --explain says where.
+    h = next(h for h in engine.search("イベント", limit=5, explain=True).hits if "フィールドワーク演習" in h.text)
+    assert not h.matches and any(c.field == "sequel" for c in h.explanation.contributions)
+    from kodoku_search import search as S
+
+    S.W_SEQUEL, was = 0.0, S.W_SEQUEL
+    try:
+        assert not any("フィールドワーク演習" in h.text for h in engine.search("イベント", limit=5).hits[:3])
+    finally:
+        S.W_SEQUEL = was
