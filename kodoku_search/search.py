@@ -964,11 +964,13 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
     """Places the query names that are none of the index's and that no snippet says
     (大阪市の苦労, 横浜市で良かったこと): (the text with them blanked out, their names).
     Searched for, they were 大阪 (nothing) and 市 (「本市」 anywhere): 熊本市 came first, and
-    nothing said 大阪市 is not here. The blanks keep every other word where it was."""
+    nothing said 大阪市 is not here. The blanks keep every other word where it was. A ward
+    of one of the index's cities is that city (博多区 → 福岡市; after 福岡市, blanked)."""
     from .analysis import morphs
 
     ms = morphs(text)
     places: list[tuple[int, int]] = []
+    wards: list[tuple[int, int, str]] = []  # (start, end, the index's city it is a ward of)
     prefectures = None
     for a, b in zip(ms, (*ms[1:], None)):
         if not a.pos.startswith("名詞,固有名詞,地域"):
@@ -987,11 +989,26 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
             continue  # (a place a snippet mentions is a word to find)
         if not suffixed and not _a_place(stem):
             continue  # (without its suffix, only a municipality's or prefecture's name: 大阪, 横浜, 北海道)
+        of = [c for c in cities if suffixed and name.endswith("区") and _ward_of(c, name)]
+        after = [c for c in of if text[max(0, a.start - len(c)):a.start] == c]
+        if after or (len(of) == 1 and not _ward_of("", name) and not (a.start and text[a.start - 1] in _PLACE_SUFFIX)):
+            # (A ward of one of the index's cities: 福岡市博多区 and 博多区の取組 are 福岡市's; not
+            # 中央区 alone, which is 熊本市's, 福岡市's and a city of Tokyo, nor 大阪市中央区.)
+            wards.append((a.start, b.end, "" if after else of[0]))
+            continue
         places.append((a.start, b.end if suffixed else a.end))
     names = tuple(dict.fromkeys(text[a:b] for a, b in places))
     for a, b in places:
         text = text[:a] + " " * (b - a) + text[b:]
+    for a, b, city in sorted(wards, reverse=True):
+        text = text[:a] + city + " " * (b - a - len(city)) + text[b:] if len(city) <= b - a else text[:a] + city + text[b:]
     return text, names
+
+
+def _ward_of(city: str, ward: str) -> bool:
+    from .gazetteer import prefectures_of
+
+    return bool(prefectures_of(city + ward))
 
 
 _PLACE_SUFFIX = frozenset("市区町村都府県")

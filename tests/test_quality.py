@@ -973,6 +973,13 @@ def test_a_place_not_in_the_collection_is_said_not_searched_for_as_its_parts(eng
     assert any(n.startswith("大阪: not in this collection") for n in bare.notes)
     assert {w.term for w in bare.reading.words} == {"苦労"}
     assert any(n.startswith("北海道: not in") for n in engine.search("北海道", limit=1).notes)  # (no suffix to strip)
+    # A ward of one of the index's cities is that city (stop 23 noted 博多区 as not in the
+    # collection); not one that several cities have (中央区), nor another city's (大阪市中央区).
+    for q in ("福岡市博多区", "博多区の取組"):
+        ward = engine.search(q, limit=3)
+        assert ward.reading.cities == ("福岡市",) and not any("not in this collection" in n for n in ward.notes), q
+    assert engine.search("中央区", limit=1).reading.cities == ()
+    assert engine.search("大阪市中央区", limit=1).reading.cities == ()
     for q in ("福岡", "東京", "兵庫", "宇和島", "日本"):  # (the index's, a snippet's, no place's)
         assert not any("not in this collection" in n for n in engine.search(q, limit=1).notes), q
 
