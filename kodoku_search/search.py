@@ -507,9 +507,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                     and ws[inside[0]].start <= a and b <= ws[inside[0]].end):
                 continue
             if inside:
-                # (and what that spelling means alike: たいへん is 大変, and so 苦労, 困難, …)
-                phrase_syn.setdefault(inside[0], []).extend(
-                    [spelled, *(vocab.alternatives(spelled) if vocab and KANA_SYNONYMS else ())])
+                phrase_syn.setdefault(inside[0], []).append(spelled)
                 respelled = True
                 respellings.append((text[a:b], spelled))
                 respelled_at.append((a, b, spelled))
@@ -2375,7 +2373,6 @@ def _merge(spans) -> tuple[tuple[int, int], ...]:
     return tuple((s, e) for s, e in out)
 
 
-KANA_SYNONYMS = True  # a kana word respelled also finds the spelling's synonyms (たいへん: 大変, 苦労, …)
 MIXED_RESPELL = True  # a word typed half in kana is read as the corpus spells it (たて割り: 縦割り)
 _HIRAGANA_WORD = re.compile(r"[\u3041-\u3096ー]+")
 RESPELL_FRAGMENTS = True  # a kana run Janome cuts into no words is read as the corpus spells it (めりっと: メリット)
