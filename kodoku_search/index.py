@@ -320,7 +320,8 @@ def context_sources(records) -> list[list]:
             srcs[:0] = plain[-LEAD_IN:]
         else:
             plain.append(r)
-        out.append(srcs)
+        # (Once each: an announcer may be a lead-in too, and its words were counted twice.)
+        out.append(list({id(s): s for s in srcs}.values()))
         prev = r
     return out
 

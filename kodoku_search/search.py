@@ -724,8 +724,9 @@ def _kana_places(text: str, cities: tuple[str, ...],
     はりまちょう) where the run starts the query or follows a space, whole or before a
     particle; without it only standing alone (うわじま, 「うわじま 連携」): かすがい is also
     a word (かすがいになる), なかの is 中の (なかの人), and トヨタ a company. A run the
-    corpus spells as a word of its own (めりっと: メリット; くまもと: 熊本, which names the
-    city anyway) is that word: the cities' readings, ~6 ms of Janome, are not needed."""
+    corpus spells as another word (くまもと: 熊本, which names the city anyway) is that
+    word: the cities' readings, ~6 ms of Janome, are not needed. Spelled as itself in
+    katakana (めりっと: メリット; はりま: ハリマ) the readings decide."""
     from .analysis import fold
 
     if not cities:
@@ -735,7 +736,12 @@ def _kana_places(text: str, cities: tuple[str, ...],
     from .analysis import spelled
 
     def city(kana: str, alone: bool) -> str | None:
-        if not _HIRAGANA_RUN.fullmatch(kana) or (spellings and spelled(kana, spellings)):
+        if not _HIRAGANA_RUN.fullmatch(kana):
+            return None
+        # (A spelling that is the run in katakana may be the city's own name: はりま is 播磨町,
+        # though the corpus also says ハリマ, in ニュー☆ハリマ. The readings below decide.)
+        said = spellings and spelled(kana, spellings)
+        if said and said != _katakana(kana):
             return None
         if not tables:
             tables.extend(_place_readings(cities))
@@ -757,9 +763,13 @@ _LETTER_NAMES = {
 _BY_NAME = {name: letter for letter, names in _LETTER_NAMES.items() for name in names}
 
 
+def _katakana(kana: str) -> str:
+    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in kana)
+
+
 def _as_letters(kana: str) -> str | None:
     """The Latin letters a kana run spells out whole (ぴーえふ → PF, えぬぴーおー → NPO), or None."""
-    kata = "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in kana)
+    kata = _katakana(kana)
     best: list[str | None] = [""] + [None] * len(kata)  # the letters of each prefix
     for i in range(len(kata)):
         if best[i] is None:
@@ -960,9 +970,10 @@ def _index_cities(searcher) -> tuple[str, ...]:
     return _lexicon(searcher, "city")
 
 
-def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
     """Places the query names that are none of the index's and that no snippet says
-    (大阪市の苦労, 横浜市で良かったこと): (the text with them blanked out, their names).
+    (大阪市の苦労, 横浜市で良かったこと): (the text with them blanked out, their names,
+    and the ward names several cities share that it blanked: (中央区, (熊本市, 福岡市))).
     Searched for, they were 大阪 (nothing) and 市 (「本市」 anywhere): 熊本市 came first, and
     nothing said 大阪市 is not here. The blanks keep every other word where it was. A ward
     of one of the index's cities is that city (博多区 → 福岡市; after 福岡市, blanked)."""
@@ -971,6 +982,7 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
     ms = morphs(text)
     places: list[tuple[int, int]] = []
     wards: list[tuple[int, int, str]] = []  # (start, end, the index's city it is a ward of)
+    shared: dict[str, tuple[str, ...]] = {}
     prefectures = None
     for a, b in zip(ms, (*ms[1:], None)):
         if not a.pos.startswith("名詞,固有名詞,地域"):
@@ -990,25 +1002,51 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
         if not suffixed and not _a_place(stem):
             continue  # (without its suffix, only a municipality's or prefecture's name: 大阪, 横浜, 北海道)
         of = [c for c in cities if suffixed and name.endswith("区") and _ward_of(c, name)]
-        after = [c for c in of if text[max(0, a.start - len(c)):a.start] == c]
-        if after or (len(of) == 1 and not _ward_of("", name) and not (a.start and text[a.start - 1] in _PLACE_SUFFIX)):
-            # (A ward of one of the index's cities: 福岡市博多区 and 博多区の取組 are 福岡市's; not
-            # 中央区 alone, which is 熊本市's, 福岡市's and a city of Tokyo, nor 大阪市中央区.)
-            wards.append((a.start, b.end, "" if after else of[0]))
-            continue
+        if of:
+            # A ward of one of the index's cities is that city: 福岡市博多区, 博多区の取組 and
+            # 福岡県博多区 are 福岡市's, 京都府伏見区 京都市's. After another municipality it
+            # is that one's (大阪市中央区: not here); a name several cities share (中央区:
+            # 熊本市's, 福岡市's and a city of Tokyo) is blanked with no note, as it may be here.
+            before = text[:a.start]
+            if any(before.endswith(c) for c in of):
+                wards.append((a.start, b.end, ""))
+                continue
+            if not (before and before[-1] in "市区町村"):
+                prefecture = next((p for p in _gazetteer_prefectures() if before.endswith(p)), None)
+                mine = [c for c in of if prefecture is None or prefecture in _prefectures_of(c)]
+                if len(mine) == 1 and (prefecture or not _ward_of("", name)):
+                    wards.append((a.start, b.end, mine[0]))
+                    continue
+                if mine:
+                    wards.append((a.start, b.end, ""))
+                    shared[name] = tuple(mine)
+                    continue
         places.append((a.start, b.end if suffixed else a.end))
     names = tuple(dict.fromkeys(text[a:b] for a, b in places))
     for a, b in places:
         text = text[:a] + " " * (b - a) + text[b:]
     for a, b, city in sorted(wards, reverse=True):
-        text = text[:a] + city + " " * (b - a - len(city)) + text[b:] if len(city) <= b - a else text[:a] + city + text[b:]
-    return text, names
+        # (A city longer than its ward's name (北九州市 for 門司区) moves the words after it:
+        # everything downstream reads the text returned, never the one typed, as after
+        # うわじま → 宇和島市.)
+        text = text[:a] + city + " " * max(0, b - a - len(city)) + text[b:]
+    return text, names, tuple(shared.items())
 
 
 def _ward_of(city: str, ward: str) -> bool:
+    return bool(_prefectures_of(city + ward))
+
+
+def _prefectures_of(name: str) -> tuple[str, ...]:
     from .gazetteer import prefectures_of
 
-    return bool(prefectures_of(city + ward))
+    return prefectures_of(name)
+
+
+def _gazetteer_prefectures() -> frozenset[str]:
+    from .gazetteer import prefectures
+
+    return prefectures()
 
 
 _PLACE_SUFFIX = frozenset("市区町村都府県")
@@ -1508,12 +1546,16 @@ def _matching(reading: Reading, filters: Filters, searcher=None) -> tuple[list[_
 def _read(searcher, text: str, vocab=None, spellings: dict[str, str] | None = None):
     """How the search reads ``text`` against this index (the search and ``matched`` alike):
     (the cleaned query as read, notes, the index's cities, the regions the query names,
-    the places it names that the index lacks, its Reading). Places the index lacks are
+    the places it names that the index lacks, the ward names several cities share that
+    it names, its Reading). Places the index lacks and shared ward names are
     blanked out, and cities and letters typed in kana written as the index has them
     (うわじま: 宇和島市, ぴーえふ: PF), before the words are read."""
     cleaned, notes = clean_query(text)
     cities = _index_cities(searcher) if NAMED_CITY_FIRST else ()
-    cleaned, elsewhere = _elsewhere(searcher, cleaned, cities)
+    cleaned, elsewhere, shared = _elsewhere(searcher, cleaned, cities)
+    for ward, of in shared:
+        notes.append(f"{ward}: a ward's name several cities have (of this collection's: {'、'.join(of)}), so it "
+                     f"was not searched for: name the city with it (「{of[0]}{ward}」)")
     cleaned, in_kana = _kana_places(cleaned, cities, spellings)
     cleaned, spelled_out = _kana_letters(cleaned, searcher)
     in_kana += spelled_out
@@ -1522,7 +1564,7 @@ def _read(searcher, text: str, vocab=None, spellings: dict[str, str] | None = No
     if in_kana:  # (said as the respellings are: うわじま → 宇和島市)
         reading = replace(reading, respellings=reading.respellings + in_kana,
                           also=_grouped([*in_kana, *((t, a) for t, alts in reading.also for a in alts)]))
-    return cleaned, notes, cities, regions, elsewhere, reading
+    return cleaned, notes, cities, regions, elsewhere, shared, reading
 
 
 def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, explain: bool = False,
@@ -1535,7 +1577,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     (rerank.py) order the first stage's best candidates."""
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
         raise UsageError(f"limit must be a whole number, 0 or more, not {limit!r}")
-    cleaned, notes, cities, regions, elsewhere, reading = _read(searcher, text, vocab, spellings)
+    cleaned, notes, cities, regions, elsewhere, shared, reading = _read(searcher, text, vocab, spellings)
     if elsewhere:
         rest = reading.words or reading.polarity or reading.theme or reading.cities
         notes.append(f"{'、'.join(elsewhere)}: not in this collection (its {len(cities)} cities: kodoku-search stats "
@@ -1546,7 +1588,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         said = [*(r for r, _ in reading.regions), *(c for c in reading.cities if c not in under)]
         notes.append(f"the query names {'、'.join(said)}, but --city {filters.city} wins")
     if not reading.words and not _intent_only(reading, filters):
-        if not reading.cities and not elsewhere:  # (a city it names that --city overrules has its note above)
+        if not reading.cities and not elsewhere and not shared:  # (a city it names that --city overrules has its note above)
             notes.append(NO_WORDS)
         return SearchResult(text, 0, (), (), filters, tuple(notes), reading)
     if reading.polarity and filters.polarity and reading.polarity != filters.polarity:

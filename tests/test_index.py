@@ -323,3 +323,28 @@ def test_a_jsonl_record_may_name_the_sentence_announcing_its_list(tmp_path):
     ctx = dict(zip((r.id for r in records), (c for c, _ in contexts(records))))
     assert ctx["u/2"] == "次の2点を学びました。"
     assert "次の2点" not in ctx["u/3"]
+
+
+def test_an_announcer_that_is_also_a_lead_in_is_context_once(tmp_path):
+    """An item under a heading gets both its list's announcement and its block's lead-in;
+    where they are one record its words were in the context twice, and twice in the
+    announcer's sequel (the final stop-24 review)."""
+    import json
+
+    from kodoku_search.corpus import load_corpus
+    from kodoku_search.index import context_sources, contexts
+
+    base = {"city": "架空町", "prefecture": "北海道", "theme": "general", "polarity": "good"}
+    rows = [
+        {**base, "id": "u/1", "text": "次の2点を学びました。"},
+        {**base, "id": "u/2", "text": "対話を重ねること", "announced_by": "u/1", "section": "学び"},
+        {**base, "id": "u/3", "text": "小さく始めること", "announced_by": "u/1", "section": "学び"},
+    ]
+    (tmp_path / "mine.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
+    records = list(load_corpus(tmp_path).records)
+    srcs = dict(zip((r.id for r in records), context_sources(records)))
+    assert [s.id for s in srcs["u/2"]] == ["u/1"]
+    assert [s.id for s in srcs["u/3"]] == ["u/1", "u/2"]
+    ctx = dict(zip((r.id for r in records), contexts(records)))
+    assert ctx["u/2"][0] == "次の2点を学びました。"
+    assert ctx["u/1"][1].count("対話を重ねること") == 1

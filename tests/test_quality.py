@@ -975,11 +975,18 @@ def test_a_place_not_in_the_collection_is_said_not_searched_for_as_its_parts(eng
     assert any(n.startswith("北海道: not in") for n in engine.search("北海道", limit=1).notes)  # (no suffix to strip)
     # A ward of one of the index's cities is that city (stop 23 noted 博多区 as not in the
     # collection); not one that several cities have (中央区), nor another city's (大阪市中央区).
-    for q in ("福岡市博多区", "博多区の取組"):
+    for q, city in (("福岡市博多区", "福岡市"), ("博多区の取組", "福岡市"), ("福岡県博多区", "福岡市"),
+                    ("京都府伏見区", "京都市"), ("熊本県中央区", "熊本市")):
         ward = engine.search(q, limit=3)
-        assert ward.reading.cities == ("福岡市",) and not any("not in this collection" in n for n in ward.notes), q
-    assert engine.search("中央区", limit=1).reading.cities == ()
+        assert ward.reading.cities == (city,) and not any("not in this collection" in n for n in ward.notes), q
+    # A name several cities' wards have is none of them, and not "not in this collection" (the
+    # final stop-24 review): the note says to name the city.
+    shared = engine.search("中央区", limit=1)
+    assert shared.reading.cities == () and not any("not in this collection" in n for n in shared.notes)
+    assert any(n.startswith("中央区: a ward's name several cities have") and "熊本市" in n and "福岡市" in n
+               for n in shared.notes), shared.notes
     assert engine.search("大阪市中央区", limit=1).reading.cities == ()
+    assert any("中央区" in n and "not in this collection" in n for n in engine.search("大阪市中央区", limit=1).notes)
     for q in ("福岡", "東京", "兵庫", "宇和島", "日本"):  # (the index's, a snippet's, no place's)
         assert not any("not in this collection" in n for n in engine.search(q, limit=1).notes), q
 
@@ -1189,7 +1196,8 @@ def test_places_read_as_the_index_has_them():
 
 @pytest.mark.parametrize("query, city", [("うわじま", "宇和島市"), ("とよた", "豊田市"), ("かすがい", "春日井市"),
                                          ("ふくおかしの取組", "福岡市"), ("はりまちょう", "播磨町"), ("くれし", "呉市"),
-                                         ("とよたしのくろう", "豊田市"), ("なかの 連携", "中野区")])
+                                         ("とよたしのくろう", "豊田市"), ("なかの 連携", "中野区"),
+                                         ("はりま", "播磨町")])
 def test_a_city_typed_in_kana_is_the_city(engine, query, city):
     """From the stop-24 review: うわじま had "no words to search for", とよた and ふくおか no
     results, かすがい found 「サービ【スが】」 (a name Janome reads as no word)."""
