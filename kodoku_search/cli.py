@@ -789,7 +789,7 @@ def _print_comparison(c, use_color: bool, width: int) -> None:
     if len(said) < n and c.words:  # (負担 asks for the hard side: every city's hardest snippet matches it)
         click.echo(f"its words are in the snippets of {len(said)} of them{' (' + '、'.join(said) + ')' if said else ''}; "
                    "the others match without saying them (the side it asks for, pieces of its words, "
-                   "or the snippet before)")
+                   "or the snippets around them)")
     click.echo()
 
     def cell(hits) -> list[str]:

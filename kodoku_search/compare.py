@@ -79,7 +79,7 @@ class Comparison:
     def said_in(self) -> tuple[str, ...]:
         """The cities whose shown snippets say the query's words (a highlight), as against
         those that match only through the side the query asks for (負担 is a hard cue:
-        every city's hardest snippet matches it) or the snippet before."""
+        every city's hardest snippet matches it) or the snippets before and after."""
         return tuple(p.city for p in self.cities if any(h.matches for h in (*p.good, *p.hard)))
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,7 +102,7 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
     pref: dict[str, str] = {}
     for side, result in sides.items():
         # A city's snippet that says the query's words before one that only matches
-        # without them (the side a cue asks for, the snippet before): compare shows what
+        # without them (the side a cue asks for, the snippets around): compare shows what
         # each city said of the topic (「負担」: 春日井市's 「…運営の負担が大きかった」).
         for h in sorted(result.hits, key=lambda h: not h.matches):
             found.setdefault(h.city, {"good": [], "hard": []})[side].append(h)

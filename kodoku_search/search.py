@@ -2,16 +2,17 @@
 
 The query is what a person types: a word, several words, or a whole sentence.
 It is read into content words (no query syntax: AND, quotes and brackets are
-just characters), and each word is looked for in three fields:
+just characters), and each word is looked for in the snippet's own three fields:
 
 * ``text``: Janome base forms, the exact word (weight ``W_TEXT``);
 * ``reading``: folded readings, other spellings of the word (繋がり / つながり);
 * ``ngram``: folded character bigrams, words Janome splits or does not know,
   compounds (孤立死, 庁内連携) and spelling slips (ポットキャスト).
 
-and in ``context`` (at a quarter weight: the snippet this one continues, or the
-lead-in of its list) and ``heading`` (the section it is listed under, by base
-form and reading). Synonyms from the corpus's ``synonyms.csv`` (found in the
+and in three around it: ``context`` (at a quarter weight: the snippet this one
+continues, or the lead-in of its list), ``sequel`` (``W_SEQUEL``: the snippets
+that continue this one, with the heading of a list it leads into) and
+``heading`` (the section it is listed under, by base form and reading). Synonyms from the corpus's ``synonyms.csv`` (found in the
 query as typed) and the corpus's own spelling of kana the query has
 (いばしょ → 居場所) join as alternatives, in the text, heading and context
 fields (教訓 finds 鳥取市's lessons by their 「次の3点を学びました」), counted only
@@ -569,7 +570,7 @@ def _city_first(ranked: list, reading: Reading, filters: Filters) -> list:
     """``ranked`` with the matches of the city the query names first, each part in its
     order; of the city's, the side and theme the query asks for first (「福岡市で良かった
     こと」, 「京都市のPFの苦労」). A
-    match counts unless only characters matched (bigrams, the snippet before):
+    match counts unless only characters matched (bigrams, the snippets before or after):
     「豊田市のこどく」 does not put 豊田市's records matched by the
     コト of こと above 「こどくのあわい」."""
     if not reading.cities or filters.city:
@@ -639,8 +640,11 @@ def _shown(reading: Reading, searcher) -> Reading:
             runs = tuple(run for run, _ in reading.respellings if w.surface in run)
             words.append(replace(w, term="", reading="", bigrams=(), parts=(), synonyms=w.synonyms + runs))
             continue
+        # (A katakana word keeps them: its pairs are marked only where they stand together
+        # (_shown_spans), as they match (_pieces): コドク marks 「【こどく】のあわい」, not こと.)
+        katakana = _KATAKANA_RUN.fullmatch(w.surface) is not None
         kept = tuple(g for g in w.bigrams
-                     if not (_kana_only(g) and (kanji or searcher.doc_frequency("ngram", g) > most)))
+                     if not (_kana_only(g) and (kanji or (not katakana and searcher.doc_frequency("ngram", g) > most))))
         words.append(w if kept == w.bigrams else replace(w, bigrams=kept))
     return replace(reading, words=tuple(words)) if any(a is not b for a, b in zip(words, reading.words)) else reading
 
@@ -1269,7 +1273,7 @@ class _Leaf:  # (internal, and on every cold search's path: a plain class costs 
         self.term = term  # a term, or several joined by spaces: a phrase (a multi-word synonym)
         self.boost = boost
         self.words = words  # indexes of the query words it stands for
-        self.kind = kind  # text | reading | ngram | synonym | context | context-synonym | heading | phrase | label
+        self.kind = kind  # text | reading | ngram | synonym | context | context-synonym | sequel | heading | phrase | label
         self.slop = slop  # for a phrase: how far apart its words may be
 
     def __eq__(self, other) -> bool:

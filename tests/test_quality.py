@@ -1108,8 +1108,14 @@ def test_one_character_pair_of_a_long_word_is_no_match(engine):
     assert gate.total == 0, [h.text for h in gate.hits]
     # ... but by all its pairs together it is there: コドク (コト, トク) in 「こどくのあわい」
     # (the code review: the first version of the rule lost it).
+    # Marked as they match: where 孤独 is, and 「【こどく】のあわい」, never a lone こと (the
+    # final stop-24 review: the assertion was any() over a page 孤独 already filled, and the
+    # record was found but nothing in it marked).
     kodoku = engine.search("コドク", limit=90, related=False).hits
-    assert any("こどくのあわい" in h.text and h.id.endswith("岡崎市/5") for h in kodoku)
+    kanji = engine.search("孤独", limit=90, related=False).hits
+    assert {h.id for h in kodoku if h.matches} == {h.id for h in kanji if h.matches} | {"advice-2025-10/general/岡崎市/5"}
+    awai = next(h for h in kodoku if h.id.endswith("general/岡崎市/5"))
+    assert [awai.text[a:b] for a, b in awai.matches] == ["こどく"]
     # With the gate off, the stray pairs are matches again (what the stop-21 engine did).
     from kodoku_search import search as S
 
