@@ -27,10 +27,11 @@ from typing import Callable, Iterator
 
 from .errors import CorpusError, IndexError_, KodokuError
 
-FORMAT_VERSION = 11  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
+FORMAT_VERSION = 12  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
 # 7: every item of an announced list has the announcement as context; 8: the list as the parser reads it;
 # 9: the reading field keys a word in kanji alone by the word (analysis.kanji_keyed); 10: stats count the
-# records that state the other side too; 11: the sequel field (what continues a record)
+# records that state the other side too; 11: the sequel field (what continues a record);
+# 12: a sequel says a list's heading once, and a record its context once
 CURRENT = "CURRENT"
 LOCK = ".lock"
 LOCK_QUEUE = ".lock-queue"  # waiters for .lock take turns through this one
@@ -282,12 +283,19 @@ def contexts(records) -> list[tuple[str, str]]:
     records = list(records)
     sources = context_sources(records)
     sequel: dict[int, list[str]] = {}
+    heading: dict[int, str | None] = {}  # the heading each record's sequel said last
     at = {id(r): i for i, r in enumerate(records)}
     for r, srcs in zip(records, sources):
-        for p in srcs:  # (with the heading it is listed under: 庁内の例)
-            sequel.setdefault(at[id(p)], []).append(f"{r.section} {r.text}" if r.section else r.text)
+        for p in srcs:  # (with the heading it is listed under, once a list: 庁内の例)
+            i = at[id(p)]
+            said = r.section and (not SEQUEL_HEADING_ONCE or heading.get(i) != r.section)
+            sequel.setdefault(i, []).append(f"{r.section} {r.text}" if said else r.text)
+            heading[i] = r.section
     return [(" ".join(p.text for p in srcs), " ".join(sequel.get(i, ())))
             for i, srcs in enumerate(sources)]
+
+
+SEQUEL_HEADING_ONCE = True  # a lead-in's sequel says each list's heading once, not once an item
 
 
 def context_sources(records) -> list[list]:

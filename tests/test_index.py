@@ -261,6 +261,10 @@ def test_a_listed_record_gets_the_lead_in_of_its_list_as_context():
     sequel = dict(zip((r.id for r in records), (q for _, q in contexts(records))))
     lead = next(r for r in records if r.text.startswith("福祉分野でない部署が"))
     assert "庁内の例 債権管理課が" in sequel[lead.id] and "教育部局の例" in sequel[lead.id]
+    # Each list's heading once, not once an item (the final stop-24 review: 庁内 was said
+    # four times more by the headings of the four items under it).
+    assert sequel[lead.id].count("庁内の例") == 1 and "庁内の例 会計室" not in sequel[lead.id]
+    assert "会計室(住民が" in sequel[lead.id]
     field = next(r for r in records if "フィールドワーク演習" in r.text)
     assert "11月に実施するイベント" in sequel[field.id]
 
