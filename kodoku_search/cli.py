@@ -534,6 +534,7 @@ _FEATURE_WORDS = {  # rerank.FEATURES as people read them
     "query_words": "words in the query", "city_in_top10": "its city's snippets in the top 10",
     "matches": "snippets matched", "asked_side_bonus": "on the asked side (bonus)",
     "asked_theme_bonus": "on the asked theme (bonus)", "literal_bonus": "says every query word (bonus)",
+    "indirect_penalty": "no query word but a synonym before it or a near meaning (penalty)",
     "first_match_at": "first match's place in the text (0 start, 1 end)",
     "first_match_chars": "characters before the first match", "match_density": "share of the text matched",
 }
