@@ -67,6 +67,14 @@ def check(index_dir: Path, corpus_dir: Path) -> CheckReport:
         up_to_date = None
         notes.append(f"the corpus cannot be read: {e}")
     if up_to_date is False:
-        notes.append("the corpus (or the analysis) changed since this index was built; the next search rebuilds it")
+        from .corpus import load_corpus
+
+        try:  # (the next search can rebuild only from a corpus that reads: say which it is)
+            load_corpus(corpus_dir)
+        except CorpusError as e:
+            notes.append(f"the corpus changed since this index was built, and cannot be indexed as it is ({e}); "
+                         "searches use this index until it is fixed")
+        else:
+            notes.append("the corpus (or the analysis) changed since this index was built; the next search rebuilds it")
     size = sum(v.get("size", 0) for v in sums.values() if isinstance(v, dict))
     return CheckReport(str(gen.path), gen.records, len(sums), size, up_to_date, tuple(notes))

@@ -8,6 +8,7 @@ time, so ``--help`` stays instant.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any
 
@@ -159,8 +160,9 @@ def _label(theme: str, polarity: str, also: str | None = None) -> str:
 
 
 def _safe(text: str) -> str:
-    """Text that any terminal encoding can print (lone surrogates become U+FFFD)."""
-    return text.encode("utf-8", "replace").decode("utf-8")
+    """Text that any terminal encoding can print: lone surrogates (bytes a query had that
+    were not UTF-8) become U+FFFD, as the note about them says (encode's "replace" made ?)."""
+    return re.sub("[\ud800-\udfff]", "\ufffd", text)
 
 
 ECHO_MAX = 60  # characters of the query a heading repeats back
@@ -169,7 +171,11 @@ ECHO_MAX = 60  # characters of the query a heading repeats back
 def _echo_query(text: str) -> str:
     """The query as a heading repeats it: a pasted paragraph is cut, not printed whole
     above every page (the search itself reads up to 1000 characters)."""
-    text = " ".join(_safe(text).split())  # one line, whatever line breaks were pasted
+    from .search import _INVISIBLE
+
+    # One line, whatever line breaks were pasted; without the invisible characters the search
+    # drops (a pasted U+202E would turn the rest of the line round).
+    text = " ".join(_INVISIBLE.sub("", _safe(text)).split())
     return text if len(text) <= ECHO_MAX else text[:ECHO_MAX] + "…"
 
 

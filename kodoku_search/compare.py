@@ -6,11 +6,14 @@ Exposed as ``engine.compare`` and ``engine.similar``; nothing here renders text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .errors import UsageError
 from .search import Hit, SearchResult, _merge, hit_from_stored
+
+_HIDDEN = re.compile(r"\d+ results? without ")  # search's note when the filters left nothing
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import SearchEngine
@@ -123,8 +126,11 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
     pairs.sort(key=lambda p: (-p.best_score, p.city))
     # (Each side is searched with --polarity: its notes say what the user's filters did, without
     # it; one that was only about it goes: 「負担」's good side has "36 results without --polarity good".)
+    # What the filters hid is said only when the table is empty: with 熊本市's row there,
+    # "29 results without --city 熊本市" (its good side found none) was untrue.
     said = (n.replace(f" --polarity {side}", "") for side, r in sides.items() for n in r.notes
-            if not n.startswith("the query sounds like it asks for"))
+            if not n.startswith("the query sounds like it asks for")
+            and not (pairs and _HIDDEN.match(n)))
     notes = tuple(dict.fromkeys(n for n in said if not n.endswith(" without")))
     active = sides["good"].filters.active()
     active.pop("polarity", None)

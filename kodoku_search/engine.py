@@ -243,7 +243,10 @@ class SearchEngine:
 
         js = load_judgments(judgments)
 
+        from .search import NO_WORDS
+
         matched: dict[str, bool] = {}
+        wordless: list[str] = []
 
         def run(j):
             try:
@@ -251,6 +254,8 @@ class SearchEngine:
             except UsageError as e:  # (a filter this index has no value for: say which judgment)
                 raise UsageError(f"{j.where or j.qid}: {j.qid!r}: {e}") from None
             matched[j.qid] = r.total > 0
+            if NO_WORDS in r.notes:  # (search says so and stops; scored, it is a zero-result query)
+                wordless.append(f"{j.where or j.qid}: {j.qid!r}: {NO_WORDS}, so it scores as a zero-result query")
             return r.ranked
 
         report = evaluate(js, run, k=k)
@@ -258,7 +263,7 @@ class SearchEngine:
         # (near in meaning) fill its page.
         per_query = tuple(replace(q, zero=not matched[q.qid]) for q in report.per_query)
         return replace(report, per_query=per_query, zero_rate=sum(q.zero for q in per_query) / len(per_query),
-                       warnings=check_judgments(js, self.records()))
+                       warnings=tuple(wordless) + check_judgments(js, self.records()))
 
     def filters(self, *, city=None, prefecture=None, theme=None, polarity=None) -> Filters:
         """Validate filter values; UsageError lists the valid ones."""

@@ -106,7 +106,9 @@ W_MEANING = 0.4  # + w × closeness in meaning (0–1) × the best match's score
 FILL_POSTINGS = 200_000  # postings read at most to find the records nearest in meaning, for a page to fill
 FILL_WORDS = 16  # the nearest words per query word whose postings that reads (32 or all: no better on 36 sets)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# Invisible in pasted text, and inside a word (連\u200b携): gone, not a space between two words.
+_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -322,7 +324,7 @@ def clean_query(text: str) -> tuple[str, list[str]]:
         raise UsageError(f"the query must be text, not {type(text).__name__}")
     notes: list[str] = []
     cleaned = _SURROGATE.sub("\ufffd", text)
-    cleaned = _CONTROL.sub(" ", cleaned).lstrip()
+    cleaned = _CONTROL.sub(" ", _INVISIBLE.sub("", cleaned)).lstrip()
     # Cut before normalizing: NFC can cost time quadratic in a run of combining marks,
     # so it may only ever see a bounded piece (it never makes text longer than 3x).
     cut = len(cleaned) > 4 * MAX_QUERY_CHARS
@@ -1335,8 +1337,6 @@ def _sound(key: str) -> str:
 
 
 def _leaves(reading: Reading) -> list[_Leaf]:
-    from .analysis import bigrams
-
     acc: dict[tuple[str, str], list] = {}
 
     def add(fieldname: str, term: str, boost: float, k: int, kind: str, slop: int = 1) -> None:
@@ -1366,9 +1366,9 @@ def _leaves(reading: Reading) -> list[_Leaf]:
         for alt in w.synonyms:
             alt_terms, slop = _as_phrase(alt)
             if alt_terms is None:  # its words would not say it: look for its characters
-                grams = list(dict.fromkeys(g for g, _, _ in bigrams(_uninflected(alt))))
+                grams = _alt_grams(alt)
                 # Whoosh sums an AND's parts: divided by their number, the entry weighs as one word.
-                add("ngram", " ".join(grams), W_SYNONYM / max(1, len(grams)), k, "synonym")
+                add("ngram", grams, W_SYNONYM / max(1, grams.count(" ") + 1), k, "synonym")
                 continue
             add("text", alt_terms, W_SYNONYM, k, "synonym", slop)
             add("heading", alt_terms, W_HEADING * W_SYNONYM, k, "heading")
@@ -1396,6 +1396,14 @@ def _uninflected(text: str) -> str:
             and ms[-1].end == len(text) and "\u3041" <= text[-1] <= "\u3096":
         return text[:-1]  # the one kana that inflects: 難し-い/く, 合-い/う
     return text
+
+
+@lru_cache(maxsize=4096)
+def _alt_grams(alt: str) -> str:
+    """A synonym entry's bigrams, as its n-gram leaf looks for them (space-separated)."""
+    from .analysis import bigrams
+
+    return " ".join(dict.fromkeys(g for g, _, _ in bigrams(_uninflected(alt))))
 
 
 @lru_cache(maxsize=4096)
@@ -1486,6 +1494,10 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple[froz
         inner = {g for g, _, _ in bigrams(w.surface)}
         telling = [lf for lf in grams if lf.term in inner
                    and not (_kana_only(lf.term) and (kanji or searcher.doc_frequency("ngram", lf.term) > most))]
+        if any(c.isdigit() for c in w.term):
+            # A number with what it counts (bound: 2か月, 11月) tells by its number: 1月 is
+            # in part 11月, but 「担当者が月に1回」 (が月 folds to か月) is no 2か月.
+            telling = [lf for lf in telling if any(c.isdigit() for c in lf.term)] or telling
         if len(telling) == 1 and _KATAKANA_RUN.fullmatch(w.surface):
             # A katakana word with one telling pair of kana (ゲート: ケト) matches by its pairs only
             # all together: the n-gram field folds hiragana to katakana, so ケト is in every
@@ -2355,8 +2367,11 @@ def _make_hit(stored: dict, score: float, reading: Reading, contributions, expla
               phrase: str | None = None) -> Hit:
     spans = spans if spans is not None else _word_spans(stored, reading)
     matched_words = [reading.words[k].term for k, sp in enumerate(spans) if sp]
-    # (A phrase's words as the index keeps them, 庁 内 and 気 かける, read as one term.)
-    terms = list(dict.fromkeys(c.term.replace(" ", "") for c in contributions if c.field in ("text", "synonym")))
+    # (A phrase's words as the index keeps them, 庁 内 and 気 かける, read as one term; a
+    # synonym as the entry says it: 11月 is the text field's 11 + 1月, shown as 111月.)
+    entries = {_as_phrase(alt)[0] or _alt_grams(alt): alt for w in reading.words for alt in w.synonyms}
+    terms = list(dict.fromkeys((entries.get(c.term) if c.field == "synonym" else None) or c.term.replace(" ", "")
+                               for c in contributions if c.field in ("text", "synonym")))
     matched_terms = tuple(t for t in terms if not any(t != u and t in u for u in terms))  # (縦 of 縦割り: once)
     return hit_from_stored(stored, score, _highlights(stored, spans, phrase), matched_terms or tuple(matched_words),
                            explanation)

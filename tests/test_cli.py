@@ -86,6 +86,11 @@ def test_json_shape(run):
         (["search", "(連携"], 0, "連携"),
         (["search", "x" * 10000], 0, "No results"),
         (["search", "庁内\x00\x07連携"], 0, "連携"),
+        # (Invisible characters pasted inside a word are gone, not a break: 連\u200b携 had no results.)
+        (["search", "連\u200b携"], 0, " results for 「連携」"),
+        (["search", "連\u2060携\u202e"], 0, " results for 「連携」"),
+        # (The note says bytes that are not UTF-8 are shown as U+FFFD; the heading showed ?.)
+        (["search", "連携\udcff"], 0, "for 「連携\ufffd」"),
         (["search", "縦割り", "--city", "大阪市"], 2, "valid: 中野区"),
         (["search", "縦割り", "--theme", "money"], 2, "valid: general"),
         (["search", "縦割り", "--polarity", "so-so"], 2, "valid: good"),
@@ -195,6 +200,10 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
     # Matched terms are words, not the index's phrase tokens (庁 内, 気 かける); CSV joins them with 、.
     d = json.loads(run("search", "庁内連携", "-n", "5", "--json").output)
     assert all(" " not in t for h in d["results"] for t in h["matched_terms"])
+    # A synonym looked for by its characters is named as its entry says it: 十一月's 11月
+    # was its bigrams run together, 「111月」 (the stop-25 review).
+    d = json.loads(run("search", "十一月", "-n", "1", "--json").output)
+    assert d["results"][0]["matched_terms"] == ["11月"]
     # The labels results show are accepted back as filters.
     assert run("search", "設置", "--theme", "PF立上げ", "--polarity", "苦労したこと", "-n", "1").exit_code == 0
     # A pasted id with a space after it.
@@ -217,11 +226,14 @@ def test_eval_says_what_it_cannot_score_as_meant(run, tmp_path):
         {"qid": "city", "query": "縦割り", "relevant": [{"city": "大阪市", "grade": 2, "text": "なにか"}]},
         {"qid": "typo", "query": "縦割り", "relevant": [{"city": "福岡市", "grade": 2, "text": "ありえない文章です"}]},
         {"qid": "none", "query": "縦割り", "relevant": []},
+        # (search says 「の」 has no words and stops; eval scored it silently: the stop-25 review)
+        {"qid": "particle", "query": "の", "relevant": [{"city": "福岡市", "grade": 2, "text": "縦割り組織において横連携が困難であることです。"}]},
     ]), encoding="utf-8")
     r = run("eval", str(f), "--json")
     assert r.exit_code == 0
     d = json.loads(r.stdout)
-    assert d["k"] == 10 and len(d["warnings"]) == 3
+    assert d["k"] == 10 and len(d["warnings"]) == 4
+    assert any(":5: 'particle': the query has no words" in w for w in d["warnings"])
     assert any(":2: 'city': no record of city '大阪市'" in w for w in d["warnings"])
     assert any(":3: 'typo': no record of 福岡市 matches" in w for w in d["warnings"])
     assert any(":4: 'none' lists no relevant passage" in w for w in d["warnings"])

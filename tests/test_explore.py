@@ -229,6 +229,9 @@ def test_compare_options(engine):
     one = engine.compare("連携", city="熊本", limit_per_side=3)
     assert [p.city for p in one] == ["熊本市"] and one.filters == {"city": "熊本市"}
     assert len(one.cities[0].hard) >= 2
+    # Its good side found nothing; the table is not empty, so nothing was "hidden" (the
+    # stop-25 review: "29 results without --city 熊本市" under 熊本市's row).
+    assert not one.cities[0].good and not any("without" in n for n in one.notes), one.notes
     with pytest.raises(UsageError):
         engine.compare("連携", city="大阪市")
     # Filters that leave nothing say so, as search does (compare dropped every note naming --polarity).

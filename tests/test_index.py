@@ -127,7 +127,14 @@ def test_check_hashes_everything_and_reports_a_change_the_memo_cannot_see(tmp_pa
     src.write_bytes(data)
     os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))  # rsync -t / cp -p of other bytes: the documented blind spot
     report = SearchEngine.check(corpus_copy, idx)
-    assert report.up_to_date is False and any("changed" in n for n in report.notes)
+    assert report.up_to_date is False and any("the next search rebuilds it" in n for n in report.notes)
+    # A change the next search cannot build from is said so, not promised as a rebuild (the
+    # stop-25 review: a record with "polarity": "meh").
+    (corpus_copy / "mine.jsonl").write_text('{"id": "m/1", "city": "架空市", "prefecture": "北海道", '
+                                            '"theme": "general", "polarity": "meh", "text": "雪かき"}\n', "utf-8")
+    report = SearchEngine.check(corpus_copy, idx)
+    assert report.up_to_date is False and not any("the next search rebuilds it" in n for n in report.notes)
+    assert any("cannot be indexed as it is" in n and "meh" in n for n in report.notes), report.notes
 
 
 def test_rebuild_swaps_atomically_and_old_readers_keep_working(tmp_path):
