@@ -44,8 +44,14 @@ def to_json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2)
 
 
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
 def highlight(text: str, spans: Sequence[Sequence[int]], color: bool) -> str:
-    """Mark each [start, end) span: ANSI bold yellow on a terminal, 【…】 otherwise."""
+    """Mark each [start, end) span: ANSI bold yellow on a terminal, 【…】 otherwise. A
+    line break in the text (a record of the user's own) is a space, one for one so the
+    spans stay put: a snippet is one line, as grep reads it."""
+    text = _LINE_BREAK.sub(" ", text)
     if not spans:
         return text
     out, pos = [], 0

@@ -701,16 +701,17 @@ KANA_PLACE_MIN = 3  # a city's name typed in kana alone, without its 市/区/町
 
 
 @lru_cache(maxsize=8)
-def _place_readings(cities: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
+def _place_readings(cities: tuple[str, ...], prefectures: tuple[str, ...] = ()) -> tuple[dict[str, str], dict[str, str]]:
     """Each city's name as kana (its reading without voicing, as ``fold`` makes it) → the
     city: with its suffix (宇和島市: ウワシマシ; 播磨町 also as said, ハリマチョウ), and, of
     KANA_PLACE_MIN kana or more, without it (ウワシマ). Janome's readings: 豊田 is トヨダ,
-    トヨタ without voicing."""
+    トヨタ without voicing. Then the index's prefectures the same way (ひろしま: 広島県,
+    which stands for its cities), where no city has the sound (きょうと is 京都市)."""
     from .analysis import fold, morphs
 
     whole: dict[str, str] = {}
     stems: dict[str, str] = {}
-    for city in cities:
+    for city in (*cities, *prefectures):
         ms = morphs(city)
         if not ms or any(not m.reading for m in ms):
             continue
@@ -722,8 +723,8 @@ def _place_readings(cities: tuple[str, ...]) -> tuple[dict[str, str], dict[str, 
     return whole, stems
 
 
-def _kana_places(text: str, cities: tuple[str, ...],
-                 spellings: dict[str, str] | None = None) -> tuple[str, tuple[tuple[str, str], ...]]:
+def _kana_places(text: str, cities: tuple[str, ...], spellings: dict[str, str] | None = None,
+                 prefectures: tuple[str, ...] = ()) -> tuple[str, tuple[tuple[str, str], ...]]:
     """``text`` with a city of ``cities`` typed in hiragana written as the city, and the
     (typed, city) pairs. Janome reads うわじま as no word and とよた as nothing: the query
     had "no words", or found かすがい's 「サービ【スが】」. With its suffix (とよたしの苦労,
@@ -750,7 +751,7 @@ def _kana_places(text: str, cities: tuple[str, ...],
         if said and said != _katakana(kana):
             return None
         if not tables:
-            tables.extend(_place_readings(cities))
+            tables.extend(_place_readings(cities, prefectures))
         key = fold(kana)[0]
         return tables[0].get(key) or (tables[1].get(key) if alone else None)
 
@@ -1572,7 +1573,7 @@ def _read(searcher, text: str, vocab=None, spellings: dict[str, str] | None = No
     for ward, of in shared:
         notes.append(f"{ward}: a ward's name several cities have (of this collection's: {'、'.join(of)}), so it "
                      f"was not searched for: name the city with it (「{of[0]}{ward}」)")
-    cleaned, in_kana = _kana_places(cleaned, cities, spellings)
+    cleaned, in_kana = _kana_places(cleaned, cities, spellings, _index_prefectures(searcher) if cities else ())
     cleaned, spelled_out = _kana_letters(cleaned, searcher)
     in_kana += spelled_out
     regions = _index_regions(searcher, cities, cleaned) if cities else ()

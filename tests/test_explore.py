@@ -470,6 +470,16 @@ def test_wrap_keeps_a_short_highlight_on_one_line():
     assert any("【庁内連携】" in ln for ln in lines)
 
 
+def test_a_line_break_in_a_record_is_a_space_where_it_is_shown():
+    """A user's record with a line break printed as two lines, the second without its
+    indent, so piped text was no longer one line a snippet (the stop-25 review)."""
+    from kodoku_search.render import highlight
+
+    text = "雪かきの\n担い手が\r\n足りない"
+    assert highlight(text, [(0, 3), (5, 8)], False) == "【雪かき】の 【担い手】が  足りない"
+    assert highlight(text, [], False) == "雪かきの 担い手が  足りない"
+
+
 def test_wrap_indented_has_a_continuation_indent():
     out = wrap_indented(MIXED, 30).splitlines()
     assert len(out) > 2 and all(ln.startswith("   ") and display_width(ln) <= 30 for ln in out)

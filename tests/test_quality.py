@@ -1215,6 +1215,16 @@ def test_a_city_typed_in_kana_is_the_city(engine, query, city):
     assert r.reading.cities == (city,) and r.hits and r.hits[0].city == city
 
 
+@pytest.mark.parametrize("query, region, cities", [("ひろしま", "広島県", ("呉市", "福山市")),
+                                                   ("とうきょう", "東京都", ("中野区",)),
+                                                   ("あいち 苦労", "愛知県", ("岡崎市", "春日井市", "豊田市"))])
+def test_a_prefecture_typed_in_kana_is_the_prefecture(engine, query, region, cities):
+    """The stop-25 review: ひろしま had no results and no note while 広島 found 呉市 and
+    福山市; とうきょう found 15 records by the 協 of 協働 and 京都市's."""
+    r = engine.search(query, limit=5)
+    assert r.reading.regions == ((region, cities),) and r.hits and r.hits[0].city in cities
+
+
 @pytest.mark.parametrize("query, typed, letters", [("ぴーえふ", "ぴーえふ", "PF"), ("えぬぴーおーとの連携", "えぬぴーおー", "NPO"),
                                                    ("ぴーえふの立ち上げ", "ぴーえふ", "PF")])
 def test_letters_said_in_kana_are_the_letters(engine, query, typed, letters):
