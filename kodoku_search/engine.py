@@ -296,6 +296,16 @@ class SearchEngine:
         for cand in valid:  # 福岡 → 福岡市, 千葉 → 千葉県
             if cand[:-1] == v:
                 return cand
+        # As a query reads a place (the stop-25 review: --city ふくおか and --city 博多区 were
+        # errors where 「ふくおか」 and 「博多区の取組」 name 福岡市): typed in hiragana, or a ward.
+        from .search import _kana_places, _ward_of
+
+        written = _kana_places(v, tuple(valid))[0]
+        if written in valid:
+            return written
+        wards = [c for c in valid if fieldname == "city" and v.endswith("区") and _ward_of(c, v)]
+        if len(wards) == 1:
+            return wards[0]
         raise UsageError(f"unknown {fieldname} {value!r}; valid: {', '.join(valid)}")
 
     def values(self, fieldname: str) -> list[str]:

@@ -651,3 +651,15 @@ def test_shell_completion_end_to_end(engine):
     env.update(COMP_WORDS="kodoku-search com", COMP_CWORD="1")
     r = CliRunner().invoke(cli, [], prog_name="kodoku-search", env=env)
     assert "plain,compare" in r.output
+
+
+def test_a_filter_reads_a_place_as_the_query_does(engine):
+    """The stop-25 review: --city ふくおか and --city 博多区 were errors, though 「ふくおか」
+    and 「博多区の取組」 in the query name 福岡市."""
+    assert engine.filters(city="ふくおか").city == "福岡市"
+    assert engine.filters(city="とよたし").city == "豊田市"
+    assert engine.filters(city="博多区").city == "福岡市"
+    assert engine.filters(prefecture="ひろしま").prefecture == "広島県"
+    for bad in ("中央区", "おおさか", "大阪市"):  # (a ward several cities have; places not here)
+        with pytest.raises(UsageError):
+            engine.filters(city=bad)
