@@ -83,6 +83,7 @@ class Session:
                 return Reply("message", SESSION_HELP)
             if cmd == "clear":
                 self.filters.clear()
+                self._restart()
                 return Reply("message", self.describe())
             if cmd == "filters":
                 return Reply("message", self.describe())
@@ -113,10 +114,18 @@ class Session:
     def _set_filter(self, name: str, value: str) -> Reply:
         if not value:
             self.filters.pop(name, None)
+            self._restart()
             return Reply("message", self.describe())
         checked = self.engine.filters(**{name: value})  # raises UsageError with the valid values
         self.filters[name] = getattr(checked, name)
+        self._restart()
         return Reply("message", self.describe())
+
+    def _restart(self) -> None:
+        """Other filters, other results: :more starts the last query over from its first
+        page (it went on at the old offset, past results never shown: the stop-25 review)."""
+        if self._last is not None:
+            self._last = (self._last[0], 0)
 
     def _search(self, query: str, offset: int) -> Reply:
         from .search import NO_WORDS

@@ -544,6 +544,11 @@ def test_session_keeps_filters_between_queries(engine):
     assert s.execute(":limit 1").kind == "message" and len(s.execute("連携").page.hits) == 1
     assert s.execute(":limit zero").kind == "error"
     assert s.execute(":clear").kind == "message" and s.filters == {}
+    # Other filters, other results: :more starts the last query over (it went on at the old
+    # offset, past results never shown: the stop-25 review).
+    again = s.execute(":more")
+    assert again.page.offset == 0 and [h.id for h in again.page.hits] == [h.id for h in engine.search("連携", limit=1).hits]
+    assert s.execute(":more").page.offset == 1
     assert s.execute(":compare 庁内連携").comparison.cities
     assert s.execute(":similar advice-2025-10/general/福岡市/2").similar.hits
     assert s.execute(":frobnicate").kind == "error" and s.execute("").kind == "message"
