@@ -165,6 +165,13 @@ def _safe(text: str) -> str:
     return re.sub("[\ud800-\udfff]", "\ufffd", text)
 
 
+def _one_line(text: str) -> str:
+    """A record's text as one line (a user's record may hold line breaks; see render.highlight)."""
+    from .render import highlight
+
+    return highlight(text, (), False)
+
+
 ECHO_MAX = 60  # characters of the query a heading repeats back
 
 
@@ -674,7 +681,7 @@ def show(obj, record_id, around, as_json) -> None:
         _echo_json({"record": rec.to_dict(), "before": [h.to_dict() for h in before], "after": [h.to_dict() for h in after]})
         return
     for h in before:
-        click.echo(f"  {h.source}:{h.line}  {h.city} · {_label(h.theme, h.polarity, h.also)}  {h.text}")
+        click.echo(f"  {h.source}:{h.line}  {h.city} · {_label(h.theme, h.polarity, h.also)}  {_one_line(h.text)}")
     click.echo(f"> {rec.source}:{rec.line}  {rec.id}")
     click.echo(f"  city:      {rec.city} ({rec.prefecture})")
     click.echo(f"  theme:     {labels.THEMES.get(rec.theme, rec.theme)} [{rec.theme}]")
@@ -685,9 +692,9 @@ def show(obj, record_id, around, as_json) -> None:
         click.echo(f"  section:   {rec.section}")
     if rec.repost_of:
         click.echo(f"  repost of: {rec.repost_of}")
-    click.echo(f"  {rec.text}")
+    click.echo(f"  {_one_line(rec.text)}")
     for h in after:
-        click.echo(f"  {h.source}:{h.line}  {h.city} · {_label(h.theme, h.polarity, h.also)}  {h.text}")
+        click.echo(f"  {h.source}:{h.line}  {h.city} · {_label(h.theme, h.polarity, h.also)}  {_one_line(h.text)}")
 
 
 @cli.command()

@@ -303,10 +303,20 @@ class SearchEngine:
         written = _kana_places(v, tuple(valid))[0]
         if written in valid:
             return written
-        wards = [c for c in valid if fieldname == "city" and v.endswith("区") and _ward_of(c, v)]
-        if len(wards) == 1:
-            return wards[0]
-        raise UsageError(f"unknown {fieldname} {value!r}; valid: {', '.join(valid)}")
+        if fieldname == "city" and v.endswith("区"):
+            # A ward, maybe after its city or prefecture (福岡市博多区, 福岡県博多区).
+            from .gazetteer import prefectures, prefectures_of
+
+            head = next((p for p in (*valid, *prefectures()) if v.startswith(p) and len(v) > len(p)), "")
+            ward = v[len(head):]
+            wards = [c for c in valid if _ward_of(c, ward)
+                     and (not head or head == c or head in prefectures_of(c))]
+            if len(wards) == 1:
+                return wards[0]
+            if len(wards) > 1:
+                raise UsageError(f"{ward} is a ward of {', '.join(wards)}: give the city, e.g. --{fieldname} {wards[0]}")
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise UsageError(f"unknown {fieldname} {shown!r}; valid: {', '.join(valid)}")
 
     def values(self, fieldname: str) -> list[str]:
         """Every value of a stored field (city, prefecture, theme, polarity …) in the index."""

@@ -642,11 +642,8 @@ def _shown(reading: Reading, searcher) -> Reading:
             runs = tuple(run for run, _ in reading.respellings if w.surface in run)
             words.append(replace(w, term="", reading="", bigrams=(), parts=(), synonyms=w.synonyms + runs))
             continue
-        # (A katakana word keeps them: its pairs are marked only where they stand together
-        # (_shown_spans), as they match (_pieces): コドク marks 「【こどく】のあわい」, not こと.)
-        katakana = _KATAKANA_RUN.fullmatch(w.surface) is not None
         kept = tuple(g for g in w.bigrams
-                     if not (_kana_only(g) and (kanji or (not katakana and searcher.doc_frequency("ngram", g) > most))))
+                     if not (_kana_only(g) and (kanji or searcher.doc_frequency("ngram", g) > most)))
         words.append(w if kept == w.bigrams else replace(w, bigrams=kept))
     return replace(reading, words=tuple(words)) if any(a is not b for a, b in zip(words, reading.words)) else reading
 
@@ -661,12 +658,40 @@ def _shown_spans(stored: dict, shown: Reading) -> list[list[tuple[int, int]]]:
     spans = _word_spans(stored, shown, whole=True)
     text = stored["text"]
     for k, w in enumerate(shown.words):
+        if _KATAKANA_RUN.fullmatch(w.surface):
+            # A katakana word is marked where it stands whole, as folded, whatever its pairs: コドク
+            # in 「【こどく】のあわい」, whose コト _shown leaves out (every こと has it); never
+            # the でした of デジタル or the ていな of コミュニティナース (the stop-25 code review).
+            spans[k] = sorted(set(spans[k]) | set(_whole_spans(text, w.surface)))
         if len(fold(w.surface)[0]) <= 2 or not spans[k]:
             continue
         ss = spans[k]
+        if _counts(w.term):
+            # A number with its counter is marked by its number: 「担当者【が月】に」 is no 3か月.
+            ss = [sp for sp in ss if _NUMERAL.search(fold(text[sp[0]:sp[1]])[0])
+                  or any(o != sp and o[0] < sp[1] and sp[0] < o[1] and _NUMERAL.search(fold(text[o[0]:o[1]])[0])
+                         for o in ss)]
         spans[k] = [sp for sp in ss if not (sp[1] - sp[0] == 2 and _kana_only(fold(text[sp[0]:sp[1]])[0])
                                             and not any(o != sp and o[0] <= sp[1] and sp[0] <= o[1] for o in ss))]
     return spans
+
+
+def _whole_spans(text: str, surface: str) -> list[tuple[int, int]]:
+    """Where ``surface`` (kana, three or more as folded) stands whole in ``text``, folded alike
+    but for voicing past the first kana (コトバ is no 「ことは」)."""
+    from .analysis import fold
+
+    word = fold(surface, voicing=False)[0]
+    if len(word) < 3:
+        return []
+    folded, where = _voiced_short(text)
+    out, i = [], folded.find(word[1:], 1)
+    while i >= 1:  # (the first kana as folded, voicing and all: ボランティア mid-text)
+        end = i + len(word) - 1
+        if fold(folded[i - 1])[0] == word[0]:
+            out.append((where[i - 1], where[end] if end < len(where) else len(text)))
+        i = folded.find(word[1:], i + 1)
+    return out
 
 
 def _kana_words(text: str, ws: list, spellings: dict[str, str]) -> list:
@@ -697,6 +722,7 @@ def _kana_words(text: str, ws: list, spellings: dict[str, str]) -> list:
 
 _REGION_SUFFIX = "都府県"  # (not 道: 北海 is no name)
 _SUFFIX_SAID = {"町": "チョウ", "村": "ソン"}  # (Janome reads 播磨町 ハリママチ; the town says はりまちょう)
+KANA_PLACE_MAX = 24  # kana at most in a name _kana_runs_as reads (くまもとけん 6, えぬぴーおー 6)
 KANA_PLACE_MIN = 3  # a city's name typed in kana alone, without its 市/区/町, is read as the city from this many kana
 
 
@@ -749,7 +775,9 @@ def _kana_places(text: str, cities: tuple[str, ...], spellings: dict[str, str] |
         # though the corpus also says ハリマ, in ニュー☆ハリマ. The readings below decide.)
         said = spellings and spelled(kana, spellings)
         if said and said != _katakana(kana):
-            return None
+            # As the corpus spells it: a place of the index's by that name is the place
+            # (ひょうご: 兵庫, 兵庫県; くまもと: 熊本市), any other word that word.
+            return next((p for p in (*cities, *prefectures) if said in (p, p[:-1])), None)
         if not tables:
             tables.extend(_place_readings(cities, prefectures))
         key = fold(kana)[0]
@@ -809,7 +837,9 @@ def _kana_runs_as(text: str, lookup, alone: bool) -> tuple[str, tuple[tuple[str,
         if alone and a and text[a - 1].isalnum():  # (after a kanji, a letter or a digit: 地域のなかの)
             continue
         run = m.group()
-        for end in range(len(run), 1, -1):
+        # (Up to KANA_PLACE_MAX kana: no place's or letters' name is longer, and a pasted run of
+        # thousands of kana made this quadratic: --city with 8,000 の took 30 s.)
+        for end in range(min(len(run), KANA_PLACE_MAX), 1, -1):
             if end < len(run) and run[end] not in _PARTICLE_HEAD:
                 continue
             by_itself = (not a or text[a - 1].isspace()) and (a + end == len(text) or text[a + end].isspace())
@@ -1013,9 +1043,10 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
             # A ward of one of the index's cities is that city: 福岡市博多区, 博多区の取組 and
             # 福岡県博多区 are 福岡市's, 京都府伏見区 京都市's. After another municipality it
             # is that one's (大阪市中央区: not here); a name several cities share (中央区:
-            # 熊本市's, 福岡市's and a city of Tokyo) is blanked with no note, as it may be here.
+            # 熊本市's, 福岡市's and a city of Tokyo) is blanked, and _read's note asks which,
+            # unless the query names one of them before it (福岡市の中央区, 福岡 中央区).
             before = text[:a.start]
-            if any(before.endswith(c) for c in of):
+            if any(before.endswith(c) for c in of) or len([c for c in of if c[:-1] in before]) == 1:
                 wards.append((a.start, b.end, ""))
                 continue
             if not (before and before[-1] in "市区町村"):
@@ -1495,10 +1526,10 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple[froz
         inner = {g for g, _, _ in bigrams(w.surface)}
         telling = [lf for lf in grams if lf.term in inner
                    and not (_kana_only(lf.term) and (kanji or searcher.doc_frequency("ngram", lf.term) > most))]
-        if any(c.isdigit() for c in w.term):
-            # A number with what it counts (bound: 2か月, 11月) tells by its number: 1月 is
-            # in part 11月, but 「担当者が月に1回」 (が月 folds to か月) is no 2か月.
-            telling = [lf for lf in telling if any(c.isdigit() for c in lf.term)] or telling
+        if _counts(w.term):
+            # A number with what it counts (bound: 2か月, 11月, 三か月) tells by its number: 1月
+            # is in part 11月, but 「担当者が月に1回」 (が月 folds to か月) is no 2か月.
+            telling = [lf for lf in telling if _NUMERAL.search(lf.term)] or telling
         if len(telling) == 1 and _KATAKANA_RUN.fullmatch(w.surface):
             # A katakana word with one telling pair of kana (ゲート: ケト) matches by its pairs only
             # all together: the n-gram field folds hiragana to katakana, so ケト is in every
@@ -2349,6 +2380,13 @@ def _folded_short(text: str) -> tuple[str, list[int]]:
     from .analysis import fold
 
     return fold(text)
+
+
+@lru_cache(maxsize=256)
+def _voiced_short(text: str) -> tuple[str, list[int]]:
+    from .analysis import fold
+
+    return fold(text, voicing=False)
 
 
 def _close_pairs(spans: list[list[tuple[int, int]]], reading: Reading, credit: list[float]) -> int:

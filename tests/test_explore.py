@@ -665,6 +665,12 @@ def test_a_filter_reads_a_place_as_the_query_does(engine):
     assert engine.filters(city="とよたし").city == "豊田市"
     assert engine.filters(city="博多区").city == "福岡市"
     assert engine.filters(prefecture="ひろしま").prefecture == "広島県"
-    for bad in ("中央区", "おおさか", "大阪市"):  # (a ward several cities have; places not here)
-        with pytest.raises(UsageError):
+    assert engine.filters(prefecture="ひょうご").prefecture == "兵庫県"  # (the corpus spells 兵庫)
+    for ward in ("福岡市博多区", "福岡県博多区", "京都府伏見区"):
+        assert engine.filters(city=ward).city == ward[:2] + "市"
+    with pytest.raises(UsageError, match="中央区 is a ward of 熊本市, 福岡市"):
+        engine.filters(city="中央区")
+    assert engine.filters(city="熊本県中央区").city == "熊本市"
+    for bad in ("おおさか", "大阪市", "大阪市中央区", "の" * 8000):  # (places not here; a pasted run, cut)
+        with pytest.raises(UsageError, match="unknown city"):
             engine.filters(city=bad)
