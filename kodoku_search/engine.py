@@ -298,23 +298,24 @@ class SearchEngine:
                 return cand
         # As a query reads a place (the stop-25 review: --city ふくおか and --city 博多区 were
         # errors where 「ふくおか」 and 「博多区の取組」 name 福岡市): typed in hiragana, or a ward.
-        from .search import _kana_places, _ward_of
+        from .search import _elsewhere, _kana_places, clean_query
 
-        written = _kana_places(v, tuple(valid))[0]
-        if written in valid:
+        try:  # (as a query is cleaned: no lone surrogates or controls reach Janome)
+            typed = clean_query(v)[0] if len(v) <= 40 else ""
+        except UsageError:
+            typed = ""
+        written = _kana_places(typed, tuple(valid))[0]
+        if typed and written in valid:
             return written
-        if fieldname == "city" and v.endswith("区"):
-            # A ward, maybe after its city or prefecture (福岡市博多区, 福岡県博多区).
-            from .gazetteer import prefectures, prefectures_of
-
-            head = next((p for p in (*valid, *prefectures()) if v.startswith(p) and len(v) > len(p)), "")
-            ward = v[len(head):]
-            wards = [c for c in valid if _ward_of(c, ward)
-                     and (not head or head == c or head in prefectures_of(c))]
-            if len(wards) == 1:
-                return wards[0]
-            if len(wards) > 1:
-                raise UsageError(f"{ward} is a ward of {', '.join(wards)}: give the city, e.g. --{fieldname} {wards[0]}")
+        if fieldname == "city" and typed:
+            # A ward, maybe after its city or prefecture (福岡市博多区, 福岡県博多区): the
+            # query's own reader of places writes it as its city.
+            read, _, shared = _elsewhere(self.searcher(), typed, tuple(valid))
+            named = [c for c in valid if c in read]
+            if len(named) == 1:
+                return named[0]
+            for ward, of in shared:
+                raise UsageError(f"{ward} is a ward of {', '.join(of)}: give the city, e.g. --{fieldname} {of[0]}")
         shown = value if len(value) <= 40 else value[:40] + "…"
         raise UsageError(f"unknown {fieldname} {shown!r}; valid: {', '.join(valid)}")
 

@@ -1046,12 +1046,15 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
             # 熊本市's, 福岡市's and a city of Tokyo) is blanked, and _read's note asks which,
             # unless the query names one of them before it (福岡市の中央区, 福岡 中央区).
             before = text[:a.start]
-            if any(before.endswith(c) for c in of) or len([c for c in of if c[:-1] in before]) == 1:
+            named = [c for c in of if re.search(re.escape(c[:-1]) + "(?![都道府県])", before)]  # (not 福岡県)
+            if any(before.endswith(c) for c in of) or len(named) == 1:
                 wards.append((a.start, b.end, ""))
                 continue
             if not (before and before[-1] in "市区町村"):
-                prefecture = next((p for p in _gazetteer_prefectures() if before.endswith(p)), None)
-                mine = [c for c in of if prefecture is None or prefecture in _prefectures_of(c)]
+                from .gazetteer import prefectures, prefectures_of
+
+                prefecture = next((p for p in prefectures() if before.endswith(p)), None)
+                mine = [c for c in of if prefecture is None or prefecture in prefectures_of(c)]
                 if len(mine) == 1 and (prefecture or not _ward_of("", name)):
                     wards.append((a.start, b.end, mine[0]))
                     continue
@@ -1072,19 +1075,9 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
 
 
 def _ward_of(city: str, ward: str) -> bool:
-    return bool(_prefectures_of(city + ward))
-
-
-def _prefectures_of(name: str) -> tuple[str, ...]:
     from .gazetteer import prefectures_of
 
-    return prefectures_of(name)
-
-
-def _gazetteer_prefectures() -> frozenset[str]:
-    from .gazetteer import prefectures
-
-    return prefectures()
+    return bool(prefectures_of(city + ward))
 
 
 _PLACE_SUFFIX = frozenset("市区町村都府県")
