@@ -75,13 +75,17 @@ def janome_tokenizer():
 
 
 _DASHES = frozenset("-‐‑‒–—―−")  # (after NFKC: － is -)
+# Invisible in pasted text and inside a word (連\u200b携): no character at all, not a break
+# between two words, in a record as in a query (the query reader drops them too).
+INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _CHAR: dict[str, tuple[str, bool]] = {}  # char → (NFKC + lowercase form, is a combining/voicing mark)
 
 
 def _char(ch: str) -> tuple[str, bool]:
     got = _CHAR.get(ch)
     if got is None:
-        got = _CHAR[ch] = (unicodedata.normalize("NFKC", ch).lower(), bool(unicodedata.combining(ch)) or ch in "\uff9e\uff9f")
+        form = "" if INVISIBLE.match(ch) else unicodedata.normalize("NFKC", ch).lower()
+        got = _CHAR[ch] = (form, bool(unicodedata.combining(ch)) or ch in "\uff9e\uff9f")
     return got
 
 
@@ -100,6 +104,9 @@ def normalize(text: str) -> tuple[str, list[int]]:
         while j < n and _char(text[j])[1]:
             j += 1
         piece = _char(text[i])[0] if j == i + 1 else unicodedata.normalize("NFKC", text[i:j]).lower()
+        if not piece:  # an invisible character
+            i = j
+            continue
         if piece in _DASHES and out and "ァ" <= out[-1][-1:] <= "ヺ" and (
                 j >= n or ("ぁ" <= _char(text[j])[0][:1] <= "ヺ") or not _char(text[j])[0][:1].isalnum()):
             # A dash typed for the prolonged sound mark: プラットフォ－ム (U+FF0D), サポ-タ-の;

@@ -178,11 +178,11 @@ ECHO_MAX = 60  # characters of the query a heading repeats back
 def _echo_query(text: str) -> str:
     """The query as a heading repeats it: a pasted paragraph is cut, not printed whole
     above every page (the search itself reads up to 1000 characters)."""
-    from .search import _INVISIBLE
+    from .analysis import INVISIBLE
 
     # One line, whatever line breaks were pasted; without the invisible characters the search
     # drops (a pasted U+202E would turn the rest of the line round).
-    text = " ".join(_INVISIBLE.sub("", _safe(text)).split())
+    text = " ".join(INVISIBLE.sub("", _safe(text)).split())
     return text if len(text) <= ECHO_MAX else text[:ECHO_MAX] + "…"
 
 

@@ -224,17 +224,35 @@ def hit_row_later(hit: Any) -> list[Any]:
     return [hit.also or ""]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell Excel shows as the text it is: text starting as a formula does (=, +, -, @;
+    a user's own record could say 「=HYPERLINK(…)」) gets a leading ' (OWASP's advice).
+    Numbers, negative ones included, are left as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """CSV that Excel opens correctly on a Japanese Windows machine: UTF-8 with a
-    BOM (without it Excel assumes Shift_JIS), \\r\\n line ends, quoted as needed."""
+    BOM (without it Excel assumes Shift_JIS), \\r\\n line ends, quoted as needed,
+    and no cell that Excel would run as a formula."""
     import csv
     import io
 
     buf = io.StringIO(newline="")
     w = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    w.writerow(headers)
+    w.writerow([csv_cell(h) for h in headers])
     for r in rows:
-        w.writerow(["" if c is None else c for c in r])
+        w.writerow([csv_cell(c) for c in r])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

@@ -107,8 +107,6 @@ FILL_POSTINGS = 200_000  # postings read at most to find the records nearest in 
 FILL_WORDS = 16  # the nearest words per query word whose postings that reads (32 or all: no better on 36 sets)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-# Invisible in pasted text, and inside a word (連\u200b携): gone, not a space between two words.
-_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -324,7 +322,9 @@ def clean_query(text: str) -> tuple[str, list[str]]:
         raise UsageError(f"the query must be text, not {type(text).__name__}")
     notes: list[str] = []
     cleaned = _SURROGATE.sub("\ufffd", text)
-    cleaned = _CONTROL.sub(" ", _INVISIBLE.sub("", cleaned)).lstrip()
+    from .analysis import INVISIBLE  # (gone, not a space between two words: as in a record)
+
+    cleaned = _CONTROL.sub(" ", INVISIBLE.sub("", cleaned)).lstrip()
     # Cut before normalizing: NFC can cost time quadratic in a run of combining marks,
     # so it may only ever see a bounded piece (it never makes text longer than 3x).
     cut = len(cleaned) > 4 * MAX_QUERY_CHARS

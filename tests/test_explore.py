@@ -394,6 +394,14 @@ def test_csv_quotes_awkward_text():
     assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))) == [["n", "text", "city"], ["1", 'a,b "quoted"\nnext line', "福岡市"]]
 
 
+def test_csv_never_holds_a_cell_excel_would_run_as_a_formula():
+    """Text from a user's own record that starts as a formula does is shown as text;
+    scores and other numbers stay numbers."""
+    rows = [[1, "-0.2500", '=HYPERLINK("http://x","y")', "+81", "@SUM(A1)", "-あ", "\t=1", "a=b"]]
+    got = list(csv.reader(io.StringIO(to_csv(["n", "s", "a", "b", "c", "d", "e", "f"], rows).decode("utf-8-sig"), newline="")))
+    assert got[1] == ["1", "-0.2500", "'=HYPERLINK(\"http://x\",\"y\")", "+81", "'@SUM(A1)", "'-あ", "'\t=1", "a=b"]
+
+
 def _cells(line: str) -> list[str]:
     assert line.startswith("| ") or line.startswith("|-") or line.startswith("|:"), line
     return re.split(r"(?<!\\)\|", line)[1:-1]

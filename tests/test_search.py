@@ -233,3 +233,25 @@ def test_a_synonym_in_the_snippet_before_counts_less_than_the_word_and_once(tmp_
         kinds = [c.field for c in by_city["丙町"].explanation.contributions]
         assert kinds.count("context-synonym") == 1  # 学び and 振り返り: the best one only
         assert abs(by_city["丙町"].score - by_city["乙町"].score) < 0.3 * by_city["乙町"].score
+
+
+def test_an_invisible_character_inside_a_records_word_is_no_character(tmp_path):
+    """A record pasted with U+200B (or a soft hyphen) inside a word is found by the word
+    and highlighted over it, as the query side already drops those characters."""
+    import json
+
+    from kodoku_search import SearchEngine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    base = {"city": "甲町", "prefecture": "北海道", "theme": "general", "polarity": "hard"}
+    rows = [{**base, "id": "甲町/1", "text": "庁内の連\u200b携が難しかった。"},
+            {**base, "id": "甲町/2", "text": "居\u00ad場所づくりを進めた。"},
+            {**base, "id": "甲町/3", "text": "広報に力を入れた。"}]
+    (corpus / "mine.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
+    with SearchEngine.open(corpus, tmp_path / "index") as eng:
+        res = eng.search("連携", limit=10)
+        assert [h.id for h in res.hits][:1] == ["甲町/1"]
+        hit = res.hits[0]
+        assert [hit.text[a:b] for a, b in hit.matches][:1] == ["連\u200b携"]
+        assert [h.id for h in eng.search("居場所", limit=10).hits][:1] == ["甲町/2"]
