@@ -377,6 +377,9 @@ def _emit_page(page, fmt: str) -> None:
 
     kinds = ["match"] * len(page.hits) + ["related"] * len(page.related)
     ranked = list(zip(range(page.offset + 1, page.offset + 1 + len(kinds)), page.ranked, kinds))
+    if fmt != "json":  # (JSON holds them; a table or a row a line has no place for them: stderr, as text does)
+        for note in page.result.notes:
+            click.echo(f"note: {note}", err=True)
     if fmt == "json":
         _echo_json(page.to_dict())
     elif fmt == "jsonl":

@@ -123,7 +123,11 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
             if not per[city][side]:
                 per[city][side] = [h for h in hits if h.also == side][:limit_per_side]
     pairs = [CityPair(c, pref[c], tuple(s["good"]), tuple(s["hard"])) for c, s in per.items()]
-    pairs.sort(key=lambda p: (-p.best_score, p.city))
+    # The cities the query names (豊田市の苦労), or its prefecture's, first: as search puts their
+    # snippets first; then by the best score on either side.
+    reading = sides["good"].reading
+    named = set(reading.cities) | {c for _, of in reading.regions for c in of}
+    pairs.sort(key=lambda p: (p.city not in named, -p.best_score, p.city))
     # (Each side is searched with --polarity: its notes say what the user's filters did, without
     # it; one that was only about it goes: 「負担」's good side has "36 results without --polarity good".)
     # What the filters hid is said only when the table is empty: with 熊本市's row there,

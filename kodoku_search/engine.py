@@ -246,6 +246,7 @@ class SearchEngine:
         from .search import NO_WORDS
 
         matched: dict[str, bool] = {}
+        related_n: dict[str, int] = {}
         wordless: list[str] = []
 
         def run(j):
@@ -254,6 +255,7 @@ class SearchEngine:
             except UsageError as e:  # (a filter this index has no value for: say which judgment)
                 raise UsageError(f"{j.where or j.qid}: {j.qid!r}: {e}") from None
             matched[j.qid] = r.total > 0
+            related_n[j.qid] = len(r.related)
             if NO_WORDS in r.notes:  # (search says so and stops; scored, it is a zero-result query)
                 wordless.append(f"{j.where or j.qid}: {j.qid!r}: {NO_WORDS}, so it scores as a zero-result query")
             return r.ranked
@@ -261,7 +263,8 @@ class SearchEngine:
         report = evaluate(js, run, k=k)
         # A query no snippet matches is a zero-result query, even where related records
         # (near in meaning) fill its page.
-        per_query = tuple(replace(q, zero=not matched[q.qid]) for q in report.per_query)
+        per_query = tuple(replace(q, zero=not matched[q.qid], related=min(related_n[q.qid], q.returned))
+                          for q in report.per_query)
         return replace(report, per_query=per_query, zero_rate=sum(q.zero for q in per_query) / len(per_query),
                        warnings=tuple(wordless) + check_judgments(js, self.records()))
 

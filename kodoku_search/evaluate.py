@@ -107,7 +107,8 @@ class Judgment:
 
 @dataclass(frozen=True)
 class QueryResult:
-    """The metrics of one query; ``returned`` is how many hits the system gave."""
+    """The metrics of one query; ``returned`` is how many hits the system gave, ``related``
+    how many of those were not matches but records near them (a page's related ones)."""
 
     qid: str
     query: str
@@ -116,6 +117,7 @@ class QueryResult:
     mrr: float
     zero: bool
     returned: int
+    related: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -445,8 +447,12 @@ def format_report(report: EvalReport) -> str:
 
     lines = [header, rule]
     for r in report.per_query:
-        lines.append(row(r.qid, r.ndcg, r.recall, r.mrr, str(r.returned), r.query))
+        # (Matches, then + the related records scored after them: 「0+3」 is a zero-result query.)
+        hits = f"{r.returned - r.related}+{r.related}" if r.related else str(r.returned)
+        lines.append(row(r.qid, r.ndcg, r.recall, r.mrr, hits, r.query))
     lines.append(rule)
     zero = f"zero-result rate {report.zero_rate:.3f}"
     lines.append(row("MEAN", report.ndcg, report.recall, report.mrr, "", zero))
+    if any(r.related for r in report.per_query):
+        lines.append("(hits: matches+related records; a query with 0 matches counts as a zero-result query)")
     return "\n".join(lines)

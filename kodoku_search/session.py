@@ -101,7 +101,7 @@ class Session:
             if cmd == "compare":
                 if not arg:
                     return Reply("error", ":compare takes a query, e.g. :compare 庁内連携")
-                f = {k: v for k, v in self.filters.items() if k in ("theme", "prefecture")}
+                f = {k: v for k, v in self.filters.items() if k in ("theme", "prefecture", "city")}  # (both sides)
                 return Reply("compare", comparison=self.engine.compare(arg, **f))
             if cmd == "similar":
                 if not arg:

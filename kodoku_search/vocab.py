@@ -36,7 +36,9 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
         raise CorpusError([f"{path.name}: cannot read: {e}"]) from None
     out = []
     for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        cells = [c.strip() for c in row if c.strip()]
+        # A row typed with the IME on separates its words with 、 or ，: read them as commas
+        # (no entry is a phrase with a comma in it); the row was one word before, silently.
+        cells = [c.strip() for cell in row for c in re.split("[、，]", cell) if c.strip()]
         if cells and not cells[0].startswith("#"):
             out.append((n, cells))
     return out

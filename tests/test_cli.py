@@ -267,3 +267,28 @@ def test_read_as_says_nothing_a_filter_overrules(run):
     r = run("search", "福岡市の苦労", "--city", "熊本市", "-n", "1")
     assert "nothing else is hidden" in r.output and "nothing is hidden" not in r.output
     assert "nothing is hidden" in run("search", "福岡市の苦労", "-n", "1").output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "markdown"])
+def test_notes_reach_stderr_in_every_format(run, fmt):
+    """A script reading csv, jsonl or markdown still learns what the filter hid and
+    which place the collection lacks: on stderr, as in text; stdout stays parseable."""
+    r = run("search", "連携", "--city", "豊田", "--format", fmt)
+    assert r.exit_code == 0 and "note: " in r.stderr and "results without --city 豊田市" in r.stderr
+    assert "note:" not in r.stdout
+    r = run("search", "大阪市の連携", "--format", fmt)
+    assert "大阪市" in r.stderr and "note:" not in r.stdout
+
+
+def test_eval_counts_a_pages_related_records_apart_from_its_matches(run, tmp_path):
+    """A query no snippet matches is a zero-result query; the related records that fill its
+    page were shown as its "hits" (the stop-26 review: hits 3, zero true)."""
+    f = tmp_path / "j.jsonl"
+    f.write_text(json.dumps({"qid": "q1", "query": "老老介護", "relevant": [
+        {"city": "福岡市", "grade": 2, "text": "縦割り組織において横連携が困難であることです。"}]}, ensure_ascii=False), "utf-8")
+    d = json.loads(run("eval", str(f), "--json").stdout)
+    q = d["per_query"][0]
+    assert q["zero"] and q["related"] == q["returned"] > 0  # (no snippet says it; some are near in meaning)
+    out = run("eval", str(f)).stdout
+    row = next(line for line in out.splitlines() if line.startswith("q1"))
+    assert f" 0+{q['related']} " in row and "matches+related" in out

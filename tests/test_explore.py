@@ -240,6 +240,16 @@ def test_compare_options(engine):
     assert len(none) == 0 and none.notes == (f"{every} results without --city 熊本市 --prefecture 愛知県",)
 
 
+def test_compare_puts_the_cities_the_query_names_first(engine):
+    """As search puts a named city's snippets first (the stop-26 review: 座間市 led
+    「豊田市の苦労」); a prefecture named puts its cities first."""
+    assert [p.city for p in engine.compare("豊田市の苦労")][:1] == ["豊田市"]
+    assert engine.search("豊田市の苦労", limit=1).hits[0].city == "豊田市"
+    cities = [p.city for p in engine.compare("愛知県の苦労")]
+    assert set(cities[:3]) == {"岡崎市", "春日井市", "豊田市"} and len(cities) > 3
+    assert [p.city for p in engine.compare("苦労")][0] not in ("岡崎市", "春日井市", "豊田市")  # (the names' doing)
+
+
 def test_compare_says_which_cities_say_the_words(engine, run):
     """「負担」 is a hard cue, so every city's hardest snippet matches it: the header said
     "in 13 cities" where 2 say 負担. It now says which do."""
@@ -558,6 +568,9 @@ def test_session_keeps_filters_between_queries(engine):
     assert again.page.offset == 0 and [h.id for h in again.page.hits] == [h.id for h in engine.search("連携", limit=1).hits]
     assert s.execute(":more").page.offset == 1
     assert s.execute(":compare 庁内連携").comparison.cities
+    # :compare reads every filter that applies to both sides, :city too (the stop-26 review).
+    s.execute(":city 福岡市")
+    assert [p.city for p in s.execute(":compare 企業").comparison] == ["福岡市"]
     assert s.execute(":similar advice-2025-10/general/福岡市/2").similar.hits
     assert s.execute(":frobnicate").kind == "error" and s.execute("").kind == "message"
     assert s.execute("   ").message == ""

@@ -141,6 +141,16 @@ def test_synonyms_are_read_at_query_time(engine, tmp_path, monkeypatch):
         assert e.generation.path == gen
 
 
+def test_a_synonym_row_typed_with_japanese_commas_is_read(tmp_path):
+    """「合意形成、意思決定」 (the IME on) was one word, silently: 、 and ， separate words."""
+    from kodoku_search.vocab import load_vocabulary
+
+    (tmp_path / "synonyms.csv").write_text("合意形成、意思決定\n架け橋，つなぎめ,結び目\n", "utf-8")
+    v = load_vocabulary(tmp_path)
+    assert v.alternatives("合意形成") == ("意思決定",)
+    assert set(v.alternatives("架け橋")) == {"つなぎめ", "結び目"}
+
+
 # --- compounds and unknown words -------------------------------------------------------
 
 def test_word_inside_a_longer_compound(engine):
