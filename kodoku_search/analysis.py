@@ -159,6 +159,33 @@ def morphs(text: str) -> tuple[Morph, ...]:
     return tuple(out)
 
 
+LEMMA_READING = True  # a verb or adjective is also in the reading field as its dictionary form sounds (増え: フエル)
+
+
+def _kana(ch: str) -> bool:
+    return "\u3041" <= ch <= "\u3096" or "\u30a1" <= ch <= "\u30fa" or ch == "ー"
+
+
+def lemma_reading(m: "Morph") -> str:
+    """The reading of a word's dictionary form, for a verb or an adjective: its stem's
+    reading with the form's own ending (進ん ススン, すすま ススマ: ススム; 増え フエ, ふえ:
+    フエル). In the reading field beside the word's own reading, it meets a query that
+    types the word in kana however inflected: 「ふえない」 finds 「増えない」, 「わかって」
+    「分からず」. (Janome's reading is the inflected surface's, and フエ, under three kana,
+    was no term at all. Only beside it: Janome makes a verb of the query's 支え in
+    支え合い and a noun of the corpus's, and ササエ must still meet ササエ.)"""
+    if not (m.reading and m.base != m.surface and m.pos.startswith(("動詞", "形容詞"))):
+        return m.reading
+    surface, base = m.surface, unicodedata.normalize("NFKC", m.base)
+    n = 0
+    while n < min(len(surface), len(base)) and surface[n] == base[n]:
+        n += 1
+    if n == 0 or not all(map(_kana, surface[n:])) or not all(map(_kana, base[n:])) or len(surface) - n >= len(m.reading):
+        return m.reading
+    stem = m.reading[: len(m.reading) - (len(surface) - n)]
+    return stem + "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in base[n:])
+
+
 class JanomeTokenizer(Tokenizer):
     """Whoosh tokenizer: Janome morphemes with exact original-text offsets."""
 
@@ -178,7 +205,7 @@ class JanomeTokenizer(Tokenizer):
                 t.pos = start_pos
             if chars:
                 t.startchar, t.endchar = start_char, start_char + len(value)
-            t.janome_pos, t.base, t.reading = "", value, ""
+            t.janome_pos, t.base, t.reading, t.lemma = "", value, "", ""
             yield t
             return
         for i, m in enumerate(morphs(value)):
@@ -186,6 +213,7 @@ class JanomeTokenizer(Tokenizer):
             t.janome_pos = m.pos
             t.base = m.base
             t.reading = m.reading
+            t.lemma = lemma_reading(m) if LEMMA_READING else ""
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
@@ -255,10 +283,19 @@ class ReadingFilter(Filter):
 
     def __call__(self, tokens):
         for t in tokens:
-            r = reading_term(getattr(t, "reading", ""), t.text)
+            surface = t.text
+            r = reading_term(getattr(t, "reading", ""), surface)
             if len(r) >= self.min_len:
-                t.text = kanji_keyed(r, t.text, getattr(t, "base", None))
+                t.text = kanji_keyed(r, surface, getattr(t, "base", None))
                 yield t
+            # A verb or adjective also as its dictionary form sounds (増え: フエル, beside フエ),
+            # for a query that types it in kana and inflects it otherwise (ふえない, わかって).
+            lemma = getattr(t, "lemma", "")
+            if lemma:
+                lr = reading_term(lemma, surface)
+                if len(lr) >= self.min_len and lr != r:
+                    t.text = kanji_keyed(lr, surface, getattr(t, "base", None))
+                    yield t
 
 
 class WithReadingFilter(ReadingFilter):
@@ -489,6 +526,7 @@ class Word:
     kana: str = ""  # folded reading, however short
     suffix: bool = False  # Janome's 名詞,接尾: 化 of 形骸化, 者 of 参加者, 死 of 孤立死
     voiced: str = ""  # Janome's reading as it is, voicing and all (どく: ドク, where kana has トク)
+    lemma: str = ""  # a verb's or adjective's dictionary form as the reading field has it, where not ``reading``
 
 
 def words(text: str) -> list[Word]:
@@ -499,6 +537,7 @@ def words(text: str) -> list[Word]:
             continue
         term = unicodedata.normalize("NFKC", m.base).lower()
         r = reading_term(m.reading, term)
+        lr = reading_term(lemma_reading(m), term) if LEMMA_READING else ""
         out.append(Word(term, r if len(r) >= 3 else "", text[m.start:m.end], m.start, m.end, spelling_key(m.reading, term),
-                        m.pos.startswith("名詞,接尾"), m.reading))
+                        m.pos.startswith("名詞,接尾"), m.reading, lr if len(lr) >= 3 and lr != r else ""))
     return out

@@ -179,10 +179,12 @@ def _echo_query(text: str) -> str:
     """The query as a heading repeats it: a pasted paragraph is cut, not printed whole
     above every page (the search itself reads up to 1000 characters)."""
     from .analysis import INVISIBLE
+    from .search import _CONTROL
 
     # One line, whatever line breaks were pasted; without the invisible characters the search
-    # drops (a pasted U+202E would turn the rest of the line round).
-    text = " ".join(INVISIBLE.sub("", _safe(text)).split())
+    # drops (a pasted U+202E would turn the rest of the line round) or the control characters
+    # it reads as spaces (a BEL rang the terminal's bell).
+    text = " ".join(_CONTROL.sub(" ", INVISIBLE.sub("", _safe(text))).split())
     return text if len(text) <= ECHO_MAX else text[:ECHO_MAX] + "…"
 
 
@@ -358,6 +360,7 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
     if facets and fmt in ("jsonl", "csv"):
         raise click.UsageError("--facets works with --format text, json or markdown (jsonl and csv hold one hit a row)")
     text = " ".join(query)
+    _warn_pasted_options(text)
     engine = _engine(obj)
     page = engine.find(text, city=city, prefecture=prefecture, theme=theme, polarity=polarity, limit=limit,
                        offset=offset, sort=sort, explain=explain, facets=facets, related=related, meaning=meaning,
@@ -370,6 +373,22 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
         _print_page(page, text, _use_color(color), _wrap_width(width))
     else:
         _emit_page(page, fmt)
+
+
+_PASTED_OPTION = re.compile(r"(?:^|\s)(--?[a-z][a-z-]*)(?=\s|$)")
+
+
+def _warn_pasted_options(text: str) -> None:
+    """An option typed with the IME on (「連携　--city　福岡市」: full-width spaces, so one
+    argument) is words of the query to the shell: say so, or the filter silently isn't."""
+    import unicodedata
+
+    if "\u3000" not in text and not re.search("[－ー]{2}", text):
+        return
+    found = _PASTED_OPTION.findall(unicodedata.normalize("NFKC", text).replace("ーー", "--"))
+    if found:
+        click.echo(f"note: {'、'.join(dict.fromkeys(found))} was read as part of the query: an option needs "
+                   "half-width spaces around it (IME off), e.g. kodoku-search search 連携 --city 福岡市", err=True)
 
 
 def _emit_page(page, fmt: str) -> None:
@@ -933,7 +952,7 @@ def interactive(obj, limit, color, width) -> None:
     piped input is read line by line:
 
     \b
-      printf '縦割り\n:polarity hard\n連携\n' | kodoku-search interactive
+      printf '縦割り\\n:polarity hard\\n連携\\n' | kodoku-search interactive
     """
     engine = _engine(obj)
     session = engine.session(limit)

@@ -208,5 +208,7 @@ def similar(engine: "SearchEngine", record_id: str, limit: int = 10) -> Similar:
         have = {t for t, _, _ in spans}
         shared = tuple(t for t in terms if t in have)
         hit = hit_from_stored(f, r.score, _merge((a, b) for t, a, b in spans if t in shared), shared)
+        if hit.city == rec.city and hit.text == rec.text:
+            continue  # (the record itself, posted again under the other theme: not another snippet like it)
         (same if hit.city == rec.city else others).append(hit)
     return Similar(record, terms, tuple((others + same)[:limit]))

@@ -86,7 +86,31 @@ def read_file(path: Path, problems: list[str]) -> FileRecords:
         if not parsed.records:
             problems.append(f"{path.name}: no advice records found (is it an advice document?)")
         return FileRecords(path, parsed.records, parsed.info, parsed.anomalies, parsed.references)
-    return FileRecords(path, tuple(parse_jsonl(text, path.name, problems)), None, (), ())
+    records = tuple(parse_jsonl(text, path.name, problems))
+    return FileRecords(path, records, None, place_anomalies(records), ())
+
+
+def place_anomalies(records) -> tuple[Anomaly, ...]:
+    """What a user's records say of places that Japan's gazetteer does not: a prefecture
+    that is none (北海道県), a city under a prefecture that has no city of that name (福岡市
+    under 北海道). Kept as given, as the advice parser keeps what it cannot correct, and
+    said: `stats` listed 福岡市 twice, and 福岡県 found 「福岡市 (北海道)」."""
+    from .gazetteer import prefectures, prefectures_of
+
+    out: list[Anomaly] = []
+    said: set[tuple[str, str]] = set()
+    for r in records:
+        if (r.city, r.prefecture) in said:
+            continue
+        said.add((r.city, r.prefecture))
+        if r.prefecture not in prefectures():
+            out.append(Anomaly(r.source, r.line, "unknown-prefecture",
+                               f"{r.prefecture!r} is no prefecture of Japan (record {r.id}; kept as given)"))
+        elif prefectures_of(r.city) and r.prefecture not in prefectures_of(r.city):
+            out.append(Anomaly(r.source, r.line, "prefecture-conflict",
+                               f"{r.city} is in {'、'.join(prefectures_of(r.city))}, not {r.prefecture} "
+                               f"(record {r.id}; kept as given)"))
+    return tuple(out)
 
 
 def check_ids(records, problems: list[str], known: dict[str, str] | None = None) -> None:

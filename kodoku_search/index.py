@@ -27,12 +27,14 @@ from typing import Callable, Iterator
 
 from .errors import CorpusError, IndexError_, KodokuError
 
-FORMAT_VERSION = 13  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
+FORMAT_VERSION = 14  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
 # 7: every item of an announced list has the announcement as context; 8: the list as the parser reads it;
 # 9: the reading field keys a word in kanji alone by the word (analysis.kanji_keyed); 10: stats count the
 # records that state the other side too; 11: the sequel field (what continues a record);
 # 12: a sequel says a list's heading once, and a record its context once; 13: invisible characters
-# (U+200B inside 連\u200b携) are no characters in a record, as in a query
+# (U+200B inside 連\u200b携) are no characters in a record, as in a query; 14: a verb's or an adjective's
+# reading is its dictionary form's (analysis.lemma_reading), and the spellings know a word with its kanji
+# prefix (他部署, for たぶしょ)
 CURRENT = "CURRENT"
 LOCK = ".lock"
 LOCK_QUEUE = ".lock-queue"  # waiters for .lock take turns through this one
@@ -339,15 +341,21 @@ def _spelling_counts(records, seen: dict | None = None, analysed=None) -> dict[s
     """Folded reading → {spelling: count}, for "did you mean" when a word typed in
     kana (たてわり) finds nothing. Adjacent words count as one too: to the person
     typing, 縦 + 割り is one word. ``analysed``: the records' words, if known."""
-    from .analysis import LOOSE, fold, words
+    from .analysis import LOOSE, all_kanji, fold, morphs, words
 
     seen = {} if seen is None else seen
     for k, r in enumerate(records):
         ws = analysed[k] if analysed is not None else words(r.text)
+        # A prefix in kanji is no word, but 他 + 部署 is one to the person typing たぶしょ.
+        prefixed = {m.end: m for m in morphs(r.text)
+                    if m.pos.startswith("接頭詞") and m.reading and all_kanji(r.text[m.start:m.end])}
         for i, w in enumerate(ws):
             keys = [(w.kana, w.surface)]
             if i + 1 < len(ws) and ws[i + 1].start == w.end:
                 keys.append((w.kana + ws[i + 1].kana, r.text[w.start:ws[i + 1].end]))
+            p = prefixed.get(w.start)
+            if p is not None and w.voiced:
+                keys.append((fold(p.reading + w.voiced, voicing=False)[0], r.text[p.start:w.end]))
             for kana, spelled in keys:
                 if len(kana) >= 2:
                     for key in (kana, LOOSE + fold(kana)[0]):

@@ -49,10 +49,13 @@ from .errors import UsageError
 MAX_QUERY_CHARS = 1000  # longer input is cut here: it bounds the work one query causes
 JOIN_SPLIT_KANJI = True  # 協 + 働 in the query is one word, 協働 (see _join_split_kanji)
 BIND_SUFFIXES = True  # 形骸 + 化: the 化 is looked for only as 形骸化 (see _bind_suffixes)
+PREFIX_GRAMS = True  # 他 + 部署: the prefix's character pair with the word (他部) is looked for with it
 BIND_MAX_PIECES = 4  # 関係 + 者 + 間; a longer chain of suffixes goes on as words of their own
 BIND_NUMBERS = True  # 3 + 回: looked for as the characters 3回, never as 回 alone (see _bind_numbers)
 NO_WORDS = "the query has no words to search for (particles, symbols and punctuation are ignored)"
 PIECES_MATCH_TOGETHER = True  # a word's character bigrams match only half together (see _pieces)
+W_LEMMA = 1.0  # × W_READING: a verb typed in kana, as its dictionary form sounds (QueryWord.lemma)
+KATAKANA_SLIPS = 2  # a katakana word's telling bigrams match all together but this many (None: half, as others)
 NAMED_CITY_BOOST = 0.001  # what naming a city adds to its snippets' score: enough to be found, not to rank
 NAMED_CITY_FIRST = True  # 「豊田市の苦労」: the snippets of a city the query names come first (see _named_cities)
 MAX_WORDS = 64  # distinct content words used from one query
@@ -227,6 +230,7 @@ class QueryWord:
     synonyms: tuple[str, ...] = ()
     parts: tuple[str, ...] = ()  # the index's words for it, when Janome cut it in pieces (協働 → 協, 働)
     sound: bool = False  # typed in kana and read as the corpus spells it (きかん → 機関): every spelling of its sound
+    lemma: str = ""  # typed in kana, a verb's or adjective's dictionary form as it sounds (ふえ: フエル; analysis.lemma_reading)
 
 
 @dataclass(frozen=True)
@@ -430,7 +434,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     with their cities, a prefecture named standing for its cities. ``slips``: (reading,
     word) → the index's words of that sound that share a kanji with a word in kanji
     that no snippet says (連係 → 連携: what the IME offered first), or None."""
-    from .analysis import _is_kanji, all_kanji, bigrams, words
+    from .analysis import _is_kanji, all_kanji, bigrams, morphs, words
 
     if spellings and RESPELL_FRAGMENTS and _kana_at is None:
         swapped, swaps, kana_at = _respell_fragments(text, spellings)
@@ -473,8 +477,12 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
             chunks.append([w])
     grams_of: dict[int, list[str]] = {}
     first = 0  # index in ws of the chunk's first word
+    # A prefix in kanji right before a chunk (他部署, 各部署, 未設置) is a function word, but it
+    # makes another word of the noun: its pair with the noun is one of the chunk's bigrams.
+    prefix_at = {m.end: m.start for m in morphs(text)
+                 if m.pos.startswith("接頭詞") and all_kanji(text[m.start:m.end])} if PREFIX_GRAMS else {}
     for chunk in chunks:
-        start = chunk[0].start
+        start = prefix_at.get(chunk[0].start, chunk[0].start)
         k = first
         for g, s, e in bigrams(text[start:chunk[-1].end]):  # in order of s: one pass over the words
             s, e = s + start, e + start
@@ -534,8 +542,10 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
             own_alts += [(w.surface, x) for x in slipped]
             syn += slipped
         syn = tuple(x for x in dict.fromkeys(syn + phrase_syn.get(k, [])) if x != w.term)
+        # (Typed in kana only: in kanji the text field's base form meets every inflection already.)
+        lemma = w.lemma if w.lemma and not any(_is_kanji(c) for c in w.surface) and w.term not in parts_of else ""
         seen[w.term] = QueryWord(w.surface, w.term, w.reading, tuple(dict.fromkeys(grams_of.get(k, []))), tuple(syn),
-                                 parts_of.get(w.term, ()), sound)
+                                 parts_of.get(w.term, ()), sound, lemma)
         if len(seen) >= MAX_WORDS:
             break
     # Intent is read in the words as the corpus spells them: ふたん is 負担 (a hard cue),
@@ -548,7 +558,11 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     intent = vocab.read_intent(said) if vocab else {}
     polarity, pcues = intent.get("polarity", (None, []))
     theme, tcues = intent.get("theme", (None, []))
-    kept = tuple(seen.values())
+    # A verb typed in kana that says the side asked for (なやんでいること: 悩む) is read as that
+    # side, not also looked for by its dictionary form: 熊本市's 「…悩む方への支援…」 is good news.
+    cues = (*pcues, *tcues)
+    kept = tuple(replace(w, lemma="") if w.lemma and any(c in w.surface for c in cues) else w
+                 for w in seen.values())
     pgrams: list[tuple[str, int]] = []
     if kept and len(ws) > 1:
         index_of = {w.term: i for i, w in enumerate(kept)}
@@ -1032,8 +1046,13 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
         name = text[a.start:b.end] if suffixed else stem
         if prefectures is None:
             prefectures = _index_prefectures(searcher)
-        if any(p == name or (len(p) > 2 and p[:-1] == stem) for p in (*cities, *prefectures)):
-            continue  # (one of the index's, maybe with another suffix: 宇和島町 is 宇和島市, as 宇和島 is)
+        # (One of the index's, maybe with another suffix: 宇和島町 is 宇和島市, as 宇和島 is; but a
+        # municipality is not the prefecture of its name: 広島市 and 千葉市 are not here, though
+        # 広島県 and 千葉県 are.)
+        municipal = suffixed and text[b.start:b.end] in "市区町村"
+        if any(p == name or (len(p) > 2 and p[:-1] == stem and not (municipal and p in prefectures))
+               for p in (*cities, *prefectures)):
+            continue
         if searcher.doc_frequency("text", unicodedata.normalize("NFKC", a.base).lower()):
             continue  # (a place a snippet mentions is a word to find)
         if not suffixed and not _a_place(stem):
@@ -1362,6 +1381,8 @@ def _sound(key: str) -> str:
 
 
 def _leaves(reading: Reading) -> list[_Leaf]:
+    from .analysis import KANJI_KEY
+
     acc: dict[tuple[str, str], list] = {}
 
     def add(fieldname: str, term: str, boost: float, k: int, kind: str, slop: int = 1) -> None:
@@ -1386,6 +1407,8 @@ def _leaves(reading: Reading) -> list[_Leaf]:
             add("heading", w.reading, W_HEADING * W_READING, k, "heading")
         if w.reading:
             add("reading", _reading_key(w), W_READING, k, "reading")
+        if w.lemma:
+            add("reading", w.lemma + KANJI_KEY, W_READING * W_LEMMA, k, "reading")
         for g in w.bigrams:
             add("ngram", g, W_NGRAM, k, "ngram")
         for alt in w.synonyms:
@@ -1531,6 +1554,11 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple[froz
             out.append((every, len(every), every))
         elif telling:
             need = -(-len(telling) // 2)
+            if KATAKANA_SLIPS is not None and _KATAKANA_RUN.fullmatch(w.surface):
+                # A katakana word's pairs are folded (voicing, ー, small kana): it is spelled alike
+                # or with a slip of one kana (two pairs: シンポジューム), not by half its pairs.
+                # ポッドキャスト by キヤ + ヤス was 「動きやすい」.
+                need = max(need, len(telling) - KATAKANA_SLIPS)
             out.append((frozenset(lf.key() for lf in grams), need, frozenset(lf.key() for lf in telling)))
     # A bigram that is also another word's stays with each group; it counts for a group
     # only if telling there.
@@ -1621,13 +1649,29 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     cleaned, notes, cities, regions, elsewhere, shared, reading = _read(searcher, text, vocab, spellings)
     if elsewhere:
         rest = reading.words or reading.polarity or reading.theme or reading.cities
+        # (A place in one of the collection's prefectures says which of its cities are here:
+        # 広島市 is not, but 広島県's 呉市 and 福山市 are.)
+        from .gazetteer import prefectures_of
+
+        of_region = dict(_index_regions(searcher, cities))  # (the query's own named none: the place was blanked)
+        near = dict.fromkeys(p for name in elsewhere for p in prefectures_of(name) if of_region.get(p))
+        nearby = "".join(f"; of {p}: {'、'.join(of_region[p])}" for p in near)
         notes.append(f"{'、'.join(elsewhere)}: not in this collection (its {len(cities)} cities: kodoku-search stats "
-                     f"lists them){', so the rest of the query was searched' if rest else ''}")
+                     f"lists them{nearby}){', so the rest of the query was searched' if rest else ''}")
     terms = tuple(w.term for w in reading.words)
     if filters.city and reading.cities and filters.city not in reading.cities:
         under = {c for _, of in reading.regions for c in of}
         said = [*(r for r, _ in reading.regions), *(c for c in reading.cities if c not in under)]
         notes.append(f"the query names {'、'.join(said)}, but --city {filters.city} wins")
+    elif filters.prefecture and (reading.cities or reading.regions):
+        # (--prefecture 広島県 with 「愛知県の苦労」: every result is 広島県's, and "read as" said
+        # 愛知県's snippets come first.)
+        under = {c for _, of in reading.regions for c in of}
+        inside = dict(_index_regions(searcher, cities)).get(filters.prefecture, ())
+        said = [*(r for r, _ in reading.regions), *(c for c in reading.cities if c not in under)]
+        outside = [n for n in said if n != filters.prefecture and n not in inside]
+        if outside:
+            notes.append(f"the query names {'、'.join(outside)}, but --prefecture {filters.prefecture} wins")
     if not reading.words and not _intent_only(reading, filters):
         if not reading.cities and not elsewhere and not shared:  # (a city it names that --city overrules has its note above)
             notes.append(NO_WORDS)
@@ -2211,6 +2255,16 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
     return base * coord * intent, expl, credit
 
 
+@lru_cache(maxsize=4096)
+def _term_sound(term: str) -> str:
+    """A base form's reading as the reading field folds it (増える: フエル): where a verb
+    typed in kana (QueryWord.lemma) stands in a hit."""
+    from .analysis import morphs, reading_term
+
+    ms = morphs(term)
+    return reading_term("".join(m.reading for m in ms), term) if ms and all(m.reading for m in ms) else ""
+
+
 def _word_spans(stored: dict, reading: Reading, quick: bool = False,
                 whole: bool = False) -> list[list[tuple[int, int]]]:
     """Where each query word occurs in a hit's text, by any field: every place, for
@@ -2232,12 +2286,19 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False,
             if w.reading + KANJI_KEY + w.term == _reading_key(w):
                 in_kanji.add(k)
     text = stored.get("text", "")
+    by_lemma: dict[str, list[int]] = {}
+    for k, w in enumerate(reading.words):
+        if w.lemma:
+            by_lemma.setdefault(w.lemma, []).append(k)
     for s in stored.get("spans") or ():
         term, rd, start, end = s
         for k in by_term.get(term, ()):
             spans[k].append((start, end))
         for k in by_reading.get(rd, ()):
             if k not in in_kanji or term == reading.words[k].term or not all_kanji(text[start:end]):
+                spans[k].append((start, end))
+        if by_lemma and term not in by_term and not all_kanji(term):
+            for k in by_lemma.get(_term_sound(term), ()):  # (ふえない: the 増え of 増えない, by 増える)
                 spans[k].append((start, end))
     for k, w in enumerate(reading.words):
         if w.parts:  # 形骸 化, 協 働, 繋がり 作り: where the pieces stand side by side, in order

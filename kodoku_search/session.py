@@ -116,7 +116,10 @@ class Session:
             self.filters.pop(name, None)
             self._restart()
             return Reply("message", self.describe())
-        checked = self.engine.filters(**{name: value})  # raises UsageError with the valid values
+        try:
+            checked = self.engine.filters(**{name: value})  # raises UsageError with the valid values
+        except UsageError as e:  # (its example is the option's; here the command is typed)
+            raise UsageError(str(e).replace(f"--{name} ", f":{name} ")) from None
         self.filters[name] = getattr(checked, name)
         self._restart()
         return Reply("message", self.describe())

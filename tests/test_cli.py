@@ -292,3 +292,15 @@ def test_eval_counts_a_pages_related_records_apart_from_its_matches(run, tmp_pat
     out = run("eval", str(f)).stdout
     row = next(line for line in out.splitlines() if line.startswith("q1"))
     assert f" 0+{q['related']} " in row and "matches+related" in out
+
+
+def test_small_things_from_the_stop_26_review(run):
+    """The help's printf example can be copied (its \\n were line breaks); a control
+    character in the query is not echoed raw (a BEL rang the bell); an option typed with
+    the IME on, inside the query, is named, not silently searched as words."""
+    assert "printf '縦割り\\n:polarity hard\\n連携\\n' | kodoku-search interactive" in run("interactive", "--help").output
+    r = run("search", "縦割り\x07", "-n", "1")
+    assert r.exit_code == 0 and "\x07" not in r.output and "「縦割り」" in r.output
+    r = run("search", "連携\u3000--city\u3000福岡市", "-n", "1")
+    assert r.exit_code == 0 and "--city was read as part of the query" in r.stderr
+    assert "read as part" not in run("search", "連携\u3000縦割り", "-n", "1").stderr

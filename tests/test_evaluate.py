@@ -174,7 +174,7 @@ def test_evaluate_means_over_all_queries() -> None:
     d = report.to_dict()
     assert d["per_query"][1] == {
         "qid": "q2", "query": "縦割り", "ndcg": 0.0, "recall": 0.0, "mrr": 0.0,
-        "zero": True, "returned": 0,
+        "zero": True, "returned": 0, "related": 0,
     }
     json.dumps(d)  # JSON-serializable
 

@@ -345,6 +345,16 @@ def test_similar_ranks_other_cities_first_and_reports_shared_terms(engine):
         engine.similar("no/such/id")
 
 
+def test_similar_leaves_out_the_record_posted_again_under_the_other_theme(engine):
+    """市原市's snippet is in both themes, word for word: its twin is the record itself,
+    not a snippet like it (the stop-26 review: it came last, 17th of 17, scored 46.6)."""
+    rid = "advice-2025-10/platform/市原市/1"
+    rec = engine.get(rid)
+    twins = [r.id for r in engine.records() if r.city == rec.city and r.text == rec.text and r.id != rid]
+    assert twins  # (the corpus posts it twice)
+    assert not set(twins) & {h.id for h in engine.similar(rid, limit=100)}
+
+
 def test_similar_through_the_cli(run):
     rid = "advice-2025-10/general/福岡市/2"
     out = run("similar", rid, "-n", "3").output
@@ -568,6 +578,9 @@ def test_session_keeps_filters_between_queries(engine):
     assert again.page.offset == 0 and [h.id for h in again.page.hits] == [h.id for h in engine.search("連携", limit=1).hits]
     assert s.execute(":more").page.offset == 1
     assert s.execute(":compare 庁内連携").comparison.cities
+    # A ward several cities share: the example is the command, not the option (stop-26 review).
+    ward = s.execute(":city 中央区")
+    assert ward.kind == "error" and ":city 熊本市" in ward.message and "--city" not in ward.message
     # :compare reads every filter that applies to both sides, :city too (the stop-26 review).
     s.execute(":city 福岡市")
     assert [p.city for p in s.execute(":compare 企業").comparison] == ["福岡市"]

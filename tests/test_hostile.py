@@ -590,3 +590,26 @@ def test_any_json_value_in_any_field_loads_or_is_a_corpus_error(tmp_path, field,
         return
     rec = c.by_id().get(value if field == "id" else "extra/1")
     assert rec is not None and isinstance(rec.text, str) and isinstance(rec.line, int)
+
+
+def test_a_users_records_that_misplace_a_city_are_said_not_silently_kept(tmp_path):
+    """The gazetteer knows where 福岡市 is: a user's record putting it under 北海道, or under a
+    prefecture that is none (北海道県), is an anomaly `corpus` lists (the stop-26 review:
+    accepted silently, then `stats` had 福岡市 twice). A city it does not know is no anomaly."""
+    from kodoku_search.cli import cli
+    from kodoku_search.corpus import load_corpus
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "extra.jsonl").write_text(jsonl(
+        GOOD_RECORD,
+        {**GOOD_RECORD, "id": "extra/2", "prefecture": "北海道県"},
+        {**GOOD_RECORD, "id": "extra/3", "city": "福岡市"},
+        {**GOOD_RECORD, "id": "extra/4", "city": "福岡市"},  # (said once per city and prefecture)
+        {**GOOD_RECORD, "id": "extra/5", "city": "福岡市", "prefecture": "福岡県"},
+    ), "utf-8")
+    got = load_corpus(corpus).anomalies
+    assert [(a.kind, a.line) for a in got] == [("unknown-prefecture", 2), ("prefecture-conflict", 3)]
+    assert "福岡市 is in 福岡県, not 北海道" in got[1].message
+    out = CliRunner().invoke(cli, ["--corpus-dir", str(corpus), "--index-dir", str(tmp_path / "idx"), "corpus"]).output
+    assert "prefecture-conflict: 福岡市 is in 福岡県" in out and "unknown-prefecture" in out
