@@ -424,6 +424,28 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
     return "".join(out) + text[last:], said, tuple(at)
 
 
+def _typed_with_kanji(text: str, swaps: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Respellings to say, with the kanji typed around each: 庁内れんけい → 庁内連携, not
+    内れんけい → 内連携 (Janome cut 庁 from 内 and respelled 内 + れんけい)."""
+    from .analysis import _is_kanji
+
+    out, at = [], 0
+    for typed, spelled in swaps:
+        a = text.find(typed, at)
+        if a < 0:
+            out.append((typed, spelled))
+            continue
+        b = a + len(typed)
+        x, y = a, b
+        while x > at and _is_kanji(text[x - 1]):
+            x -= 1
+        while y < len(text) and _is_kanji(text[y]):
+            y += 1
+        out.append((text[x:y], text[x:a] + spelled + text[b:y]))
+        at = b
+    return out
+
+
 def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                cities: tuple[str, ...] = (), regions: tuple[tuple[str, tuple[str, ...]], ...] = (),
                slips=None, _kana_at: tuple[tuple[int, int], ...] | None = None) -> Reading:
@@ -444,7 +466,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
             # it still meets every spelling of its sound (きかん: 機関 and 期間).
             r = read_query(swapped, vocab, spellings, cities, regions, slips, kana_at)
             return replace(r, respelled=True, respellings=tuple(dict.fromkeys([*swaps, *r.respellings])),
-                           also=_grouped([(t, sp) for t, sp in swaps] + [(t, a) for t, alts in r.also for a in alts]))
+                           also=_grouped(_typed_with_kanji(text, swaps) + [(t, a) for t, alts in r.also for a in alts]))
     plain = words(text)
     ws = _bind_numbers(text, plain) if BIND_NUMBERS else plain
     counted = {w.term for w in ws if not any(w is p for p in plain)}  # the numbers bound to what they count

@@ -163,6 +163,15 @@ def test_a_prefixed_word_typed_in_kana_is_read_as_the_corpus_spells_it(engine):
     assert "他部署の理解" in engine.search("たぶしょのりかいをえるのがむずかしい", limit=3).hits[0].text
 
 
+def test_a_respelling_is_said_with_the_kanji_typed_around_it(engine):
+    """「read as」 said 内れんけい → 内連携 and わりそしき → 割り組織 (the stop-26 review):
+    Janome cut 庁 from 内; the word as typed is 庁内れんけい, and it is still marked whole."""
+    r = engine.search("庁内れんけい", limit=1)
+    assert dict(r.reading.also).get("庁内れんけい") == ("庁内連携",) and "内れんけい" not in dict(r.reading.also)
+    assert "庁内連携" in [r.hits[0].text[a:b] for a, b in r.hits[0].matches]
+    assert dict(engine.search("縦わりそしき", limit=1).reading.also).get("縦わりそしき") == ("縦割り組織",)
+
+
 def test_a_synonym_row_typed_with_japanese_commas_is_read(tmp_path):
     """「合意形成、意思決定」 (the IME on) was one word, silently: 、 and ， separate words."""
     from kodoku_search.vocab import load_vocabulary
