@@ -2319,7 +2319,7 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False,
         for k in by_reading.get(rd, ()):
             if k not in in_kanji or term == reading.words[k].term or not all_kanji(text[start:end]):
                 spans[k].append((start, end))
-        if by_lemma and term not in by_term and not all_kanji(term):
+        if by_lemma and term not in by_term and "\u3041" <= term[-1:] <= "\u3096":  # (a verb's or adjective's form)
             for k in by_lemma.get(_term_sound(term), ()):  # (ふえない: the 増え of 増えない, by 増える)
                 spans[k].append((start, end))
     for k, w in enumerate(reading.words):
