@@ -177,6 +177,9 @@ def lemma_reading(m: "Morph") -> str:
     if not (m.reading and m.base != m.surface and m.pos.startswith(("動詞", "形容詞"))):
         return m.reading
     surface, base = m.surface, unicodedata.normalize("NFKC", m.base)
+    if base.endswith("来る") and surface.endswith("来") and m.reading and not (len(base) > 2 and _is_kanji(base[-3])):
+        # (Not 出来る, デキル.)
+        return m.reading[:-1] + "クル"  # (来 is コ, キ or ク as it inflects: やって来ない, ヤッテコ)
     n = 0
     while n < min(len(surface), len(base)) and surface[n] == base[n]:
         n += 1
@@ -526,7 +529,7 @@ class Word:
     kana: str = ""  # folded reading, however short
     suffix: bool = False  # Janome's 名詞,接尾: 化 of 形骸化, 者 of 参加者, 死 of 孤立死
     voiced: str = ""  # Janome's reading as it is, voicing and all (どく: ドク, where kana has トク)
-    lemma: str = ""  # a verb's or adjective's dictionary form as the reading field has it, where not ``reading``
+    lemma: str = ""  # a verb's or adjective's dictionary form as the reading field has it
 
 
 def words(text: str) -> list[Word]:
@@ -537,7 +540,9 @@ def words(text: str) -> list[Word]:
             continue
         term = unicodedata.normalize("NFKC", m.base).lower()
         r = reading_term(m.reading, term)
-        lr = reading_term(lemma_reading(m), term) if LEMMA_READING else ""
+        # (Kept where it is the word's own reading too, ふえる: a hit's other forms of it, 増え, are
+        # marked by it.)
+        lr = reading_term(lemma_reading(m), term) if LEMMA_READING and m.pos.startswith(("動詞", "形容詞")) else ""
         out.append(Word(term, r if len(r) >= 3 else "", text[m.start:m.end], m.start, m.end, spelling_key(m.reading, term),
-                        m.pos.startswith("名詞,接尾"), m.reading, lr if len(lr) >= 3 and lr != r else ""))
+                        m.pos.startswith("名詞,接尾"), m.reading, lr if len(lr) >= 3 else ""))
     return out

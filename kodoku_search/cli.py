@@ -851,6 +851,8 @@ def _emit_comparison(c, fmt: str, per_side: int) -> None:
     if fmt == "json":
         _echo_json(c.to_dict())
         return
+    for note in c.notes:  # (as search's: a table or a row a line has no place for them)
+        click.echo(f"note: {note}", err=True)
     if fmt == "jsonl":
         if c.cities:
             click.echo(to_jsonl({"query": c.query, **p.to_dict()} for p in c.cities))

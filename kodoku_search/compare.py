@@ -188,11 +188,18 @@ def similar(engine: "SearchEngine", record_id: str, limit: int = 10) -> Similar:
     rec = engine.get(record_id)
     s = engine.searcher()
     stored = s.document(id=rec.id) or {}
+    # The record itself posted again under the other theme is not another record like it:
+    # its words must be found elsewhere too (市原市's repost made 6 of its 12 terms ones no
+    # result shared).
+    twins = [d for d in s.document_numbers(city=rec.city) if s.stored_fields(d).get("text") == rec.text
+             and s.stored_fields(d).get("id") != rec.id]
     idf: dict[str, float] = {}
     for term, _, _ in _spans(stored):
         if term in idf:
             continue
         df = s.doc_frequency("text", term)
+        if twins:
+            df -= sum(1 for d in twins if any(t == term for t, _, _ in _spans(s.stored_fields(d))))
         if df >= 2:  # found in at least one other record
             idf[term] = s.idf("text", term)
     terms = tuple(sorted(idf, key=lambda t: (-idf[t], t))[:SIMILAR_TERMS])

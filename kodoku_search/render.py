@@ -225,6 +225,7 @@ def hit_row_later(hit: Any) -> list[Any]:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")  # (not -inf, nan, 1_000: float() reads those)
 
 
 def csv_cell(value: Any) -> Any:
@@ -233,11 +234,8 @@ def csv_cell(value: Any) -> Any:
     Numbers, negative ones included, are left as they are."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
     return value
 
 

@@ -580,8 +580,9 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     intent = vocab.read_intent(said) if vocab else {}
     polarity, pcues = intent.get("polarity", (None, []))
     theme, tcues = intent.get("theme", (None, []))
-    # A verb typed in kana that says the side asked for (なやんでいること: 悩む) is read as that
-    # side, not also looked for by its dictionary form: 熊本市's 「…悩む方への支援…」 is good news.
+    # A verb typed in kana that is itself a cue of the side asked for (なやん, in なやんでいること:
+    # 悩む) is read as that side, not also looked for by its dictionary form: 熊本市's 「…悩む方
+    # への支援…」 is good news. (Not a verb inside a longer cue, すすまない: the verb is the topic.)
     cues = (*pcues, *tcues)
     kept = tuple(replace(w, lemma="") if w.lemma and any(c in w.surface for c in cues) else w
                  for w in seen.values())
@@ -1071,7 +1072,7 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
         # (One of the index's, maybe with another suffix: 宇和島町 is 宇和島市, as 宇和島 is; but a
         # municipality is not the prefecture of its name: 広島市 and 千葉市 are not here, though
         # 広島県 and 千葉県 are.)
-        municipal = suffixed and text[b.start:b.end] in "市区町村"
+        municipal = suffixed and text[b.start:b.end] in _MUNICIPAL_SUFFIX
         if any(p == name or (len(p) > 2 and p[:-1] == stem and not (municipal and p in prefectures))
                for p in (*cities, *prefectures)):
             continue
@@ -1122,6 +1123,7 @@ def _ward_of(city: str, ward: str) -> bool:
 
 
 _PLACE_SUFFIX = frozenset("市区町村都府県")
+_MUNICIPAL_SUFFIX = frozenset("市区町村")
 
 
 def _a_place(stem: str) -> bool:
@@ -2312,6 +2314,7 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False,
     for k, w in enumerate(reading.words):
         if w.lemma:
             by_lemma.setdefault(w.lemma, []).append(k)
+    lemma_heads = {lemma[:1] for lemma in by_lemma}
     for s in stored.get("spans") or ():
         term, rd, start, end = s
         for k in by_term.get(term, ()):
@@ -2319,7 +2322,8 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False,
         for k in by_reading.get(rd, ()):
             if k not in in_kanji or term == reading.words[k].term or not all_kanji(text[start:end]):
                 spans[k].append((start, end))
-        if by_lemma and term not in by_term and "\u3041" <= term[-1:] <= "\u3096":  # (a verb's or adjective's form)
+        if (by_lemma and term not in by_term and "\u3041" <= term[-1:] <= "\u3096"  # (a verb's or adjective's form)
+                and (not rd or rd[:1] in lemma_heads)):  # (its sound starts as one asked for: no Janome else)
             for k in by_lemma.get(_term_sound(term), ()):  # (ふえない: the 増え of 増えない, by 増える)
                 spans[k].append((start, end))
     for k, w in enumerate(reading.words):

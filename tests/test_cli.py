@@ -278,6 +278,8 @@ def test_notes_reach_stderr_in_every_format(run, fmt):
     assert "note:" not in r.stdout
     r = run("search", "大阪市の連携", "--format", fmt)
     assert "大阪市" in r.stderr and "note:" not in r.stdout
+    r = run("compare", "大阪市の連携", "--format", fmt)  # (compare's too)
+    assert "大阪市: not in this collection" in r.stderr and "note:" not in r.stdout
 
 
 def test_eval_counts_a_pages_related_records_apart_from_its_matches(run, tmp_path):

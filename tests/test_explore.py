@@ -352,7 +352,10 @@ def test_similar_leaves_out_the_record_posted_again_under_the_other_theme(engine
     rec = engine.get(rid)
     twins = [r.id for r in engine.records() if r.city == rec.city and r.text == rec.text and r.id != rid]
     assert twins  # (the corpus posts it twice)
-    assert not set(twins) & {h.id for h in engine.similar(rid, limit=100)}
+    sim = engine.similar(rid, limit=100)
+    assert not set(twins) & {h.id for h in sim}
+    # (Nor are its words picked for being in the twin: each is shared by some result.)
+    assert set(sim.terms) == {t for h in sim for t in h.matched_terms}
 
 
 def test_similar_through_the_cli(run):
@@ -417,9 +420,11 @@ def test_csv_quotes_awkward_text():
 def test_csv_never_holds_a_cell_excel_would_run_as_a_formula():
     """Text from a user's own record that starts as a formula does is shown as text;
     scores and other numbers stay numbers."""
-    rows = [[1, "-0.2500", '=HYPERLINK("http://x","y")', "+81", "@SUM(A1)", "-あ", "\t=1", "a=b"]]
-    got = list(csv.reader(io.StringIO(to_csv(["n", "s", "a", "b", "c", "d", "e", "f"], rows).decode("utf-8-sig"), newline="")))
-    assert got[1] == ["1", "-0.2500", "'=HYPERLINK(\"http://x\",\"y\")", "+81", "'@SUM(A1)", "'-あ", "'\t=1", "a=b"]
+    rows = [[1, "-0.2500", '=HYPERLINK("http://x","y")', "+81", "@SUM(A1)", "-あ", "\t=1", "a=b", "-inf", "+1_000", "-1e5"]]
+    heads = ["n", "s", "a", "b", "c", "d", "e", "f", "g", "h", "i"]
+    got = list(csv.reader(io.StringIO(to_csv(heads, rows).decode("utf-8-sig"), newline="")))
+    assert got[1] == ["1", "-0.2500", "'=HYPERLINK(\"http://x\",\"y\")", "+81", "'@SUM(A1)", "'-あ", "'\t=1", "a=b",
+                      "'-inf", "'+1_000", "-1e5"]  # (Excel reads -inf as a formula: #NAME?)
 
 
 def _cells(line: str) -> list[str]:
