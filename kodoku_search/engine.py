@@ -9,6 +9,8 @@ compares their fingerprint with the live index's and rebuilds when they differ.
 
 from __future__ import annotations
 
+import functools
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -19,6 +21,32 @@ from .errors import CorpusError, IndexError_, KodokuError, UsageError
 
 if TYPE_CHECKING:  # the search module is imported when a search needs it
     from .search import Filters, Hit, SearchResult
+
+
+def _reads_index(method):
+    """A damaged index file met while reading, as the IndexError_ a caller expects.
+
+    A file damaged in place keeps its size and time, so opening cannot tell, and
+    whoosh reads its segments lazily: the first search to reach the damage fails
+    with whatever the bytes made of it (zlib.error, struct.error, a bare Exception,
+    a ValueError…). What failed is then checked against the index's checksums: damage
+    is reported as such; anything else is a bug and goes on as it was raised."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except KodokuError:
+            raise
+        except Exception:
+            try:
+                ix.verify_generation(self.generation, full=True)
+            except IndexError_ as damaged:
+                raise IndexError_(f"{damaged}; see what else is wrong with: kodoku-search check, "
+                                  "and rebuild it with: kodoku-search index") from None
+            raise
+
+    return wrapper
 
 
 class SearchEngine:
@@ -167,6 +195,7 @@ class SearchEngine:
 
     # -- asking ---------------------------------------------------------------
 
+    @_reads_index
     def search(
         self,
         query: str,
@@ -224,7 +253,6 @@ class SearchEngine:
     def _spellings(self) -> dict[str, str]:
         """Reading → spelling map of this index, for "did you mean" (loaded on first need)."""
         if self.__dict__.get("_spellings_map") is None:
-            import json
 
             try:
                 self.__dict__["_spellings_map"] = json.loads((self.generation.path / ix.SPELLINGS).read_text("utf-8"))
@@ -232,6 +260,7 @@ class SearchEngine:
                 self.__dict__["_spellings_map"] = {}
         return self.__dict__["_spellings_map"]
 
+    @_reads_index
     def evaluate(self, judgments: str | Path, k: int = 10, related: bool = True, meaning: bool = True,
                  rerank: bool = True):
         """Run every query of a judgments file (the format of benchmarks/queries_dev.jsonl)
@@ -322,6 +351,7 @@ class SearchEngine:
         shown = value if len(value) <= 40 else value[:40] + "…"
         raise UsageError(f"unknown {fieldname} {shown!r}; valid: {', '.join(valid)}")
 
+    @_reads_index
     def values(self, fieldname: str) -> list[str]:
         """Every value of a stored field (city, prefecture, theme, polarity …) in the index."""
         from whoosh.fields import ID
@@ -338,6 +368,7 @@ class SearchEngine:
             )
         return self._values[fieldname]
 
+    @_reads_index
     def records(self) -> list[Hit]:
         """Every indexed record, in source order."""
         from .search import hit_from_stored
@@ -346,6 +377,7 @@ class SearchEngine:
         docs = [hit_from_stored(f) for f in s.all_stored_fields()]
         return sorted(docs, key=lambda h: (h.source, h.line, h.id))
 
+    @_reads_index
     def get(self, record_id: str) -> Hit:
         # Whoosh can look up only text it can encode: not lone surrogates, which is what
         # bytes that are not UTF-8 become on a command line (show $'\xff').
@@ -358,6 +390,7 @@ class SearchEngine:
 
         return hit_from_stored(stored)
 
+    @_reads_index
     def neighbours(self, record_id: str, around: int = 2) -> tuple[list[Hit], Hit, list[Hit]]:
         """The record and the ``around`` records before and after it in its source."""
         from whoosh import query as Q
@@ -372,9 +405,9 @@ class SearchEngine:
         i = next(k for k, h in enumerate(same) if h.id == rec.id)
         return same[max(0, i - around): i], rec, same[i + 1: i + 1 + around]
 
+    @_reads_index
     def stats(self) -> dict[str, Any]:
         """Counts per city × theme × polarity, from the index (kept with it at build time)."""
-        import json
 
         try:
             return json.loads((self.generation.path / ix.STATS).read_text("utf-8"))
@@ -385,12 +418,14 @@ class SearchEngine:
 
     # -- exploring (see explore.py, compare.py, session.py) ------------------
 
+    @_reads_index
     def facets(self, query: str, *, city=None, prefecture=None, theme=None, polarity=None) -> dict[str, dict[str, int]]:
         """Counts of matching snippets per city, prefecture, theme and polarity, from the index."""
         from .explore import facets
 
         return facets(self, query, city=city, prefecture=prefecture, theme=theme, polarity=polarity)
 
+    @_reads_index
     def find(self, query: str, *, city=None, prefecture=None, theme=None, polarity=None, limit: int = 10,
              offset: int = 0, sort: str = "score", explain: bool = False, facets: bool = False, related: bool = True,
              meaning: bool = True, rerank: bool = True):
@@ -402,6 +437,7 @@ class SearchEngine:
                     offset=offset, sort=sort, explain=explain, facets=facets, related=related, meaning=meaning,
                     rerank=rerank)
 
+    @_reads_index
     def compare(self, query: str, theme: str | None = None, limit_per_side: int = 1, *, prefecture: str | None = None,
                 city: str | None = None):
         """Each matching city's best good and best hard snippets, side by side (``city``: that
@@ -410,6 +446,7 @@ class SearchEngine:
 
         return compare(self, query, theme=theme, prefecture=prefecture, city=city, limit_per_side=limit_per_side)
 
+    @_reads_index
     def similar(self, record_id: str, limit: int = 10):
         """Snippets sharing a record's distinctive words, other cities' first."""
         from .compare import similar

@@ -424,6 +424,18 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
     return "".join(out) + text[last:], said, tuple(at)
 
 
+def _keep_as_typed(words: tuple[QueryWord, ...], swaps: list[tuple[str, str]]) -> tuple[QueryWord, ...]:
+    """The words a kana run was respelled into, with the run as typed among their synonyms:
+    こどく is 孤独, and 岡崎市's 「こどくのあわい」 says こどく. Only a run whose pieces the
+    text field holds in order (こ + どく) is kept so, found where they stand side by side;
+    by its pairs of kana alone (りかい: no piece is a word) it would be found inside others."""
+    typed_of = {spelled: typed for typed, spelled in swaps
+                if _KANA_RUN.fullmatch(typed) and _as_phrase(typed)[0] is not None}
+    return tuple(replace(w, synonyms=(*w.synonyms, typed_of[w.surface]))
+                 if w.sound and w.surface in typed_of and typed_of[w.surface] not in w.synonyms else w
+                 for w in words)
+
+
 def _typed_with_kanji(text: str, swaps: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Respellings to say, with the kanji typed around each: 庁内れんけい → 庁内連携, not
     内れんけい → 内連携 (Janome cut 庁 from 内 and respelled 内 + れんけい)."""
@@ -465,6 +477,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
             # with メリット as its synonym; たてわり is 縦割り, not たて + わり. Typed in kana,
             # it still meets every spelling of its sound (きかん: 機関 and 期間).
             r = read_query(swapped, vocab, spellings, cities, regions, slips, kana_at)
+            r = replace(r, words=_keep_as_typed(r.words, swaps))
             return replace(r, respelled=True, respellings=tuple(dict.fromkeys([*swaps, *r.respellings])),
                            also=_grouped(_typed_with_kanji(text, swaps) + [(t, a) for t, alts in r.also for a in alts]))
     plain = words(text)

@@ -214,6 +214,19 @@ def test_a_word_typed_in_kana_finds_the_corpus_spelling(engine, query, needle):
     assert needle in r.hits[0].text
 
 
+def test_a_kana_word_read_as_the_corpus_spells_it_is_also_found_as_typed(engine):
+    """こどく is read as 孤独, and 岡崎市's 「こどくのあわい」 says こどく: it is found, and
+    marked, as typed (stop 27: not among 50 results; only こどくのあわい whole found it)."""
+    r = engine.search("こどく", limit=100)
+    assert "孤独" in r.hits[0].text
+    hit = next(h for h in r.hits if "こどくのあわい" in h.text)
+    assert "こどく" in [hit.text[a:b] for a, b in hit.matches]
+    both = engine.search("こどく あわい", limit=1).hits[0]
+    assert [both.text[a:b] for a, b in both.matches] == ["こどく", "あわい"]
+    # Not by its pairs of kana alone (りかい: no piece of it is a word), found inside other words.
+    assert all("りかい" not in w.synonyms for w in engine.search("りかい", limit=1).reading.words)
+
+
 @pytest.mark.parametrize("query, needle", [("りかい", "理解"), ("いべんと", "イベント"), ("ほうかつ", "包括")])
 def test_a_kana_word_janome_reads_as_particles_alone_is_still_a_word(engine, query, needle):
     """りかい is り + かい to Janome, particles both: the query had no word, said so and

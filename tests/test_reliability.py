@@ -697,6 +697,39 @@ def _flip_keeping_mtime(path: Path, at: int) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
+def _garble_keeping_mtime(path: Path, start: float, end: float) -> None:
+    """Garbage over a share of the file, its size and mtime kept: opening cannot tell."""
+    st = path.stat()
+    data = bytearray(path.read_bytes())
+    a, b = int(len(data) * start), int(len(data) * end)
+    data[a:b] = bytes((i * 131 + 7) % 256 for i in range(b - a))
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+@pytest.mark.parametrize("where", ["segment", "meaning"])
+def test_a_file_damaged_in_place_is_reported_by_the_search_that_meets_it(built, where):
+    """(Stop 27: whoosh's zlib.error / struct.error and the meaning table's UnicodeDecodeError
+    escaped as tracebacks.) Each search either answers or says the index is damaged."""
+    idx, gen = built
+    if where == "segment":
+        _garble_keeping_mtime(_seg(gen.path), 0.45, 0.5)  # (its directory, at the end, still reads)
+    else:
+        _garble_keeping_mtime(gen.path / "meaning.json", 0.3, 0.4)
+    failed = 0
+    with SearchEngine.open(CORPUS, idx, rebuild="never") as e:
+        for q in ("縦割り", "連携", "孤独", "PF", "たてわり"):
+            try:
+                e.find(q, facets=True)
+                e.compare(q)
+            except IndexError_ as err:
+                assert "kodoku-search index" in str(err), str(err)  # (damaged, or cannot be read)
+                failed += 1
+    assert failed  # (the damage is met: else the test shows nothing)
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx), "search", "縦割り"])
+    assert r.exit_code == 2 and "kodoku-search index" in r.output and "Traceback" not in r.output, r.output[-500:]
+
+
 def test_opening_checks_sizes_and_times_and_hashes_only_what_changed(built, expected):
     idx, gen = built
     seg = _seg(gen.path)
