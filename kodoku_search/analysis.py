@@ -38,6 +38,9 @@ KEEP_BASES: frozenset[str] = frozenset({"くれる", "後"})
 STOP_BASES: frozenset[str] = frozenset({"する", "ある", "いる", "なる", "いく", "行く", "れる", "られる", "いただく", "くださる", "おる", "こと", "もの", "とき", "ため", "よう", "他", "ほか", "各", "できる", "出来る", "やる", "思う", "感じる", "いう", "言う", "まだ", "なかなか", "どう", "どうして", "もっと", "とても", "かなり", "さらに", "より", "特に", "よく", "ちょっと", "いい"})
 
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]+")  # as the folded text has it: NFKC, lower case (pf, npo, kpi)
+# Kanji outside the common block (𠮷 of 𠮷田, 𩸽): Janome files them as symbols (記号); they are
+# letters of words.
+_RARE_KANJI = re.compile("[\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0003ffff]+")
 
 _LOCAL = threading.local()
 
@@ -233,7 +236,7 @@ def is_function_word(pos: str, base: str) -> bool:
     (Janome files unknown punctuation such as 「(」 as a noun). A word in Latin
     letters is never one: Janome guesses a part of speech for letters it does not
     know, and before some kana guesses an interjection (「PFまだ作ってない」)."""
-    if base in KEEP_BASES or _LATIN_WORD.fullmatch(base):
+    if base in KEEP_BASES or _LATIN_WORD.fullmatch(base) or _RARE_KANJI.fullmatch(base):
         return False
     return any(pos.startswith(p) for p in FUNCTION_POS) or base in STOP_BASES or not any(c.isalnum() for c in base)
 
@@ -391,14 +394,20 @@ def _is_hiragana(ch: str) -> bool:
     return "ぁ" <= ch <= "ゟ"
 
 
+SEMI_VOICED_KEPT = True  # パ stays パ in the folds (index format 15); False: パ → ハ as before
+
+
 def _kana_fold(ch: str, voicing: bool = True) -> str:
-    """Hiragana → katakana, voiced/semi-voiced → plain (unless not ``voicing``),
-    small → full size."""
+    """Hiragana → katakana, voiced → plain (unless not ``voicing``), small → full size.
+    Semi-voiced kana stay (パ is no ハ): ド/ト is the slip people make (ポッドキャスト /
+    ポットキャスト, ベッド / ベット), but フラット is not プラットフォーム's プラット."""
     if "ぁ" <= ch <= "ゖ":
         ch = chr(ord(ch) + 0x60)
     if "ァ" <= ch <= "ヺ":
         if voicing:
-            ch = unicodedata.normalize("NFD", ch)[0]
+            nfd = unicodedata.normalize("NFD", ch)
+            if nfd[1:] != "\u309a" or not SEMI_VOICED_KEPT:
+                ch = nfd[0]
         ch = ch.translate(_SMALL)
     return ch
 

@@ -194,6 +194,7 @@ def _echo_query(text: str) -> str:
 FORMATS = ("text", "json", "jsonl", "csv", "markdown")
 SORTS = ("score", "city", "line")  # explore.SORTS; repeated here so --help needs no import
 COMPARE_FALLBACK_WIDTH = 100  # a compare table's width when stdout is not a terminal
+COMPARE_MIN_SIDE = 12  # a compare column's least width (6 kanji a line)
 
 
 def _index_values(ctx: click.Context, fieldname: str) -> list[str]:
@@ -359,6 +360,8 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
     fmt = _format(fmt, as_json)
     if facets and fmt in ("jsonl", "csv"):
         raise click.UsageError("--facets works with --format text, json or markdown (jsonl and csv hold one hit a row)")
+    if explain and fmt in ("csv", "markdown"):  # (it was left out silently: the stop-27 review)
+        raise click.UsageError("--explain works with --format text, json or jsonl (a table has no place for it)")
     text = " ".join(query)
     _warn_pasted_options(text)
     engine = _engine(obj)
@@ -840,7 +843,10 @@ def _print_comparison(c, use_color: bool, width: int) -> None:
 
     rows = [[[p.city, f"({p.prefecture})"], cell(p.good), cell(p.hard)] for p in c.cities]
     first = max([display_width("city")] + [display_width(x) for r in rows for x in r[0]])
-    side = max(12, (width - first - 6) // 2)
+    side = max(COMPARE_MIN_SIDE, (width - first - 6) // 2)
+    if first + 6 + 2 * side > width:  # (it was printed wider, unsaid: the stop-27 review)
+        click.echo(f"note: the table needs {first + 6 + 2 * side} columns, more than --width {width}; "
+                   "--format markdown or csv fit any width", err=True)
     headers = ["city", f"{labels.POLARITIES['good']} (good)", f"{labels.POLARITIES['hard']} (hard)"]
     click.echo(grid(headers, rows, [first, side, side]))
 

@@ -318,7 +318,7 @@ class SearchEngine:
 
         return Filters(city, prefecture, theme, polarity)
 
-    def _check(self, fieldname: str, value: str | None) -> str | None:
+    def _check(self, fieldname: str, value: str | None, _other: bool = True) -> str | None:
         if value is None:
             return None
         v = value.strip()
@@ -348,6 +348,18 @@ class SearchEngine:
                 return named[0]
             for ward, of in shared:
                 raise UsageError(f"{ward} is a ward of {', '.join(of)}: give the city, e.g. --{fieldname} {of[0]}")
+        other = {"city": "prefecture", "prefecture": "city"}.get(fieldname)
+        if other and typed and _other:
+            # The other kind of place (--city 福岡県): say which option takes it.
+            try:
+                as_other = self._check(other, v, _other=False)
+            except UsageError:
+                as_other = None
+            if as_other:
+                cities = sorted({h.city for h in self.records() if h.prefecture == as_other}) if other == "prefecture" else ()
+                within = f" (its cities here: {'、'.join(cities)})" if cities else ""
+                raise UsageError(f"{as_other} is a {other}, not a {fieldname}{within}: "
+                                 f"filter by it with --{other} {as_other}")
         shown = value if len(value) <= 40 else value[:40] + "…"
         raise UsageError(f"unknown {fieldname} {shown!r}; valid: {', '.join(valid)}")
 

@@ -108,13 +108,14 @@ class PostingCache:
 
 
 def top(searcher, queries: list[tuple[object, object]], filter_query, k: int, only_add: frozenset = frozenset(),
-        pieces: tuple[tuple[frozenset, int], ...] | None = None):
+        pieces: tuple[tuple, ...] | None = None):
     """(total, [(docnum, score)] best first, per-key lookup) for the OR of ``queries``
     (pairs of cache key and Whoosh query), restricted by ``filter_query``. Ties go to
     the lower document number, as in Whoosh's collector. Queries whose key is in
     ``only_add`` add to the scores of documents the others match, and match none
     of their own. ``pieces``: groups of keys (a word's character bigrams) that match
-    only together, ``need`` of a group at least (a document they alone match with
+    only together (keys, need, required, rescue): ``need`` of a group at least, and every
+    ``required`` key unless ``rescue(docnum)`` says the document may do without (a document they alone match with
     fewer adds nothing); keys in no group match alone."""
     acc, lists = accumulate(searcher, queries, filter_query, only_add, pieces)
     best = heapq.nlargest(k, acc.items(), key=lambda kv: (kv[1], -kv[0]))
@@ -122,14 +123,14 @@ def top(searcher, queries: list[tuple[object, object]], filter_query, k: int, on
 
 
 def accumulate(searcher, queries: list[tuple[object, object]], filter_query, only_add: frozenset = frozenset(),
-               pieces: tuple[tuple[frozenset, int], ...] | None = None):
+               pieces: tuple[tuple, ...] | None = None):
     """({docnum: summed score} of every match, the posting lists): ``top`` before the cut."""
     cache = PostingCache.of(searcher)
     lists = [cache.postings(key, q) for key, q in queries]
     acc: dict[int, float] = {}
     get = acc.get
     later = []
-    grouped = {key for keys, _ in pieces for key in keys} if pieces else frozenset()
+    grouped = {key for keys, *_ in pieces for key in keys} if pieces else frozenset()
     alone: set[int] = set()
     for (key, _), (docs, scores) in zip(queries, lists):
         if key in only_add:
@@ -142,12 +143,14 @@ def accumulate(searcher, queries: list[tuple[object, object]], filter_query, onl
     if pieces:
         lookup = dict(zip((key for key, _ in queries), lists))
         enough = set(alone)
-        for keys, need in pieces:
+        for keys, need, required, rescue in pieces:
             count: dict[int, int] = {}
             for key in keys:
                 for d in lookup[key][0]:
                     count[d] = count.get(d, 0) + 1
-            enough.update(d for d, c in count.items() if c >= need)
+            has = [set(lookup[key][0]) for key in required]
+            enough.update(d for d, c in count.items()
+                          if c >= need and (all(d in h for h in has) or (rescue is not None and rescue(d))))
         acc = {d: s for d, s in acc.items() if d in enough}
     for docs, scores in later:
         for d, s in zip(docs, scores):

@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import zip_longest
 from typing import Any, Iterator
 
@@ -56,6 +56,8 @@ NO_WORDS = "the query has no words to search for (particles, symbols and punctua
 PIECES_MATCH_TOGETHER = True  # a word's character bigrams match only half together (see _pieces)
 W_LEMMA = 1.0  # × W_READING: a verb typed in kana, as its dictionary form sounds (QueryWord.lemma)
 KATAKANA_SLIPS = 2  # a katakana word's telling bigrams match all together but this many (None: half, as others)
+KATAKANA_FIRST_KANA = True  # …and never without its first kana (デメリット is no メリット; _pieces)
+KEEP_AS_TYPED = True  # a kana run respelled is also looked for as typed (こどく; _keep_as_typed)
 NAMED_CITY_BOOST = 0.001  # what naming a city adds to its snippets' score: enough to be found, not to rank
 NAMED_CITY_FIRST = True  # 「豊田市の苦労」: the snippets of a city the query names come first (see _named_cities)
 MAX_WORDS = 64  # distinct content words used from one query
@@ -477,7 +479,8 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
             # with メリット as its synonym; たてわり is 縦割り, not たて + わり. Typed in kana,
             # it still meets every spelling of its sound (きかん: 機関 and 期間).
             r = read_query(swapped, vocab, spellings, cities, regions, slips, kana_at)
-            r = replace(r, words=_keep_as_typed(r.words, swaps))
+            if KEEP_AS_TYPED:
+                r = replace(r, words=_keep_as_typed(r.words, swaps))
             return replace(r, respelled=True, respellings=tuple(dict.fromkeys([*swaps, *r.respellings])),
                            also=_grouped(_typed_with_kanji(text, swaps) + [(t, a) for t, alts in r.also for a in alts]))
     plain = words(text)
@@ -723,7 +726,35 @@ def _shown_spans(stored: dict, shown: Reading) -> list[list[tuple[int, int]]]:
                          for o in ss)]
         spans[k] = [sp for sp in ss if not (sp[1] - sp[0] == 2 and _kana_only(fold(text[sp[0]:sp[1]])[0])
                                             and not any(o != sp and o[0] <= sp[1] and sp[0] <= o[1] for o in ss))]
+        if _KATAKANA_RUN.fullmatch(w.surface):
+            spans[k] = _whole_katakana(text, spans[k])
     return spans
+
+
+SLIP_EDGE = 2  # characters of a katakana word left out of a mark that is still the word, a slip apart
+
+
+def _whole_katakana(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A katakana word's marks grown to the record's katakana word they are in, where
+    they leave out at most SLIP_EDGE characters of it at either end: シンポジューム marks
+    【シンポジウム】, not 【シンポジ】ウム; コミュニティ stays コミュニティ in コミュニティーナース."""
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):  # (a word's pairs, each its own span: ト キ, キ ャ, …)
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out = []
+    for a, b in merged:
+        x, y = a, b
+        while x > 0 and a - x < SLIP_EDGE + 1 and _KATAKANA_RUN.fullmatch(text[x - 1]):
+            x -= 1
+        while y < len(text) and y - b < SLIP_EDGE + 1 and _KATAKANA_RUN.fullmatch(text[y]):
+            y += 1
+        stops = (x == 0 or not _KATAKANA_RUN.fullmatch(text[x - 1])) and (
+            y == len(text) or not _KATAKANA_RUN.fullmatch(text[y]))
+        out.append((x, y) if stops and a - x <= SLIP_EDGE and y - b <= SLIP_EDGE else (a, b))
+    return sorted(set(out))
 
 
 def _whole_spans(text: str, surface: str) -> list[tuple[int, int]]:
@@ -1558,7 +1589,7 @@ class _CityLabel(_Leaf):
         return Q.And([Q.Term("city", self.city), Q.Term(self.field, self.term)], boost=self.boost)
 
 
-def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple[frozenset, int], ...]:
+def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...]:
     """Each query word's character bigrams as a group that matches only together: half
     of the word's telling ones at least. One bigram of ten is no match: コミュニティナース's
     イナ is in every いない, ポッドキャスト's スト in every ストーリー, 寂しい's シイ in
@@ -1588,19 +1619,44 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple[froz
             # all together: the n-gram field folds hiragana to katakana, so ケト is in every
             # きっかけと (コドク: コト and トク, where 「こどくのあわい」 says it).
             every = frozenset(lf.key() for lf in grams)
-            out.append((every, len(every), every))
+            out.append((every, len(every), every, frozenset(), None))
         elif telling:
             need = -(-len(telling) // 2)
+            required: frozenset = frozenset()
+            rescue = None
             if KATAKANA_SLIPS is not None and _KATAKANA_RUN.fullmatch(w.surface):
                 # A katakana word's pairs are folded (voicing, ー, small kana): it is spelled alike
                 # or with a slip of one kana (two pairs: シンポジューム), not by half its pairs.
                 # ポッドキャスト by キヤ + ヤス was 「動きやすい」.
                 need = max(need, len(telling) - KATAKANA_SLIPS)
-            out.append((frozenset(lf.key() for lf in grams), need, frozenset(lf.key() for lf in telling)))
+                first = next((lf for lf in telling if lf.term == bigrams(w.surface)[0][0]), None)
+                if first is not None and KATAKANA_FIRST_KANA:
+                    # Not without its first kana: デメリット is no メリット. Its first pair
+                    # goes with a slip of the second kana (ポドキャスト: ポッドキャスト's ポッ),
+                    # which the record's text is read for.
+                    required = frozenset([first.key()])
+                    rescue = partial(_first_kana_kept, searcher, w.surface)
+            out.append((frozenset(lf.key() for lf in grams), need, frozenset(lf.key() for lf in telling), required,
+                        rescue))
     # A bigram that is also another word's stays with each group; it counts for a group
     # only if telling there.
-    return tuple((tell, need) for _, need, tell in out) + tuple(
-        (frozenset([key]), 10**9) for all_, _, tell in out for key in all_ - tell)
+    return tuple((tell, need, required, rescue) for _, need, tell, required, rescue in out) + tuple(
+        (frozenset([key]), 10**9, frozenset(), None) for all_, _, tell, _, _ in out for key in all_ - tell)
+
+
+def _first_kana_kept(searcher, word: str, docnum: int) -> bool:
+    """Whether a record says ``word``'s first kana before its next ones, with a slip of the
+    second between (inserted, dropped or changed): ポドキャスト in ポッドキャスト."""
+    from .analysis import fold
+
+    q = fold(word)[0]
+    if len(q) < 4:
+        return False
+    a, rest, later = re.escape(q[0]), re.escape(q[1:3]), re.escape(q[2:4])
+    slip = re.compile(f"{a}.{rest}|{a}{later}|{a}.{later}")
+    # In a katakana word of the record: 「…にとってのメリット」 folds to …テノメリツト.
+    text = unicodedata.normalize("NFKC", searcher.stored_fields(docnum).get("text") or "")
+    return any(slip.search(fold(run)[0]) for run in _KATAKANA_RUN.findall(text))
 
 
 class _StartLeaf(_Leaf):
@@ -1750,7 +1806,10 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         alike: tuple[Hit, ...] = ()
         from .analysis import _is_kanji
 
-        if (related and meaning is not None and limit and not suggestion
+        # With "did you mean", only where the query's words are words (the vectors know them:
+        # 啓蒙, offered 啓発), not slips, whose nearness in meaning would be a guess.
+        if (related and meaning is not None and limit
+                and (not suggestion or all(meaning.neighbours_of(w.term) for w in reading.words))
                 and any(len(w.term) >= 2 or _is_kanji(w.term) for w in reading.words)):  # (絆, not ー)
             # No snippet says the words, but some say words near them in meaning (寂しい:
             # 孤独): those, as related records, rather than an empty page.

@@ -119,7 +119,10 @@ class Session:
         try:
             checked = self.engine.filters(**{name: value})  # raises UsageError with the valid values
         except UsageError as e:  # (its example is the option's; here the command is typed)
-            raise UsageError(str(e).replace(f"--{name} ", f":{name} ")) from None
+            said = str(e)
+            for option in ("city", "prefecture", "theme", "polarity"):  # (--city 福岡県: use :prefecture)
+                said = said.replace(f"--{option} ", f":{option} ")
+            raise UsageError(said) from None
         self.filters[name] = getattr(checked, name)
         self._restart()
         return Reply("message", self.describe())

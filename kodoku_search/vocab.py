@@ -100,7 +100,8 @@ class Vocabulary:
             hit: dict[str, int] = {}
             for c in cues:
                 at = q.rfind(c)
-                if at >= 0 and (_describes_someone(q, at + len(c)) or _not_the_points(q, at, c)):
+                if at >= 0 and (_describes_someone(q, at + len(c)) or _not_the_points(q, at, c)
+                                or _heads_a_compound(q, at, c)):
                     continue
                 if at >= 0:
                     hit[c] = at + len(c)
@@ -134,6 +135,16 @@ _PERSON_AFTER = re.compile(r"(て|で|っ)?(て|で)?(い)?(る|た)?(人|方|�
 
 def _describes_someone(q: str, end: int) -> bool:
     return _PERSON_AFTER.match(q, end) is not None
+
+
+_KANJI_WORD_AFTER = re.compile(r"[\u3005\u4e00-\u9fff]{2}")
+
+
+def _heads_a_compound(q: str, at: int, cue: str) -> bool:
+    """A cue in kanji that goes on into a word of two kanji or more names that word's
+    thing, not how it went: 成果指標 (an indicator), 成功体験, 課題解決. A one-kanji
+    suffix keeps it a cue: 失敗談, 苦労話 are the stories of it."""
+    return all("\u4e00" <= ch <= "\u9fff" for ch in cue) and _KANJI_WORD_AFTER.match(q, at + len(cue)) is not None
 
 
 def _not_the_points(q: str, at: int, cue: str) -> bool:

@@ -306,3 +306,18 @@ def test_small_things_from_the_stop_26_review(run):
     r = run("search", "連携\u3000--city\u3000福岡市", "-n", "1")
     assert r.exit_code == 0 and "--city was read as part of the query" in r.stderr
     assert "read as part" not in run("search", "連携\u3000縦割り", "-n", "1").stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "markdown"])
+def test_explain_in_a_table_format_is_refused_not_dropped(run, fmt):
+    """(The stop-27 review: --explain with --format csv printed the table without it.)"""
+    r = run("search", "縦割り", "--explain", "--format", fmt)
+    assert r.exit_code == 2 and "--explain works with --format text, json or jsonl" in r.output
+    assert run("search", "縦割り", "-n", "1", "--explain", "--format", "jsonl").output.count('"explanation"') == 1
+
+
+def test_compare_narrower_than_its_table_says_so(run):
+    """(The stop-27 review: --width 20 printed 40 columns, unsaid.)"""
+    narrow = run("compare", "連携", "--width", "20")
+    assert narrow.exit_code == 0 and "note: the table needs 40 columns, more than --width 20" in narrow.stderr
+    assert "note: the table needs" not in run("compare", "連携", "--width", "80").stderr

@@ -345,6 +345,16 @@ def test_similar_ranks_other_cities_first_and_reports_shared_terms(engine):
         engine.similar("no/such/id")
 
 
+def test_similar_picks_words_that_tell_records_apart(engine):
+    """(The stop-27 review.) 豊田市's 「他部署の理解を得るのに苦労」 found 呉市's good news about
+    周知啓発 first, by 孤独 and 孤立 (in more than a third of the records) with 庁 and 的."""
+    sim = engine.similar("advice-2025-10/general/豊田市/2", limit=5)
+    assert not {"孤独", "孤立"} & set(sim.terms)
+    assert {"理解", "部署"} <= set(sim.terms)
+    assert sim.hits[0].id != "advice-2025-10/general/呉市/1"
+    assert any(h.id == "advice-2025-10/general/中野区/3" for h in sim.hits)  # 庁内での理解…関係部署
+
+
 def test_similar_leaves_out_the_record_posted_again_under_the_other_theme(engine):
     """市原市's snippet is in both themes, word for word: its twin is the record itself,
     not a snippet like it (the stop-26 review: it came last, 17th of 17, scored 46.6)."""
@@ -713,3 +723,11 @@ def test_a_filter_reads_a_place_as_the_query_does(engine):
     for bad in ("おおさか", "大阪市", "大阪市中央区", "の" * 8000):  # (places not here; a pasted run, cut)
         with pytest.raises(UsageError, match="unknown city"):
             engine.filters(city=bad)
+    # The other kind of place says which option takes it (the stop-27 review: --city 福岡県
+    # said only "unknown city").
+    with pytest.raises(UsageError, match="愛知県 is a prefecture, not a city .*岡崎市、春日井市、豊田市.*--prefecture 愛知県"):
+        engine.filters(city="愛知県")
+    with pytest.raises(UsageError, match="呉市 is a city, not a prefecture: filter by it with --city 呉市"):
+        engine.filters(prefecture="呉市")
+    with pytest.raises(UsageError, match="unknown prefecture"):
+        engine.filters(prefecture="大阪府")

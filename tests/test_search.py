@@ -240,6 +240,27 @@ def test_a_synonym_in_the_snippet_before_counts_less_than_the_word_and_once(tmp_
         assert abs(by_city["丙町"].score - by_city["乙町"].score) < 0.3 * by_city["乙町"].score
 
 
+def test_a_kanji_outside_the_common_block_is_a_letter_not_a_symbol(tmp_path):
+    """(The stop-27 review: 「𠮷田 連携」 said "not found: 田", the 𠮷 gone: Janome files
+    it as a symbol.) A record that says 𠮷田 is found by it, and marked over it."""
+    import json
+
+    from kodoku_search import SearchEngine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    base = {"city": "甲町", "prefecture": "北海道", "theme": "general", "polarity": "good"}
+    rows = [{**base, "id": "甲町/1", "text": "𠮷田地区の見守りが広がった。"},
+            {**base, "id": "甲町/2", "text": "田んぼの広がる地区で交流会を開いた。"}]
+    (corpus / "mine.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
+    with SearchEngine.open(corpus, tmp_path / "index") as eng:
+        res = eng.search("𠮷田", limit=10)
+        assert [h.id for h in res.hits][:1] == ["甲町/1"] and not res.unmatched
+        hit = res.hits[0]
+        assert "".join(hit.text[a:b] for a, b in hit.matches).startswith("𠮷")
+        assert "𠮷" in [w.surface for w in res.reading.words]
+
+
 def test_an_invisible_character_inside_a_records_word_is_no_character(tmp_path):
     """A record pasted with U+200B (or a soft hyphen) inside a word is found by the word
     and highlighted over it, as the query side already drops those characters."""
