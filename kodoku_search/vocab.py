@@ -140,11 +140,19 @@ def _describes_someone(q: str, end: int) -> bool:
 _KANJI_WORD_AFTER = re.compile(r"[\u3005\u4e00-\u9fff]{2}")
 
 
+# Words that, after a cue, are the cases of it: 失敗事例, 成功要因, 苦労事項 still ask
+# for that side. (A kanji compound's head is its last word: 事例 of 失敗, not a 事例.)
+_CASES_OF_IT = ("事例", "要因", "経験", "事項", "報告", "実例", "談", "話", "例")
+
+
 def _heads_a_compound(q: str, at: int, cue: str) -> bool:
     """A cue in kanji that goes on into a word of two kanji or more names that word's
-    thing, not how it went: 成果指標 (an indicator), 成功体験, 課題解決. A one-kanji
-    suffix keeps it a cue: 失敗談, 苦労話 are the stories of it."""
-    return all("\u4e00" <= ch <= "\u9fff" for ch in cue) and _KANJI_WORD_AFTER.match(q, at + len(cue)) is not None
+    thing, not how it went: 成果指標 (an indicator), 成功体験, 課題解決. A suffix that
+    names its cases keeps it a cue: 失敗事例, 成功要因, 失敗談 are the stories of it."""
+    end = at + len(cue)
+    if not all("\u4e00" <= ch <= "\u9fff" for ch in cue) or _KANJI_WORD_AFTER.match(q, end) is None:
+        return False
+    return not q.startswith(_CASES_OF_IT, end)
 
 
 def _not_the_points(q: str, at: int, cue: str) -> bool:

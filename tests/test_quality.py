@@ -633,6 +633,21 @@ def test_intent_words(engine, query, side):
     assert sum(h.polarity == side for h in r) >= 3
 
 
+@pytest.mark.parametrize("query", ["成果指標", "成功体験", "課題意識", "課題共有", "課題解決"])
+def test_a_cue_that_heads_a_compound_asks_for_no_side(engine, query):
+    """成果指標 is an indicator, 課題意識 an awareness: the compound's thing, not how it went."""
+    assert engine.search(query, limit=1).reading.polarity is None
+
+
+@pytest.mark.parametrize("query, side", [("連携の失敗事例", "hard"), ("成功事例", "good"), ("成功要因", "good"),
+                                         ("失敗経験", "hard"), ("苦労事項", "hard"), ("困難事例", "hard"), ("成果報告", "good")])
+def test_a_cue_followed_by_its_cases_still_asks_for_its_side(engine, query, side):
+    """失敗事例 are the failures themselves (stop 27 read them as no side, and said 「not found: 失敗」)."""
+    r = engine.search(query, limit=5)
+    assert r.reading.polarity == side
+    assert not any("not found" in n for n in r.notes)
+
+
 @pytest.mark.parametrize("query", ["かわいいところ", "ちょうどいいところ", "改善した方が良い点", "ダメージ", "駄目元"])
 def test_a_cue_inside_another_phrase_asks_for_no_side(engine, query):
     assert engine.search(query, limit=1).reading.polarity is None
