@@ -253,11 +253,16 @@ class SearchEngine:
     def _spellings(self) -> dict[str, str]:
         """Reading → spelling map of this index, for "did you mean" (loaded on first need)."""
         if self.__dict__.get("_spellings_map") is None:
-
             try:
-                self.__dict__["_spellings_map"] = json.loads((self.generation.path / ix.SPELLINGS).read_text("utf-8"))
-            except (OSError, ValueError):
-                self.__dict__["_spellings_map"] = {}
+                found = ix.read_verified_json(self.generation, ix.SPELLINGS)
+            except OSError:  # a generation written before spellings were kept
+                found = {}
+            except IndexError_ as damaged:  # not silently wrong suggestions
+                raise IndexError_(f"{damaged}; rebuild it with: kodoku-search index") from None
+            if not isinstance(found, dict):
+                raise IndexError_(f"the index in {self.generation.path} is damaged ({ix.SPELLINGS} is not a table); "
+                                  "rebuild it with: kodoku-search index")
+            self.__dict__["_spellings_map"] = found
         return self.__dict__["_spellings_map"]
 
     @_reads_index

@@ -631,6 +631,24 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def read_verified_json(gen: Generation, name: str):
+    """A small file of the generation, parsed, after its sha256 is checked: a file read
+    whole on a later search is not covered by the cheap check at open (damage in place
+    keeps size and time), and JSON damaged into other valid JSON is silently wrong.
+    OSError if it is missing (older generations); IndexError_ if it is damaged."""
+    import hashlib
+
+    data = (gen.path / name).read_bytes()
+    want = read_checksums(gen.path).get(name)
+    digest = want.get("sha256") if isinstance(want, dict) else want
+    if digest and hashlib.sha256(data).hexdigest() != digest:
+        raise IndexError_(f"the index in {gen.path} is damaged ({name} changed since it was written)")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except ValueError as e:
+        raise IndexError_(f"the index in {gen.path} is damaged ({name}: {e})") from None
+
+
 def read_checksums(path: Path) -> dict:
     try:
         sums = json.loads((path / FINGERPRINT).read_text("utf-8")).get("checksums") or {}

@@ -707,15 +707,26 @@ def _garble_keeping_mtime(path: Path, start: float, end: float) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
-@pytest.mark.parametrize("where", ["segment", "meaning"])
+@pytest.mark.parametrize("where", ["segment", "meaning", "spellings", "spellings-still-json"])
 def test_a_file_damaged_in_place_is_reported_by_the_search_that_meets_it(built, where):
     """(Stop 27: whoosh's zlib.error / struct.error and the meaning table's UnicodeDecodeError
-    escaped as tracebacks.) Each search either answers or says the index is damaged."""
+    escaped as tracebacks; stop 28's review: a damaged spellings.json was read as no
+    spellings, and one damaged into other JSON as wrong ones.) Each search either
+    answers or says the index is damaged."""
     idx, gen = built
     if where == "segment":
         _garble_keeping_mtime(_seg(gen.path), 0.45, 0.5)  # (its directory, at the end, still reads)
-    else:
+    elif where == "meaning":
         _garble_keeping_mtime(gen.path / "meaning.json", 0.3, 0.4)
+    elif where == "spellings":
+        _garble_keeping_mtime(gen.path / ix.SPELLINGS, 0.3, 0.4)
+    else:  # one spelling swapped for another of the same length: valid JSON, wrong answers
+        p = gen.path / ix.SPELLINGS
+        st = p.stat()
+        text = p.read_text("utf-8")
+        assert "縦割" in text
+        p.write_text(text.replace("縦割", "横串"), "utf-8")
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
     failed = 0
     with SearchEngine.open(CORPUS, idx, rebuild="never") as e:
         for q in ("縦割り", "連携", "孤独", "PF", "たてわり"):
@@ -726,7 +737,8 @@ def test_a_file_damaged_in_place_is_reported_by_the_search_that_meets_it(built, 
                 assert "kodoku-search index" in str(err), str(err)  # (damaged, or cannot be read)
                 failed += 1
     assert failed  # (the damage is met: else the test shows nothing)
-    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx), "search", "縦割り"])
+    q = "たてわり" if where.startswith("spellings") else "縦割り"  # (spellings are read for kana)
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx), "search", q])
     assert r.exit_code == 2 and "kodoku-search index" in r.output and "Traceback" not in r.output, r.output[-500:]
 
 
