@@ -912,7 +912,7 @@ def _print_similar(sim, use_color: bool, width: int | None, none_asked: bool = F
     rec = sim.record
     click.echo(f"Like {rec.id}: {_place(rec)}")
     click.echo(wrap_indented(highlight(rec.text, rec.matches, use_color), width))
-    click.echo(wrap_indented("key terms: " + (", ".join(sim.terms) or "(none found in other records)"), width))
+    click.echo(wrap_indented("key terms: " + (", ".join(sim.terms) or "(none: no word of it is in another record)"), width))
     click.echo()
     if not sim.hits:
         click.echo("(none listed: -n 0)" if none_asked else "No similar snippets.")

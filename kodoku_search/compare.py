@@ -194,18 +194,21 @@ def similar(engine: "SearchEngine", record_id: str, limit: int = 10) -> Similar:
     # result shared).
     twins = [d for d in s.document_numbers(city=rec.city) if s.stored_fields(d).get("text") == rec.text
              and s.stored_fields(d).get("id") != rec.id]
-    idf: dict[str, float] = {}
+    shared_df: dict[str, int] = {}
     for term, _, _ in _spans(stored):
-        if term in idf:
+        if term in shared_df:
             continue
         df = s.doc_frequency("text", term)
         if twins:
             df -= sum(1 for d in twins if any(t == term for t, _, _ in _spans(s.stored_fields(d))))
-        # Found in at least one other record, and not in many: 孤独 and 孤立 (35 and 36 of 90)
-        # made 呉市's good news about 周知啓発 the snippet most like 豊田市's 「他部署の理解を
-        # 得るのに苦労」 (the stop-27 review). One character stays: 縦 of 縦割り (縦 + 割り).
-        if 2 <= df <= SIMILAR_MAX_SHARE * s.doc_count():
-            idf[term] = s.idf("text", term)
+        if df >= 2:  # found in at least one other record
+            shared_df[term] = df
+    # And not in many: 孤独 and 孤立 (35 and 36 of 90) made 呉市's good news about 周知啓発
+    # the snippet most like 豊田市's 「他部署の理解を得るのに苦労」 (the stop-27 review). One
+    # character stays: 縦 of 縦割り (縦 + 割り). Where every shared word is common (a corpus
+    # of a few records: 0.3 of 5 is under 2), the common ones are all there is to go by.
+    telling = [t for t, df in shared_df.items() if df <= SIMILAR_MAX_SHARE * s.doc_count()] or list(shared_df)
+    idf = {t: s.idf("text", t) for t in telling}
     terms = tuple(sorted(idf, key=lambda t: (-idf[t], t))[:SIMILAR_TERMS])
     record = replace(rec, matched_terms=terms, matches=_merge((a, b) for t, a, b in _spans(stored) if t in terms))
     if not terms or limit == 0:

@@ -368,6 +368,27 @@ def test_similar_leaves_out_the_record_posted_again_under_the_other_theme(engine
     assert set(sim.terms) == {t for h in sim for t in h.matched_terms}
 
 
+def test_similar_on_a_corpus_of_a_few_records(tmp_path):
+    """(The stop-28 review.) On five records no word is in under 30 % of them and in
+    another besides (0.3 × 5 < 2): similar found no key terms, and the CLI said there
+    were none in other records. Then the common shared words are what there is."""
+    from kodoku_search import SearchEngine
+
+    d = tmp_path / "corpus"
+    d.mkdir()
+    texts = ["雪かきの担い手が足りません。", "雪かきボランティアを募集しました。", "除雪の担い手が高齢化しています。",
+             "公民館の講座を開きました。", "図書館でつどいを開きました。"]
+    d.joinpath("snow.jsonl").write_text("".join(json.dumps(
+        {"id": f"s/{i}", "city": "架空市", "prefecture": "北海道", "theme": "general", "polarity": "hard",
+         "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(texts)), "utf-8")
+    with SearchEngine.open(d, tmp_path / "idx") as e:
+        sim = e.similar("s/0", limit=5)
+        assert "雪かき" in sim.terms and "担い手" in sim.terms
+        assert {h.id for h in sim} == {"s/1", "s/2"}
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(d), "--index-dir", str(tmp_path / "idx"), "similar", "s/3"])
+    assert r.exit_code == 0 and "開き" in r.output and "s/4" in r.output, r.output
+
+
 def test_similar_through_the_cli(run):
     rid = "advice-2025-10/general/福岡市/2"
     out = run("similar", rid, "-n", "3").output
