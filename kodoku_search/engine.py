@@ -363,7 +363,12 @@ class SearchEngine:
             if as_other:
                 cities = sorted({h.city for h in self.records() if h.prefecture == as_other}) if other == "prefecture" else ()
                 within = f" (its cities here: {'、'.join(cities)})" if cities else ""
-                raise UsageError(f"{as_other} is a {other}, not a {fieldname}{within}: "
+                if typed.strip() == as_other:
+                    raise UsageError(f"{as_other} is a {other}, not a {fieldname}{within}: "
+                                     f"filter by it with --{other} {as_other}")
+                # 広島 is 広島県 and 広島市 too: not told it is no city, only that no city here is called so.
+                shown = typed.strip()[:40]
+                raise UsageError(f"no {fieldname} here is called {shown}; {as_other} is a {other}{within}: "
                                  f"filter by it with --{other} {as_other}")
         shown = value if len(value) <= 40 else value[:40] + "…"
         raise UsageError(f"unknown {fieldname} {shown!r}; valid: {', '.join(valid)}")

@@ -748,6 +748,12 @@ def test_a_filter_reads_a_place_as_the_query_does(engine):
     # said only "unknown city").
     with pytest.raises(UsageError, match="愛知県 is a prefecture, not a city .*岡崎市、春日井市、豊田市.*--prefecture 愛知県"):
         engine.filters(city="愛知県")
+    # 広島 (or ひろしま) is 広島市 as well as 広島県: not "a prefecture, not a city" (the stop-28 review).
+    for typed in ("広島", "ひろしま"):
+        with pytest.raises(UsageError, match=f"no city here is called {typed}; 広島県 is a prefecture .*呉市、福山市.*"
+                                             "--prefecture 広島県") as err:
+            engine.filters(city=typed)
+        assert "not a city" not in str(err.value)
     with pytest.raises(UsageError, match="呉市 is a city, not a prefecture: filter by it with --city 呉市"):
         engine.filters(prefecture="呉市")
     with pytest.raises(UsageError, match="unknown prefecture"):
