@@ -728,14 +728,22 @@ def test_a_file_damaged_in_place_is_reported_by_the_search_that_meets_it(built, 
         p.write_text(text.replace("縦割", "横串"), "utf-8")
         os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
     failed = 0
-    with SearchEngine.open(CORPUS, idx, rebuild="never") as e:
-        for q in ("縦割り", "連携", "孤独", "PF", "たてわり"):
-            try:
-                e.find(q, facets=True)
-                e.compare(q)
-            except IndexError_ as err:
-                assert "kodoku-search index" in str(err), str(err)  # (damaged, or cannot be read)
-                failed += 1
+    try:
+        # (Where the garbage lands varies with the segment's layout, which varies from build
+        # to build: on what opening reads, opening says so; that is as good.)
+        e = SearchEngine.open(CORPUS, idx, rebuild="never")
+    except IndexError_ as err:
+        assert "kodoku-search index" in str(err), str(err)
+        failed, e = 1, None
+    if e is not None:
+        with e:
+            for q in ("縦割り", "連携", "孤独", "PF", "たてわり"):
+                try:
+                    e.find(q, facets=True)
+                    e.compare(q)
+                except IndexError_ as err:
+                    assert "kodoku-search index" in str(err), str(err)  # (damaged, or cannot be read)
+                    failed += 1
     assert failed  # (the damage is met: else the test shows nothing)
     q = "たてわり" if where.startswith("spellings") else "縦割り"  # (spellings are read for kana)
     r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx), "search", q])
