@@ -359,12 +359,57 @@ def spelling_key(reading: str, surface: str) -> str:
 LOOSE = "~"  # prefix of a spelling key with no voicing at all (see spelling_key)
 
 
-def spelled(run: str, spellings: dict[str, str]) -> str | None:
+def spelled(run: str, spellings: dict[str, str], swaps: bool = True) -> str | None:
     """The corpus's spelling of a kana run: the one voiced as typed, else one that
     differs only in voicing (けんしょう is 検証, not 現状; ぽっときゃすと ポッドキャスト)."""
     key = fold(run, voicing=False)[0]
     # (Loosely only a run of LOOSE_MIN kana or more: がたい is not 課題, さんがく not 参画.)
-    return spellings.get(key) or (spellings.get(LOOSE + fold(run)[0]) if len(key) >= LOOSE_MIN else None)
+    found = spellings.get(key) or (spellings.get(LOOSE + fold(run)[0]) if len(key) >= LOOSE_MIN else None)
+    if found or not (MARK_SWAPS and swaps):
+        return found
+    # ゛ and ゜ look alike and are typed for each other (ブラットフォーム, ボッドキャスト,
+    # ピジョン): the other mark is tried where the key as typed is no word. A plain kana
+    # stays plain: フラット is not プラット, nor ぷらっと フラット.
+    for alt in _mark_swaps(run):
+        key = fold(alt, voicing=False)[0]
+        found = spellings.get(key) or (spellings.get(LOOSE + fold(alt)[0]) if len(key) >= LOOSE_MIN else None)
+        if found:
+            return found
+    return None
+
+
+MARK_SWAPS = True  # ゛ for ゜ and back, in a kana run the corpus does not spell as typed
+
+
+def _swap_marks() -> dict[str, str]:
+    """The ハ row's other marks for each kana: ゜ for plain or ゛ (ホッドキャスト, ボッドキャスト:
+    ポッドキャスト), ゛ or plain for ゜ (ピジョン: ビジョン)."""
+    out = {}
+    for plain, voiced, semi in zip("ハヒフヘホはひふへほ", "バビブベボばびぶべぼ", "パピプペポぱぴぷぺぽ"):
+        out[plain], out[voiced], out[semi] = semi, semi, voiced + plain
+    return out
+
+
+_SWAP_MARK = _swap_marks()
+
+
+def _mark_swaps(run: str, most: int = 4) -> list[str]:
+    """``run`` as typed with the marks of its ハ-row kana swapped (_SWAP_MARK), every way
+    but as typed, fewest swaps first: up to ``most`` kana (80 runs at most), the first
+    ones. (As typed: the keys fold the first kana's voicing away, ボ to ホ.)"""
+    import itertools
+
+    run = unicodedata.normalize("NFC", run)
+    at = [i for i, ch in enumerate(run) if ch in _SWAP_MARK][:most]
+    out = []
+    for choice in itertools.product(*([run[i], *_SWAP_MARK[run[i]]] for i in at)):
+        chars = list(run)
+        for i, ch in zip(at, choice):
+            chars[i] = ch
+        alt = "".join(chars)
+        if alt != run:
+            out.append((sum(a != b for a, b in zip(alt, run)), alt))
+    return [alt for _, alt in sorted(out, key=lambda x: x[0])]
 
 
 LOOSE_MIN = 5

@@ -381,8 +381,12 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
     swaps: list[tuple[int, int, str]] = []
     for a, b, spelled in _kana_respellings(text, spellings):
         over = [w for w in ws if w.start < b and a < w.end]
-        if over and all(a <= w.start and w.end <= b for w in over) and not (
-                len(over) == 1 and over[0].start == a and over[0].end == b):
+        whole = len(over) == 1 and over[0].start == a and over[0].end == b
+        if over and all(a <= w.start and w.end <= b for w in over) and not whole:
+            swaps.append((a, b, spelled))
+        elif whole and spelled_as(text[a:b], spellings, swaps=False) is None:
+            # A word the corpus has only with ゛ for ゜ or back (ブラットフォーム, ボッドキャスト):
+            # a slip of the hand, read as the corpus's word, not as typed beside it.
             swaps.append((a, b, spelled))
     if MIXED_RESPELL:
         # A word typed half in kana (たて割り, 縦わり, 団体どうし): Janome makes two words of it,
@@ -415,6 +419,26 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
                     i += n - 1
                     break
             i += 1
+    if SHREDDED_AS_KATAKANA:
+        # A loanword typed in hiragana, which Janome shreds (しんぽじゅーむ → しんぽ + ゅ + ー + む,
+        # ぽどきゃすと → ぽ + どきゃ + す + と), is the katakana word it spells: シンポジューム,
+        # then found as katakana is, a slip apart ([シンポジウム], not [シンポ]ジウム).
+        taken = [(a, b) for a, b, _ in swaps]
+        cuts = None
+        for m in _HIRAGANA_LOANWORD.finditer(text):
+            a, b = m.span()
+            if b - a < 3 or any(x < b and a < y for x, y in taken):
+                continue
+            if (not _LOANWORD_MARKS.search(m.group()) or _MIMETIC.match(m.group())
+                    or any(_as_letters(m.group()[:j]) for j in range(2, b - a + 1))):
+                # (ぴーえふ is the letters PF, read so later. たぶしょ is shredded too, but it is
+                # 他部署: ー, ぁぃぅぇぉ or a first ぱ is a loanword's; but ぴよぴよ, doubled, is
+                # a mimetic word, written in hiragana.)
+                continue
+            cuts = cuts if cuts is not None else morphs(text)
+            if sum(1 for x in cuts if a <= x.start < b) > 1:
+                swaps.append((a, b, "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c
+                                            for c in m.group())))
     swaps.sort()
     said = [(text[a:b], spelled) for a, b, spelled in swaps]
     out, last, shift, at = [], 0, 0, []
@@ -669,6 +693,20 @@ def _grouped(pairs: list[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]],
 
 _KANA_ONLY = re.compile(r"[\u30a1-\u30fa\u30fc]+")  # folded text has its kana as katakana
 _KATAKANA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc\u30fd\u30fe]+")
+# A word typed in kana, either script: ふらっと is the word フラット as much as typed so
+# (the stop-28 review: typed in hiragana it met プ【ラット】フォーム, without its first kana).
+_KANA_WORD = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc\u30fd\u30fe]+")
+
+
+def _kana_word(surface: str) -> bool:
+    """A word in katakana, or one of four kana or more in hiragana (ふらっと, ぽどきゃすと):
+    shorter ones are inflections (ない, なかっ), found by their readings, and asked for
+    more strictly by their pairs they would lose the records that say them otherwise."""
+    if _KATAKANA_RUN.fullmatch(surface):
+        return True
+    from .analysis import fold
+
+    return bool(_KANA_WORD.fullmatch(surface)) and len(fold(surface)[0]) >= 4
 
 
 def _kana_only(gram: str) -> bool:
@@ -711,7 +749,7 @@ def _shown_spans(stored: dict, shown: Reading) -> list[list[tuple[int, int]]]:
     spans = _word_spans(stored, shown, whole=True)
     text = stored["text"]
     for k, w in enumerate(shown.words):
-        if _KATAKANA_RUN.fullmatch(w.surface):
+        if _kana_word(w.surface):
             # A katakana word is marked where it stands whole, as folded, whatever its pairs: コドク
             # in 「【こどく】のあわい」, whose コト _shown leaves out (every こと has it); never
             # the でした of デジタル or the ていな of コミュニティナース (the stop-25 code review).
@@ -726,18 +764,22 @@ def _shown_spans(stored: dict, shown: Reading) -> list[list[tuple[int, int]]]:
                          for o in ss)]
         spans[k] = [sp for sp in ss if not (sp[1] - sp[0] == 2 and _kana_only(fold(text[sp[0]:sp[1]])[0])
                                             and not any(o != sp and o[0] <= sp[1] and sp[0] <= o[1] for o in ss))]
-        if _KATAKANA_RUN.fullmatch(w.surface):
-            spans[k] = _whole_katakana(text, spans[k])
+        if _kana_word(w.surface):
+            spans[k] = _whole_katakana(text, spans[k], w.surface)
     return spans
 
 
 SLIP_EDGE = 2  # characters of a katakana word left out of a mark that is still the word, a slip apart
 
 
-def _whole_katakana(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _whole_katakana(text: str, spans: list[tuple[int, int]], word: str = "") -> list[tuple[int, int]]:
     """A katakana word's marks grown to the record's katakana word they are in, where
     they leave out at most SLIP_EDGE characters of it at either end: シンポジューム marks
-    【シンポジウム】, not 【シンポジ】ウム; コミュニティ stays コミュニティ in コミュニティーナース."""
+    【シンポジウム】, not 【シンポジ】ウム; コミュニティ stays コミュニティ in コミュニティーナース.
+    Only to a word a slip from ``word`` (the query's): ニュース is no 【メニュー】."""
+    from .analysis import fold
+
+    asked = fold(word)[0] if word else ""
     merged: list[list[int]] = []
     for a, b in sorted(spans):  # (a word's pairs, each its own span: ト キ, キ ャ, …)
         if merged and a <= merged[-1][1]:
@@ -753,8 +795,20 @@ def _whole_katakana(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, 
             y += 1
         stops = (x == 0 or not _KATAKANA_RUN.fullmatch(text[x - 1])) and (
             y == len(text) or not _KATAKANA_RUN.fullmatch(text[y]))
-        out.append((x, y) if stops and a - x <= SLIP_EDGE and y - b <= SLIP_EDGE else (a, b))
+        near = not asked or (x, y) == (a, b) or _edits(fold(text[x:y])[0], asked) <= (1 if len(asked) <= 5 else 2)
+        out.append((x, y) if stops and near and a - x <= SLIP_EDGE and y - b <= SLIP_EDGE else (a, b))
     return sorted(set(out))
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (words of a few kana: the plain table is fast enough)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
 
 
 def _whole_spans(text: str, surface: str) -> list[tuple[int, int]]:
@@ -1614,7 +1668,7 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             # A number with what it counts (bound: 2か月, 11月, 三か月) tells by its number: 1月
             # is in part 11月, but 「担当者が月に1回」 (が月 folds to か月) is no 2か月.
             telling = [lf for lf in telling if _NUMERAL.search(lf.term)] or telling
-        if len(telling) == 1 and _KATAKANA_RUN.fullmatch(w.surface):
+        if len(telling) == 1 and _kana_word(w.surface):
             # A katakana word with one telling pair of kana (ゲート: ケト) matches by its pairs only
             # all together: the n-gram field folds hiragana to katakana, so ケト is in every
             # きっかけと (コドク: コト and トク, where 「こどくのあわい」 says it).
@@ -1624,11 +1678,12 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             need = -(-len(telling) // 2)
             required: frozenset = frozenset()
             rescue = None
-            if KATAKANA_SLIPS is not None and _KATAKANA_RUN.fullmatch(w.surface):
+            if KATAKANA_SLIPS is not None and _kana_word(w.surface):
                 # A katakana word's pairs are folded (voicing, ー, small kana): it is spelled alike
                 # or with a slip of one kana (two pairs: シンポジューム), not by half its pairs.
                 # ポッドキャスト by キヤ + ヤス was 「動きやすい」.
-                need = max(need, len(telling) - KATAKANA_SLIPS)
+                # (And by two at least: ニュース by its ニユ alone was メ【ニュー】.)
+                need = max(need, len(telling) - KATAKANA_SLIPS, min(len(telling), 2))
                 first = next((lf for lf in telling if lf.term == bigrams(w.surface)[0][0]), None)
                 if first is not None and KATAKANA_FIRST_KANA:
                     # Not without its first kana: デメリット is no メリット. Its first pair
@@ -2627,6 +2682,11 @@ def _merge(spans) -> tuple[tuple[int, int], ...]:
 
 MIXED_RESPELL = True  # a word typed half in kana is read as the corpus spells it (たて割り: 縦割り)
 _HIRAGANA_WORD = re.compile(r"[\u3041-\u3096ー]+")
+SHREDDED_AS_KATAKANA = True  # see _respell_fragments
+_MIMETIC = re.compile(r"(.{2,3})\1")
+# Hiragana, with ー, but not the ー of a katakana word before it (メンバーがいつも).
+_HIRAGANA_LOANWORD = re.compile(r"(?<![\u30a1-\u30fa\u30fcー])[\u3041-\u3096][\u3041-\u3096ー]*")
+_LOANWORD_MARKS = re.compile(r"ー|[\u3041-\u3096][ぁぃぅぇぉ]|^[ぱぴぷぺぽ]")  # (しゅ, じょ are native sounds; ふぁ, てぃ are not)
 RESPELL_FRAGMENTS = True  # a kana run Janome cuts into no words is read as the corpus spells it (めりっと: メリット)
 _HALF_KANA = re.compile(r"[\uff65-\uff9f]+")  # half-width katakana, its ｰ and voicing marks
 _KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]{3,}")
