@@ -365,17 +365,26 @@ def spelled(run: str, spellings: dict[str, str], swaps: bool = True) -> str | No
     key = fold(run, voicing=False)[0]
     # (Loosely only a run of LOOSE_MIN kana or more: がたい is not 課題, さんがく not 参画.)
     found = spellings.get(key) or (spellings.get(LOOSE + fold(run)[0]) if len(key) >= LOOSE_MIN else None)
-    if found or not (MARK_SWAPS and swaps):
+    if found or not (MARK_SWAPS and swaps) or known_word(run):
         return found
-    # ゛ and ゜ look alike and are typed for each other (ブラットフォーム, ボッドキャスト,
-    # ピジョン): the other mark is tried where the key as typed is no word. A plain kana
-    # stays plain: フラット is not プラット, nor ぷらっと フラット.
+    # ゛ and ゜ look alike and are typed for each other (ブラットフォーム, ボッドキャスト),
+    # and ゜ is left off (ホッドキャスト): the other marks are tried where the run as typed
+    # is no word of the corpus nor of Janome's dictionary (ホット, パイプ, ほっと and ピジョン
+    # are words: not ポット, 配布), and only for a word in katakana (a loanword's slip: せんぷ
+    # is no 全部). A plain kana stays plain where the corpus has the word: フラット.
     for alt in _mark_swaps(run):
         key = fold(alt, voicing=False)[0]
         found = spellings.get(key) or (spellings.get(LOOSE + fold(alt)[0]) if len(key) >= LOOSE_MIN else None)
-        if found:
+        if found and _KATAKANA_WORD.fullmatch(found):
             return found
     return None
+
+
+def known_word(run: str) -> bool:
+    """Whether Janome's dictionary has ``run`` as one word (ほっと, パイプ), not as pieces
+    or an unknown word (ブラットフォーム)."""
+    ms = morphs(run)
+    return len(ms) == 1 and ms[0].surface == normalize(run)[0].strip() and bool(ms[0].reading)
 
 
 MARK_SWAPS = True  # ゛ for ゜ and back, in a kana run the corpus does not spell as typed

@@ -363,7 +363,8 @@ class SearchEngine:
             if as_other:
                 cities = sorted({h.city for h in self.records() if h.prefecture == as_other}) if other == "prefecture" else ()
                 within = f" (its cities here: {'、'.join(cities)})" if cities else ""
-                if typed.strip() == as_other:
+                named = typed.strip()
+                if named == as_other or named.endswith(("県", "都", "府", "道", "けん", "ふ", "どう", "と")):
                     raise UsageError(f"{as_other} is a {other}, not a {fieldname}{within}: "
                                      f"filter by it with --{other} {as_other}")
                 # 広島 is 広島県 and 広島市 too: not told it is no city, only that no city here is called so.

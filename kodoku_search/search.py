@@ -369,6 +369,58 @@ def _kana_respellings(text: str, spellings: dict[str, str]) -> list[tuple[int, i
     return out
 
 
+def _nearest_loanword(text: str, a: int, b: int, spellings: dict[str, str]) -> tuple[int, int, str] | None:
+    """(start, end, spelling) of the corpus's katakana word that ``text[a:b]``, a run of
+    hiragana, or the run less a particle at either end, spells with a slip at most (one
+    kana; two past five), nearest first, then longest; None if there is none."""
+    from .analysis import _PARTICLE_KANA, fold, known_word
+    from .analysis import spelled as spelled_as
+
+    words = _katakana_spellings(spellings)
+    starts = [a] + ([a + 1] if text[a] in _PARTICLE_KANA else [])
+    ends = [b] + [b - k for k in (1, 2) if b - k > a and text[b - k] in _PARTICLE_KANA
+                  and all(c in _PARTICLE_KANA for c in text[b - k:b])]
+    spans = [(x, y) for x in starts for y in ends if y - x >= 3]
+    if any(spelled_as(text[x:y], spellings, swaps=False) for x, y in spans):
+        return None  # (a word of the corpus's as typed, ぷらっと, or by its sound, さーびす: respelled as such)
+    best = None
+    for x, y in spans:
+        if not _LOANWORD_MARKS.search(text[x:y]) or known_word(text[x:y]):
+            continue
+        key = fold(_katakana(text[x:y]))[0]
+        most = 1 if len(key) <= 5 else 2
+        for folded, spelled in words:
+            if abs(len(folded) - len(key)) > most:
+                continue
+            d = _edits(key, folded)
+            if d <= most and (best is None or (d, x - y) < best[0]):
+                best = ((d, x - y), (x, y, spelled))
+    return best[1] if best else None
+
+
+_KATAKANA_SPELLINGS: dict[int, list[tuple[str, str]]] = {}
+
+
+def _katakana_spellings(spellings: dict[str, str]) -> list[tuple[str, str]]:
+    """The index's words spelled in katakana, folded, once per spellings table."""
+    from .analysis import fold
+
+    from .analysis import LOOSE
+
+    got = _KATAKANA_SPELLINGS.get(id(spellings))
+    if got is None:
+        # One spelling per sound, the corpus's commonest (the loose key's): ポッドキャスト,
+        # not ポットキャスト.
+        by_sound: dict[str, str] = {}
+        for key, sp in sorted(spellings.items(), key=lambda kv: not kv[0].startswith(LOOSE)):
+            if len(sp) >= 3 and _KATAKANA_RUN.fullmatch(sp):
+                by_sound.setdefault(fold(sp)[0], sp)
+        got = sorted(by_sound.items())
+        _KATAKANA_SPELLINGS.clear()
+        _KATAKANA_SPELLINGS[id(spellings)] = got
+    return got
+
+
 def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[tuple[str, str]], tuple]:
     """``text`` with each kana run that Janome cuts into pieces of no word (め + りっと,
     たて + わり) written as the corpus spells it, the (typed, spelled) pairs, and where
@@ -421,24 +473,23 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
             i += 1
     if SHREDDED_AS_KATAKANA:
         # A loanword typed in hiragana, which Janome shreds (しんぽじゅーむ → しんぽ + ゅ + ー + む,
-        # ぽどきゃすと → ぽ + どきゃ + す + と), is the katakana word it spells: シンポジューム,
-        # then found as katakana is, a slip apart ([シンポジウム], not [シンポ]ジウム).
+        # ぽどきゃすと → ぽ + どきゃ + す + と), is read as the corpus's katakana word a slip
+        # from it (シンポジウム, ポッドキャスト), then found and marked as that word is. Only the
+        # loanword: a particle before or after it stays (ぽどきゃすとで, 市のほーむぺーじ), and a
+        # run that is no corpus word's slip (ふぃーどばっくをもらう) or a word of Janome's
+        # dictionary (ぼーっと) stays as typed.
         taken = [(a, b) for a, b, _ in swaps]
-        cuts = None
         for m in _HIRAGANA_LOANWORD.finditer(text):
             a, b = m.span()
-            if b - a < 3 or any(x < b and a < y for x, y in taken):
-                continue
-            if (not _LOANWORD_MARKS.search(m.group()) or _MIMETIC.match(m.group())
+            if (b - a < 3 or b - a > 24 or any(x < b and a < y for x, y in taken) or _MIMETIC.match(m.group())
                     or any(_as_letters(m.group()[:j]) for j in range(2, b - a + 1))):
-                # (ぴーえふ is the letters PF, read so later. たぶしょ is shredded too, but it is
-                # 他部署: ー, ぁぃぅぇぉ or a first ぱ is a loanword's; but ぴよぴよ, doubled, is
-                # a mimetic word, written in hiragana.)
+                # (ぴーえふ is the letters PF, read so later. たぶしょ is shredded too, but it
+                # is 他部署: ー, ぁぃぅぇぉ or a first ぱ is a loanword's; ぴよぴよ, doubled, is a
+                # mimetic word, written in hiragana.)
                 continue
-            cuts = cuts if cuts is not None else morphs(text)
-            if sum(1 for x in cuts if a <= x.start < b) > 1:
-                swaps.append((a, b, "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c
-                                            for c in m.group())))
+            found = _nearest_loanword(text, a, b, spellings)
+            if found:
+                swaps.append(found)
     swaps.sort()
     said = [(text[a:b], spelled) for a, b, spelled in swaps]
     out, last, shift, at = [], 0, 0, []
@@ -698,15 +749,17 @@ _KATAKANA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc\u30fd\u30fe]+")
 _KANA_WORD = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc\u30fd\u30fe]+")
 
 
-def _kana_word(surface: str) -> bool:
-    """A word in katakana, or one of four kana or more in hiragana (ふらっと, ぽどきゃすと):
-    shorter ones are inflections (ない, なかっ), found by their readings, and asked for
-    more strictly by their pairs they would lose the records that say them otherwise."""
-    if _KATAKANA_RUN.fullmatch(surface):
+def _kana_word(w) -> bool:
+    """A word in katakana, or a loanword typed in hiragana: one of four kana or more that
+    the corpus spells in katakana (ふらっと, read also as フラット). Other hiragana words
+    are Japanese (むすびつき: 結びつき; ない, なかっ: inflections), found by their readings;
+    asked for by their pairs as strictly as katakana, they lost records that say them."""
+    if _KATAKANA_RUN.fullmatch(w.surface):
         return True
     from .analysis import fold
 
-    return bool(_KANA_WORD.fullmatch(surface)) and len(fold(surface)[0]) >= 4
+    return (bool(_KANA_WORD.fullmatch(w.surface)) and len(fold(w.surface)[0]) >= 4
+            and any(_KATAKANA_RUN.fullmatch(alt) for alt in w.synonyms))
 
 
 def _kana_only(gram: str) -> bool:
@@ -749,7 +802,7 @@ def _shown_spans(stored: dict, shown: Reading) -> list[list[tuple[int, int]]]:
     spans = _word_spans(stored, shown, whole=True)
     text = stored["text"]
     for k, w in enumerate(shown.words):
-        if _kana_word(w.surface):
+        if _kana_word(w):
             # A katakana word is marked where it stands whole, as folded, whatever its pairs: コドク
             # in 「【こどく】のあわい」, whose コト _shown leaves out (every こと has it); never
             # the でした of デジタル or the ていな of コミュニティナース (the stop-25 code review).
@@ -764,7 +817,7 @@ def _shown_spans(stored: dict, shown: Reading) -> list[list[tuple[int, int]]]:
                          for o in ss)]
         spans[k] = [sp for sp in ss if not (sp[1] - sp[0] == 2 and _kana_only(fold(text[sp[0]:sp[1]])[0])
                                             and not any(o != sp and o[0] <= sp[1] and sp[0] <= o[1] for o in ss))]
-        if _kana_word(w.surface):
+        if _kana_word(w):
             spans[k] = _whole_katakana(text, spans[k], w.surface)
     return spans
 
@@ -1668,7 +1721,7 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             # A number with what it counts (bound: 2か月, 11月, 三か月) tells by its number: 1月
             # is in part 11月, but 「担当者が月に1回」 (が月 folds to か月) is no 2か月.
             telling = [lf for lf in telling if _NUMERAL.search(lf.term)] or telling
-        if len(telling) == 1 and _kana_word(w.surface):
+        if len(telling) == 1 and _kana_word(w):
             # A katakana word with one telling pair of kana (ゲート: ケト) matches by its pairs only
             # all together: the n-gram field folds hiragana to katakana, so ケト is in every
             # きっかけと (コドク: コト and トク, where 「こどくのあわい」 says it).
@@ -1678,7 +1731,7 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             need = -(-len(telling) // 2)
             required: frozenset = frozenset()
             rescue = None
-            if KATAKANA_SLIPS is not None and _kana_word(w.surface):
+            if KATAKANA_SLIPS is not None and _kana_word(w):
                 # A katakana word's pairs are folded (voicing, ー, small kana): it is spelled alike
                 # or with a slip of one kana (two pairs: シンポジューム), not by half its pairs.
                 # ポッドキャスト by キヤ + ヤス was 「動きやすい」.

@@ -142,7 +142,10 @@ _KANJI_WORD_AFTER = re.compile(r"[\u3005\u4e00-\u9fff]{2}")
 
 # Words that, after a cue, are the cases of it: 失敗事例, 成功要因, 苦労事項 still ask
 # for that side. (A kanji compound's head is its last word: 事例 of 失敗, not a 事例.)
-_CASES_OF_IT = ("事例", "要因", "経験", "事項", "報告", "実例", "談", "話", "例")
+# The whole rest of the compound: 苦労話題, 成果報告会 are other things. Not 経験 or 体験:
+# 成功体験 is a thing of its own (春日井市's 「成功体験を積める」, a hardship).
+_CASES_OF_IT = frozenset(("事例", "要因", "事項", "報告", "実例", "談", "話", "例"))
+_KANJI_RUN = re.compile(r"[\u3005\u4e00-\u9fff]+")
 
 
 def _heads_a_compound(q: str, at: int, cue: str) -> bool:
@@ -152,7 +155,7 @@ def _heads_a_compound(q: str, at: int, cue: str) -> bool:
     end = at + len(cue)
     if not all("\u4e00" <= ch <= "\u9fff" for ch in cue) or _KANJI_WORD_AFTER.match(q, end) is None:
         return False
-    return not q.startswith(_CASES_OF_IT, end)
+    return _KANJI_RUN.match(q, end).group() not in _CASES_OF_IT
 
 
 def _not_the_points(q: str, at: int, cue: str) -> bool:

@@ -754,6 +754,8 @@ def test_a_filter_reads_a_place_as_the_query_does(engine):
                                              "--prefecture 広島県") as err:
             engine.filters(city=typed)
         assert "not a city" not in str(err.value)
+    with pytest.raises(UsageError, match="広島県 is a prefecture, not a city"):  # (named whole, in kana)
+        engine.filters(city="ひろしまけん")
     with pytest.raises(UsageError, match="呉市 is a city, not a prefecture: filter by it with --city 呉市"):
         engine.filters(prefecture="呉市")
     with pytest.raises(UsageError, match="unknown prefecture"):
