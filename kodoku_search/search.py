@@ -371,8 +371,11 @@ def _kana_respellings(text: str, spellings: dict[str, str]) -> list[tuple[int, i
 
 def _nearest_loanword(text: str, a: int, b: int, spellings: dict[str, str]) -> tuple[int, int, str] | None:
     """(start, end, spelling) of the corpus's katakana word that ``text[a:b]``, a run of
-    hiragana, or the run less a particle at either end, spells with a slip at most (one
-    kana; two past five), nearest first, then longest; None if there is none."""
+    hiragana, or the run less a particle at either end, spells with one slip at most,
+    longest first; None if there is none. Only a word of five kana or more as folded,
+    and only one that starts as the typed one does: short words are a kana from many
+    others (ぽつんと is no ポット, まーく no ワーク), and a first kana is seldom the slip
+    (ぱんふれっと is no リーフレット)."""
     from .analysis import _PARTICLE_KANA, fold, known_word
     from .analysis import spelled as spelled_as
 
@@ -380,7 +383,7 @@ def _nearest_loanword(text: str, a: int, b: int, spellings: dict[str, str]) -> t
     starts = [a] + ([a + 1] if text[a] in _PARTICLE_KANA else [])
     ends = [b] + [b - k for k in (1, 2) if b - k > a and text[b - k] in _PARTICLE_KANA
                   and all(c in _PARTICLE_KANA for c in text[b - k:b])]
-    spans = [(x, y) for x in starts for y in ends if y - x >= 3]
+    spans = [(x, y) for x in starts for y in ends if y - x >= 3 and text[x] not in _NOT_A_FIRST_KANA]
     if any(spelled_as(text[x:y], spellings, swaps=False) for x, y in spans):
         return None  # (a word of the corpus's as typed, ぷらっと, or by its sound, さーびす: respelled as such)
     best = None
@@ -388,14 +391,18 @@ def _nearest_loanword(text: str, a: int, b: int, spellings: dict[str, str]) -> t
         if not _LOANWORD_MARKS.search(text[x:y]) or known_word(text[x:y]):
             continue
         key = fold(_katakana(text[x:y]))[0]
-        most = 1 if len(key) <= 5 else 2
+        if len(key) < LOANWORD_MIN:
+            continue
         for folded, spelled in words:
-            if abs(len(folded) - len(key)) > most:
+            if folded[:1] != key[:1] or abs(len(folded) - len(key)) > 1:
                 continue
-            d = _edits(key, folded)
-            if d <= most and (best is None or (d, x - y) < best[0]):
-                best = ((d, x - y), (x, y, spelled))
+            if _edits(key, folded) <= 1 and (best is None or x - y < best[0]):
+                best = (x - y, (x, y, spelled))
     return best[1] if best else None
+
+
+LOANWORD_MIN = 5  # kana, as folded, of a hiragana loanword read as the corpus's word a slip from it
+_NOT_A_FIRST_KANA = set("ぁぃぅぇぉっゃゅょゎーゕゖ")
 
 
 _KATAKANA_SPELLINGS: dict[int, list[tuple[str, str]]] = {}

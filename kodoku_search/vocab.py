@@ -141,10 +141,11 @@ _KANJI_WORD_AFTER = re.compile(r"[\u3005\u4e00-\u9fff]{2}")
 
 
 # Words that, after a cue, are the cases of it: 失敗事例, 成功要因, 苦労事項 still ask
-# for that side. (A kanji compound's head is its last word: 事例 of 失敗, not a 事例.)
-# The whole rest of the compound: 苦労話題, 成果報告会 are other things. Not 経験 or 体験:
+# for that side, and so do their collections (成功事例集, 成果報告書, 成功要因分析, 苦労話集).
+# Anything else after them makes another thing: 苦労話題, 課題例外, 成果報告会. Not 体験:
 # 成功体験 is a thing of its own (春日井市's 「成功体験を積める」, a hardship).
-_CASES_OF_IT = frozenset(("事例", "要因", "事項", "報告", "実例", "談", "話", "例"))
+_CASES_OF_IT = ("事例", "要因", "事項", "報告", "実例", "経験", "談", "話", "例")
+_CASE_SUFFIXES = frozenset(("", "集", "等", "書", "分析", "一覧"))
 _KANJI_RUN = re.compile(r"[\u3005\u4e00-\u9fff]+")
 
 
@@ -155,7 +156,8 @@ def _heads_a_compound(q: str, at: int, cue: str) -> bool:
     end = at + len(cue)
     if not all("\u4e00" <= ch <= "\u9fff" for ch in cue) or _KANJI_WORD_AFTER.match(q, end) is None:
         return False
-    return _KANJI_RUN.match(q, end).group() not in _CASES_OF_IT
+    rest = _KANJI_RUN.match(q, end).group()
+    return not any(rest.startswith(case) and rest[len(case):] in _CASE_SUFFIXES for case in _CASES_OF_IT)
 
 
 def _not_the_points(q: str, at: int, cue: str) -> bool:
