@@ -365,14 +365,15 @@ def spelled(run: str, spellings: dict[str, str], swaps: bool = True) -> str | No
     key = fold(run, voicing=False)[0]
     # (Loosely only a run of LOOSE_MIN kana or more: がたい is not 課題, さんがく not 参画.)
     found = spellings.get(key) or (spellings.get(LOOSE + fold(run)[0]) if len(key) >= LOOSE_MIN else None)
-    if found or not (MARK_SWAPS and swaps) or known_word(run):
+    alts = _mark_swaps(run) if MARK_SWAPS and swaps and not found else []
+    if not alts or known_word(run):  # (Janome is asked only where a mark could be the slip)
         return found
     # ゛ and ゜ look alike and are typed for each other (ブラットフォーム, ボッドキャスト),
     # and ゜ is left off (ホッドキャスト): the other marks are tried where the run as typed
     # is no word of the corpus nor of Janome's dictionary (ホット, パイプ, ほっと and ピジョン
     # are words: not ポット, 配布), and only for a word in katakana (a loanword's slip: せんぷ
     # is no 全部). A plain kana stays plain where the corpus has the word: フラット.
-    for alt in _mark_swaps(run):
+    for alt in alts:
         key = fold(alt, voicing=False)[0]
         found = spellings.get(key) or (spellings.get(LOOSE + fold(alt)[0]) if len(key) >= LOOSE_MIN else None)
         if found and _KATAKANA_WORD.fullmatch(found):

@@ -405,26 +405,23 @@ LOANWORD_MIN = 5  # kana, as folded, of a hiragana loanword read as the corpus's
 _NOT_A_FIRST_KANA = set("ぁぃぅぇぉっゃゅょゎーゕゖ")
 
 
-_KATAKANA_SPELLINGS: dict[int, list[tuple[str, str]]] = {}
+_KATAKANA_SPELLINGS: list = [None, []]  # (the spellings table, its katakana words): one index at a time
 
 
 def _katakana_spellings(spellings: dict[str, str]) -> list[tuple[str, str]]:
     """The index's words spelled in katakana, folded, once per spellings table."""
-    from .analysis import fold
+    from .analysis import LOOSE, fold
 
-    from .analysis import LOOSE
-
-    got = _KATAKANA_SPELLINGS.get(id(spellings))
-    if got is None:
-        # One spelling per sound, the corpus's commonest (the loose key's): ポッドキャスト,
-        # not ポットキャスト.
-        by_sound: dict[str, str] = {}
-        for key, sp in sorted(spellings.items(), key=lambda kv: not kv[0].startswith(LOOSE)):
-            if len(sp) >= 3 and _KATAKANA_RUN.fullmatch(sp):
-                by_sound.setdefault(fold(sp)[0], sp)
-        got = sorted(by_sound.items())
-        _KATAKANA_SPELLINGS.clear()
-        _KATAKANA_SPELLINGS[id(spellings)] = got
+    if _KATAKANA_SPELLINGS[0] is spellings:
+        return _KATAKANA_SPELLINGS[1]
+    # One spelling per sound, the corpus's commonest (the loose key's): ポッドキャスト,
+    # not ポットキャスト.
+    by_sound: dict[str, str] = {}
+    for key, sp in sorted(spellings.items(), key=lambda kv: not kv[0].startswith(LOOSE)):
+        if len(sp) >= 3 and _KATAKANA_RUN.fullmatch(sp):
+            by_sound.setdefault(fold(sp)[0], sp)
+    got = sorted(by_sound.items())
+    _KATAKANA_SPELLINGS[:] = [spellings, got]
     return got
 
 
