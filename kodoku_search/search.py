@@ -475,21 +475,21 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
                     i += n - 1
                     break
             i += 1
-    if SHREDDED_AS_KATAKANA:
+    if HIRAGANA_LOANWORDS:
         # A loanword typed in hiragana, which Janome shreds (しんぽじゅーむ → しんぽ + ゅ + ー + む,
         # ぽどきゃすと → ぽ + どきゃ + す + と), is read as the corpus's katakana word a slip
         # from it (シンポジウム, ポッドキャスト), then found and marked as that word is. Only the
-        # loanword: a particle before or after it stays (ぽどきゃすとで, 市のほーむぺーじ), and a
-        # run that is no corpus word's slip (ふぃーどばっくをもらう) or a word of Janome's
-        # dictionary (ぼーっと) stays as typed.
+        # loanword (a particle before or after it stays: ぽどきゃすとで), and only one with a
+        # loanword's marks (_LOANWORD_MARKS: ー, ふぁ/てぃ, a first ぱ; not たぶしょ, 他部署);
+        # a run that is no corpus word's slip (ふぃーどばっくをもらう) or a word of Janome's
+        # dictionary (ぼーっと) stays as typed (_nearest_loanword).
         taken = [(a, b) for a, b, _ in swaps]
         for m in _HIRAGANA_LOANWORD.finditer(text):
             a, b = m.span()
             if (b - a < 3 or b - a > 24 or any(x < b and a < y for x, y in taken) or _MIMETIC.match(m.group())
                     or any(_as_letters(m.group()[:j]) for j in range(2, b - a + 1))):
-                # (ぴーえふ is the letters PF, read so later. たぶしょ is shredded too, but it
-                # is 他部署: ー, ぁぃぅぇぉ or a first ぱ is a loanword's; ぴよぴよ, doubled, is a
-                # mimetic word, written in hiragana.)
+                # (ぴーえふ is the letters PF, read so later; ぴよぴよ, doubled, is a mimetic
+                # word, written in hiragana.)
                 continue
             found = _nearest_loanword(text, a, b, spellings)
             if found:
@@ -748,8 +748,7 @@ def _grouped(pairs: list[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]],
 
 _KANA_ONLY = re.compile(r"[\u30a1-\u30fa\u30fc]+")  # folded text has its kana as katakana
 _KATAKANA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc\u30fd\u30fe]+")
-# A word typed in kana, either script: ふらっと is the word フラット as much as typed so
-# (the stop-28 review: typed in hiragana it met プ【ラット】フォーム, without its first kana).
+# A word typed in kana, either script (see _kana_word).
 _KANA_WORD = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc\u30fd\u30fe]+")
 
 
@@ -2739,7 +2738,7 @@ def _merge(spans) -> tuple[tuple[int, int], ...]:
 
 MIXED_RESPELL = True  # a word typed half in kana is read as the corpus spells it (たて割り: 縦割り)
 _HIRAGANA_WORD = re.compile(r"[\u3041-\u3096ー]+")
-SHREDDED_AS_KATAKANA = True  # see _respell_fragments
+HIRAGANA_LOANWORDS = True  # a loanword typed in hiragana is read as the corpus's katakana word (_respell_fragments)
 _MIMETIC = re.compile(r"(.{2,3})\1")
 # Hiragana, with ー, but not the ー of a katakana word before it (メンバーがいつも).
 _HIRAGANA_LOANWORD = re.compile(r"(?<![\u30a1-\u30fa\u30fcー])[\u3041-\u3096][\u3041-\u3096ー]*")
