@@ -114,9 +114,10 @@ def top(searcher, queries: list[tuple[object, object]], filter_query, k: int, on
     the lower document number, as in Whoosh's collector. Queries whose key is in
     ``only_add`` add to the scores of documents the others match, and match none
     of their own. ``pieces``: groups of keys (a word's character bigrams) that match
-    only together (keys, need, required, rescue): ``need`` of a group at least, and every
-    ``required`` key unless ``rescue(docnum)`` says the document may do without (a document they alone match with
-    fewer adds nothing); keys in no group match alone."""
+    only together (keys, need, required, rescue, together): ``need`` of a group at least, and every
+    ``required`` key unless ``rescue(docnum)`` says the document may do without, and where ``together``
+    is set, ``together(docnum)`` (a document they alone match with fewer adds nothing); keys in no group
+    match alone."""
     acc, lists = accumulate(searcher, queries, filter_query, only_add, pieces)
     best = heapq.nlargest(k, acc.items(), key=lambda kv: (kv[1], -kv[0]))
     return len(acc), best, dict(zip((key for key, _ in queries), lists))
@@ -143,14 +144,15 @@ def accumulate(searcher, queries: list[tuple[object, object]], filter_query, onl
     if pieces:
         lookup = dict(zip((key for key, _ in queries), lists))
         enough = set(alone)
-        for keys, need, required, rescue in pieces:
+        for keys, need, required, rescue, together in pieces:
             count: dict[int, int] = {}
             for key in keys:
                 for d in lookup[key][0]:
                     count[d] = count.get(d, 0) + 1
             has = [set(lookup[key][0]) for key in required]
             enough.update(d for d, c in count.items()
-                          if c >= need and (all(d in h for h in has) or (rescue is not None and rescue(d))))
+                          if c >= need and (all(d in h for h in has) or (rescue is not None and rescue(d)))
+                          and (together is None or together(d)))
         acc = {d: s for d, s in acc.items() if d in enough}
     for docs, scores in later:
         for d, s in zip(docs, scores):

@@ -57,6 +57,7 @@ PIECES_MATCH_TOGETHER = True  # a word's character bigrams match only half toget
 W_LEMMA = 1.0  # × W_READING: a verb typed in kana, as its dictionary form sounds (QueryWord.lemma)
 KATAKANA_SLIPS = 2  # a katakana word's telling bigrams match all together but this many (None: half, as others)
 KATAKANA_FIRST_KANA = True  # …and never without its first kana (デメリット is no メリット; _pieces)
+IN_ONE_PLACE = True  # …and a kana word's pairs match in one place, not scattered over a snippet (_in_one_place)
 KEEP_AS_TYPED = True  # a kana run respelled is also looked for as typed (こどく; _keep_as_typed)
 NAMED_CITY_BOOST = 0.001  # what naming a city adds to its snippets' score: enough to be found, not to rank
 NAMED_CITY_FIRST = True  # 「豊田市の苦労」: the snippets of a city the query names come first (see _named_cities)
@@ -1729,7 +1730,7 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             # all together: the n-gram field folds hiragana to katakana, so ケト is in every
             # きっかけと (コドク: コト and トク, where 「こどくのあわい」 says it).
             every = frozenset(lf.key() for lf in grams)
-            out.append((every, len(every), every, frozenset(), None))
+            out.append((every, len(every), every, frozenset(), None, None))
         elif telling:
             need = -(-len(telling) // 2)
             required: frozenset = frozenset()
@@ -1747,12 +1748,32 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
                     # which the record's text is read for.
                     required = frozenset([first.key()])
                     rescue = partial(_first_kana_kept, searcher, w.surface)
+            together = None
+            if IN_ONE_PLACE and not kanji and len(telling) > 1:
+                # A word of kana alone matches by its pairs in one place: さびしい's サビ (in
+                # サービス) and シイ (in 難しい) are two pairs, not half of さびしい.
+                together = partial(_in_one_place, searcher, w.surface, _kana_word(w),
+                                   frozenset(lf.term for lf in telling), need)
             out.append((frozenset(lf.key() for lf in grams), need, frozenset(lf.key() for lf in telling), required,
-                        rescue))
+                        rescue, together))
     # A bigram that is also another word's stays with each group; it counts for a group
     # only if telling there.
-    return tuple((tell, need, required, rescue) for _, need, tell, required, rescue in out) + tuple(
-        (frozenset([key]), 10**9, frozenset(), None) for all_, _, tell, _, _ in out for key in all_ - tell)
+    return tuple((tell, need, required, rescue, together) for _, need, tell, required, rescue, together in out) + tuple(
+        (frozenset([key]), 10**9, frozenset(), None, None) for all_, _, tell, _, _, _ in out for key in all_ - tell)
+
+
+def _in_one_place(searcher, word: str, katakana: bool, telling: frozenset, need: int, docnum: int) -> bool:
+    """Whether a record has ``need`` of a kana word's telling pairs in one place: as
+    ``need`` + 1 of its kana in a row (つながっ: つながり's ツナガ), or for a word in
+    katakana (or a loanword typed in hiragana), within one katakana word of the record,
+    wherever its slip falls (シンポジューム: シンポジウム)."""
+    from .analysis import bigrams, fold
+
+    text = unicodedata.normalize("NFKC", searcher.stored_fields(docnum).get("text") or "")
+    q, folded = fold(word)[0], fold(text)[0]
+    return (any(q[i:i + need + 1] in folded for i in range(len(q) - need))
+            or katakana and any(len(telling & {g for g, _, _ in bigrams(run)}) >= need
+                                for run in _KATAKANA_RUN.findall(text)))
 
 
 def _first_kana_kept(searcher, word: str, docnum: int) -> bool:

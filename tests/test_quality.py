@@ -1311,6 +1311,20 @@ def test_a_short_katakana_word_is_not_grown_into_another(engine):
     assert _whole_katakana(text, [(3, 5)], "メニュ") == [(2, 6)]
 
 
+def test_a_kana_words_pairs_match_in_one_place(engine):
+    """(Stop 29's notes.) A kana word's pairs matched wherever they were in a snippet:
+    さびしい found and marked 中野区's 「【サービ】ス」 by サビ there and シイ elsewhere; ばらつき
+    found 春日井市's snippet by the ラツ of プラットフォーム and the ツキ of 結びつき."""
+    lonely = engine.search("さびしい", limit=5, related=False)
+    assert lonely.total == 0, [h.text for h in lonely.hits]
+    uneven = engine.search("対応のばらつき", limit=20, related=False)
+    assert not [h for h in uneven.hits if "結びつき" in h.text]
+    # Pairs in a row still match by half: a kana verb finds its noun (つながっ: つながり), and
+    # a katakana word with a slip finds the word (シンポジューム: シンポジウム).
+    assert any("つながり" in h.text for h in engine.search("つながった", limit=10, related=False).hits)
+    assert any("シンポジウム" in h.text for h in engine.search("シンポジューム", limit=5, related=False).hits)
+
+
 def test_one_character_pair_of_a_long_word_is_no_match(engine):
     """A word's bigrams match only half of its telling ones together: コミュニティナース's
     イナ is in every いない, ポッドキャスト's スト in every ストーリー, 寂しい's シイ in 難しい.
