@@ -818,6 +818,8 @@ def _print_comparison(c, use_color: bool, width: int) -> None:
         click.echo(f"note: {note}", err=True)
     if not c.cities:
         click.echo(f"No city has a match for 「{_echo_query(c.query)}」.")
+        if c.neither:
+            click.echo(_neither_line(c))
         return
     goods = sum(1 for p in c.cities if p.good)
     hards = sum(1 for p in c.cities if p.hard)
@@ -849,6 +851,22 @@ def _print_comparison(c, use_color: bool, width: int) -> None:
                    "--format markdown or csv fit any width", err=True)
     headers = ["city", f"{labels.POLARITIES['good']} (good)", f"{labels.POLARITIES['hard']} (hard)"]
     click.echo(grid(headers, rows, [first, side, side]))
+    if c.neither:
+        click.echo(_neither_line(c))
+
+
+def _neither_line(c) -> str:
+    """Where the matches that state neither side are, and how to list them."""
+    import re
+    import shlex
+
+    n = len(c.neither)
+    where = "、".join(f"{city} ({k})" for city, k in c.neither_by_city.items())
+    query = _echo_query(c.query)
+    if re.search(r"[\s'\"$`\\!*?&;|<>()\[\]{}#~]", query):  # (plain Japanese needs no quotes)
+        query = shlex.quote(query)
+    return (f"also matched, stating neither side: {where}; "
+            f"list {'them' if n != 1 else 'it'} with: kodoku-search search {query} --polarity other")
 
 
 def _emit_comparison(c, fmt: str, per_side: int) -> None:
@@ -859,6 +877,8 @@ def _emit_comparison(c, fmt: str, per_side: int) -> None:
         return
     for note in c.notes:  # (as search's: a table or a row a line has no place for them)
         click.echo(f"note: {note}", err=True)
+    if c.neither:
+        click.echo(f"note: {_neither_line(c)}", err=True)
     if fmt == "jsonl":
         if c.cities:
             click.echo(to_jsonl({"query": c.query, **p.to_dict()} for p in c.cities))

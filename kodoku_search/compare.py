@@ -72,6 +72,9 @@ class Comparison:
     filters: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     words: tuple[str, ...] = ()  # the query's words as searched (none: it only names a city or a side)
+    # Matches that state neither side (鳥取市's lessons, 春日井市's 取り組み例): no column
+    # is theirs, but a reader of 「縦割り」 should know 鳥取市 speaks of it too.
+    neither: tuple[Hit, ...] = ()
 
     def __iter__(self) -> Iterator[CityPair]:
         return iter(self.cities)
@@ -88,7 +91,15 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "filters": dict(self.filters), "cities": [c.to_dict() for c in self.cities],
-                "said_in": list(self.said_in)}
+                "said_in": list(self.said_in), "neither": [h.to_dict() for h in self.neither]}
+
+    @property
+    def neither_by_city(self) -> dict[str, int]:
+        """How many of the matches that state neither side each city has, best city first."""
+        out: dict[str, int] = {}
+        for h in self.neither:
+            out[h.city] = out.get(h.city, 0) + 1
+        return out
 
 
 def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, city=None,
@@ -99,9 +110,10 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
     if not isinstance(limit_per_side, int) or isinstance(limit_per_side, bool) or limit_per_side < 1:
         raise UsageError("limit_per_side must be 1 or more")
     sides: dict[str, SearchResult] = {}
-    for side in ("good", "hard"):
+    for side in ("good", "hard", "other"):
         sides[side] = engine.search(query, theme=theme, prefecture=prefecture, city=city, polarity=side,
                                      limit=COMPARE_WINDOW, related=False)  # compare reads matches only
+    neither = tuple(h for h in sides.pop("other").hits if h.matches)  # (those that say the query's words)
     found: dict[str, dict[str, list[Hit]]] = {}  # city → side → its matches, best first
     pref: dict[str, str] = {}
     for side, result in sides.items():
@@ -139,7 +151,7 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
     notes = tuple(dict.fromkeys(n for n in said if not n.endswith(" without")))
     active = sides["good"].filters.active()
     active.pop("polarity", None)
-    return Comparison(query, tuple(pairs), active, notes, sides["good"].terms)
+    return Comparison(query, tuple(pairs), active, notes, sides["good"].terms, neither)
 
 
 # ---------------------------------------------------------------------------

@@ -2813,6 +2813,15 @@ def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int,
     return out
 
 
+def _ends_in_a_final_particle(rest: str) -> bool:
+    """Whether what a respelled run leaves as typed opens with a sentence-final particle
+    (か, かい): in a search, more likely a kanji's sound (課, 会) than a question."""
+    from .analysis import morphs
+
+    ms = morphs(rest) if rest else []
+    return bool(ms) and "終助詞" in ms[0].pos
+
+
 def _only_function_words(text: str) -> bool:
     from .analysis import is_function_word, morphs
 
@@ -2836,6 +2845,10 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
     for run in _KANA_RUN.findall(text):
         # Whole or nothing, as the search respells: にちよう (日曜) is not に + 庁.
         pieces = _respell_pieces(run, spellings or {})
+        if pieces and _ends_in_a_final_particle(run[pieces[-1][1]:]):
+            # (きょういくいいんかい's かい is 会, not the particle Janome reads: 「教育委員かい」
+            # is half a word; the corpus spells 教育委員会 only in pieces. No suggestion of it.)
+            continue
         if pieces:
             spelled, last = [], 0
             for a, b, sp in pieces:

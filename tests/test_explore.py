@@ -262,6 +262,23 @@ def test_compare_says_which_cities_say_the_words(engine, run):
     assert "its words are in" not in run("compare", "豊田市").output  # (no words: it names a city)
 
 
+def test_compare_says_where_the_snippets_of_neither_side_match(engine, run):
+    """(The stop-30 user review.) compare has a column for each side, and dropped the
+    matches that state neither: 「縦割り」 said "in 2 cities" and left out 鳥取市, whose
+    lesson 「縦割り・分野を超える…」 search ranks first; 「シンポジウム」 hid 春日井市's
+    「…シンポジウムの開催」, the one snippet that says it."""
+    c = engine.compare("縦割り")
+    assert "鳥取市" not in {p.city for p in c} and [h.city for h in c.neither] == ["鳥取市"]
+    assert all(h.polarity == "other" and h.matches for h in c.neither)
+    assert c.to_dict()["neither"][0]["city"] == "鳥取市"
+    out = run("compare", "縦割り").output
+    assert "also matched, stating neither side: 鳥取市 (1); list it with: kodoku-search search 縦割り --polarity other" in out
+    assert any("シンポジウムの開催" in h.text for h in engine.compare("シンポジウム").neither)
+    assert not engine.compare("縦割り", city="福岡市").neither  # (filters apply to them too)
+    md = run("compare", "縦割り", "--format", "markdown")
+    assert "note: also matched, stating neither side: 鳥取市 (1)" in md.stderr
+
+
 def _columns(line: str) -> list[int]:
     """Display columns at which each ' | ' separator of a table line starts."""
     plain = ANSI.sub("", line)

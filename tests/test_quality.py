@@ -985,6 +985,17 @@ def test_did_you_mean(engine):
     assert engine.search("施作").suggestion == "施策"  # a slip the vectors do not know: one edit away
 
 
+@pytest.mark.parametrize("query", ["きょういくいいんかい", "さいけんかんりか", "ちいききょうぎかい"])
+def test_no_did_you_mean_of_half_a_word(engine, query):
+    """(The stop-30 user review.) The corpus spells 教育委員会, 債権管理課 and 地域協議会 in
+    pieces; the kana's last sound (かい, か), which Janome reads as a particle, was left as
+    typed: "Did you mean: 教育委員かい". The search still reads the pieces it knows."""
+    r = engine.search(query, limit=3)
+    assert r.suggestion is None or not r.suggestion.endswith(("か", "かい")), r.suggestion
+    assert r.reading.respellings and r.hits  # (the pieces it knows are still read and found)
+    assert engine.search("くろうした").suggestion == "苦労した"  # (a verb's ending stays as typed)
+
+
 @pytest.mark.parametrize("query", ["引きこもり", "ひきこもり", "各課化"])  # (ぴーえふ is PF now: test_letters_said_in_kana_are_the_letters)
 def test_no_did_you_mean_that_would_find_nothing(engine, query):
     """引きこもり's 引き is one edit from the indexed 引, but 「引こもり」 finds nothing
