@@ -1336,6 +1336,21 @@ def test_a_kana_words_pairs_match_in_one_place(engine):
     assert any("シンポジウム" in h.text for h in engine.search("シンポジューム", limit=5, related=False).hits)
 
 
+@pytest.mark.parametrize("query, side", [("うまくいかなかったこと", "hard"), ("うまくいったこと", "good")])
+def test_a_query_that_only_asks_for_a_side_lists_that_side_first(engine, query, side):
+    """(The stop-30 user review.) 「うまくいかなかったこと」 is all intent, and its うまく matched
+    京都市's good-side 「…うまく使い分け…」, ranked second above thirty hardships; 「うまく
+    いったこと」 had the hardship 「うまく工夫しないと…」 second. The other side still follows
+    (nothing is hidden), below, with scores that keep falling down the page."""
+    r = engine.search(query, limit=60, related=False)
+    sides = [side in (h.polarity, h.also) for h in r.hits]
+    assert sides[0] and False in sides and sides == sorted(sides, reverse=True)
+    assert all(a.score >= b.score for a, b in zip(r.hits, r.hits[1:]))
+    # With other words, the intent only ranks: 「連携がうまくいかない」 shows both sides' 連携.
+    mixed = engine.search("連携がうまくいかない", limit=60, related=False)
+    assert {h.polarity for h in mixed.hits if "連携" in h.text} >= {"good", "hard"}
+
+
 def test_one_character_pair_of_a_long_word_is_no_match(engine):
     """A word's bigrams match only half of its telling ones together: コミュニティナース's
     イナ is in every いない, ポッドキャスト's スト in every ストーリー, 寂しい's シイ in 難しい.
