@@ -21,6 +21,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterator
 
 from whoosh.analysis import Filter, Token, Tokenizer
@@ -379,6 +380,29 @@ def spelled(run: str, spellings: dict[str, str], swaps: bool = True) -> str | No
         if found and _KATAKANA_WORD.fullmatch(found):
             return found
     return None
+
+
+KANA_KANJI = Path(__file__).resolve().parent / "data" / "kana_kanji.tsv.gz"  # (scripts/make_kana_kanji.py)
+
+
+@lru_cache(maxsize=1)
+def _kana_kanji() -> dict[str, str]:
+    """Hiragana reading → the usual kanji spelling of a content word (Janome's dictionary),
+    read on first need; empty if the file is missing or damaged (the reading is then off)."""
+    import gzip
+
+    try:
+        text = gzip.decompress(KANA_KANJI.read_bytes()).decode("utf-8")
+    except (OSError, EOFError, UnicodeDecodeError, ValueError):
+        return {}
+    return dict(line.split("\t", 1) for line in text.splitlines() if line.count("\t") == 1)
+
+
+def usual_kanji(kana: str) -> str | None:
+    """How a word typed in hiragana is usually written, where that is in kanji (よさん:
+    予算, こども: 子供); None where it is usually kana (ところ, とても), or for an adjective
+    (ほしい) or no content word (a name, a number, a particle)."""
+    return _kana_kanji().get(kana)
 
 
 def known_word(run: str) -> bool:

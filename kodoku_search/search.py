@@ -496,6 +496,31 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
             found = _nearest_loanword(text, a, b, spellings)
             if found:
                 swaps.append(found)
+    if DICTIONARY_KANJI:
+        # A word typed in hiragana that the corpus never says in any spelling (よさん, こども,
+        # みまもり) is read as it is usually written (予算, 子供, 見守り: analysis.usual_kanji):
+        # Janome cut よさん into よさ + ん, a negated verb that asked for hardships, and こども
+        # was found by the pair トモ. As kanji it goes where a word the corpus lacks goes:
+        # its synonyms, the records near it in meaning.
+        taken = [(a, b) for a, b, _ in swaps]
+        for m in _HIRAGANA_WORD.finditer(text):
+            a, b = m.span()
+            if a and not unicodedata.category(text[a - 1]).startswith(("P", "Z", "S")):
+                # After a word: its particles (地域のみまもり, 人とのつながり) go with it, and
+                # without one the kana are its okurigana (分かって's かって is not 勝手; 共有
+                # できない's で is no particle, and きない no 畿内).
+                starts = {mo.start: mo for mo in morphs(text)}
+                lead = a
+                while lead in starts and starts[lead].pos.startswith("助詞") and lead < b:
+                    lead = starts[lead].end
+                if lead == a:
+                    continue
+                a = lead
+            if any(x < b and a < y for x, y in taken):
+                continue
+            found = _usual_kanji_of(text[a:b], spellings, [mo for mo in morphs(text) if a <= mo.start < b])
+            if found:
+                swaps.append((a, a + found[0], found[1]))
     swaps.sort()
     said = [(text[a:b], spelled) for a, b, spelled in swaps]
     out, last, shift, at = [], 0, 0, []
@@ -505,6 +530,29 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
         shift += len(spelled) - (b - a)
         last = b
     return "".join(out) + text[last:], said, tuple(at)
+
+
+def _usual_kanji_of(run: str, spellings: dict[str, str], context: list) -> tuple[int, str] | None:
+    """(kana read, its kanji) for a hiragana run the corpus does not spell, whole or up to a
+    particle (よさんがたりない: 予算), where the kana is one content word of Janome's or
+    pieces of none (よさ + ん), not words Janome reads as grammar where they stand (他の
+    ところ, したい: ``context``, the query's morphs from the run's start)."""
+    from .analysis import is_function_word, morphs, usual_kanji
+    from .analysis import spelled as spelled_as
+
+    at = context[0].start if context else 0
+    ends = [len(run)] + [i for i in range(len(run) - 1, 2, -1) if run[i] in _PARTICLE_HEAD]
+    for end in ends:
+        kana = run[:end]
+        if len(kana) < 3 or spelled_as(kana, spellings) is not None:
+            continue
+        ms = [m for m in context if m.start < at + end] or morphs(kana)
+        if all(is_function_word(m.pos, m.base) or "非自立" in m.pos for m in ms):
+            continue  # (したい is し + たい, not 死体)
+        kanji = usual_kanji(kana)  # (the table is read only here, for a run that may be a word)
+        if kanji is not None:
+            return end, kanji
+    return None
 
 
 def _keep_as_typed(words: tuple[QueryWord, ...], swaps: list[tuple[str, str]]) -> tuple[QueryWord, ...]:
@@ -2779,6 +2827,7 @@ def _merge(spans) -> tuple[tuple[int, int], ...]:
 
 MIXED_RESPELL = True  # a word typed half in kana is read as the corpus spells it (たて割り: 縦割り)
 _HIRAGANA_WORD = re.compile(r"[\u3041-\u3096ー]+")
+DICTIONARY_KANJI = True  # a word typed in hiragana the corpus never says is read in its usual kanji (よさん: 予算)
 HIRAGANA_LOANWORDS = True  # a loanword typed in hiragana is read as the corpus's katakana word (_respell_fragments)
 _MIMETIC = re.compile(r"(.{2,3})\1")
 # Hiragana, with ー, but not the ー of a katakana word before it (メンバーがいつも).
