@@ -382,27 +382,57 @@ def spelled(run: str, spellings: dict[str, str], swaps: bool = True) -> str | No
     return None
 
 
-KANA_KANJI = Path(__file__).resolve().parent / "data" / "kana_kanji.tsv.gz"  # (scripts/make_kana_kanji.py)
+KANA_KANJI = Path(__file__).resolve().parent / "data" / "kana_kanji.tsv"  # (scripts/make_kana_kanji.py)
+
+
+class _SortedTable:
+    """A file of "key\tvalue" lines sorted by key, searched in place through mmap: a
+    lookup reads a few lines, not the file (a cold search pays for no table it needs)."""
+
+    def __init__(self, path: Path):
+        import mmap
+
+        with open(path, "rb") as f:
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        if self._map[:1] == b"\x1f":  # (gzip: not this format)
+            raise ValueError(f"{path}: not a sorted table")
+
+    def _line_at(self, pos: int) -> tuple[int, bytes]:
+        start = self._map.rfind(b"\n", 0, pos) + 1
+        end = self._map.find(b"\n", pos)
+        return start, self._map[start:end if end >= 0 else len(self._map)]
+
+    def get(self, key: str) -> str | None:
+        want = key.encode("utf-8") + b"\t"
+        lo, hi = 0, len(self._map)
+        while lo < hi:  # invariant: a line starting before lo sorts before want
+            mid = (lo + hi) // 2
+            start, line = self._line_at(mid)
+            if line[:len(want)] == want:
+                return line[len(want):].decode("utf-8", "replace")
+            if line + b"\n" < want:  # (the tab sorts below every character of a key)
+                lo = start + len(line) + 1
+            else:
+                hi = start
+        return None
 
 
 @lru_cache(maxsize=1)
-def _kana_kanji() -> dict[str, str]:
+def _kana_kanji():
     """Hiragana reading → the usual kanji spelling of a content word (Janome's dictionary),
-    read on first need; empty if the file is missing or damaged (the reading is then off)."""
-    import gzip
-
+    opened on first need; None if the file is missing or unreadable (the reading is then off)."""
     try:
-        text = gzip.decompress(KANA_KANJI.read_bytes()).decode("utf-8")
-    except (OSError, EOFError, UnicodeDecodeError, ValueError):
-        return {}
-    return dict(line.split("\t", 1) for line in text.splitlines() if line.count("\t") == 1)
+        return _SortedTable(KANA_KANJI)
+    except (OSError, ValueError):
+        return None
 
 
 def usual_kanji(kana: str) -> str | None:
     """How a word typed in hiragana is usually written, where that is in kanji (よさん:
     予算, こども: 子供); None where it is usually kana (ところ, とても), or for an adjective
     (ほしい) or no content word (a name, a number, a particle)."""
-    return _kana_kanji().get(kana)
+    table = _kana_kanji()
+    return table.get(kana) if table is not None else None
 
 
 def known_word(run: str) -> bool:
