@@ -871,21 +871,29 @@ def _shown_spans(stored: dict, shown: Reading) -> list[list[tuple[int, int]]]:
         spans[k] = [sp for sp in ss if not (sp[1] - sp[0] == 2 and _kana_only(fold(text[sp[0]:sp[1]])[0])
                                             and not any(o != sp and o[0] <= sp[1] and sp[0] <= o[1] for o in ss))]
         if _kana_word(w):
-            spans[k] = _whole_katakana(text, spans[k], w.surface)
+            # (With the katakana words beside it: Janome cut ポトキャスト into ポト + キャスト,
+            # and キャスト's mark grows to 【ポットキャスト】 as a slip of the two.)
+            joined = [shown.words[j].surface + w.surface for j in (k - 1,) if j >= 0 and _kana_word(shown.words[j])]
+            joined += [w.surface + shown.words[j].surface for j in (k + 1,)
+                       if j < len(shown.words) and _kana_word(shown.words[j])]
+            spans[k] = _whole_katakana(text, spans[k], w.surface, tuple(joined))
     return spans
 
 
 SLIP_EDGE = 2  # characters of a katakana word left out of a mark that is still the word, a slip apart
 
 
-def _whole_katakana(text: str, spans: list[tuple[int, int]], word: str = "") -> list[tuple[int, int]]:
+def _whole_katakana(text: str, spans: list[tuple[int, int]], word: str = "",
+                    joined: tuple[str, ...] = ()) -> list[tuple[int, int]]:
     """A katakana word's marks grown to the record's katakana word they are in, where
     they leave out at most SLIP_EDGE characters of it at either end: シンポジューム marks
     【シンポジウム】, not 【シンポジ】ウム; コミュニティ stays コミュニティ in コミュニティーナース.
-    Only to a word a slip from ``word`` (the query's): ニュース is no 【メニュー】."""
+    Only to a word a slip from ``word`` (the query's), or from ``word`` with the query's
+    katakana word beside it (``joined``: ポト + キャスト): ニュース is no 【メニュー】."""
     from .analysis import fold
 
     asked = fold(word)[0] if word else ""
+    alike = [fold(j)[0] for j in joined]
     merged: list[list[int]] = []
     for a, b in sorted(spans):  # (a word's pairs, each its own span: ト キ, キ ャ, …)
         if merged and a <= merged[-1][1]:
@@ -901,7 +909,8 @@ def _whole_katakana(text: str, spans: list[tuple[int, int]], word: str = "") -> 
             y += 1
         stops = (x == 0 or not _KATAKANA_RUN.fullmatch(text[x - 1])) and (
             y == len(text) or not _KATAKANA_RUN.fullmatch(text[y]))
-        near = not asked or (x, y) == (a, b) or _edits(fold(text[x:y])[0], asked) <= (1 if len(asked) <= 5 else 2)
+        grown = fold(text[x:y])[0]
+        near = not asked or (x, y) == (a, b) or any(_edits(grown, q) <= (1 if len(q) <= 5 else 2) for q in (asked, *alike))
         out.append((x, y) if stops and near and a - x <= SLIP_EDGE and y - b <= SLIP_EDGE else (a, b))
     return sorted(set(out))
 

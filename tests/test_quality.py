@@ -1313,6 +1313,17 @@ def _is_kata(ch: str) -> bool:
     return "\u30a1" <= ch <= "\u30fa" or ch == "ー"
 
 
+def test_a_katakana_word_janome_cuts_in_two_is_marked_whole(engine):
+    """(The stop-30 user review.) Janome cuts ポトキャスト into ポト + キャスト: the marks were
+    ポッ【トキャスト】, though a one-kana slip is marked whole (ポドキャスト: 【ポッドキャスト】)."""
+    for q in ("ポトキャスト", "ポドキャスト"):
+        r = engine.search(q, limit=3, related=False)
+        marked = {h.text[a:b] for h in r.hits for a, b in h.matches}
+        assert {"ポットキャスト", "ポッドキャスト"} <= marked and not marked & {"トキャスト", "ドキャスト"}, (q, marked)
+    nurse = engine.search("コミュニティナース", limit=1, related=False).hits[0]
+    assert "コミュニティーナース" in {nurse.text[a:b] for a, b in nurse.matches}
+
+
 def test_a_short_katakana_word_is_not_grown_into_another(engine):
     """(The stop-28 review.) ニュース matched メニュー by ニユ alone and marked 【メニュー】."""
     r = engine.search("ニュース", limit=10, related=False)
