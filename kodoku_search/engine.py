@@ -345,6 +345,12 @@ class SearchEngine:
         if typed and written in valid:
             return written
         if fieldname == "city" and typed:
+            from .search import _city_by_sound
+
+            said = _city_by_sound(typed.strip(), tuple(valid))
+            if said:
+                return said
+        if fieldname == "city" and typed:
             # A ward, maybe after its city or prefecture (福岡市博多区, 福岡県博多区): the
             # query's own reader of places writes it as its city.
             read, _, shared = _elsewhere(self.searcher(), typed, tuple(valid))

@@ -999,6 +999,23 @@ def _place_readings(cities: tuple[str, ...], prefectures: tuple[str, ...] = ()) 
     return whole, stems
 
 
+def _city_by_sound(kana: str, cities: tuple[str, ...]) -> str | None:
+    """The city a --city value typed in kana names by its name's sound without its suffix,
+    however short (ざま: 座間市, くれ: 呉市). In a query such a run may be a word (くれ of
+    してくれた); an option's value can only be a place."""
+    from .analysis import fold, morphs
+
+    key = fold(kana)[0]
+    if not _HIRAGANA_RUN_2.fullmatch(kana) or len(key) < 2:
+        return None
+    for city in cities:
+        ms = morphs(city)
+        if ms and all(m.reading for m in ms):
+            if fold("".join(m.reading for m in ms if not m.pos.startswith("名詞,接尾")))[0] == key:
+                return city
+    return None
+
+
 def _kana_places(text: str, cities: tuple[str, ...], spellings: dict[str, str] | None = None,
                  prefectures: tuple[str, ...] = ()) -> tuple[str, tuple[tuple[str, str], ...]]:
     """``text`` with a city of ``cities`` typed in hiragana written as the city, and the
@@ -1991,7 +2008,9 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
             if unfiltered:
                 asked = " ".join(f"--{k} {v}" for k, v in filters.active().items())
                 notes.append(f"{unfiltered} result{'s' if unfiltered != 1 else ''} without {asked}")
-                return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, unmatched=_unmatched(reading, []))
+                # (No word is "not found": the filters hid the records that have them. Listed
+                # so, 縦割り under --polarity good was "unmatched: 縦", a piece of what was typed.)
+                return SearchResult(text, 0, (), terms, filters, tuple(notes), reading)
         suggestion = _suggest(searcher, cleaned, reading, spellings, vocab, cities, regions, meaning)
         alike: tuple[Hit, ...] = ()
         from .analysis import _is_kanji

@@ -1704,6 +1704,10 @@ def test_the_page_says_which_query_words_no_match_has(engine):
     assert "not found: 自殺 (the results match the rest of the query)" in out
     # With no match at all, every such word (the code review: "unmatched" was empty exactly then).
     assert engine.search("自殺したあと", limit=3).unmatched == ("自殺",)
+    # But not where a filter hid every match: 縦割り under --polarity good said "unmatched: 縦"
+    # (the stop-30 user review); the note says what the filter hid.
+    hidden = engine.search("縦割り", polarity="good", limit=3)
+    assert hidden.total == 0 and hidden.unmatched == () and any("without --polarity good" in n for n in hidden.notes)
     # A city named is "the rest" too (it said "only some of its characters").
     out = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "search", "豊田市の自殺", "-n", "1"]).output
     assert "not found: 自殺 (the results match the rest of the query)" in out
