@@ -150,9 +150,11 @@ def accumulate(searcher, queries: list[tuple[object, object]], filter_query, onl
                 for d in lookup[key][0]:
                     count[d] = count.get(d, 0) + 1
             has = [set(lookup[key][0]) for key in required]
-            enough.update(d for d, c in count.items()
-                          if c >= need and (all(d in h for h in has) or (rescue is not None and rescue(d)))
-                          and (together is None or together(d)))
+            # (A document some other key matches alone needs no group: its checks read its text.)
+            enough.update([d for d, c in count.items()
+                           if d not in enough and c >= need
+                           and (all(d in h for h in has) or (rescue is not None and rescue(d)))
+                           and (together is None or together(d))])
         acc = {d: s for d, s in acc.items() if d in enough}
     for docs, scores in later:
         for d, s in zip(docs, scores):

@@ -58,6 +58,7 @@ W_LEMMA = 1.0  # × W_READING: a verb typed in kana, as its dictionary form soun
 KATAKANA_SLIPS = 2  # a katakana word's telling bigrams match all together but this many (None: half, as others)
 KATAKANA_FIRST_KANA = True  # …and never without its first kana (デメリット is no メリット; _pieces)
 IN_ONE_PLACE = True  # …and a kana word's pairs match in one place, not scattered over a snippet (_in_one_place)
+WITHIN_WORDS = True  # a two-kanji word's one pair does not match astride two words (民生 in 市民生活; _within_words)
 ASKED_SIDE_FIRST = True  # a query that only asks for a side (うまくいかなかったこと) lists that side first
 KEEP_AS_TYPED = True  # a kana run respelled is also looked for as typed (こどく; _keep_as_typed)
 NAMED_CITY_BOOST = 0.001  # what naming a city adds to its snippets' score: enough to be found, not to rank
@@ -1789,6 +1790,13 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
     out = []
     for k, w in enumerate(reading.words):
         grams = [lf for lf in leaves if lf.kind == "ngram" and k in lf.words]
+        pair = WITHIN_WORDS and len(w.surface) == 2 and all(map(_is_kanji, w.surface))
+        if pair and len(grams) == 1 and grams[0].term == w.surface:
+            # A two-kanji word by its one pair: not where the pair is the end of one word and
+            # the start of the next (民生 in 市民生活: 市民 + 生活), which no one reads as it.
+            one = frozenset([grams[0].key()])
+            out.append((one, 1, one, frozenset(), None, partial(_within_words, searcher, w.surface)))
+            continue
         if len(grams) < 2:
             continue
         kanji = any(_is_kanji(c) for c in w.surface)
@@ -1824,7 +1832,9 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
                     required = frozenset([first.key()])
                     rescue = partial(_first_kana_kept, searcher, w.surface)
             together = None
-            if IN_ONE_PLACE and not kanji and len(telling) > 1:
+            if pair and [lf.term for lf in telling] == [w.surface]:  # (民生 of 民生委員: its pair and 生委)
+                together = partial(_within_words, searcher, w.surface)
+            elif IN_ONE_PLACE and not kanji and len(telling) > 1:
                 # A word of kana alone matches by its pairs in one place: さびしい's サビ (in
                 # サービス) and シイ (in 難しい) are two pairs, not half of さびしい.
                 together = partial(_in_one_place, searcher, w.surface, _kana_word(w),
@@ -1835,6 +1845,26 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
     # only if telling there.
     return tuple((tell, need, required, rescue, together) for _, need, tell, required, rescue, together in out) + tuple(
         (frozenset([key]), 10**9, frozenset(), None, None) for all_, _, tell, _, _, _ in out for key in all_ - tell)
+
+
+def _within_words(searcher, pair: str, docnum: int) -> bool:
+    """Whether a record has the two characters ``pair`` somewhere other than astride two of
+    its words, the first begun before them and the second going on after (市民 + 生活)."""
+    from .analysis import fold
+
+    stored = searcher.stored_fields(docnum)
+    text = stored.get("text") or ""
+    folded, where = fold(text)
+    words = [(a, b) for _, _, a, b in stored.get("spans") or ()]
+    at = folded.find(pair)
+    while at >= 0:
+        start, end = where[at], where[at + 2] if at + 2 < len(where) else len(text)
+        astride = (any(a < start < b for a, b in words) and any(a < end < b for a, b in words)
+                   and not any(a <= start and end <= b for a, b in words))
+        if not astride:
+            return True
+        at = folded.find(pair, at + 1)
+    return False
 
 
 def _in_one_place(searcher, word: str, katakana: bool, telling: frozenset, need: int, docnum: int) -> bool:

@@ -1417,6 +1417,17 @@ def test_the_kana_kanji_table_is_the_one_its_script_makes():
     assert usual_kanji("ぁ") is None and usual_kanji("ゖゖゖ") is None and usual_kanji("") is None
 
 
+def test_a_two_kanji_word_does_not_match_astride_two_words(engine):
+    """(The stop-30 user review.) 民生委員 found and marked 座間市's 「市【民生】活」: 民生 is the
+    end of 市民 and the start of 生活 there. Inside a compound it still matches (庁内 in 京都市's
+    「庁内外」: 庁 + 内外), as does a compound's part (孤立 in 孤立死)."""
+    for q in ("民生委員", "民生"):
+        r = engine.search(q, limit=20, related=False)
+        assert not [h for h in r.hits if "市民生活" in h.text], q
+    assert any("庁内外" in h.text for h in engine.search("庁内", limit=50, related=False).hits)
+    assert any("孤立死" in h.text for h in engine.search("孤立", limit=50, related=False).hits)
+
+
 def test_one_character_pair_of_a_long_word_is_no_match(engine):
     """A word's bigrams match only half of its telling ones together: コミュニティナース's
     イナ is in every いない, ポッドキャスト's スト in every ストーリー, 寂しい's シイ in 難しい.
