@@ -427,12 +427,25 @@ def _kana_kanji():
         return None
 
 
-def usual_kanji(kana: str) -> str | None:
+def usual_kanji(kana: str, adjectives: bool = False) -> str | None:
     """How a word typed in hiragana is usually written, where that is in kanji (よさん:
-    予算, こども: 子供); None where it is usually kana (ところ, とても), or for an adjective
-    (ほしい) or no content word (a name, a number, a particle)."""
+    予算, こども: 子供); None where it is usually kana (ところ, とても), or no content word
+    (a name, a number, a particle). An adjective (さびしい: 寂しい) only with
+    ``adjectives``: the query keeps it as typed, its kanji lend it their meaning."""
     table = _kana_kanji()
-    return table.get(kana) if table is not None else None
+    found = table.get(kana) if table is not None else None
+    if found is None:
+        return None
+    word, _, kind = found.partition("\t")
+    return word if adjectives or kind != "a" else None
+
+
+def adjective_kanji(kana: str) -> str | None:
+    """An adjective typed in hiragana as usually written (さびしい: 寂しい), else None."""
+    table = _kana_kanji()
+    found = table.get(kana) if table is not None else None
+    word, _, kind = (found or "").partition("\t")
+    return word if kind == "a" else None
 
 
 def known_word(run: str) -> bool:

@@ -12,8 +12,9 @@ lacks: synonyms, nearness in meaning (予算: 鳥取市's 「モノとカネ」)
 Janome's system dictionary (mecab-ipadic) gives each entry a reading and a cost
 (lower: more usual). For each reading of 3–12 kana, the entry of least cost among
 all the entries with that reading, if it is written with kanji and is a content
-word (a common noun or a verb's noun-like stem: not a name, number, pronoun,
-suffix, a verb's other forms or an adjective), so no reading becomes a place's
+word (a common noun or a verb's noun-like stem; an adjective, marked "a", lends
+only its meaning: not a name, number, pronoun, suffix, nor a verb's other forms),
+so no reading becomes a place's
 name. The costs are not a word's frequency alone: ところ's least-cost entry is
 野老, and the search reads a run so only where Janome reads it, in the query, as
 a content word (not 他のところ's ところ, nor したい: search._usual_kanji_of).
@@ -36,14 +37,18 @@ def _hiragana(katakana: str) -> str:
     return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in katakana)
 
 
-def _content(pos: str, form: str) -> bool:
-    """A common noun, or a verb's noun-like stem (見守り, 支え: its 連用形); not a verb's
-    other forms (貰える, 出来る) nor an adjective (ほしい, ゆるい), typed in kana as often
-    as not: read as 欲しい, 「…場がほしい」 lost 0.01–0.05 nDCG@10 on three judged queries."""
+def _kind(pos: str, form: str) -> str | None:
+    """"n" for a common noun or a verb's noun-like stem (見守り, 支え: its 連用形), read so in
+    the query; "a" for an adjective (さびしい: 寂しい), typed in kana as often as not, whose
+    kanji only lend it their meaning, unless it is also grammar (ほしい of 〜てほしい: read
+    as 欲しい, 「…場がほしい」 lost 0.01–0.05 nDCG@10 on three judged queries, and as much
+    again given its meaning); None for the rest (a verb's other forms: 貰える, 出来る)."""
     parts = pos.split(",")
     if parts[0] == "名詞":
-        return parts[1] not in SKIP_NOUNS
-    return parts[0] == "動詞" and parts[1] == "自立" and form == "連用形"
+        return "n" if parts[1] not in SKIP_NOUNS else None
+    if parts[0] == "形容詞" and parts[1] == "自立":
+        return "a"
+    return "n" if parts[0] == "動詞" and parts[1] == "自立" and form == "連用形" else None
 
 
 def table() -> dict[str, str]:
@@ -52,19 +57,23 @@ def table() -> dict[str, str]:
     from kodoku_search.analysis import _is_kanji
 
     best: dict[str, tuple[tuple[int, int, str], str, str]] = {}
+    auxiliary: set[str] = set()  # (readings of an adjective Janome also has as grammar: ほしい of 〜てほしい)
     for entry in sysdic.entries().values():
         surface, cost, pos, form, reading = entry[0], entry[3], entry[4], entry[6], entry[8]
         if not reading or reading == "*":
             continue
         kana = _hiragana(reading)
+        if pos.startswith("形容詞,非自立"):
+            auxiliary.add(kana)
         if not 3 <= len(kana) <= 12 or any(not ("ぁ" <= c <= "ゖ" or c == "ー") for c in kana):
             continue
         # (At equal cost the spelling with the fewest kana: 宣布, not 宣ぷ.)
         key = (cost, sum(not _is_kanji(c) for c in surface), surface)
         if kana not in best or key < best[kana][0]:
             best[kana] = (key, pos, form)
-    return {kana: key[2] for kana, (key, pos, form) in sorted(best.items())
-            if _content(pos, form) and any(_is_kanji(c) for c in key[2])}
+    return {kana: key[2] + ("\ta" if _kind(pos, form) == "a" else "") for kana, (key, pos, form) in sorted(best.items())
+            if _kind(pos, form) and any(_is_kanji(c) for c in key[2])
+            and not (_kind(pos, form) == "a" and kana in auxiliary)}
 
 
 def main() -> None:

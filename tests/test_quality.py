@@ -1385,6 +1385,16 @@ def test_a_word_typed_in_hiragana_that_the_corpus_lacks_is_read_in_its_usual_kan
         assert not engine.search(q, limit=1).reading.respellings, q
 
 
+def test_an_adjective_typed_in_hiragana_has_the_meaning_of_its_kanji(engine):
+    """(The stop-30 user review.) 寂しい finds no snippet, but the related ones near it in
+    meaning (孤独); さびしい showed a bare "No results": the vectors know 寂しい, not さびしい.
+    It stays as typed (read as 欲しい, 「…場がほしい」 lost on three judged queries)."""
+    r = engine.search("さびしい", limit=5)
+    assert r.total == 0 and not r.reading.respellings
+    assert r.related and any("孤独" in h.text for h in r.related)
+    assert [h.id for h in r.related] == [h.id for h in engine.search("寂しい", limit=5).related]
+
+
 def test_the_usual_kanji_are_off_without_their_table(engine, monkeypatch, tmp_path):
     from kodoku_search import analysis
 
@@ -1413,7 +1423,9 @@ def test_the_kana_kanji_table_is_the_one_its_script_makes():
     assert shipped == b"".join(sorted(f"{k}\t{v}\n".encode("utf-8") for k, v in make.table().items()))
     from kodoku_search.analysis import usual_kanji
 
-    assert all(usual_kanji(k) == v for k, v in make.table().items())  # (found by the search in place)
+    for k, v in make.table().items():  # (found by the search in place; an adjective only on request)
+        word, _, kind = v.partition("\t")
+        assert usual_kanji(k, adjectives=True) == word and usual_kanji(k) == (None if kind == "a" else word), k
     assert usual_kanji("ぁ") is None and usual_kanji("ゖゖゖ") is None and usual_kanji("") is None
 
 
