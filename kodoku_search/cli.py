@@ -865,8 +865,10 @@ def _neither_line(c) -> str:
     query = _echo_query(c.query)
     if re.search(r"[\s'\"$`\\!*?&;|<>()\[\]{}#~]", query):  # (plain Japanese needs no quotes)
         query = shlex.quote(query)
+    # (With the filters the comparison had: --city 鳥取市 listed every city's otherwise.)
+    filters = "".join(f" --{k} {shlex.quote(v) if any(ch.isspace() for ch in v) else v}" for k, v in c.filters.items())
     return (f"also matched, stating neither side: {where}; "
-            f"list {'them' if n != 1 else 'it'} with: kodoku-search search {query} --polarity other")
+            f"list {'them' if n != 1 else 'it'} with: kodoku-search search {query}{filters} --polarity other")
 
 
 def _emit_comparison(c, fmt: str, per_side: int) -> None:

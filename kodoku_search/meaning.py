@@ -35,7 +35,6 @@ from __future__ import annotations
 import _thread  # (a lock without importing threading: this module is on every cold search's path)
 import json
 import math
-import re
 import struct
 import sys
 import zlib
@@ -109,7 +108,6 @@ class Vectors:
         return raw.translate(_TO_UNSIGNED)
 
 
-_HIRAGANA = re.compile(r"[\u3041-\u3096ー]{3,12}")
 _TO_UNSIGNED = bytes((b + _OFFSET) & 0xFF for b in range(256))  # two's-complement int8 → x + 128
 
 
@@ -325,15 +323,6 @@ class MeaningTable:
         if nb is None:
             vecs = vectors()
             v = vecs.vector(word) if vecs is not None else None
-            if v is None and vecs is not None and _HIRAGANA.fullmatch(word):
-                # The vectors know words as written, 寂しい and not さびしい: an adjective typed
-                # in hiragana has the vector of its usual kanji (a noun the corpus lacks is
-                # read in kanji before this; one it has, つながり, is matched as it is: lent
-                # 繋がり's vector, 27 judged queries fell, 4 rose, before a refit).
-                from .analysis import adjective_kanji
-
-                kanji = adjective_kanji(word)
-                v = vecs.vector(kanji) if kanji else None
             nb = self.nearest(v, word=word) if v is not None else []
         if len(self.neighbours) >= MAX_CACHED_WORDS:
             self.neighbours.clear()

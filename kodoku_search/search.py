@@ -499,7 +499,7 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
                 swaps.append(found)
     if DICTIONARY_KANJI:
         # A word typed in hiragana that the corpus never says in any spelling (よさん, こども,
-        # みまもり) is read as it is usually written (予算, 子供, 見守り: analysis.usual_kanji):
+        # いりょう) is read as it is usually written (予算, 子供, 医療: analysis.usual_kanji):
         # Janome cut よさん into よさ + ん, a negated verb that asked for hardships, and こども
         # was found by the pair トモ. As kanji it goes where a word the corpus lacks goes:
         # its synonyms, the records near it in meaning.
@@ -507,12 +507,14 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
         for m in _HIRAGANA_WORD.finditer(text):
             a, b = m.span()
             if a and not unicodedata.category(text[a - 1]).startswith(("P", "Z", "S")):
-                # After a word: its particles (地域のみまもり, 人とのつながり) go with it, and
-                # without one the kana are its okurigana (分かって's かって is not 勝手; 共有
-                # できない's で is no particle, and きない no 畿内).
+                # After a word: its particles of one kana (地域のよさん, 人とのつながり) go with it,
+                # and without one the kana are its okurigana (分かって's かって is not 勝手; 共有
+                # できない's で is no particle, and きない no 畿内). Not のみ ("only"), which
+                # Janome finds in 「地域のみまもり」: まもり alone is no 見守り (the stop-30 review).
                 starts = {mo.start: mo for mo in morphs(text)}
                 lead = a
-                while lead in starts and starts[lead].pos.startswith("助詞") and lead < b:
+                while (lead in starts and starts[lead].pos.startswith("助詞") and lead < b
+                       and starts[lead].end - lead == 1):
                     lead = starts[lead].end
                 if lead == a:
                     continue
@@ -1007,7 +1009,7 @@ def _city_by_sound(kana: str, cities: tuple[str, ...]) -> str | None:
     from .analysis import fold, morphs
 
     key = fold(kana)[0]
-    if not _HIRAGANA_RUN_2.fullmatch(kana) or len(key) < 2:
+    if not _KANA_WORD.fullmatch(kana) or len(key) < 2:  # (ざま or ザマ)
         return None
     for city in cities:
         ms = morphs(city)
@@ -2288,13 +2290,24 @@ def _near(searcher, table, reading: Reading, cands: list, vocab=None) -> _Near |
 
     from .meaning import QueryMeaning
 
+    from .analysis import adjective_kanji
+
     n = searcher.doc_count_all()
+    cues = reading.polarity_cues + reading.theme_cues
     words = []
     for w in reading.words:
         # A word in pieces (縦割り: 縦 割り) is no term of the index: its rarest piece
         # stands for how rare it is.
         df = min(searcher.doc_frequency("text", p) for p in w.parts) if w.parts else searcher.doc_frequency("text", w.term)
-        words.append((w.term, math.log(1 + (n - df + 0.5) / (df + 0.5)), w.reading))
+        term = w.term
+        if _HIRAGANA_WORD.fullmatch(term) and not (cues and _names(w, cues)) and not table.neighbours_of(term):
+            # The vectors know words as written, 寂しい and not さびしい: an adjective typed in
+            # hiragana is near what its usual kanji are near (analysis.adjective_kanji). Not
+            # one that asks for a side (うまくいかない: 旨い's vector is 「美味しい」's; two
+            # judged queries fell, 0.06 and 0.29), and not a noun the corpus has (つながり:
+            # lent 繋がり's vector, 27 judged queries fell and 4 rose, before a refit).
+            term = adjective_kanji(term) or term
+        words.append((term, math.log(1 + (n - df + 0.5) / (df + 0.5)), w.reading))
     query = QueryMeaning.of(table, words, vocab.opposites if vocab is not None else None)
     if query is None:
         return None

@@ -9,17 +9,13 @@ corpus says, by its readings) cannot read them; Janome cuts よさん into よ�
 as 予算 and 子供, they go where the rest of the search goes with a word the corpus
 lacks: synonyms, nearness in meaning (予算: 鳥取市's 「モノとカネ」).
 
-Janome's system dictionary (mecab-ipadic) gives each entry a reading and a cost
-(lower: more usual). For each reading of 3–12 kana, the entry of least cost among
-all the entries with that reading, if it is written with kanji and is a content
-word (a common noun or a verb's noun-like stem; an adjective, marked "a", lends
-only its meaning: not a name, number, pronoun, suffix, nor a verb's other forms),
-so no reading becomes a place's
-name. The costs are not a word's frequency alone: ところ's least-cost entry is
-野老, and the search reads a run so only where Janome reads it, in the query, as
-a content word (not 他のところ's ところ, nor したい: search._usual_kanji_of).
-About 36,000 lines sorted by their bytes, searched in place (analysis.usual_kanji):
-a lookup reads a few lines.
+Janome's system dictionary (mecab-ipadic) gives each entry a reading. For each
+reading of 3–12 kana, of its entries that are content words written with kanji (a
+common noun or a verb's noun-like stem; an adjective, marked "a", lends only its
+meaning: not a name, number, pronoun, suffix, nor a verb's other forms), the one
+the word vectors rank most frequent, if it is among the FREQUENT most frequent
+(see table()). About 4,000 lines sorted by their bytes, searched in place
+(analysis.usual_kanji): a lookup reads a few lines.
 """
 
 from __future__ import annotations
@@ -51,12 +47,23 @@ def _kind(pos: str, form: str) -> str | None:
     return "n" if parts[0] == "動詞" and parts[1] == "自立" and form == "連用形" else None
 
 
+FREQUENT = 3000  # of chiVe's 20,000 vectors, ordered by frequency: 予算 2,370, 医療 1,370; 不凍港 3,283
+
+
 def table() -> dict[str, str]:
+    """Reading → kanji word ("\ta" after an adjective). Janome's costs do not say which of
+    a reading's words people mean (いりょう's least-cost entry is 衣料, しせつ's 使節,
+    かんそう's 乾燥, さいご's 最期: the stop-30 review), so the word is the one of them the
+    vectors hold nearest the top (kodoku_search/data/meaning: its rows run from the most
+    frequent word), and only if that is among the FREQUENT most frequent: ふとうこう's one
+    entry is 不凍港 (IPADIC has no 不登校), いきがい's 域外, and they stay as typed."""
     from janome import sysdic
 
     from kodoku_search.analysis import _is_kanji
+    from kodoku_search.meaning import Vectors
 
-    best: dict[str, tuple[tuple[int, int, str], str, str]] = {}
+    vectors = Vectors()
+    best: dict[str, tuple[tuple[int, int, int, str], str]] = {}
     auxiliary: set[str] = set()  # (readings of an adjective Janome also has as grammar: ほしい of 〜てほしい)
     for entry in sysdic.entries().values():
         surface, cost, pos, form, reading = entry[0], entry[3], entry[4], entry[6], entry[8]
@@ -67,13 +74,16 @@ def table() -> dict[str, str]:
             auxiliary.add(kana)
         if not 3 <= len(kana) <= 12 or any(not ("ぁ" <= c <= "ゖ" or c == "ー") for c in kana):
             continue
-        # (At equal cost the spelling with the fewest kana: 宣布, not 宣ぷ.)
-        key = (cost, sum(not _is_kanji(c) for c in surface), surface)
+        kind = _kind(pos, form)
+        row = vectors.row(surface)
+        if kind is None or row is None or not any(_is_kanji(c) for c in surface):
+            continue
+        # (At equal rank the least cost, then the fewest kana: 宣布, not 宣ぷ.)
+        key = (row, cost, sum(not _is_kanji(c) for c in surface), surface)
         if kana not in best or key < best[kana][0]:
-            best[kana] = (key, pos, form)
-    return {kana: key[2] + ("\ta" if _kind(pos, form) == "a" else "") for kana, (key, pos, form) in sorted(best.items())
-            if _kind(pos, form) and any(_is_kanji(c) for c in key[2])
-            and not (_kind(pos, form) == "a" and kana in auxiliary)}
+            best[kana] = (key, kind)
+    return {kana: key[3] + ("\ta" if kind == "a" else "") for kana, (key, kind) in sorted(best.items())
+            if key[0] < FREQUENT and not (kind == "a" and kana in auxiliary)}
 
 
 def main() -> None:

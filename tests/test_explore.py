@@ -275,6 +275,9 @@ def test_compare_says_where_the_snippets_of_neither_side_match(engine, run):
     assert "also matched, stating neither side: 鳥取市 (1); list it with: kodoku-search search 縦割り --polarity other" in out
     assert any("シンポジウムの開催" in h.text for h in engine.compare("シンポジウム").neither)
     assert not engine.compare("縦割り", city="福岡市").neither  # (filters apply to them too)
+    # ...and to the command it suggests (the second stop-30 review: --city was left out).
+    out = run("compare", "つながり", "--city", "鳥取市").output
+    assert "kodoku-search search つながり --city 鳥取市 --polarity other" in out
     md = run("compare", "縦割り", "--format", "markdown")
     assert "note: also matched, stating neither side: 鳥取市 (1)" in md.stderr
 
@@ -753,6 +756,7 @@ def test_a_filter_reads_a_place_as_the_query_does(engine):
     # However short its sound (the stop-30 user review: ざま and くれ were "unknown city",
     # ふくやま was not); an option's value is a place, where a query's くれ may be くれた's.
     assert engine.filters(city="ざま").city == "座間市" and engine.filters(city="くれ").city == "呉市"
+    assert engine.filters(city="ザマ").city == "座間市"  # (and in katakana: the second stop-30 review)
     assert engine.filters(city="博多区").city == "福岡市"
     assert engine.filters(prefecture="ひろしま").prefecture == "広島県"
     assert engine.filters(prefecture="ひょうご").prefecture == "兵庫県"  # (the corpus spells 兵庫)
