@@ -2928,6 +2928,8 @@ def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int,
 
     out, i = [], 0
     while i < len(run):
+        if out and out[-1][1] == i and all(all_kanji(sp) for _, _, sp in out) and _only_function_words(run[i:]):
+            return out  # (くろうしている: 苦労 + している as typed, not している's してい as 指定)
         if out and out[-1][1] < i and run[i - 1] in _PARTICLE_HEAD:  # (a case particle before here: が, を)
             rest = _respell_pieces(run[i:], spellings)
             if rest is None:

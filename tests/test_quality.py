@@ -1149,13 +1149,16 @@ def test_kana_janome_cuts_into_no_words_is_read_as_the_corpus_word(engine, query
 
 @pytest.mark.parametrize("query, typed, word", [("めりっとがない", "めりっと", "メリット"),
                                                 ("たてわりをなくしたい", "たてわり", "縦割り"),
-                                                ("くろうした", "くろう", "苦労")])
+                                                ("くろうした", "くろう", "苦労"),
+                                                ("くろうしている", "くろう", "苦労")])
 def test_kana_in_a_phrase_is_read_as_the_corpus_word(engine, query, typed, word):
     """「めりっとがない」 put 「際限が【ない】」 and 「つなぎ【め】」 first: the run was respelled
     only whole. It may now end in words after a case particle (が, を), or in function
-    words alone after a noun (くろう + した)."""
+    words alone after a noun (くろう + した; くろう + している, whose してい was read as 指定
+    and the side it asks for lost: the second stop-30 review)."""
     r = engine.search(query, limit=3)
     assert (typed, word) in r.reading.respellings and word in r.hits[0].text
+    assert len(r.reading.respellings) == 1 and (word != "苦労" or r.reading.polarity == "hard")
     assert engine.search("わからない", limit=1).reading.respellings == ()  # (な is no particle; 分から no noun)
 
 
