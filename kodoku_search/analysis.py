@@ -419,8 +419,9 @@ class _SortedTable:
 
 @lru_cache(maxsize=1)
 def _kana_kanji():
-    """Hiragana reading → the usual kanji spelling of a content word (Janome's dictionary),
-    opened on first need; None if the file is missing or unreadable (the reading is then off)."""
+    """Hiragana reading → the usual kanji spelling of a content word (Janome's dictionary's
+    words, the most frequent by the word vectors), opened on first need; None if the file
+    is missing or unreadable (the reading is then off)."""
     try:
         return _SortedTable(KANA_KANJI)
     except (OSError, ValueError):
@@ -429,8 +430,8 @@ def _kana_kanji():
 
 def usual_kanji(kana: str, adjectives: bool = False) -> str | None:
     """How a word typed in hiragana is usually written, where that is in kanji (よさん:
-    予算, こども: 子供); None where it is usually kana (ところ, とても), or no content word
-    (a name, a number, a particle). An adjective (さびしい: 寂しい) only with
+    予算, こども: 子供); None where it is usually kana (とても), a rare word (不凍港: the
+    reading is left as typed), or no content word (a name, a number, a particle). An adjective (さびしい: 寂しい) only with
     ``adjectives``: the query keeps it as typed, its kanji lend it their meaning."""
     table = _kana_kanji()
     found = table.get(kana) if table is not None else None
