@@ -504,6 +504,8 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
         # was found by the pair トモ. As kanji it goes where a word the corpus lacks goes:
         # its synonyms, the records near it in meaning.
         taken = [(a, b) for a, b, _ in swaps]
+        query_morphs = morphs(text)
+        starts = {mo.start: mo for mo in query_morphs}
         for m in _HIRAGANA_WORD.finditer(text):
             a, b = m.span()
             if a and not unicodedata.category(text[a - 1]).startswith(("P", "Z", "S")):
@@ -511,7 +513,6 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
                 # and without one the kana are its okurigana (分かって's かって is not 勝手; 共有
                 # できない's で is no particle, and きない no 畿内). Not のみ ("only"), which
                 # Janome finds in 「地域のみまもり」: まもり alone is no 見守り (the stop-30 review).
-                starts = {mo.start: mo for mo in morphs(text)}
                 lead = a
                 while (lead in starts and starts[lead].pos.startswith("助詞") and lead < b
                        and starts[lead].end - lead == 1):
@@ -521,7 +522,7 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
                 a = lead
             if any(x < b and a < y for x, y in taken):
                 continue
-            found = _usual_kanji_of(text[a:b], spellings, [mo for mo in morphs(text) if a <= mo.start < b])
+            found = _usual_kanji_of(text[a:b], spellings, [mo for mo in query_morphs if a <= mo.start < b])
             if found:
                 swaps.append((a, a + found[0], found[1]))
     swaps.sort()
