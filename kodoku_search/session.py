@@ -39,7 +39,7 @@ Type a query to search, or a command:
   :prefecture 愛知県 only this prefecture
   :theme PF          general (全般) or platform (PF)
   :polarity hard     good (良かった), hard (苦労) or other
-  :limit 5           results per query
+  :limit 5           results per query (0: only how many)
   :more              the next page of the last query
   :compare QUERY     each city's best good and hard snippet
   :similar ID        snippets like record ID
@@ -90,8 +90,8 @@ class Session:
             if cmd in self.FILTERS:
                 return self._set_filter(cmd, arg)
             if cmd == "limit":
-                if not arg.isdigit() or not 0 < int(arg) <= 1000:
-                    return Reply("error", ":limit takes a number from 1 to 1000")
+                if not arg.isdigit() or not 0 <= int(arg) <= 1000:  # (0: the count only, as search --limit 0)
+                    return Reply("error", ":limit takes a number from 0 to 1000")
                 self.limit = int(arg)
                 return Reply("message", self.describe())
             if cmd == "more":

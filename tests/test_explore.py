@@ -626,7 +626,12 @@ def test_session_keeps_filters_between_queries(engine):
     bad = s.execute(":theme money")
     assert bad.kind == "error" and "valid" in bad.message and s.filters == {"polarity": "hard"}
     assert s.execute(":limit 1").kind == "message" and len(s.execute("連携").page.hits) == 1
-    assert s.execute(":limit zero").kind == "error"
+    assert s.execute(":limit zero").kind == "error" and s.execute(":limit 1001").kind == "error"
+    # (0 counts without listing, as search --limit 0 does: it was refused, the stop-30 review.)
+    assert s.execute(":limit 0").kind == "message"
+    counted = s.execute("連携").page
+    assert counted.hits == () and counted.result.total > 0
+    assert s.execute(":limit 1").kind == "message"
     assert s.execute(":clear").kind == "message" and s.filters == {}
     # Other filters, other results: :more starts the last query over (it went on at the old
     # offset, past results never shown: the stop-25 review).
