@@ -63,6 +63,7 @@ ASKED_SIDE_FIRST = True  # a query that only asks for a side (うまくいかな
 KEEP_AS_TYPED = True  # a kana run respelled is also looked for as typed (こどく; _keep_as_typed)
 NAMED_CITY_BOOST = 0.001  # what naming a city adds to its snippets' score: enough to be found, not to rank
 NAMED_CITY_FIRST = True  # 「豊田市の苦労」: the snippets of a city the query names come first (see _named_cities)
+STRETCH_EVERY_WORD = True  # a stretch's synonym (効果測定 → 検証) stands for each of its words, not the first only
 MAX_WORDS = 64  # distinct content words used from one query
 CANDIDATES = 200  # re-ranked after BM25F; more than any page anyone reads
 RERANK_DEPTH = 40  # of those, the best the learned ranker re-orders (rerank.py)
@@ -674,7 +675,8 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
         for s_at, e_at, alts in _phrase_synonyms(text, vocab):
             inside = [k for k, w in enumerate(ws) if s_at <= w.start and w.end <= e_at]
             if len(inside) >= 1 and not (len(inside) == 1 and ws[inside[0]].start == s_at and ws[inside[0]].end == e_at):
-                phrase_syn.setdefault(inside[0], []).extend(alts)
+                for k in inside if STRETCH_EVERY_WORD else inside[:1]:
+                    phrase_syn.setdefault(k, []).extend(alts)
                 said_as += [(text[s_at:e_at], a) for a in alts]
     # A run of kana the corpus spells otherwise (たてわり → 縦割り, こどく → 孤独) also
     # looks for that spelling: Janome cuts kana it does not know into nonsense words.

@@ -378,6 +378,16 @@ def test_synonym_entries_are_found_as_typed_across_particles(engine, query, alte
     assert any(alternative in w.synonyms for w in r.reading.words)
 
 
+def test_a_stretchs_synonym_stands_for_each_of_its_words(engine):
+    """検証 is in the file for 効果測定 as a whole: a record that says 効果の検証 has both words
+    (it was credited to 効果 alone, said 「not found: 測定」, and 鳥取市's 「…成果…」, a synonym
+    of 効果 only, came first)."""
+    r = engine.search("効果測定", limit=3)
+    assert all("検証" in w.synonyms for w in r.reading.words)
+    assert r.unmatched == ()
+    assert r.hits[0].id == "advice-2025-10/general/京都市/6" and "検証" in r.hits[0].text
+
+
 def test_synonym_entries_are_found_only_between_word_boundaries():
     from kodoku_search.search import _phrase_synonyms
     from kodoku_search.vocab import load_vocabulary
