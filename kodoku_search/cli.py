@@ -473,6 +473,8 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
     for rank, h in enumerate(result.hits, start=page.offset + 1):
         click.echo(f"{rank}. {_place(h)}  [{h.score:.2f}]")
         click.echo(wrap_indented(highlight(h.text, h.matches, use_color), width))
+        if h.through:
+            click.echo(wrap_indented(THROUGH[h.through], width))
         click.echo(f"   {h.source}:{h.line}  {h.id}")
         if h.explanation:
             click.echo(_describe_explanation(h.explanation))
@@ -494,6 +496,12 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
         click.echo()
     if page.facets is not None:
         click.echo(_describe_facets(page.facets, result.total, width))
+
+
+THROUGH = {  # (Hit.through: a match that says none of the query's words itself)
+    "context": "none of your words here: the snippet it continues says them",
+    "sequel": "none of your words here: the snippets that continue it say them",
+}
 
 
 def _describe_facets(facets: dict[str, dict[str, int]], total: int, width: int | None) -> str:

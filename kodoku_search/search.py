@@ -201,6 +201,10 @@ class Hit:
     explanation: Explanation | None = None
     related_by: str | None = None  # a related record's tie to the query: "meaning" or "words" (None: a match)
     also: str | None = None  # the other side one of its sentences states too: --polarity that side finds it
+    # A match that says none of the query's words itself: "context" (the snippet it continues
+    # says them: 「講座受講者から…」 after the line that names the course), "sequel" (the
+    # snippets that continue it do: a lead-in, 「以下に…」); None for the rest.
+    through: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)  # (related_by is null for a match: every row has the same keys)
@@ -2838,8 +2842,21 @@ def _make_hit(stored: dict, score: float, reading: Reading, contributions, expla
     terms = list(dict.fromkeys((entries.get(c.term) if c.field == "synonym" else None) or c.term.replace(" ", "")
                                for c in contributions if c.field in ("text", "synonym")))
     matched_terms = tuple(t for t in terms if not any(t != u and t in u for u in terms))  # (縦 of 縦割り: once)
-    return hit_from_stored(stored, score, _highlights(stored, spans, phrase), matched_terms or tuple(matched_words),
-                           explanation)
+    marks = _highlights(stored, spans, phrase)
+    hit = hit_from_stored(stored, score, marks, matched_terms or tuple(matched_words), explanation)
+    return replace(hit, through=_through(contributions)) if not marks and not matched_words else hit
+
+
+_AROUND = {"context": "context", "context-synonym": "context", "sequel": "sequel"}
+
+
+def _through(contributions) -> str | None:
+    """"context" or "sequel" when the snippets around a match are all that has the query's
+    words (a match by its side alone, 「苦労したこと」, or by its heading, is neither)."""
+    fields = {c.field for c in contributions if c.score > 0 and c.field != "meaning"}
+    if not fields or not fields <= _AROUND.keys():
+        return None
+    return "context" if "context" in {_AROUND[f] for f in fields} else "sequel"
 
 
 def _highlights(stored: dict, spans: list[list[tuple[int, int]]], phrase: str | None) -> tuple[tuple[int, int], ...]:

@@ -29,6 +29,13 @@ def run(tmp_path_factory):
     return invoke
 
 
+def test_search_says_when_a_match_has_none_of_the_words_itself(run):
+    out = run("search", "アニメ", "--no-related").output
+    said = out.index("none of your words here: the snippet it continues says them")
+    assert out.index("中野区/1") < said < out.index("中野区/2")  # (under the second, above its citation)
+    assert out.count("none of your words here") == 1
+
+
 def test_search_prints_rank_place_labels_highlight_and_citation(run):
     r = run("search", "縦割り")
     assert r.exit_code == 0

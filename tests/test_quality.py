@@ -1051,6 +1051,23 @@ def test_a_synonym_is_looked_for_in_the_context_too(engine):
         assert item in texts
 
 
+def test_a_match_by_the_snippets_around_it_says_so(engine):
+    """A record can match through the snippet it continues, or through those that continue
+    it (index.context_sources): 中野区's 「PFの前身である…」 for アニメ, said on the line
+    before; 春日井市's lead-ins for シンポジウム, said in the list after. Nothing was marked
+    and nothing said why (the stop-31 review)."""
+    anime = engine.search("アニメ", related=False)
+    assert [(h.id, h.through) for h in anime.hits] == [
+        ("advice-2025-10/general/中野区/1", None), ("advice-2025-10/general/中野区/2", "context")]
+    sym = engine.search("シンポジウム", related=False)
+    assert sym.hits[0].through is None and sym.hits[0].matches
+    assert {h.through for h in sym.hits[1:]} == {"sequel"} and all(not h.matches for h in sym.hits[1:])
+    assert sym.hits[1].to_dict()["through"] == "sequel"
+    # Neither: a match by its side (「苦労したこと」) or by the heading it is listed under.
+    assert {h.through for h in engine.search("苦労したこと", limit=5).hits} == {None}
+    assert {h.through for h in engine.search("庁内の例", limit=5).hits} == {None}
+
+
 def test_a_prefecture_named_in_the_query_stands_for_its_cities(engine):
     """「愛知県」 found nothing and offered 周知県; 「愛知県の自治体の苦労」 showed no
     愛知県 city in its top 5. A prefecture is read as its cities, as a filter would be."""
