@@ -159,7 +159,14 @@ def _optional_choice(
     if not isinstance(value, str) or not value.strip():
         raise EvalError(f"{where}: '{key}' must be a non-empty string or absent, got {value!r}")
     if choices is not None and value not in choices:
-        raise EvalError(f"{where}: '{key}' must be one of {', '.join(choices)}, got {value!r}")
+        # As --theme and --polarity read them (PF, 全般, 苦労, 良かった): the same words, one meaning.
+        from . import labels
+
+        resolved = {"theme": labels.resolve_theme, "polarity": labels.resolve_polarity}.get(key, lambda v: None)(value)
+        if resolved in choices:
+            return resolved
+        raise EvalError(f"{where}: '{key}' must be one of {', '.join(choices)} (or a word --{key} takes, "
+                        f"such as {'PF' if key == 'theme' else '苦労'}), got {value!r}")
     return value
 
 
@@ -307,7 +314,9 @@ def passage_matches(snippet_text: str, passage_text: str) -> bool:
 
 
 def _same_city(a: str, b: str) -> bool:
-    return normalize_for_match(a) == normalize_for_match(b)
+    """The same city, also as --city reads a name without its 市, 区, 町 or 村 (福岡: 福岡市)."""
+    a, b = normalize_for_match(a), normalize_for_match(b)
+    return a == b or (len(a) > 2 and a[-1] in "市区町村" and a[:-1] == b) or (len(b) > 2 and b[-1] in "市区町村" and b[:-1] == a)
 
 
 # --------------------------------------------------------------------------- scoring

@@ -289,6 +289,17 @@ def test_load_judgments_reads_filters_and_passages(tmp_path: Path) -> None:
     assert js[1].to_dict() == json.loads(line)
 
 
+def test_filters_are_read_in_the_words_search_takes(tmp_path: Path) -> None:
+    # --theme PF, --polarity 苦労, --city 福岡 work in search; a judgments file refused the first two
+    # and scored the third 0 (the stop-31 review).
+    line = json.dumps({"qid": "q", "query": "連携", "theme": "PF", "polarity": "苦労",
+                       "relevant": [{"city": "福岡", "grade": 2, "text": P_A, "theme": "全般"}]}, ensure_ascii=False)
+    (j,) = load_judgments(write(tmp_path, line))
+    assert j.filters() == {"theme": "platform", "polarity": "hard"} and j.relevant[0].theme == "general"
+    assert score_ranking(judgment(JudgedPassage("福岡", 2, P_A)), [FakeHit("福岡市", P_A)]).ndcg == 1.0
+    assert score_ranking(judgment(JudgedPassage("福山", 2, P_A)), [FakeHit("福岡市", P_A)]).ndcg == 0.0
+
+
 @pytest.mark.parametrize(
     ("bad", "reason"),
     [
