@@ -987,16 +987,17 @@ KANA_PLACE_MIN = 3  # a city's name typed in kana alone, without its 市/区/町
 
 
 @lru_cache(maxsize=8)
-def _place_readings(cities: tuple[str, ...], prefectures: tuple[str, ...] = ()) -> tuple[dict[str, str], dict[str, str]]:
+def _place_readings(cities: tuple[str, ...], prefectures: tuple[str, ...] = ()) -> tuple[dict[str, str], ...]:
     """Each city's name as kana (its reading without voicing, as ``fold`` makes it) → the
     city: with its suffix (宇和島市: ウワシマシ; 播磨町 also as said, ハリマチョウ), and, of
-    KANA_PLACE_MIN kana or more, without it (ウワシマ). Janome's readings: 豊田 is トヨダ,
+    KANA_PLACE_MIN kana or more, without it (ウワシマ), and the shorter stems (クレ) apart. Janome's readings: 豊田 is トヨダ,
     トヨタ without voicing. Then the index's prefectures the same way (ひろしま: 広島県,
     which stands for its cities), where no city has the sound (きょうと is 京都市)."""
     from .analysis import fold, morphs
 
     whole: dict[str, str] = {}
     stems: dict[str, str] = {}
+    short: dict[str, str] = {}
     for city in (*cities, *prefectures):
         ms = morphs(city)
         if not ms or any(not m.reading for m in ms):
@@ -1006,7 +1007,9 @@ def _place_readings(cities: tuple[str, ...], prefectures: tuple[str, ...] = ()) 
             whole.setdefault(fold(said)[0], city)
         if len(stem) >= KANA_PLACE_MIN:
             stems.setdefault(fold(stem)[0], city)
-    return whole, stems
+        elif len(stem) >= 2:  # (くれ, ざま: only as the whole query)
+            short.setdefault(fold(stem)[0], city)
+    return whole, stems, short
 
 
 def _city_by_sound(kana: str, cities: tuple[str, ...]) -> str | None:
@@ -1060,6 +1063,13 @@ def _kana_places(text: str, cities: tuple[str, ...], spellings: dict[str, str] |
         key = fold(kana)[0]
         return tables[0].get(key) or (tables[1].get(key) if alone else None)
 
+    bare = text.strip()
+    if len(bare) == 2 and _HIRAGANA_RUN_2.fullmatch(bare):
+        # A name of two kana is the city only as the whole query (「くれ」: 呉市, as --city くれ;
+        # in 「くれ 連携」 or 「してくれた」 it may be the verb's), too short a run for the rest.
+        found = _place_readings(cities, prefectures)[2].get(fold(bare)[0])
+        if found:
+            return text.replace(bare, found), ((bare, found),)
     return _kana_runs_as(text, city, alone=True)
 
 
