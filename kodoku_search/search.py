@@ -57,6 +57,8 @@ PIECES_MATCH_TOGETHER = True  # a word's character bigrams match only half toget
 W_LEMMA = 1.0  # × W_READING: a verb typed in kana, as its dictionary form sounds (QueryWord.lemma)
 KATAKANA_SLIPS = 2  # a katakana word's telling bigrams match all together but this many (None: half, as others)
 KATAKANA_FIRST_KANA = True  # …and never without its first kana (デメリット is no メリット; _pieces)
+SPELLED_AS_USUAL = True  # a query word the vectors lack is near what its usual spelling is near (子ども: 子供)
+KATAKANA_PAIR_IN_KATAKANA = True  # a katakana word of one folded pair (ルート: ルト) matches a katakana word of that pair only
 IN_ONE_PLACE = True  # …and a kana word's pairs match in one place, not scattered over a snippet (_in_one_place)
 WITHIN_WORDS = True  # a two-kanji word's one pair does not match astride two words (民生 in 市民生活; _within_words)
 ASKED_SIDE_FIRST = True  # a query that only asks for a side (うまくいかなかったこと) lists that side first
@@ -1816,6 +1818,15 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             one = frozenset([grams[0].key()])
             out.append((one, 1, one, frozenset(), None, partial(_within_words, searcher, w.surface)))
             continue
+        if (len(grams) == 1 and KATAKANA_PAIR_IN_KATAKANA and _KATAKANA_RUN.fullmatch(w.surface)
+                and _kana_only(grams[0].term)):
+            # A katakana word of one folded pair (ルート: ルト, メール: メル) by that pair only as a
+            # katakana word of the record, spelled another way: the n-gram field folds hiragana
+            # to katakana and drops ー, so ルト was every 「…になると」 and メル every 見極める
+            # (the stop-31 review).
+            one = frozenset([grams[0].key()])
+            out.append((one, 1, one, frozenset(), None, partial(_in_katakana, searcher, grams[0].term)))
+            continue
         if len(grams) < 2:
             continue
         kanji = any(_is_kanji(c) for c in w.surface)
@@ -1898,6 +1909,15 @@ def _in_one_place(searcher, word: str, katakana: bool, telling: frozenset, need:
     return (any(q[i:i + need + 1] in folded for i in range(len(q) - need))
             or katakana and any(len(telling & {g for g, _, _ in bigrams(run)}) >= need
                                 for run in _KATAKANA_RUN.findall(text)))
+
+
+def _in_katakana(searcher, pair: str, docnum: int) -> bool:
+    """Whether a record has a katakana word that folds to the kana ``pair`` (ノオト, ノート:
+    ノト), not one that only holds it (ヤクルト is no ルート, ステークホルダー no ホール)."""
+    from .analysis import fold
+
+    text = unicodedata.normalize("NFKC", searcher.stored_fields(docnum).get("text") or "")
+    return any(fold(run)[0] == pair for run in _KATAKANA_RUN.findall(text))
 
 
 def _first_kana_kept(searcher, word: str, docnum: int) -> bool:
@@ -2307,7 +2327,7 @@ def _near(searcher, table, reading: Reading, cands: list, vocab=None) -> _Near |
 
     from .meaning import QueryMeaning
 
-    from .analysis import adjective_kanji
+    from .analysis import adjective_kanji, usual_kanji
 
     n = searcher.doc_count_all()
     cues = reading.polarity_cues + reading.theme_cues
@@ -2324,6 +2344,14 @@ def _near(searcher, table, reading: Reading, cands: list, vocab=None) -> _Near |
             # judged queries fell, 0.06 and 0.29), and not a noun the corpus has (つながり:
             # lent 繋がり's vector, 27 judged queries fell and 4 rose, before a refit).
             term = adjective_kanji(term) or term
+        elif SPELLED_AS_USUAL and not df and w.reading and not table.neighbours_of(term):
+            # The vectors know a word as it is usually written: 子ども, which no snippet says, is
+            # near what 子供 is near (it had no neighbour: a bare "No results", where 子供 has ten
+            # related records). Not a word the corpus has (取組 as 取り組み: two judged queries
+            # fell, 0.06 and 0.01).
+            usual = usual_kanji(_to_hiragana(w.reading))
+            if usual and usual != term and not set(usual).isdisjoint(term) and table.neighbours_of(usual):
+                term = usual
         words.append((term, math.log(1 + (n - df + 0.5) / (df + 0.5)), w.reading))
     query = QueryMeaning.of(table, words, vocab.opposites if vocab is not None else None)
     if query is None:
@@ -2339,6 +2367,10 @@ def _near(searcher, table, reading: Reading, cands: list, vocab=None) -> _Near |
         if c is not None:
             records[d] = c
     return _Near(query, 1.0, records)
+
+
+def _to_hiragana(kana: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in kana)
 
 
 def _add_meaning(ranked: list, near: _Near, explain: bool) -> list:

@@ -1068,6 +1068,27 @@ def test_a_match_by_the_snippets_around_it_says_so(engine):
     assert {h.through for h in engine.search("庁内の例", limit=5).hits} == {None}
 
 
+@pytest.mark.parametrize("query", ["ルート", "メール", "ホール", "ケアー"])
+def test_a_katakana_word_of_one_pair_is_not_found_in_other_words(engine, query):
+    """The n-gram field folds hiragana to katakana and drops ー: ルート was ルト, in every
+    「…になると」 (11 results), メール 見極【める】, ホール ステーク【ホル】ダー (the stop-31
+    review). The corpus has none of them."""
+    assert engine.search(query, related=False).total == 0
+
+
+def test_a_katakana_word_of_one_pair_still_finds_itself(engine):
+    r = engine.search("ノート", related=False)
+    assert r.hits[0].text.startswith("つながるノート") and all(h.city == "春日井市" for h in r.hits)
+
+
+def test_a_word_the_vectors_know_spelled_otherwise_still_has_related_records(engine):
+    """子ども, which no snippet says, had no vector (chiVe has 子供) and got a bare "No results";
+    it is near what 子供 is near."""
+    r = engine.search("子ども", limit=5)
+    assert r.total == 0 and r.related and all(h.related_by == "meaning" for h in r.related)
+    assert {h.id for h in r.related} <= {h.id for h in engine.search("子供", limit=10).related}
+
+
 def test_a_prefecture_named_in_the_query_stands_for_its_cities(engine):
     """「愛知県」 found nothing and offered 周知県; 「愛知県の自治体の苦労」 showed no
     愛知県 city in its top 5. A prefecture is read as its cities, as a filter would be."""
