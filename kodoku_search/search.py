@@ -1994,6 +1994,7 @@ def _read(searcher, text: str, vocab=None, spellings: dict[str, str] | None = No
     for ward, of in shared:
         notes.append(f"{ward}: a ward's name several cities have (of this collection's: {'、'.join(of)}), so it "
                      f"was not searched for: name the city with it (「{of[0]}{ward}」)")
+    cleaned, as_katakana = _katakana_said(cleaned, spellings) if KATAKANA_AS_KANA and spellings else (cleaned, ())
     cleaned, in_kana = _kana_places(cleaned, cities, spellings, _index_prefectures(searcher) if cities else ())
     cleaned, spelled_out = _kana_letters(cleaned, searcher)
     in_kana += spelled_out
@@ -2002,7 +2003,63 @@ def _read(searcher, text: str, vocab=None, spellings: dict[str, str] | None = No
     if in_kana:  # (said as the respellings are: うわじま → 宇和島市)
         reading = replace(reading, respellings=reading.respellings + in_kana,
                           also=_grouped([*in_kana, *((t, a) for t, alts in reading.also for a in alts)]))
+    if as_katakana:  # (said as typed: フタン → 負担, not ふたん → 負担)
+        reading = _typed_back(reading, as_katakana)
+        cleaned = _typed_back_text(cleaned, as_katakana)
     return cleaned, notes, cities, regions, elsewhere, shared, reading
+
+
+KATAKANA_AS_KANA = True  # a Japanese word typed in katakana (フタン, キョウドウ) is read as typed in hiragana
+
+
+def _katakana_said(text: str, spellings: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``text`` with each katakana run that spells a Japanese word in sound (フタン: 負担,
+    キョウドウ: 共同, クロウ: 苦労) in hiragana, and the (hiragana, katakana) pairs: typed so
+    it kept the corpus's spelling but lost that word's synonyms and the side it asks for
+    (フタン: 8 results, ふたん: 36, hardships first; the stop-31 review). A run of three kana
+    or more, without ー (a loanword's: サポーター), that the corpus spells with kanji or whose
+    reading has usual kanji (analysis.usual_kanji); a katakana word the corpus has (メリット)
+    or no kanji word sounds like (ナッジ) stays."""
+    from .analysis import _is_kanji, usual_kanji
+    from .analysis import spelled as spelled_as
+
+    out, pairs, last = [], [], 0
+    for m in _KATAKANA_RUN.finditer(text):
+        run = m.group()
+        if len(run) < 3 or "ー" in run or not all("ァ" <= c <= "ヶ" for c in run):
+            continue
+        said = spelled_as(run, spellings)
+        kana = _to_hiragana(run)
+        if said is not None and not any(_is_kanji(c) for c in said):
+            continue  # (the corpus's katakana word, or its kana)
+        if said is None and usual_kanji(kana) is None:
+            continue
+        out += [text[last:m.start()], kana]
+        pairs.append((kana, run))
+        last = m.end()
+    return "".join(out) + text[last:], tuple(pairs)
+
+
+def _typed_back_text(text: str, pairs) -> str:
+    for kana, typed in pairs:
+        text = text.replace(kana, typed)
+    return text
+
+
+def _typed_back(reading: Reading, pairs) -> Reading:
+    """``reading`` with the hiragana _katakana_said made of a katakana run said as typed."""
+    back = dict(pairs)
+
+    def said(t: str) -> str:
+        for kana, typed in back.items():
+            t = t.replace(kana, typed)
+        return t
+
+    return replace(reading,
+                   respellings=tuple((said(t), sp) for t, sp in reading.respellings),
+                   also=tuple((said(t), alts) for t, alts in reading.also),
+                   polarity_cues=tuple(said(c) for c in reading.polarity_cues),
+                   theme_cues=tuple(said(c) for c in reading.theme_cues))
 
 
 def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, explain: bool = False,

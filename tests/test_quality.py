@@ -1089,6 +1089,25 @@ def test_a_word_the_vectors_know_spelled_otherwise_still_has_related_records(eng
     assert {h.id for h in r.related} <= {h.id for h in engine.search("子供", limit=10).related}
 
 
+@pytest.mark.parametrize("katakana, hiragana", [("フタン", "ふたん"), ("キョウドウ", "きょうどう"), ("クロウ", "くろう"),
+                                               ("ジョウホウキョウユウ", "じょうほうきょうゆう"), ("フタンが大きい", "ふたんが大きい")])
+def test_a_japanese_word_typed_in_katakana_is_read_as_in_hiragana(engine, katakana, hiragana):
+    """フタン kept 負担's spelling but lost its synonyms and the side it asks for (8 results, ふたん
+    36, hardships first); キョウドウ found nothing (the stop-31 review)."""
+    k, h = engine.search(katakana, limit=50), engine.search(hiragana, limit=50)
+    assert k.total == h.total > 0 and [x.id for x in k.hits] == [x.id for x in h.hits]
+    assert k.reading.polarity == h.reading.polarity
+    assert any(typed.startswith(katakana[:3]) for typed, _ in k.reading.also)  # (said as typed)
+    assert not any(typed.startswith(hiragana[:3]) for typed, _ in k.reading.also)
+
+
+@pytest.mark.parametrize("query", ["メリット", "サポーター", "ナッジ", "ケア"])
+def test_a_loanword_in_katakana_stays_katakana(engine, query):
+    from kodoku_search.search import _katakana_said
+
+    assert _katakana_said(query, engine._spellings) == (query, ())
+
+
 def test_a_prefecture_named_in_the_query_stands_for_its_cities(engine):
     """「愛知県」 found nothing and offered 周知県; 「愛知県の自治体の苦労」 showed no
     愛知県 city in its top 5. A prefecture is read as its cities, as a filter would be."""
