@@ -366,6 +366,13 @@ def spelled(run: str, spellings: dict[str, str], swaps: bool = True) -> str | No
     key = fold(run, voicing=False)[0]
     # (Loosely only a run of LOOSE_MIN kana or more: がたい is not 課題, さんがく not 参画.)
     found = spellings.get(key) or (spellings.get(LOOSE + fold(run)[0]) if len(key) >= LOOSE_MIN else None)
+    if not found and swaps and SAME_SOUND_SWAPS:
+        # ず and づ (じ and ぢ) sound alike and are typed for each other: まちずくり, きずき.
+        for alt in _same_sound_swaps(run):
+            key = fold(alt, voicing=False)[0]
+            found = spellings.get(key) or (spellings.get(LOOSE + fold(alt)[0]) if len(key) >= LOOSE_MIN else None)
+            if found:
+                return found
     alts = _mark_swaps(run) if MARK_SWAPS and swaps and not found else []
     if not alts or known_word(run):  # (Janome is asked only where a mark could be the slip)
         return found
@@ -457,6 +464,23 @@ def known_word(run: str) -> bool:
 
 
 MARK_SWAPS = True  # ゛ for ゜ and back, in a kana run the corpus does not spell as typed
+SAME_SOUND_SWAPS = True  # ず for づ and back (じ, ぢ), in a kana run the corpus does not spell as typed
+_SAME_SOUND = dict(zip("ずづじぢズヅジヂ", "づずぢじヅズヂジ"))
+
+
+def _same_sound_swaps(run: str, most: int = 3) -> list[str]:
+    """``run`` with ず/づ and じ/ぢ swapped, every way but as typed, for its first ``most``."""
+    import itertools
+
+    at = [i for i, ch in enumerate(run) if ch in _SAME_SOUND][:most]
+    out = []
+    for choice in itertools.product(*((run[i], _SAME_SOUND[run[i]]) for i in at)):
+        chars = list(run)
+        for i, ch in zip(at, choice):
+            chars[i] = ch
+        if chars != list(run):
+            out.append("".join(chars))
+    return out
 
 
 def _swap_marks() -> dict[str, str]:

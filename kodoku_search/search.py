@@ -3123,6 +3123,8 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
             continue
         if not w.parts and searcher.doc_frequency("text", w.term):  # (a word the index has: 検証, respelled)
             continue
+        if w.parts and all(searcher.doc_frequency("text", p) for p in w.parts):
+            continue  # (nor one it has in pieces: まちづくり, まち + づくり, was "corrected" to づくり)
         if len(w.term) > SUGGEST_MAX_CHARS:  # (Whoosh's edit automaton grows with the word: めりっと × 250)
             continue
         if not any(_is_kanji(c) for c in w.term) and len(w.term) <= 3:

@@ -1108,6 +1108,20 @@ def test_a_loanword_in_katakana_stays_katakana(engine, query):
     assert _katakana_said(query, engine._spellings) == (query, ())
 
 
+@pytest.mark.parametrize("typed, spelled", [("まちずくり", "まちづくり"), ("関係ずくり", "関係づくり"), ("きずき", "気づき")])
+def test_zu_typed_for_du_is_read_as_the_corpus_spells_it(engine, typed, spelled):
+    """ず and づ sound alike and are typed for each other: まちずくり marked only 【まち】 and
+    offered nothing (the stop-31 review)."""
+    r = engine.search(typed, limit=3)
+    assert any(spelled in alts for _, alts in r.reading.also) and r.suggestion == spelled
+    assert any(spelled in h.text for h in r.hits)
+
+
+def test_a_word_in_pieces_the_index_has_is_not_corrected(engine):
+    """まちづくり is まち + づくり to the index: it was "corrected" to づくり."""
+    assert engine.search("まちずくり", limit=1).suggestion == "まちづくり"
+
+
 def test_a_prefecture_named_in_the_query_stands_for_its_cities(engine):
     """「愛知県」 found nothing and offered 周知県; 「愛知県の自治体の苦労」 showed no
     愛知県 city in its top 5. A prefecture is read as its cities, as a filter would be."""
