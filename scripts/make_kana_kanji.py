@@ -14,8 +14,10 @@ reading of 3–12 kana, of its entries that are content words written with kanji
 common noun or a verb's noun-like stem; an adjective, marked "a", lends only its
 meaning: not a name, number, pronoun, suffix, nor a verb's other forms), the one
 the word vectors rank most frequent, if it is among the FREQUENT most frequent
-(see table()). About 4,000 lines sorted by their bytes, searched in place
-(analysis.usual_kanji): a lookup reads a few lines.
+(see table()); and a verb's stem of STEM_MIN kana or more that is its reading's
+only word, at any frequency (みまもり: 見守り, はなしあい: 話し合い: Janome reads them
+as verbs in kana, which no snippet says). About 4,250 lines sorted by their bytes,
+searched in place (analysis.usual_kanji): a lookup reads a few lines.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def _kind(pos: str, form: str) -> str | None:
     return "n" if parts[0] == "動詞" and parts[1] == "自立" and form == "連用形" else None
 
 
+STEM_MIN = 4  # kana of a verb's stem read in kanji by its verb's vector (みまもり: 見守り), at any frequency
 FREQUENT = 3000  # of chiVe's 20,000 vectors, ordered by frequency: 予算 2,370, 医療 1,370; 不凍港 3,283
 
 
@@ -65,8 +68,10 @@ def table() -> dict[str, str]:
     vectors = Vectors()
     best: dict[str, tuple[tuple[int, int, int, str], str]] = {}
     auxiliary: set[str] = set()  # (readings of an adjective Janome also has as grammar: ほしい of 〜てほしい)
+    stems: dict[str, set[tuple[str, str]]] = {}  # reading → (verb stem, its verb) of STEM_MIN kana or more
+    words_of: dict[str, set[str]] = {}  # reading → the content words with kanji it is
     for entry in sysdic.entries().values():
-        surface, cost, pos, form, reading = entry[0], entry[3], entry[4], entry[6], entry[8]
+        surface, cost, pos, form, base, reading = entry[0], entry[3], entry[4], entry[6], entry[7], entry[8]
         if not reading or reading == "*":
             continue
         kana = _hiragana(reading)
@@ -75,15 +80,30 @@ def table() -> dict[str, str]:
         if not 3 <= len(kana) <= 12 or any(not ("ぁ" <= c <= "ゖ" or c == "ー") for c in kana):
             continue
         kind = _kind(pos, form)
+        if kind is None or not any(_is_kanji(c) for c in surface):
+            continue
+        # (By its kanji: a noun or a verb's stem, 話し合い is both, and 話合い the same word.)
+        words_of.setdefault(kana, set()).add("".join(c for c in surface if _is_kanji(c)))
+        if (pos.startswith("動詞") and len(kana) >= STEM_MIN and not all(_is_kanji(c) for c in surface)
+                and (vectors.row(surface) is not None or vectors.row(base) is not None)):
+            stems.setdefault(kana, set()).add((surface, base))
         row = vectors.row(surface)
-        if kind is None or row is None or not any(_is_kanji(c) for c in surface):
+        if row is None:
             continue
         # (At equal rank the least cost, then the fewest kana: 宣布, not 宣ぷ.)
         key = (row, cost, sum(not _is_kanji(c) for c in surface), surface)
         if kana not in best or key < best[kana][0]:
             best[kana] = (key, kind)
-    return {kana: key[3] + ("\ta" if kind == "a" else "") for kana, (key, kind) in sorted(best.items())
-            if key[0] < FREQUENT and not (kind == "a" and kana in auxiliary)}
+    out = {kana: key[3] + ("\ta" if kind == "a" else "") for kana, (key, kind) in sorted(best.items())
+           if key[0] < FREQUENT and not (kind == "a" and kana in auxiliary)}
+    for kana, found in stems.items():
+        # A verb's stem of STEM_MIN kana or more, at any frequency the vectors know it or its
+        # verb (見守り: 見守る, 4,361st; 話し合い, 7,578th), where the reading is that one word
+        # and no other (not あやめ: 殺め or 菖蒲; the reading of a stem is seldom another word's).
+        if kana not in out and len(words_of[kana]) == 1:
+            # (Its spellings: 話し合い before 話合い, the one with the most kana.)
+            out[kana] = max(found, key=lambda sb: (sum(not _is_kanji(c) for c in sb[0]), sb[0]))[0]
+    return dict(sorted(out.items()))
 
 
 def main() -> None:
