@@ -553,7 +553,8 @@ def _describe_reading(result) -> str:
     if theme:
         parts.append(f"about {labels.THEME_SHORT[theme]} ({'、'.join(_as_typed(result.query, c, r.respellings) for c in r.theme_cues)})")
     if polarity or theme:  # (the ranker weighs the side asked for: it does not put it all first)
-        parts[-1] += ": those rank higher"
+        only = " ".join(f"--{k} {v}" for k, v in (("polarity", polarity), ("theme", theme)) if v)
+        parts[-1] += f": those are ranked up ({only} lists only them)"
     cities = r.cities if not result.filters.city else ()  # (--city says it: a note where it names another)
     if cities:
         under = {c for _, of in r.regions for c in of}

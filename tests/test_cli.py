@@ -36,6 +36,13 @@ def test_search_says_when_a_match_has_none_of_the_words_itself(run):
     assert out.count("none of your words here") == 1
 
 
+def test_the_side_asked_for_is_said_as_ranked_up_with_the_filter_that_lists_only_it(run):
+    # It said "those rank higher", and the review (stop 31) found the other side above it in 8
+    # of 11 queries: the ranker weighs the side, it does not put it all first.
+    out = run("search", "住民への周知が難しい", "-n", "0").output
+    assert "asking for 苦労したこと (難しい): those are ranked up (--polarity hard lists only them)" in out
+
+
 def test_search_prints_rank_place_labels_highlight_and_citation(run):
     r = run("search", "縦割り")
     assert r.exit_code == 0
