@@ -58,6 +58,7 @@ W_LEMMA = 1.0  # × W_READING: a verb typed in kana, as its dictionary form soun
 KATAKANA_SLIPS = 2  # a katakana word's telling bigrams match all together but this many (None: half, as others)
 KATAKANA_FIRST_KANA = True  # …and never without its first kana (デメリット is no メリット; _pieces)
 SPELLED_AS_USUAL = True  # a query word the vectors lack is near what its usual spelling is near (子ども: 子供)
+SHORT_KANA_WHOLE = True  # a word of three kana read as the corpus spells it (りかい) matches by both pairs
 KATAKANA_PAIR_IN_KATAKANA = True  # a katakana word of one folded pair (ルート: ルト) matches a katakana word of that pair only
 IN_ONE_PLACE = True  # …and a kana word's pairs match in one place, not scattered over a snippet (_in_one_place)
 WITHIN_WORDS = True  # a two-kanji word's one pair does not match astride two words (民生 in 市民生活; _within_words)
@@ -1846,6 +1847,12 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             out.append((every, len(every), every, frozenset(), None, None))
         elif telling:
             need = -(-len(telling) // 2)
+            if (SHORT_KANA_WHOLE and not kanji and len(telling) == 2 and not _kana_word(w)
+                    and (w.sound or any(_is_kanji(c) for c in w.term))):
+                # A word of three kana read as the corpus spells it (りかい: 理解) by both its
+                # pairs (リカ, カイ): by one it was 「…人がいないか」 and 「…により、かかわり」 (the
+                # stop-31 review). (Not an inflection, わから, which meets わかり by one.)
+                need = 2
             required: frozenset = frozenset()
             rescue = None
             if KATAKANA_SLIPS is not None and _kana_word(w):

@@ -1122,6 +1122,14 @@ def test_a_word_in_pieces_the_index_has_is_not_corrected(engine):
     assert engine.search("まちずくり", limit=1).suggestion == "まちづくり"
 
 
+def test_a_word_of_three_kana_read_in_kanji_is_not_found_by_one_of_its_pairs(engine):
+    """りかい is 理解 (Janome makes particles of it); by one of its pairs it also found 熊本市's
+    「…人がいないか」 (カイ) and 「…により、かかわり」 (リカ): 18 results, 理解 10 (the stop-31
+    review)."""
+    kana, kanji = engine.search("りかい", limit=30, related=False), engine.search("理解", limit=30, related=False)
+    assert {h.id for h in kana.hits} == {h.id for h in kanji.hits} and kana.total == kanji.total
+
+
 def test_a_prefecture_named_in_the_query_stands_for_its_cities(engine):
     """「愛知県」 found nothing and offered 周知県; 「愛知県の自治体の苦労」 showed no
     愛知県 city in its top 5. A prefecture is read as its cities, as a filter would be."""
