@@ -207,8 +207,14 @@ def similar(engine: "SearchEngine", record_id: str, limit: int = 10) -> Similar:
     twins = [d for d in s.document_numbers(city=rec.city) if s.stored_fields(d).get("text") == rec.text
              and s.stored_fields(d).get("id") != rec.id]
     shared_df: dict[str, int] = {}
-    for term, _, _ in _spans(stored):
-        if term in shared_df:
+    spans = _spans(stored)
+    # A one-character word that only ever follows another, as its suffix (企業【等】, 多様【性】,
+    # 事業【者】), says nothing of what the record is about: 市原市's 「NPOや企業等…」 was most
+    # like 福山市's by 継続, 増える and 等 (the stop-31 review). (縦 of 縦割り comes first: it stays.)
+    ends = {b for _, _, b in spans}
+    bound = {t for t, _, _ in spans if len(t) == 1} - {t for t, a, _ in spans if len(t) == 1 and a not in ends}
+    for term, _, _ in spans:
+        if term in shared_df or term in bound:
             continue
         df = s.doc_frequency("text", term)
         if twins:

@@ -375,6 +375,15 @@ def test_similar_picks_words_that_tell_records_apart(engine):
     assert any(h.id == "advice-2025-10/general/中野区/3" for h in sim.hits)  # 庁内での理解…関係部署
 
 
+def test_similar_leaves_out_a_suffix_of_one_character(engine):
+    """(The stop-31 review.) 市原市's 「NPOや企業等…民間等…」 had 等 among its key terms, and
+    福山市's record came second by 継続, 増える and 等. 縦 of 縦割り, a word's first piece, stays."""
+    sim = engine.similar("advice-2025-10/general/市原市/2", limit=5)
+    assert "等" not in sim.terms and {"企業", "民間"} <= set(sim.terms)
+    assert all("等" not in h.matched_terms for h in sim.hits)
+    assert "縦" in engine.similar("advice-2025-10/general/福岡市/2", limit=1).terms
+
+
 def test_similar_leaves_out_the_record_posted_again_under_the_other_theme(engine):
     """市原市's snippet is in both themes, word for word: its twin is the record itself,
     not a snippet like it (the stop-26 review: it came last, 17th of 17, scored 46.6)."""
