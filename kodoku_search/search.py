@@ -58,6 +58,7 @@ W_LEMMA = 1.0  # × W_READING: a verb typed in kana, as its dictionary form soun
 KATAKANA_SLIPS = 2  # a katakana word's telling bigrams match all together but this many (None: half, as others)
 KATAKANA_FIRST_KANA = True  # …and never without its first kana (デメリット is no メリット; _pieces)
 SPELLED_AS_USUAL = True  # a query word the vectors lack is near what its usual spelling is near (子ども: 子供)
+ADVERBS_KEPT = True  # an adverb in a kana run is not cut, nor joined to its verb, by a respelling (どうしたら)
 SHORT_KANA_WHOLE = True  # a word of three kana read as the corpus spells it (りかい) matches by both pairs
 KATAKANA_PAIR_IN_KATAKANA = True  # a katakana word of one folded pair (ルート: ルト) matches a katakana word of that pair only
 IN_ONE_PLACE = True  # …and a kana word's pairs match in one place, not scattered over a snippet (_in_one_place)
@@ -3052,6 +3053,12 @@ def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int,
     from .analysis import _PARTICLE_KANA, all_kanji
     from .analysis import spelled as spelled_as
 
+    # An adverb Janome reads in the run is not cut into a piece, nor joined to the verb after
+    # it: どうしたら was どうし (同士) + たら, どうして どうし + て (the stop-31 review).
+    # (Not そう + だ + ん: そうだん is 相談. An adverb before a verb, or one a piece would cut.)
+    ms = _run_morphs(run) if ADVERBS_KEPT else ()
+    adverbs = [(m.start, m.end, k + 1 < len(ms) and ms[k + 1].pos.startswith("動詞"))
+               for k, m in enumerate(ms) if m.pos.startswith("副詞")]
     out, i = [], 0
     while i < len(run):
         if out and out[-1][1] == i and all(all_kanji(sp) for _, _, sp in out) and _only_function_words(run[i:]):
@@ -3062,6 +3069,8 @@ def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int,
                 return out
             return out + [(a + i, b + i, sp) for a, b, sp in rest]
         for j in range(min(len(run), i + 12), i + 2, -1):
+            if any(a < j < b or a < i < b or (i == a and j > b and verb) for a, b, verb in adverbs):
+                continue  # (a piece that cuts an adverb, or runs on from one into a verb)
             spelled = spelled_as(run[i:j], spellings)
             if spelled and len(spelled) == 1:
                 continue  # (one kanji for a run or a piece of one: しょうがっこう is not 省 + 学校, きょう not 協)
@@ -3079,6 +3088,13 @@ def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int,
                 return out  # (くろうした: 苦労 + した, as typed; a verb's stem is no noun: わから + ない)
             return None
     return out
+
+
+@lru_cache(maxsize=256)
+def _run_morphs(run: str) -> tuple:
+    from .analysis import morphs
+
+    return tuple(morphs(run))
 
 
 def _ends_in_a_final_particle(rest: str) -> bool:

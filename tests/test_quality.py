@@ -1130,6 +1130,17 @@ def test_a_word_of_three_kana_read_in_kanji_is_not_found_by_one_of_its_pairs(eng
     assert {h.id for h in kana.hits} == {h.id for h in kanji.hits} and kana.total == kanji.total
 
 
+@pytest.mark.parametrize("query", ["民間団体に参加してもらうには、どうしたらいい？", "どうして連携が進まないのか",
+                                   "連携、どうしてる？", "どうしても予算が足りない"])
+def test_a_question_word_in_kana_is_not_respelled_into_a_noun(engine, query):
+    """どうしたら was どうし (同士) + たら: 「…、どうしたらいい？」 put 「参画団体同士」 first and
+    offered 「同士たらいい？」 (the stop-31 review). そうだん (そう + だ + ん) is still 相談."""
+    r = engine.search(query, limit=3)
+    assert not any("同士" in alts for _, alts in r.reading.also) and "同士" not in (r.suggestion or "")
+    assert not any("同士" in h.text for h in r.hits)
+    assert any("相談窓口" in alts for _, alts in engine.search("そうだん窓口", limit=1).reading.also)
+
+
 def test_a_prefecture_named_in_the_query_stands_for_its_cities(engine):
     """「愛知県」 found nothing and offered 周知県; 「愛知県の自治体の苦労」 showed no
     愛知県 city in its top 5. A prefecture is read as its cities, as a filter would be."""
