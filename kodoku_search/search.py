@@ -2124,6 +2124,13 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                                               and searcher.doc_frequency("ngram", lf.term) > most)]
 
     acc, queries, plists = _accumulated(searcher, reading, leaves, side, filters)
+    if not acc and _side_instead(reading, side, filters):
+        side = _side_instead(reading, side, filters)
+        acc, queries, plists = _accumulated(searcher, reading, leaves, side, filters)
+        if acc:
+            from .labels import POLARITIES
+
+            notes.append(f"no snippet has the query's other words: its side, {POLARITIES[reading.polarity]}, is listed")
     total, lists = len(acc), dict(zip((key for key, _ in queries), plists))
     want = max(CANDIDATES, limit)
     best = heapq.nlargest(want, acc.items(), key=lambda kv: (kv[1], -kv[0]))
@@ -2604,7 +2611,24 @@ def matched(searcher, text: str, vocab=None, filters: Filters | None = None,
     leaves, side = _matching(reading, filters, searcher)
     if not reading.words and not side:
         return set()
-    return set(_accumulated(searcher, reading, leaves, side, filters)[0])
+    found = set(_accumulated(searcher, reading, leaves, side, filters)[0])
+    if not found and _side_instead(reading, side, filters):  # (as the search lists them)
+        found = set(_accumulated(searcher, reading, leaves, _side_instead(reading, side, filters), filters)[0])
+    return found
+
+
+SIDE_WHEN_NOTHING_ELSE = True  # a query asking for a side whose other words no snippet has lists that side
+
+
+def _side_instead(reading: Reading, side: list, filters: Filters) -> list:
+    """The side a query asks for, as a whole-side query, where its words matched nothing:
+    「最近困っていること」 (no snippet says 最近) was "No results" and ten related snippets
+    of the good side, though 困っていること alone lists 31 hardships (the stop-31 review)."""
+    from whoosh import query as Q
+
+    if not SIDE_WHEN_NOTHING_ELSE or side or not reading.polarity or filters.polarity not in (None, reading.polarity):
+        return []
+    return [Q.Term("sides", reading.polarity, boost=W_TEXT)]
 
 
 def _accumulated(searcher, reading: Reading, leaves: list[_Leaf], side: list, filters: Filters):

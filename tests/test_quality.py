@@ -1141,6 +1141,17 @@ def test_a_question_word_in_kana_is_not_respelled_into_a_noun(engine, query):
     assert any("相談窓口" in alts for _, alts in engine.search("そうだん窓口", limit=1).reading.also)
 
 
+def test_a_side_asked_for_with_words_no_snippet_has_lists_that_side(engine):
+    """「最近困っていること」 was "No results" and ten related snippets of the good side, though
+    「困っていること」 lists 31 hardships: no snippet says 最近 (the stop-31 review)."""
+    r, alone = engine.search("最近困っていること", limit=50), engine.search("困っていること", limit=50)
+    assert r.total == alone.total > 20 and all("hard" in (h.polarity, h.also) for h in r.hits)
+    assert r.unmatched == ("最近",) and any("its side, 苦労したこと, is listed" in n for n in r.notes)
+    assert sum(engine.facets("最近困っていること")["theme"].values()) == r.total  # (facets count what it lists)
+    # The filter wins: asked for the other side, nothing.
+    assert engine.search("最近困っていること", polarity="good").total == 0
+
+
 def test_a_prefecture_named_in_the_query_stands_for_its_cities(engine):
     """「愛知県」 found nothing and offered 周知県; 「愛知県の自治体の苦労」 showed no
     愛知県 city in its top 5. A prefecture is read as its cities, as a filter would be."""
