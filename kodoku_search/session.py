@@ -69,9 +69,14 @@ class Session:
         return f"filters: {shown}; limit {self.limit}"
 
     def execute(self, line: str) -> Reply:
-        text = line.strip()
+        text = line.strip().lstrip("\ufeff").strip()  # (a piped file saved with a byte order mark)
         if not text:
             return Reply("message")
+        # Typed with the IME on, a command's colon and space are full width (：city　福岡市).
+        if text[0] in ":：":
+            text = ":" + text[1:].replace("\u3000", " ")
+        elif text.lower() in ("exit", "quit", "help"):  # (no one searches the advice for these)
+            text = ":" + text.lower()
         if not text.startswith(":"):
             return self._search(text, 0)
         cmd, _, arg = text[1:].partition(" ")

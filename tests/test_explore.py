@@ -375,6 +375,17 @@ def test_similar_picks_words_that_tell_records_apart(engine):
     assert any(h.id == "advice-2025-10/general/中野区/3" for h in sim.hits)  # 庁内での理解…関係部署
 
 
+def test_a_session_reads_commands_typed_with_the_ime_on(engine):
+    """(The second stop-31 review.) ：city　福岡市 (full-width colon and space) was searched for,
+    :city　福岡市 an unknown command; a piped file's byte order mark made :limit a query; exit
+    was searched for."""
+    s = engine.session()
+    assert s.execute("：city　福岡市").kind == "message" and s.filters == {"city": "福岡市"}
+    assert s.execute(":city　福山市").kind == "message" and s.filters == {"city": "福山市"}
+    assert s.execute("\ufeff:limit 1").kind == "message" and s.limit == 1
+    assert s.execute("exit").kind == "quit" and s.execute("help").kind == "message"
+
+
 def test_similar_leaves_out_a_suffix_of_one_character(engine):
     """(The stop-31 review.) 市原市's 「NPOや企業等…民間等…」 had 等 among its key terms, and
     福山市's record came second by 継続, 増える and 等. 縦 of 縦割り, a word's first piece, stays."""
