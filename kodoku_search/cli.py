@@ -402,6 +402,16 @@ def _emit_page(page, fmt: str) -> None:
     if fmt != "json":  # (JSON holds them; a table or a row a line has no place for them: stderr, as text does)
         for note in page.result.notes:
             click.echo(f"note: {note}", err=True)
+        # And how the query was read, which text prints above the results: a word ignored or
+        # respelled (どうし → 同士) went unseen in a spreadsheet (the second stop-31 review).
+        result = page.result
+        read = _describe_reading(result)
+        if read:
+            click.echo(read, err=True)
+        if result.unmatched:
+            click.echo(f"not found: {'、'.join(_safe(w) for w in result.unmatched)}", err=True)
+        if result.suggestion:
+            click.echo(f"Did you mean: {_safe(result.suggestion)}", err=True)
     if fmt == "json":
         _echo_json(page.to_dict())
     elif fmt == "jsonl":

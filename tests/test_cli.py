@@ -209,7 +209,7 @@ def test_a_respelled_run_is_shown_whole_and_not_suggested_where_the_text_says_it
 def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
     """From a review of the JSON, CSV and library outputs (stop 22)."""
     # Every row has the same keys: related_by is null on a match.
-    rows = [json.loads(x) for x in run("search", "見守り役", "-n", "10", "--format", "jsonl").output.splitlines()]
+    rows = [json.loads(x) for x in run("search", "見守り役", "-n", "10", "--format", "jsonl").stdout.splitlines()]
     assert {r["kind"] for r in rows} == {"match", "related"} and all("related_by" in r for r in rows)
     # Matched terms are words, not the index's phrase tokens (庁 内, 気 かける); CSV joins them with 、.
     d = json.loads(run("search", "庁内連携", "-n", "5", "--json").output)
@@ -296,6 +296,17 @@ def test_notes_reach_stderr_in_every_format(run, fmt):
     assert "大阪市: not in this collection" in r.stderr and "note:" not in r.stdout
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "markdown"])
+def test_how_the_query_was_read_reaches_stderr_in_every_format(run, fmt):
+    """(The second stop-31 review.) csv, jsonl and markdown said nothing of a word not found,
+    a respelling or a suggestion, which text prints above its results."""
+    r = run("search", "自殺対策", "--format", fmt, "-n", "1")
+    assert "not found: 自殺" in r.stderr and "not found" not in r.stdout
+    r = run("search", "たてわり", "--format", fmt, "-n", "1")
+    assert "read as: also as たてわり → 縦割り" in r.stderr and "Did you mean: 縦割り" in r.stderr
+    assert "read as" not in r.stdout
+
+
 def test_eval_counts_a_pages_related_records_apart_from_its_matches(run, tmp_path):
     """A query no snippet matches is a zero-result query; the related records that fill its
     page were shown as its "hits" (the stop-26 review: hits 3, zero true)."""
@@ -327,7 +338,7 @@ def test_explain_in_a_table_format_is_refused_not_dropped(run, fmt):
     """(The stop-27 review: --explain with --format csv printed the table without it.)"""
     r = run("search", "縦割り", "--explain", "--format", fmt)
     assert r.exit_code == 2 and "--explain works with --format text, json or jsonl" in r.output
-    assert run("search", "縦割り", "-n", "1", "--explain", "--format", "jsonl").output.count('"explanation"') == 1
+    assert run("search", "縦割り", "-n", "1", "--explain", "--format", "jsonl").stdout.count('"explanation"') == 1
 
 
 def test_compare_narrower_than_its_table_says_so(run):

@@ -324,7 +324,7 @@ def test_compare_json_and_formats(run, engine):
         assert set(c) == {"city", "prefecture", "good", "hard", "more_good", "more_hard"}
         assert c["good"] is None or "good" in (c["good"]["polarity"], c["good"]["also"])
         assert c["hard"] is None or "hard" in (c["hard"]["polarity"], c["hard"]["also"])
-    lines = run("compare", "庁内連携", "--format", "jsonl").output.splitlines()
+    lines = run("compare", "庁内連携", "--format", "jsonl").stdout.splitlines()
     assert [json.loads(ln)["city"] for ln in lines] == [c["city"] for c in data["cities"]]
     rows = _read_csv(run("compare", "庁内連携", "--format", "csv").stdout_bytes)
     assert rows[0][:3] == ["city", "prefecture", "rank"]
@@ -333,7 +333,7 @@ def test_compare_json_and_formats(run, engine):
         assert rec["city"] == c["city"]
         assert rec["good_id"] == (c["good"]["id"] if c["good"] else "")
         assert rec["hard_text"] == (c["hard"]["text"] if c["hard"] else "")
-    md = run("compare", "庁内連携", "--format", "markdown").output
+    md = run("compare", "庁内連携", "--format", "markdown").stdout
     _check_markdown(md, 4)
     assert "No city has a match" in run("compare", "ぴよぴよぴよ").output
 
@@ -439,7 +439,7 @@ def test_similar_through_the_cli(run):
     rows = _read_csv(run("similar", rid, "--format", "csv", "-n", "3").stdout_bytes)
     assert [r[10] for r in rows[1:]] == [h["id"] for h in data["results"]]
     assert rows[1][11] == "、".join(data["results"][0]["shared_terms"])
-    _check_markdown(run("similar", rid, "--format", "markdown", "-n", "3").output, 7)
+    _check_markdown(run("similar", rid, "--format", "markdown", "-n", "3").stdout, 7)
     r = run("similar", "no/such/id")
     assert r.exit_code == 2 and "no record" in r.output
     assert run("similar", rid, "-n", "0").output.rstrip().endswith("(none listed: -n 0)")  # not "No similar snippets"
@@ -511,15 +511,15 @@ def _check_markdown(md: str, columns: int) -> None:
 
 
 def test_markdown_table_shape(run):
-    md = run("search", "連携", "-n", "5", "--format", "markdown").output
+    md = run("search", "連携", "-n", "5", "--format", "markdown").stdout
     _check_markdown(md, 7)
     lines = md.splitlines()
     assert lines[0] == "| # | city | prefecture | theme | polarity | text | source |"
     assert len(lines) == 2 + 5 and lines[2].startswith("| 1 | ")
-    with_facets = run("search", "連携", "-n", "2", "--format", "markdown", "--facets").output
+    with_facets = run("search", "連携", "-n", "2", "--format", "markdown", "--facets").stdout
     blocks = with_facets.strip().split("\n\n")
     assert len(blocks) == 5 and blocks[1].startswith("| city | matches |")
-    hard = run("search", "調整", "--polarity", "hard", "--format", "markdown").output
+    hard = run("search", "調整", "--polarity", "hard", "--format", "markdown").stdout
     zama = next(ln for ln in hard.splitlines() if "座間市" in ln)  # shown under a hard filter: say why
     assert "| 良かったこと (+苦労したこと) |" in zama
 
@@ -532,10 +532,10 @@ def test_markdown_escapes_pipes_and_line_breaks():
 
 
 def test_jsonl_is_one_hit_a_line(run):
-    lines = run("search", "連携", "-n", "4", "--offset", "1", "--format", "jsonl").output.splitlines()
+    lines = run("search", "連携", "-n", "4", "--offset", "1", "--format", "jsonl").stdout.splitlines()
     objs = [json.loads(ln) for ln in lines]
     assert [o["rank"] for o in objs] == [2, 3, 4, 5] and all("text" in o for o in objs)
-    assert run("search", "ぴよぴよぴよ", "--format", "jsonl").output == ""
+    assert run("search", "ぴよぴよぴよ", "--format", "jsonl").stdout == ""
 
 
 def test_json_flag_is_format_json(run):

@@ -126,13 +126,13 @@ def test_related_through_the_cli(run, engine):
     assert "Related:" in text and "shares:" in text and "near in meaning:" in text and "[related " in text
     plain = run("search", "見守り役", "--no-color", "--no-related").output
     assert "Related:" not in plain and "related" not in plain.splitlines()[0]
-    rows = [json.loads(ln) for ln in run("search", "見守り役", "--format", "jsonl").output.splitlines()]
+    rows = [json.loads(ln) for ln in run("search", "見守り役", "--format", "jsonl").stdout.splitlines()]
     assert [row["rank"] for row in rows] == list(range(1, 11))
     assert [row["kind"] for row in rows] == ["match"] * n + ["related"] * m
     assert [row["id"] for row in rows] == [h.id for h in r.ranked]
     data = json.loads(run("search", "見守り役", "--json").output)
     assert len(data["results"]) == n and len(data["related"]) == m
-    md = run("search", "見守り役", "--format", "markdown").output
+    md = run("search", "見守り役", "--format", "markdown").stdout
     assert md.splitlines()[0].endswith("| kind |") and "| related |" in md
 
 

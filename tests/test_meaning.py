@@ -139,7 +139,7 @@ def test_meaning_through_the_cli():
     def run(*args):
         r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), *args])
         assert r.exit_code == 0 and "Traceback" not in r.output, r.output
-        return r.output
+        return r.stdout  # (what a script reads: stderr has the notes and how the query was read)
 
     text = run("search", "寂しい", "--explain", "--no-color")
     assert "near them in meaning" in text and "near in meaning: 孤独" in text and "寂しい ≈ 孤独" in text
