@@ -2124,8 +2124,9 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                                               and searcher.doc_frequency("ngram", lf.term) > most)]
 
     acc, queries, plists = _accumulated(searcher, reading, leaves, side, filters)
-    if not acc and _side_instead(reading, side, filters):
-        side = _side_instead(reading, side, filters)
+    instead = _side_instead(reading, side, filters) if not acc else []
+    if instead:
+        side = instead
         acc, queries, plists = _accumulated(searcher, reading, leaves, side, filters)
         if acc:
             from .labels import POLARITIES
@@ -2612,8 +2613,9 @@ def matched(searcher, text: str, vocab=None, filters: Filters | None = None,
     if not reading.words and not side:
         return set()
     found = set(_accumulated(searcher, reading, leaves, side, filters)[0])
-    if not found and _side_instead(reading, side, filters):  # (as the search lists them)
-        found = set(_accumulated(searcher, reading, leaves, _side_instead(reading, side, filters), filters)[0])
+    instead = _side_instead(reading, side, filters) if not found else []
+    if instead:  # (as the search lists them)
+        found = set(_accumulated(searcher, reading, leaves, instead, filters)[0])
     return found
 
 
