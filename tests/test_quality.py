@@ -1152,6 +1152,15 @@ def test_a_side_asked_for_with_words_no_snippet_has_lists_that_side(engine):
     assert engine.search("最近困っていること", polarity="good").total == 0
 
 
+@pytest.mark.parametrize("query", ["いま", "まず"])
+def test_a_word_of_two_hiragana_no_snippet_says_is_not_found_inside_endings(engine, query):
+    """いま marked 「なって【いま】す」 (18 results), まず every 〜ます (30): the second stop-31
+    review. ない, which many snippets say, keeps its pair."""
+    assert engine.search(query, related=False).total == 0
+    top = engine.search("いま困っていること", limit=3).hits
+    assert all(h.polarity == "hard" for h in top)
+
+
 def test_a_prefecture_named_in_the_query_stands_for_its_cities(engine):
     """「愛知県」 found nothing and offered 周知県; 「愛知県の自治体の苦労」 showed no
     愛知県 city in its top 5. A prefecture is read as its cities, as a filter would be."""
