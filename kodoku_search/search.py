@@ -1808,7 +1808,7 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
     pair of a word with kanji (しい), nor one in over SHOWN_KANA_GRAM_MAX_SHARE of the
     snippets (こどく's コト). A word with none (しい alone) matches by its bigrams as
     before, any of them."""
-    from .analysis import _is_kanji, bigrams
+    from .analysis import _is_kanji, bigrams, fold
 
     most = SHOWN_KANA_GRAM_MAX_SHARE * searcher.doc_count_all()
     out = []
@@ -1831,7 +1831,7 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             out.append((one, 1, one, frozenset(), None, partial(_in_katakana, searcher, grams[0].term)))
             continue
         if (len(grams) == 1 and HIRAGANA_PAIR_AS_WORD and len(w.surface) == 2 and _HIRAGANA_RUN_2.fullmatch(w.surface)
-                and grams[0].term == _kana_fold_pair(w.surface) and not searcher.doc_frequency("text", w.term)):
+                and grams[0].term == fold(w.surface)[0] and not searcher.doc_frequency("text", w.term)):
             # A word of two hiragana that no snippet has as a word (いま, まず) by its pair only
             # where a word of the record is written so: the pair folded is in every 「…います」
             # and 「…ます」 (the stop-31 review). (ない, a word of many snippets, as before: 「…方法って
@@ -1927,12 +1927,6 @@ def _in_one_place(searcher, word: str, katakana: bool, telling: frozenset, need:
     return (any(q[i:i + need + 1] in folded for i in range(len(q) - need))
             or katakana and any(len(telling & {g for g, _, _ in bigrams(run)}) >= need
                                 for run in _KATAKANA_RUN.findall(text)))
-
-
-def _kana_fold_pair(kana: str) -> str:
-    from .analysis import fold
-
-    return fold(kana)[0]
 
 
 def _a_word_of(searcher, pair: str, docnum: int) -> bool:

@@ -31,10 +31,6 @@ OUT = ROOT / "kodoku_search" / "data" / "kana_kanji.tsv"
 SKIP_NOUNS = {"固有名詞", "数", "代名詞", "非自立", "接尾", "特殊"}
 
 
-def _hiragana(katakana: str) -> str:
-    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in katakana)
-
-
 def _kind(pos: str, form: str) -> str | None:
     """"n" for a common noun or a verb's noun-like stem (見守り, 支え: its 連用形), read so in
     the query; "a" for an adjective (さびしい: 寂しい), typed in kana as often as not, whose
@@ -63,6 +59,7 @@ def table() -> dict[str, str]:
     from janome import sysdic
 
     from kodoku_search.analysis import _is_kanji
+    from kodoku_search.search import _to_hiragana
     from kodoku_search.meaning import Vectors
 
     vectors = Vectors()
@@ -74,7 +71,7 @@ def table() -> dict[str, str]:
         surface, cost, pos, form, base, reading = entry[0], entry[3], entry[4], entry[6], entry[7], entry[8]
         if not reading or reading == "*":
             continue
-        kana = _hiragana(reading)
+        kana = _to_hiragana(reading)
         if pos.startswith("形容詞,非自立"):
             auxiliary.add(kana)
         if not 3 <= len(kana) <= 12 or any(not ("ぁ" <= c <= "ゖ" or c == "ー") for c in kana):
