@@ -25,6 +25,7 @@ from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 
+STRAY_PAIRS_ADD_NOTHING = True  # a word's pairs add to a record only where they match together (accumulate)
 MAX_CACHED_POSTINGS = 4_000_000  # ≈ 48 MB of arrays (4-byte ids, 8-byte scores)
 
 
@@ -114,18 +115,20 @@ def top(searcher, queries: list[tuple[object, object]], filter_query, k: int, on
     the lower document number, as in Whoosh's collector. Queries whose key is in
     ``only_add`` add to the scores of documents the others match, and match none
     of their own. ``pieces``: groups of keys (a word's character bigrams) that match
-    only together (keys, need, required, rescue, together): ``need`` of a group at least, and every
+    only together (keys, need, required, rescue, together, own): ``need`` of a group at least, and every
     ``required`` key unless ``rescue(docnum)`` says the document may do without, and where ``together``
     is set, ``together(docnum)`` (a document they alone match with fewer adds nothing); keys in no group
-    match alone."""
-    acc, lists = accumulate(searcher, queries, filter_query, only_add, pieces)
+    match alone. A key in ``own`` (the word's own pairs) adds nothing to a document another key matches
+    unless a group of it holds there."""
+    acc, lists, _ = accumulate(searcher, queries, filter_query, only_add, pieces)
     best = heapq.nlargest(k, acc.items(), key=lambda kv: (kv[1], -kv[0]))
     return len(acc), best, dict(zip((key for key, _ in queries), lists))
 
 
 def accumulate(searcher, queries: list[tuple[object, object]], filter_query, only_add: frozenset = frozenset(),
                pieces: tuple[tuple, ...] | None = None):
-    """({docnum: summed score} of every match, the posting lists): ``top`` before the cut."""
+    """({docnum: summed score} of every match, the posting lists, {docnum: the keys of
+    a group of ``pieces`` it has only loose, which add nothing to it}): ``top`` before the cut."""
     cache = PostingCache.of(searcher)
     lists = [cache.postings(key, q) for key, q in queries]
     acc: dict[int, float] = {}
@@ -141,21 +144,43 @@ def accumulate(searcher, queries: list[tuple[object, object]], filter_query, onl
             alone.update(docs)
         for d, s in zip(docs, scores):
             acc[d] = get(d, 0.0) + s
+    stray: dict[int, frozenset] = {}
     if pieces:
         lookup = dict(zip((key for key, _ in queries), lists))
         enough = set(alone)
-        for keys, need, required, rescue, together in pieces:
+        kept: dict[object, set[int]] = {}  # each key: the documents a group of it holds together in
+        own = {key for *_, mine in pieces for key in mine}
+        for keys, need, required, rescue, together, _ in pieces:
+            if need > len(keys):  # (a pair no group tells by: it adds where the record matched otherwise)
+                continue
             count: dict[int, int] = {}
             for key in keys:
                 for d in lookup[key][0]:
                     count[d] = count.get(d, 0) + 1
             has = [set(lookup[key][0]) for key in required]
-            # (A document some other key matches alone needs no group: its checks read its text.)
-            enough.update([d for d, c in count.items()
-                           if d not in enough and c >= need
-                           and (all(d in h for h in has) or (rescue is not None and rescue(d)))
-                           and (together is None or together(d))])
+            held = [d for d, c in count.items()
+                    if c >= need and (all(d in h for h in has) or (rescue is not None and rescue(d)))
+                    and (together is None or together(d))]
+            enough.update(held)
+            for key in keys:
+                kept.setdefault(key, set()).update(held)
         acc = {d: s for d, s in acc.items() if d in enough}
+        if STRAY_PAIRS_ADD_NOTHING:
+            # A record another word matched has a group's pairs only where the group holds
+            # together: the メリ and リッ of 「事業メリット」 are no デメリット (the stop-31 review).
+            loose: dict[int, set] = {}
+            for key, docs in kept.items():
+                if key not in own:
+                    continue
+                for d in lookup[key][0]:
+                    if d in acc and d not in docs:
+                        loose.setdefault(d, set()).add(key)
+            for d, keys in loose.items():
+                for key in keys:
+                    s = score_in(lookup[key], d)
+                    if s is not None:
+                        acc[d] -= s
+                stray[d] = frozenset(keys)
     for docs, scores in later:
         for d, s in zip(docs, scores):
             if d in acc:
@@ -163,7 +188,7 @@ def accumulate(searcher, queries: list[tuple[object, object]], filter_query, onl
     allowed = cache.allowed(filter_query)
     if allowed is not None:
         acc = {d: s for d, s in acc.items() if d in allowed}
-    return acc, lists
+    return acc, lists, stray
 
 
 def score_in(postings: tuple[array, array], docnum: int) -> float | None:

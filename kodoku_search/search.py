@@ -860,14 +860,14 @@ def _shown(reading: Reading, searcher) -> Reading:
     return replace(reading, words=tuple(words)) if any(a is not b for a, b in zip(words, reading.words)) else reading
 
 
-def _shown_spans(stored: dict, shown: Reading) -> list[list[tuple[int, int]]]:
+def _shown_spans(stored: dict, shown: Reading, loose: frozenset = frozenset()) -> list[list[tuple[int, int]]]:
     """The spans a hit highlights: its words' (by the shown reading), less a lone
     two-kana piece of a longer kana word (the ット of メリット in ネットワーク, the ッド
     in ポッドキャスト), which is highlighted only where more of the word stands
     with it."""
     from .analysis import fold
 
-    spans = _word_spans(stored, shown, whole=True)
+    spans = _word_spans(stored, shown, whole=True, loose=loose)
     text = stored["text"]
     for k, w in enumerate(shown.words):
         if _kana_word(w):
@@ -1819,7 +1819,7 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             # A two-kanji word by its one pair: not where the pair is the end of one word and
             # the start of the next (民生 in 市民生活: 市民 + 生活), which no one reads as it.
             one = frozenset([grams[0].key()])
-            out.append((one, 1, one, frozenset(), None, partial(_within_words, searcher, w.surface)))
+            out.append((one, 1, one, frozenset(), None, partial(_within_words, searcher, w.surface), one))
             continue
         if (len(grams) == 1 and KATAKANA_PAIR_IN_KATAKANA and _KATAKANA_RUN.fullmatch(w.surface)
                 and _kana_only(grams[0].term)):
@@ -1828,7 +1828,7 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             # to katakana and drops ー, so ルト was every 「…になると」 and メル every 見極める
             # (the stop-31 review).
             one = frozenset([grams[0].key()])
-            out.append((one, 1, one, frozenset(), None, partial(_in_katakana, searcher, grams[0].term)))
+            out.append((one, 1, one, frozenset(), None, partial(_in_katakana, searcher, grams[0].term), one))
             continue
         if (len(grams) == 1 and HIRAGANA_PAIR_AS_WORD and len(w.surface) == 2 and _HIRAGANA_RUN_2.fullmatch(w.surface)
                 and grams[0].term == fold(w.surface)[0] and not searcher.doc_frequency("text", w.term)):
@@ -1837,7 +1837,7 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             # and 「…ます」 (the stop-31 review). (ない, a word of many snippets, as before: 「…方法って
             # ない？」 lost 0.22 without its pairs.)
             one = frozenset([grams[0].key()])
-            out.append((one, 1, one, frozenset(), None, partial(_a_word_of, searcher, grams[0].term)))
+            out.append((one, 1, one, frozenset(), None, partial(_a_word_of, searcher, grams[0].term), one))
             continue
         if len(grams) < 2:
             continue
@@ -1855,7 +1855,10 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             # all together: the n-gram field folds hiragana to katakana, so ケト is in every
             # きっかけと (コドク: コト and トク, where 「こどくのあわい」 says it).
             every = frozenset(lf.key() for lf in grams)
-            out.append((every, len(every), every, frozenset(), None, None))
+            # (Its own pairs only are loose where the group is not whole: the トキ that joins
+            # ポト and キャスト says 「ポットキャスト」 where it stands.)
+            out.append((every, len(every), every, frozenset(), None, None,
+                        frozenset(lf.key() for lf in grams if lf.term in inner)))
         elif telling:
             need = -(-len(telling) // 2)
             if (SHORT_KANA_WHOLE and not kanji and len(telling) == 2 and not _kana_word(w)
@@ -1887,12 +1890,14 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
                 # サービス) and シイ (in 難しい) are two pairs, not half of さびしい.
                 together = partial(_in_one_place, searcher, w.surface, _kana_word(w),
                                    frozenset(lf.term for lf in telling), need)
-            out.append((frozenset(lf.key() for lf in grams), need, frozenset(lf.key() for lf in telling), required,
-                        rescue, together))
+            tell = frozenset(lf.key() for lf in telling)
+            out.append((frozenset(lf.key() for lf in grams), need, tell, required, rescue, together, tell))
     # A bigram that is also another word's stays with each group; it counts for a group
     # only if telling there.
-    return tuple((tell, need, required, rescue, together) for _, need, tell, required, rescue, together in out) + tuple(
-        (frozenset([key]), 10**9, frozenset(), None, None) for all_, _, tell, _, _, _ in out for key in all_ - tell)
+    return tuple((tell, need, required, rescue, together, own)
+                 for _, need, tell, required, rescue, together, own in out) + tuple(
+        (frozenset([key]), 10**9, frozenset(), None, None, frozenset())
+        for all_, _, tell, *_ in out for key in all_ - tell)
 
 
 def _within_words(searcher, pair: str, docnum: int) -> bool:
@@ -2142,16 +2147,18 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         leaves = [lf for lf in leaves if not (lf.kind == "phrase" and lf.field == "ngram" and lf.term in phrase
                                               and searcher.doc_frequency("ngram", lf.term) > most)]
 
-    acc, queries, plists = _accumulated(searcher, reading, leaves, side, filters)
+    acc, queries, plists, stray = _accumulated(searcher, reading, leaves, side, filters)
     instead = _side_instead(reading, side, filters) if not acc else []
     if instead:
         side = instead
-        acc, queries, plists = _accumulated(searcher, reading, leaves, side, filters)
+        acc, queries, plists, stray = _accumulated(searcher, reading, leaves, side, filters)
         if acc:
             from .labels import POLARITIES
 
             notes.append(f"no snippet has the query's other words: its side, {POLARITIES[reading.polarity]}, is listed")
     total, lists = len(acc), dict(zip((key for key, _ in queries), plists))
+    # (Each record's loose pairs, not marked either: 事業【メリット】 was a match of デメリット.)
+    loose = {d: frozenset(key[1] for key in keys if key[0] == "ngram") for d, keys in stray.items()}
     want = max(CANDIDATES, limit)
     best = heapq.nlargest(want, acc.items(), key=lambda kv: (kv[1], -kv[0]))
     named = [lists[k][0] for k, q in queries if k[0] == "intent" and getattr(q, "fieldname", None) == "city"]
@@ -2192,8 +2199,11 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     cands = [(d, base, searcher.stored_fields(d)) for d, base in best]
     contribs: dict[int, list[tuple[_Leaf, float]]] = {}
     for lf in leaves:  # each leaf's part of each candidate's sum, for ranking and --explain
-        plist = lists[lf.key()]
+        key = lf.key()
+        plist = lists[key]
         for d, _, _ in cands:
+            if key in stray.get(d, ()):  # (a pair of a word the record has only loose: accumulate)
+                continue
             sc = score_in(plist, d)
             if sc is not None:
                 contribs.setdefault(d, []).append((lf, sc))
@@ -2225,7 +2235,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     multi = len(reading.words) > 1 and limit > 0
 
     def proximity(stored: dict, credit: list[float], d: int) -> float:
-        spans_cache[d] = _word_spans(stored, reading, quick=True)
+        spans_cache[d] = _word_spans(stored, reading, quick=True, loose=loose.get(d, frozenset()))
         return 1 + PROXIMITY_WEIGHT * _close_pairs(spans_cache[d], reading, credit) / (len(reading.words) - 1)
 
     for (score, expl, credit), d, stored in pre:
@@ -2269,7 +2279,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     ranked = _city_first(ranked, reading, filters)
     word_spans: dict[int, list] = {}  # the re-ranked candidates' (the ranker reads where they matched)
     if model is not None:
-        ranked = _city_first(_rerank(ranked, model, near, reading, filters, explain, phrase, word_spans),
+        ranked = _city_first(_rerank(ranked, model, near, reading, filters, explain, phrase, word_spans, loose),
                              reading, filters)
     if ASKED_SIDE_FIRST and _asks_only_for_a_side(reading, filters):
         # 「うまくいかなかったこと」 is all intent: its うまく matched 京都市's good-side
@@ -2286,9 +2296,10 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     shown = _shown(reading, searcher)
     hits = tuple(
         _make_hit(stored, score, reading, expl.contributions,
-                  replace(expl, matched_at=_highlights(stored, word_spans.get(d) or _word_spans(stored, reading),
+                  replace(expl, matched_at=_highlights(stored, word_spans.get(d)
+                                                       or _word_spans(stored, reading, loose=loose.get(d, frozenset())),
                                                        phrase)) if explain else None,
-                  _shown_spans(stored, shown), phrase)
+                  _shown_spans(stored, shown, loose.get(d, frozenset())), phrase)
         for score, d, stored, expl, _ in ranked[:limit]
     )
     # Not where the best match says the query as typed and the query is more than the kana
@@ -2346,7 +2357,7 @@ _WORDLIKE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u30a1-\u30faA-Za-z0-9\uff21
 
 
 def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, explain: bool, phrase: str | None,
-            word_spans: dict[int, list]) -> list:
+            word_spans: dict[int, list], loose: dict[int, frozenset] | None = None) -> list:
     """The first RERANK_DEPTH candidates in the learned ranker's order, scored 0–100 by it;
     the rest follow in their order, scored below the last of those. ``word_spans`` gets
     each candidate's query-word spans, as the ranker reads them."""
@@ -2357,7 +2368,7 @@ def _rerank(ranked: list, model, near, reading: Reading, filters: Filters, expla
     for score, d, stored, expl, _ in top:
         if near is not None and not explain:  # (with explain, _add_meaning has added them)
             expl = replace(expl, meaning=near.added(d), contributions=expl.contributions + near.contributions(d))
-        word_spans[d] = spans = _word_spans(stored, reading)
+        word_spans[d] = spans = _word_spans(stored, reading, loose=(loose or {}).get(d, frozenset()))
         cands.append((score, expl, stored["polarity"], stored["theme"], stored.get("section"), stored["city"],
                       len(stored["text"]), _highlights(stored, spans, phrase)))
     rows = features(cands, None if filters.polarity else reading.polarity, None if filters.theme else reading.theme,
@@ -2654,14 +2665,15 @@ def _side_instead(reading: Reading, side: list, filters: Filters) -> list:
 
 def _accumulated(searcher, reading: Reading, leaves: list[_Leaf], side: list, filters: Filters):
     """(every match's summed score by document number, the queries, their posting
-    lists): what a search ranks and counts and what facets group, one way."""
+    lists, the pairs each record has only loose): what a search ranks and counts and
+    what facets group, one way."""
     from .postings import accumulate
 
     queries = [(lf.key(), lf.query()) for lf in leaves] + [(("intent", repr(q)), q) for q in side]
     only_add = frozenset(lf.key() for lf in leaves if lf.kind == "phrase")  # they re-rank, they never match alone
-    acc, plists = accumulate(searcher, queries, filter_query(filters), only_add,
-                             _pieces(leaves, reading, searcher) if PIECES_MATCH_TOGETHER else None)
-    return acc, queries, plists
+    acc, plists, stray = accumulate(searcher, queries, filter_query(filters), only_add,
+                                    _pieces(leaves, reading, searcher) if PIECES_MATCH_TOGETHER else None)
+    return acc, queries, plists, stray
 
 
 def _sides(stored: dict) -> tuple[str, ...]:
@@ -2792,13 +2804,14 @@ def _term_sound(term: str) -> str:
 
 
 def _word_spans(stored: dict, reading: Reading, quick: bool = False,
-                whole: bool = False) -> list[list[tuple[int, int]]]:
+                whole: bool = False, loose: frozenset = frozenset()) -> list[list[tuple[int, int]]]:
     """Where each query word occurs in a hit's text, by any field: every place, for
     highlighting. ``quick`` (for proximity, over many candidates): a word found as
     a whole word (stored spans, no analysis) is not also looked for as a synonym
     (normalizing the text) or by its bigrams (folding it), most of the cost of a
     search at scale. ``whole`` (for the page): a synonym is marked only where it is
-    not inside a longer word of the text (課 of 他部署's group, not the 課 of 課題)."""
+    not inside a longer word of the text (課 of 他部署's group, not the 課 of 課題).
+    ``loose``: the bigrams the record has only loose (postings.accumulate), not marked."""
     from .analysis import KANJI_KEY, all_kanji
 
     spans: list[list[tuple[int, int]]] = [[] for _ in reading.words]
@@ -2858,7 +2871,8 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False,
     for k, w in enumerate(reading.words):
         if not (quick and spans[k]):
             for g in w.bigrams:
-                by_gram.setdefault(g, []).append(k)
+                if g not in loose:
+                    by_gram.setdefault(g, []).append(k)
     if by_gram:
         # Where analysis.bigrams(text) would give each of these: a two-character gram
         # wherever the folded text has it (both its characters are letters, so inside a

@@ -1944,3 +1944,22 @@ def test_a_snippet_is_found_by_what_continues_it(engine):
         assert not any("フィールドワーク演習" in h.text for h in engine.search("イベント", limit=5).hits[:3])
     finally:
         S.W_SEQUEL = was
+
+
+def test_a_words_pairs_add_nothing_where_they_do_not_hold_together(engine):
+    # 「PFのデメリット」: no snippet says デメリット. 岡崎市's 「…事業メリットにつながる…」 is a
+    # match of PF, and it has デメリット's メリ, リッ and ット but not デメ: half a word. Those pairs
+    # once added to its score, marked 事業【メリット】 and kept デメリット off the "not found" line.
+    r = engine.search("PFのデメリット", limit=40, explain=True, related=False)
+    assert r.total > 10 and r.unmatched == ("デメリット",)
+    merit = [h for h in r.hits if "事業メリット" in h.text]
+    assert merit, "the snippet is still a match of PF"
+    for h in merit:
+        assert "メリット" not in {h.text[a:b] for a, b in h.matches}
+        assert not [c for c in h.explanation.contributions if c.word == "デメリット" and c.field == "ngram"]
+    # Where the word's pairs hold together, they add and mark as before: メリット, and ポトキャスト,
+    # whose ト + キ joins the two words Janome cut it into.
+    r = engine.search("PFのメリット", limit=40, related=False)
+    assert any("メリット" in {h.text[a:b] for a, b in h.matches} for h in r.hits if "事業メリット" in h.text)
+    assert "ポットキャスト" in {h.text[a:b] for h in engine.search("ポトキャスト", limit=3, related=False).hits
+                               for a, b in h.matches}
