@@ -61,6 +61,7 @@ SPELLED_AS_USUAL = True  # a query word the vectors lack is near what its usual 
 ADVERBS_KEPT = True  # an adverb in a kana run is not cut, nor joined to its verb, by a respelling (どうしたら)
 SHORT_KANA_WHOLE = True  # a word of three kana read as the corpus spells it (りかい) matches by both pairs
 HIRAGANA_PAIR_AS_WORD = True  # a word of two hiragana (いま) matches its pair only as a word of the record
+WHOLE_KANA_AS_SPELLED = True  # a query of two kana that reads as particles (はば) is the corpus's word of that sound (幅)
 KATAKANA_PAIR_IN_KATAKANA = True  # a katakana word of one folded pair (ルート: ルト) matches a katakana word of that pair only
 IN_ONE_PLACE = True  # …and a kana word's pairs match in one place, not scattered over a snippet (_in_one_place)
 WITHIN_WORDS = True  # a two-kanji word's one pair does not match astride two words (民生 in 市民生活; _within_words)
@@ -1830,14 +1831,18 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             one = frozenset([grams[0].key()])
             out.append((one, 1, one, frozenset(), None, partial(_in_katakana, searcher, grams[0].term), one))
             continue
-        if (len(grams) == 1 and HIRAGANA_PAIR_AS_WORD and len(w.surface) == 2 and _HIRAGANA_RUN_2.fullmatch(w.surface)
-                and grams[0].term == fold(w.surface)[0] and not searcher.doc_frequency("text", w.term)):
+        own = [lf for lf in grams if lf.term == fold(w.surface)[0]]
+        if (own and HIRAGANA_PAIR_AS_WORD and len(w.surface) == 2 and _HIRAGANA_RUN_2.fullmatch(w.surface)
+                and not searcher.doc_frequency("text", w.term)):
             # A word of two hiragana that no snippet has as a word (いま, まず) by its pair only
             # where a word of the record is written so: the pair folded is in every 「…います」
             # and 「…ます」 (the stop-31 review). (ない, a word of many snippets, as before: 「…方法って
-            # ない？」 lost 0.22 without its pairs.)
-            one = frozenset([grams[0].key()])
-            out.append((one, 1, one, frozenset(), None, partial(_a_word_of, searcher, grams[0].term), one))
+            # ない？」 lost 0.22 without its pairs.) Its pairs with the words beside it (the トウ of
+            # ふと + うこう, Janome's cut of ふとうこう) tell nothing alone: ふとうこう was
+            # 「…しま【うこ】と」 and 「ハ【ブと】」 (the stop-32 review).
+            one = frozenset([own[0].key()])
+            out.append((frozenset(lf.key() for lf in grams), 1, one, frozenset(), None,
+                        partial(_a_word_of, searcher, own[0].term), one))
             continue
         if len(grams) < 2:
             continue
@@ -2032,6 +2037,19 @@ def _read(searcher, text: str, vocab=None, spellings: dict[str, str] | None = No
     in_kana += spelled_out
     regions = _index_regions(searcher, cities, cleaned) if cities else ()
     reading = read_query(cleaned, vocab, spellings, cities, regions, _slips(searcher))
+    if (WHOLE_KANA_AS_SPELLED and spellings and not reading.words and len(cleaned) == 2
+            and _HIRAGANA_RUN_2.fullmatch(cleaned)):
+        # A query of two kana Janome reads as two particles (はば: は + ば) is a word the person
+        # typed, read as the corpus spells it where it does (幅), not "no words to search for"
+        # (stop 32). (Not a particle of its own, ばかり, whose sound is not 図り's.)
+        from .analysis import spelled as spelled_as
+
+        spelled = spelled_as(cleaned, spellings)
+        if spelled and spelled != cleaned:
+            again = read_query(spelled, vocab, spellings, cities, regions, _slips(searcher))
+            if again.words:
+                reading = replace(again, respellings=again.respellings + ((cleaned, spelled),),
+                                  also=_grouped([(cleaned, spelled), *((t, a) for t, alts in again.also for a in alts)]))
     if in_kana:  # (said as the respellings are: うわじま → 宇和島市)
         reading = replace(reading, respellings=reading.respellings + in_kana,
                           also=_grouped([*in_kana, *((t, a) for t, alts in reading.also for a in alts)]))
@@ -2153,9 +2171,11 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         side = instead
         acc, queries, plists, stray = _accumulated(searcher, reading, leaves, side, filters)
         if acc:
-            from .labels import POLARITIES
+            from .labels import POLARITIES, THEME_SHORT
 
-            notes.append(f"no snippet has the query's other words: its side, {POLARITIES[reading.polarity]}, is listed")
+            what = (f"its side, {POLARITIES[reading.polarity]}" if reading.polarity
+                    else f"its theme, {THEME_SHORT[reading.theme]}")
+            notes.append(f"no snippet has the query's other words: {what}, is listed")
     total, lists = len(acc), dict(zip((key for key, _ in queries), plists))
     # (Each record's loose pairs, not marked either: 事業【メリット】 was a match of デメリット.)
     loose = {d: frozenset(key[1] for key in keys if key[0] == "ngram") for d, keys in stray.items()}
@@ -2655,12 +2675,18 @@ SIDE_WHEN_NOTHING_ELSE = True  # a query asking for a side whose other words no 
 def _side_instead(reading: Reading, side: list, filters: Filters) -> list:
     """The side a query asks for, as a whole-side query, where its words matched nothing:
     「最近困っていること」 (no snippet says 最近) was "No results" and ten related snippets
-    of the good side, though 困っていること alone lists 31 hardships (the stop-31 review)."""
+    of the good side, though 困っていること alone lists 31 hardships (the stop-31 review).
+    A query that asks for no side but a theme, the theme: 「たちあげ」 (立上げ, typed in kana,
+    which Janome reads as たち + あげ, words no snippet has) lists the platform theme (stop 32)."""
     from whoosh import query as Q
 
-    if not SIDE_WHEN_NOTHING_ELSE or side or not reading.polarity or filters.polarity not in (None, reading.polarity):
+    if not SIDE_WHEN_NOTHING_ELSE or side:
         return []
-    return [Q.Term("sides", reading.polarity, boost=W_TEXT)]
+    if reading.polarity:
+        return [Q.Term("sides", reading.polarity, boost=W_TEXT)] if filters.polarity in (None, reading.polarity) else []
+    if reading.theme and filters.theme in (None, reading.theme):
+        return [Q.Term("theme", reading.theme, boost=W_TEXT)]
+    return []
 
 
 def _accumulated(searcher, reading: Reading, leaves: list[_Leaf], side: list, filters: Filters):
@@ -3099,7 +3125,8 @@ _PARTICLE_HEAD = frozenset("のをにがでとはへも")
 # The same before normalization (half-width katakana and voicing marks too): whether
 # a query can need the index's spellings at all.
 KANA_RUN_AS_TYPED = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\uff66-\uff9f]{3,}"
-                               r"|[\u3041-\u3096]{2}[\u4e00-\u9fff々]|[\u4e00-\u9fff々][\u3041-\u3096]{2}")  # (たて割り, 縦わり)
+                               r"|[\u3041-\u3096]{2}[\u4e00-\u9fff々]|[\u4e00-\u9fff々][\u3041-\u3096]{2}"  # (たて割り, 縦わり)
+                               r"|^\s*[\u3041-\u3096]{2}\s*$")  # (はば: WHOLE_KANA_AS_SPELLED)
 
 
 def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int, str]] | None:

@@ -1152,10 +1152,11 @@ def test_a_side_asked_for_with_words_no_snippet_has_lists_that_side(engine):
     assert engine.search("最近困っていること", polarity="good").total == 0
 
 
-@pytest.mark.parametrize("query", ["いま", "まず"])
+@pytest.mark.parametrize("query", ["いま", "まず", "ふとうこう"])
 def test_a_word_of_two_hiragana_no_snippet_says_is_not_found_inside_endings(engine, query):
     """いま marked 「なって【いま】す」 (18 results), まず every 〜ます (30): the second stop-31
-    review. ない, which many snippets say, keeps its pair."""
+    review. ない, which many snippets say, keeps its pair. ふとうこう (不登校, which no snippet
+    says), which Janome cuts into ふと + うこ, marked 「…しま【うこ】と」 and 「ハ【ブと】」 (stop 32)."""
     assert engine.search(query, related=False).total == 0
     top = engine.search("いま困っていること", limit=3).hits
     assert all(h.polarity == "hard" for h in top)
@@ -1963,3 +1964,27 @@ def test_a_words_pairs_add_nothing_where_they_do_not_hold_together(engine):
     assert any("メリット" in {h.text[a:b] for a, b in h.matches} for h in r.hits if "事業メリット" in h.text)
     assert "ポットキャスト" in {h.text[a:b] for h in engine.search("ポトキャスト", limit=3, related=False).hits
                                for a, b in h.matches}
+
+
+def test_a_word_typed_in_kana_that_janome_reads_as_particles_alone(engine):
+    # 「はば」 (幅) is は + ば to Janome: "no words to search for" and exit 2. The corpus says 幅
+    # (「活動の幅が制限されず」): read so, as any kana word the corpus spells in kanji.
+    r = engine.search("はば", limit=10, related=False)
+    assert r.total >= 3 and ("はば", "幅") in r.reading.respellings
+    said = [h for h in r.hits if not h.through]  # (the rest continue, or are continued by, one that says it)
+    assert len(said) >= 3 and all("幅" in {h.text[a:b] for a, b in h.matches} for h in said)
+    # Particles alone are still no words.
+    for q in ("の", "が", "は"):
+        assert engine.search(q).total == 0 and any("no words" in n for n in engine.search(q).notes), q
+
+
+def test_a_theme_asked_for_in_words_no_snippet_has_lists_the_theme(engine):
+    # 「たちあげ」 (立上げ typed in kana; Janome reads たち + あげ, which no snippet says) was "No
+    # results". It names the platform theme (corpus/intents.csv), so that theme is listed, as
+    # 「最近困っていること」 lists the hard side; a filter for the other theme still wins.
+    r = engine.search("たちあげ", limit=50, related=False)
+    assert r.total > 20 and r.reading.theme == "platform" and all(h.theme == "platform" for h in r.hits)
+    assert any("its theme, PF立上げ, is listed" in n for n in r.notes) and r.unmatched == ()
+    assert engine.search("たちあげ", theme="general", related=False).total == 0
+    hard = engine.search("たちあげで苦労したこと", limit=5)
+    assert all(h.theme == "platform" and "hard" in (h.polarity, h.also) for h in hard.hits)
