@@ -115,11 +115,12 @@ def top(searcher, queries: list[tuple[object, object]], filter_query, k: int, on
     the lower document number, as in Whoosh's collector. Queries whose key is in
     ``only_add`` add to the scores of documents the others match, and match none
     of their own. ``pieces``: groups of keys (a word's character bigrams) that match
-    only together (keys, need, required, rescue, together, own): ``need`` of a group at least, and every
-    ``required`` key unless ``rescue(docnum)`` says the document may do without, and where ``together``
-    is set, ``together(docnum)`` (a document they alone match with fewer adds nothing); keys in no group
-    match alone. A key in ``own`` (the word's own pairs) adds nothing to a document another key matches
-    unless a group of it holds there."""
+    only together (keys, need, required, rescue, together, own, whole): ``need`` of a group at least, and
+    every ``required`` key unless ``rescue(docnum)`` says the document may do without, and where
+    ``together`` is set, ``together(docnum)`` (a document they alone match with fewer adds nothing); or
+    any document a key of ``whole`` matches (the word itself). Keys in no group match alone. A key in
+    ``own`` (the word's own pairs) adds nothing to a document another key matches unless a group of it
+    holds there."""
     acc, lists, _ = accumulate(searcher, queries, filter_query, only_add, pieces)
     best = heapq.nlargest(k, acc.items(), key=lambda kv: (kv[1], -kv[0]))
     return len(acc), best, dict(zip((key for key, _ in queries), lists))
@@ -149,8 +150,8 @@ def accumulate(searcher, queries: list[tuple[object, object]], filter_query, onl
         lookup = dict(zip((key for key, _ in queries), lists))
         enough = set(alone)
         kept: dict[object, set[int]] = {}  # each key: the documents a group of it holds together in
-        own = {key for *_, mine in pieces for key in mine}
-        for keys, need, required, rescue, together, _ in pieces:
+        own = {key for *_, mine, _ in pieces for key in mine}
+        for keys, need, required, rescue, together, _, whole in pieces:
             if need > len(keys):  # (a pair no group tells by: it adds where the record matched otherwise)
                 continue
             count: dict[int, int] = {}
@@ -158,9 +159,10 @@ def accumulate(searcher, queries: list[tuple[object, object]], filter_query, onl
                 for d in lookup[key][0]:
                     count[d] = count.get(d, 0) + 1
             has = [set(lookup[key][0]) for key in required]
+            sure = {d for key in whole if key in lookup for d in lookup[key][0]}
             held = [d for d, c in count.items()
-                    if c >= need and (all(d in h for h in has) or (rescue is not None and rescue(d)))
-                    and (together is None or together(d))]
+                    if d in sure or (c >= need and (all(d in h for h in has) or (rescue is not None and rescue(d)))
+                                     and (together is None or together(d)))]
             enough.update(held)
             for key in keys:
                 kept.setdefault(key, set()).update(held)

@@ -1815,12 +1815,13 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
     out = []
     for k, w in enumerate(reading.words):
         grams = [lf for lf in leaves if lf.kind == "ngram" and k in lf.words]
+        whole = frozenset(lf.key() for lf in leaves if lf.kind == "text" and lf.words == (k,))
         pair = WITHIN_WORDS and len(w.surface) == 2 and all(map(_is_kanji, w.surface))
         if pair and len(grams) == 1 and grams[0].term == w.surface:
             # A two-kanji word by its one pair: not where the pair is the end of one word and
             # the start of the next (民生 in 市民生活: 市民 + 生活), which no one reads as it.
             one = frozenset([grams[0].key()])
-            out.append((one, 1, one, frozenset(), None, partial(_within_words, searcher, w.surface), one))
+            out.append((one, 1, one, frozenset(), None, partial(_within_words, searcher, w.surface), one, whole))
             continue
         if (len(grams) == 1 and KATAKANA_PAIR_IN_KATAKANA and _KATAKANA_RUN.fullmatch(w.surface)
                 and _kana_only(grams[0].term)):
@@ -1829,7 +1830,7 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             # to katakana and drops ー, so ルト was every 「…になると」 and メル every 見極める
             # (the stop-31 review).
             one = frozenset([grams[0].key()])
-            out.append((one, 1, one, frozenset(), None, partial(_in_katakana, searcher, grams[0].term), one))
+            out.append((one, 1, one, frozenset(), None, partial(_in_katakana, searcher, grams[0].term), one, whole))
             continue
         own = [lf for lf in grams if lf.term == fold(w.surface)[0]]
         if (own and HIRAGANA_PAIR_AS_WORD and len(w.surface) == 2 and _HIRAGANA_RUN_2.fullmatch(w.surface)
@@ -1842,7 +1843,7 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             # 「…しま【うこ】と」 and 「ハ【ブと】」 (the stop-32 review).
             one = frozenset([own[0].key()])
             out.append((frozenset(lf.key() for lf in grams), 1, one, frozenset(), None,
-                        partial(_a_word_of, searcher, own[0].term), one))
+                        partial(_a_word_of, searcher, own[0].term), one, whole))
             continue
         if len(grams) < 2:
             continue
@@ -1863,7 +1864,7 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             # (Its own pairs only are loose where the group is not whole: the トキ that joins
             # ポト and キャスト says 「ポットキャスト」 where it stands.)
             out.append((every, len(every), every, frozenset(), None, None,
-                        frozenset(lf.key() for lf in grams if lf.term in inner)))
+                        frozenset(lf.key() for lf in grams if lf.term in inner), whole))
         elif telling:
             need = -(-len(telling) // 2)
             if (SHORT_KANA_WHOLE and not kanji and len(telling) == 2 and not _kana_word(w)
@@ -1896,12 +1897,14 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
                 together = partial(_in_one_place, searcher, w.surface, _kana_word(w),
                                    frozenset(lf.term for lf in telling), need)
             tell = frozenset(lf.key() for lf in telling)
-            out.append((frozenset(lf.key() for lf in grams), need, tell, required, rescue, together, tell))
+            out.append((frozenset(lf.key() for lf in grams), need, tell, required, rescue, together, tell, whole))
     # A bigram that is also another word's stays with each group; it counts for a group
     # only if telling there.
-    return tuple((tell, need, required, rescue, together, own)
-                 for _, need, tell, required, rescue, together, own in out) + tuple(
-        (frozenset([key]), 10**9, frozenset(), None, None, frozenset())
+    # (A record with the word itself, in the text field, has its pairs together: no check reads
+    # its text. 「庁内連携」 read 25 texts a search for 連携's pair alone.)
+    return tuple((tell, need, required, rescue, together, own, whole)
+                 for _, need, tell, required, rescue, together, own, whole in out) + tuple(
+        (frozenset([key]), 10**9, frozenset(), None, None, frozenset(), frozenset())
         for all_, _, tell, *_ in out for key in all_ - tell)
 
 
