@@ -146,6 +146,7 @@ def accumulate(searcher, queries: list[tuple[object, object]], filter_query, onl
         for d, s in zip(docs, scores):
             acc[d] = get(d, 0.0) + s
     stray: dict[int, frozenset] = {}
+    allowed = cache.allowed(filter_query)
     if pieces:
         lookup = dict(zip((key for key, _ in queries), lists))
         enough = set(alone)
@@ -160,9 +161,11 @@ def accumulate(searcher, queries: list[tuple[object, object]], filter_query, onl
                     count[d] = count.get(d, 0) + 1
             has = [set(lookup[key][0]) for key in required]
             sure = {d for key in whole if key in lookup for d in lookup[key][0]}
+            # (Not a record the filters drop: no check reads it.)
             held = [d for d, c in count.items()
-                    if d in sure or (c >= need and (all(d in h for h in has) or (rescue is not None and rescue(d)))
-                                     and (together is None or together(d)))]
+                    if (allowed is None or d in allowed)
+                    and (d in sure or (c >= need and (all(d in h for h in has) or (rescue is not None and rescue(d)))
+                                       and (together is None or together(d))))]
             enough.update(held)
             for key in keys:
                 kept.setdefault(key, set()).update(held)
@@ -187,7 +190,6 @@ def accumulate(searcher, queries: list[tuple[object, object]], filter_query, onl
         for d, s in zip(docs, scores):
             if d in acc:
                 acc[d] += s
-    allowed = cache.allowed(filter_query)
     if allowed is not None:
         acc = {d: s for d, s in acc.items() if d in allowed}
     return acc, lists, stray

@@ -2040,19 +2040,24 @@ def _read(searcher, text: str, vocab=None, spellings: dict[str, str] | None = No
     in_kana += spelled_out
     regions = _index_regions(searcher, cities, cleaned) if cities else ()
     reading = read_query(cleaned, vocab, spellings, cities, regions, _slips(searcher))
-    if (WHOLE_KANA_AS_SPELLED and spellings and not reading.words and len(cleaned) == 2
-            and _HIRAGANA_RUN_2.fullmatch(cleaned)):
-        # A query of two kana Janome reads as two particles (はば: は + ば) is a word the person
-        # typed, read as the corpus spells it where it does (幅), not "no words to search for"
-        # (stop 32). (Not a particle of its own, ばかり, whose sound is not 図り's.)
+    core = _WHOLE_KANA.fullmatch(cleaned)
+    if WHOLE_KANA_AS_SPELLED and spellings and core:
+        # A query of two kana Janome reads as two particles (はば: は + ば, 「はば？」) is a word the
+        # person typed, read as the corpus spells it with that very sound (幅), not "no words to
+        # search for" (stop 32). Not a particle of its own (ばかり, whose sound is not 図り's), nor
+        # kana Janome reads as grammar of another kind (でき, しや, だた), nor a sound the corpus
+        # has only voiced otherwise (でま is no テーマ).
+        from .analysis import morphs
         from .analysis import spelled as spelled_as
 
-        spelled = spelled_as(cleaned, spellings)
-        if spelled and spelled != cleaned:
-            again = read_query(spelled, vocab, spellings, cities, regions, _slips(searcher))
+        kana = core.group(1)
+        ms = morphs(kana)
+        spelled = spelled_as(kana, spellings) if len(ms) > 1 and all(m.pos.startswith("助詞") for m in ms) else None
+        if spelled and "".join(m.reading for m in morphs(spelled)) == _katakana(kana):
+            again = read_query(cleaned.replace(kana, spelled), vocab, spellings, cities, regions, _slips(searcher))
             if again.words:
-                reading = replace(again, respellings=again.respellings + ((cleaned, spelled),),
-                                  also=_grouped([(cleaned, spelled), *((t, a) for t, alts in again.also for a in alts)]))
+                reading = replace(again, respellings=again.respellings + ((kana, spelled),),
+                                  also=_grouped([(kana, spelled), *((t, a) for t, alts in again.also for a in alts)]))
     if in_kana:  # (said as the respellings are: うわじま → 宇和島市)
         reading = replace(reading, respellings=reading.respellings + in_kana,
                           also=_grouped([*in_kana, *((t, a) for t, alts in reading.also for a in alts)]))
@@ -2169,7 +2174,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                                               and searcher.doc_frequency("ngram", lf.term) > most)]
 
     acc, queries, plists, stray = _accumulated(searcher, reading, leaves, side, filters)
-    instead = _side_instead(reading, side, filters) if not acc else []
+    instead = _side_instead(reading, side, filters, searcher) if not acc else []
     if instead:
         side = instead
         acc, queries, plists, stray = _accumulated(searcher, reading, leaves, side, filters)
@@ -2666,7 +2671,7 @@ def matched(searcher, text: str, vocab=None, filters: Filters | None = None,
     if not reading.words and not side:
         return set()
     found = set(_accumulated(searcher, reading, leaves, side, filters)[0])
-    instead = _side_instead(reading, side, filters) if not found else []
+    instead = _side_instead(reading, side, filters, searcher) if not found else []
     if instead:  # (as the search lists them)
         found = set(_accumulated(searcher, reading, leaves, instead, filters)[0])
     return found
@@ -2675,15 +2680,21 @@ def matched(searcher, text: str, vocab=None, filters: Filters | None = None,
 SIDE_WHEN_NOTHING_ELSE = True  # a query asking for a side whose other words no snippet has lists that side
 
 
-def _side_instead(reading: Reading, side: list, filters: Filters) -> list:
+def _side_instead(reading: Reading, side: list, filters: Filters, searcher=None) -> list:
     """The side a query asks for, as a whole-side query, where its words matched nothing:
     「最近困っていること」 (no snippet says 最近) was "No results" and ten related snippets
     of the good side, though 困っていること alone lists 31 hardships (the stop-31 review).
     A query that asks for no side but a theme, the theme: 「たちあげ」 (立上げ, typed in kana,
-    which Janome reads as たち + あげ, words no snippet has) lists the platform theme (stop 32)."""
+    which Janome reads as たち + あげ, words no snippet has) lists the platform theme (stop 32).
+    Not where the filters, not the corpus, left the words nothing: 「たちあげの幅」 --city 京都市
+    said no snippet has 幅, which six do (the stop-32 review); the page says how many the
+    filters hid."""
     from whoosh import query as Q
 
     if not SIDE_WHEN_NOTHING_ELSE or side:
+        return []
+    if searcher is not None and filters.active() and _accumulated(
+            searcher, reading, *_matching(reading, Filters(), searcher), Filters())[0]:
         return []
     if reading.polarity:
         return [Q.Term("sides", reading.polarity, boost=W_TEXT)] if filters.polarity in (None, reading.polarity) else []
@@ -3124,12 +3135,13 @@ _HALF_KANA = re.compile(r"[\uff65-\uff9f]+")  # half-width katakana, its ｰ and
 _KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]{3,}")
 _HIRAGANA_RUN = re.compile(r"[\u3041-\u3096]{3,}")
 _HIRAGANA_RUN_2 = re.compile(r"[\u3041-\u3096]{2,}")
+_WHOLE_KANA = re.compile(r"\W*([\u3041-\u3096]{2})\W*")  # (a query of two kana alone, with its punctuation: 「はば？」)
 _PARTICLE_HEAD = frozenset("のをにがでとはへも")
 # The same before normalization (half-width katakana and voicing marks too): whether
 # a query can need the index's spellings at all.
 KANA_RUN_AS_TYPED = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\uff66-\uff9f]{3,}"
                                r"|[\u3041-\u3096]{2}[\u4e00-\u9fff々]|[\u4e00-\u9fff々][\u3041-\u3096]{2}"  # (たて割り, 縦わり)
-                               r"|^\s*[\u3041-\u3096]{2}\s*$")  # (はば: WHOLE_KANA_AS_SPELLED)
+                               r"|^\W*[\u3041-\u3096]{2}\W*$")  # (はば: WHOLE_KANA_AS_SPELLED)
 
 
 def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int, str]] | None:
