@@ -115,12 +115,13 @@ def top(searcher, queries: list[tuple[object, object]], filter_query, k: int, on
     the lower document number, as in Whoosh's collector. Queries whose key is in
     ``only_add`` add to the scores of documents the others match, and match none
     of their own. ``pieces``: groups of keys (a word's character bigrams) that match
-    only together (keys, need, required, rescue, together, own, whole): ``need`` of a group at least, and
-    every ``required`` key unless ``rescue(docnum)`` says the document may do without, and where
-    ``together`` is set, ``together(docnum)`` (a document they alone match with fewer adds nothing); or
-    any document a key of ``whole`` matches (the word itself). Keys in no group match alone. A key in
-    ``own`` (the word's own pairs) adds nothing to a document another key matches unless a group of it
-    holds there."""
+    only together (keys, need, required, rescue, together, own, whole, every): ``need`` of a group at
+    least, and every ``required`` key unless ``rescue(docnum)`` says the document may do without, and
+    where ``together`` is set, ``together(docnum)`` (a document they alone match with fewer adds
+    nothing); or any document a key of ``whole`` matches (the word itself). Keys in no group match
+    alone. A key in ``own`` (the word's own pairs) adds nothing to a document another key matches
+    unless a group of it holds there; any other key of ``every`` (the word's pairs, with those that
+    join it to the next word) only where every group with it holds."""
     acc, lists, _ = accumulate(searcher, queries, filter_query, only_add, pieces)
     best = heapq.nlargest(k, acc.items(), key=lambda kv: (kv[1], -kv[0]))
     return len(acc), best, dict(zip((key for key, _ in queries), lists))
@@ -150,11 +151,17 @@ def accumulate(searcher, queries: list[tuple[object, object]], filter_query, onl
     if pieces:
         lookup = dict(zip((key for key, _ in queries), lists))
         enough = set(alone)
-        kept: dict[object, set[int]] = {}  # each key: the documents a group of it holds together in
-        own = {key for *_, mine, _ in pieces for key in mine}
-        for keys, need, required, rescue, together, _, whole in pieces:
-            if need > len(keys):  # (a pair no group tells by: it adds where the record matched otherwise)
+        holds: list[set[int]] = []  # each group's: the documents it holds together in
+        mine: dict[object, list[int]] = {}  # a word's own pair: its groups
+        joins: dict[object, list[int]] = {}  # any other pair of a word (one that joins two): every group with it
+        for keys, need, required, rescue, together, own, whole, every in pieces:
+            holds.append(set())
+            if need > len(keys):  # (a pair no group tells by: the groups with it say where it adds)
                 continue
+            for key in own:
+                mine.setdefault(key, []).append(len(holds) - 1)
+            for key in every - own:
+                joins.setdefault(key, []).append(len(holds) - 1)
             count: dict[int, int] = {}
             for key in keys:
                 for d in lookup[key][0]:
@@ -167,18 +174,19 @@ def accumulate(searcher, queries: list[tuple[object, object]], filter_query, onl
                     and (d in sure or (c >= need and (all(d in h for h in has) or (rescue is not None and rescue(d)))
                                        and (together is None or together(d))))]
             enough.update(held)
-            for key in keys:
-                kept.setdefault(key, set()).update(held)
+            holds[-1].update(held)
         acc = {d: s for d, s in acc.items() if d in enough}
         if STRAY_PAIRS_ADD_NOTHING:
-            # A record another word matched has a group's pairs only where the group holds
-            # together: the メリ and リッ of 「事業メリット」 are no デメリット (the stop-31 review).
+            # A record another word matched has a word's own pairs only where a group of them
+            # holds together: the メリ and リッ of 「事業メリット」 are no デメリット (the stop-31
+            # review). A pair that joins two words (the い相 of さびしい + 相談), or one no group
+            # tells by (the しい of 難しい), only where every word with it holds: 「…のな【い相談】」
+            # is no さびしい (the stop-32 review).
             loose: dict[int, set] = {}
-            for key, docs in kept.items():
-                if key not in own:
-                    continue
+            for key in set(mine) | set(joins):
                 for d in lookup[key][0]:
-                    if d in acc and d not in docs:
+                    if d in acc and not (any(d in holds[g] for g in mine[key]) if key in mine
+                                         else all(d in holds[g] for g in joins[key])):
                         loose.setdefault(d, set()).add(key)
             for d, keys in loose.items():
                 for key in keys:

@@ -889,10 +889,13 @@ def _shown_spans(stored: dict, shown: Reading, loose: frozenset = frozenset()) -
         if _kana_word(w):
             # (With the katakana words beside it: Janome cut ポトキャスト into ポト + キャスト,
             # and キャスト's mark grows to 【ポットキャスト】 as a slip of the two.)
-            joined = [shown.words[j].surface + w.surface for j in (k - 1,) if j >= 0 and _kana_word(shown.words[j])]
-            joined += [w.surface + shown.words[j].surface for j in (k + 1,)
-                       if j < len(shown.words) and _kana_word(shown.words[j])]
-            spans[k] = _whole_katakana(text, spans[k], w.surface, tuple(joined))
+            before = [shown.words[j].surface for j in (k - 1,) if j >= 0 and _kana_word(shown.words[j])]
+            after = [shown.words[j].surface for j in (k + 1,) if j < len(shown.words) and _kana_word(shown.words[j])]
+            joined = [b + w.surface for b in before] + [w.surface + a for a in after]
+            # (The mark may grow over the word beside it, as typed, less a slip: the ポト of
+            # ポトキャスト over ポット, where キャスト is all that matched.)
+            reach = (max(map(len, before), default=0), max(map(len, after), default=0))
+            spans[k] = _whole_katakana(text, spans[k], w.surface, tuple(joined), reach)
     return spans
 
 
@@ -900,7 +903,7 @@ SLIP_EDGE = 2  # characters of a katakana word left out of a mark that is still 
 
 
 def _whole_katakana(text: str, spans: list[tuple[int, int]], word: str = "",
-                    joined: tuple[str, ...] = ()) -> list[tuple[int, int]]:
+                    joined: tuple[str, ...] = (), reach: tuple[int, int] = (0, 0)) -> list[tuple[int, int]]:
     """A katakana word's marks grown to the record's katakana word they are in, where
     they leave out at most SLIP_EDGE characters of it at either end: シンポジューム marks
     【シンポジウム】, not 【シンポジ】ウム; コミュニティ stays コミュニティ in コミュニティーナース.
@@ -919,15 +922,16 @@ def _whole_katakana(text: str, spans: list[tuple[int, int]], word: str = "",
     out = []
     for a, b in merged:
         x, y = a, b
-        while x > 0 and a - x < SLIP_EDGE + 1 and _KATAKANA_RUN.fullmatch(text[x - 1]):
+        left, right = SLIP_EDGE + reach[0], SLIP_EDGE + reach[1]
+        while x > 0 and a - x < left + 1 and _KATAKANA_RUN.fullmatch(text[x - 1]):
             x -= 1
-        while y < len(text) and y - b < SLIP_EDGE + 1 and _KATAKANA_RUN.fullmatch(text[y]):
+        while y < len(text) and y - b < right + 1 and _KATAKANA_RUN.fullmatch(text[y]):
             y += 1
         stops = (x == 0 or not _KATAKANA_RUN.fullmatch(text[x - 1])) and (
             y == len(text) or not _KATAKANA_RUN.fullmatch(text[y]))
         grown = fold(text[x:y])[0]
         near = not asked or (x, y) == (a, b) or any(_edits(grown, q) <= (1 if len(q) <= 5 else 2) for q in (asked, *alike))
-        out.append((x, y) if stops and near and a - x <= SLIP_EDGE and y - b <= SLIP_EDGE else (a, b))
+        out.append((x, y) if stops and near and a - x <= left and y - b <= right else (a, b))
     return sorted(set(out))
 
 
@@ -1902,9 +1906,9 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
     # only if telling there.
     # (A record with the word itself, in the text field, has its pairs together: no check reads
     # its text. 「庁内連携」 read 25 texts a search for 連携's pair alone.)
-    return tuple((tell, need, required, rescue, together, own, whole)
-                 for _, need, tell, required, rescue, together, own, whole in out) + tuple(
-        (frozenset([key]), 10**9, frozenset(), None, None, frozenset(), frozenset())
+    return tuple((tell, need, required, rescue, together, own, whole, all_)
+                 for all_, need, tell, required, rescue, together, own, whole in out) + tuple(
+        (frozenset([key]), 10**9, frozenset(), None, None, frozenset(), frozenset(), frozenset())
         for all_, _, tell, *_ in out for key in all_ - tell)
 
 

@@ -1995,3 +1995,15 @@ def test_a_theme_asked_for_in_words_no_snippet_has_lists_the_theme(engine):
     assert r.total == 0 and "6 results without --city 京都市" in r.notes
     hard = engine.search("たちあげで苦労したこと", limit=5)
     assert all(h.theme == "platform" and "hard" in (h.polarity, h.also) for h in hard.hits)
+
+
+@pytest.mark.parametrize("query, joint, never", [("さびしい相談", "イ相", "い相談"), ("やさしい支え", "イ支", "い支え"),
+                                                 ("ふとうこうの支援", "ウコ", "うこ")])
+def test_a_pair_that_joins_two_words_adds_only_where_both_hold(engine, query, joint, never):
+    # The pair that joins two query words (イ相 of さびしい + 相談) is no word's own: it added and
+    # was marked where only the second word stands, 「取りこぼしのな【い相談】」 (the stop-32 review).
+    r = engine.search(query, limit=20, explain=True, related=False)
+    assert r.total > 0
+    for h in r.hits:
+        assert never not in {h.text[a:b] for a, b in h.matches}, h.text
+        assert not [c for c in h.explanation.contributions if c.field == "ngram" and c.term == joint], h.text
