@@ -616,7 +616,9 @@ def _describe_explanation(e) -> str:
         lines = [f"   related {e.base:.2f} = each shared word's BM25 × its weight in the best matches"]
         lines += [f"     {c.score:6.2f}  {c.term}" for c in e.contributions]
         return "\n".join(lines)
-    if e.contributions and all(c.field == "meaning" for c in e.contributions):
+    if e.contributions and all(c.field == "meaning" for c in e.contributions) and e.first_stage is None:
+        # (A related record's. A match of the side or theme a query asks for, where its words
+        # matched nothing, has only its meaning as words but was ranked: as any match, below.)
         from .search import W_MEANING
 
         closeness = e.meaning / e.meaning_scale if e.meaning_scale else 0.0

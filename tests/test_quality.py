@@ -2007,3 +2007,11 @@ def test_a_pair_that_joins_two_words_adds_only_where_both_hold(engine, query, jo
     for h in r.hits:
         assert never not in {h.text[a:b] for a, b in h.matches}, h.text
         assert not [c for c in h.explanation.contributions if c.field == "ngram" and c.term == joint], h.text
+
+
+def test_explain_shows_a_listed_themes_match_as_a_match(engine):
+    # 「たちあげ」 --explain printed its theme's records as if related by meaning ("meaning 0.12
+    # = closeness …"), with no line of the ranker that put them there (the stop-32 review).
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "search", "たちあげ", "--explain", "-n", "1"])
+    assert r.exit_code == 0 and "by the learned ranker" in r.output and "score " in r.output
+    assert "(the best match's score)" not in r.output
