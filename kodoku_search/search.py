@@ -449,10 +449,20 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
 
     ws = words(text)
     swaps: list[tuple[int, int, str]] = []
-    for a, b, spelled in _kana_respellings(text, spellings):
+    pieces = _kana_respellings(text, spellings)
+    runs = [m.span() for m in _KANA_RUN.finditer(text)]
+    for a, b, spelled in pieces:
         over = [w for w in ws if w.start < b and a < w.end]
         whole = len(over) == 1 and over[0].start == a and over[0].end == b
-        if over and all(a <= w.start and w.end <= b for w in over) and not whole:
+        # A run read as two corpus words or more (しみんだんたい: 市民 + 団体) may hold words of
+        # Janome's that cross from one piece into the next (だん + たい): each piece is the
+        # corpus's all the same (the stop-32 review: 団体 was dropped, unsearched).
+        # (Janome may read such a piece as grammar alone: だんたい, だ + ん + たい.)
+        x, y = next(((x, y) for x, y in runs if x <= a and b <= y), (a, b))
+        several = sum(1 for p, q, _ in pieces if x <= p and q <= y) >= 2
+        if not several:
+            x, y = a, b
+        if (over or several) and all(x <= w.start and w.end <= y for w in over) and not whole:
             swaps.append((a, b, spelled))
         elif whole and spelled_as(text[a:b], spellings, swaps=False) is None:
             # A word the corpus has only with ゛ for ゜ or back (ブラットフォーム, ボッドキャスト):
@@ -3167,9 +3177,18 @@ def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int,
     out, i = [], 0
     while i < len(run):
         if out and out[-1][1] == i and all(all_kanji(sp) for _, _, sp in out) and _only_function_words(run[i:]):
-            return out  # (くろうしている: 苦労 + している as typed, not している's してい as 指定)
+            # (くろうしている: 苦労 + している as typed, not している's してい as 指定. But a rest that is
+            # one corpus word whole is that word: しみんだんたい's だんたい, which Janome reads as
+            # だ + ん + たい, is 団体; the stop-32 review.)
+            rest = spelled_as(run[i:], spellings) if len(run) - i >= 3 else None
+            if not (rest and len(rest) > 1 and not _HIRAGANA_WORD.fullmatch(rest)):
+                return out
         if out and out[-1][1] < i and run[i - 1] in _PARTICLE_HEAD:  # (a case particle before here: が, を)
             rest = _respell_pieces(run[i:], spellings)
+            if rest is None and out[-1][1] == i - 1 and i + 1 < len(run) and run[i] in _PARTICLE_KANA:
+                # (Two particles: きぎょうとのれんけい is 企業 + との + 連携; the stop-32 review.)
+                rest = _respell_pieces(run[i + 1:], spellings)
+                i += 1 if rest is not None else 0
             if rest is None:
                 return out
             return out + [(a + i, b + i, sp) for a, b, sp in rest]

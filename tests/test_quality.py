@@ -2015,3 +2015,16 @@ def test_explain_shows_a_listed_themes_match_as_a_match(engine):
     r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "search", "たちあげ", "--explain", "-n", "1"])
     assert r.exit_code == 0 and "by the learned ranker" in r.output and "score " in r.output
     assert "(the best match's score)" not in r.output
+
+
+@pytest.mark.parametrize("typed, spaced, spelled", [
+    ("しみんだんたい", "しみん だんたい", ("市民", "団体")), ("みんかんきぎょう", "みんかん きぎょう", ("民間", "企業")),
+    ("じゅうそうてきしえん", "じゅうそうてき しえん", ("重層的", "支援"))])
+def test_kana_typed_without_a_break_is_every_word_it_spells(engine, typed, spaced, spelled):
+    # しみんだんたい was 市民 alone (9 results, 「市民だんたい」 offered): Janome reads だんたい as
+    # だ + ん + たい, grammar, and 団体 was never searched (the stop-32 review). Typed with a space
+    # it was 25 results. Each word the run spells is searched, as with the space.
+    r, s = engine.search(typed, related=False), engine.search(spaced, related=False)
+    assert tuple(sp for _, sp in r.reading.respellings) == spelled and r.total >= s.total  # (市民団体: NPO too)
+    # Kana after them that is grammar stays as typed: くろうしている is 苦労 + している, not 指定.
+    assert engine.search("くろうしている", limit=1).reading.respellings == (("くろう", "苦労"),)
