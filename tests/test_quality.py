@@ -2028,3 +2028,13 @@ def test_kana_typed_without_a_break_is_every_word_it_spells(engine, typed, space
     assert tuple(sp for _, sp in r.reading.respellings) == spelled and r.total >= s.total  # (市民団体: NPO too)
     # Kana after them that is grammar stays as typed: くろうしている is 苦労 + している, not 指定.
     assert engine.search("くろうしている", limit=1).reading.respellings == (("くろう", "苦労"),)
+
+
+def test_a_compound_typed_in_kana_with_its_second_word_voiced(engine):
+    # よこぐし was "No results": the corpus's 横串 reads 横 + クシ to Janome, and a run of four kana
+    # matches no spelling loosely (the stop-32 review). The voicing of a compound's second word
+    # (rendaku) is read so; one word's inner kana is not (さんがく is no 参画).
+    r = engine.search("よこぐし", related=False)
+    assert r.total > 0 and ("よこぐし", "横串") in r.reading.respellings
+    assert any("横串" in {h.text[a:b] for a, b in h.matches} for h in r.hits)
+    assert all("参画" not in sp for _, sp in engine.search("さんがくかん").reading.respellings)
