@@ -932,7 +932,10 @@ def _whole_katakana(text: str, spans: list[tuple[int, int]], word: str = "",
     out = []
     for a, b in merged:
         x, y = a, b
-        left, right = SLIP_EDGE + reach[0], SLIP_EDGE + reach[1]
+        # (A long word's slip may fall further in: コミニティーナース's mark starts at its ニ, three
+        # kana into 「コミュニティーナース」, its コミ a lone pair; the stop-32 review.)
+        edge = max(SLIP_EDGE, len(word) // 3)
+        left, right = edge + reach[0], edge + reach[1]
         while x > 0 and a - x < left + 1 and _KATAKANA_RUN.fullmatch(text[x - 1]):
             x -= 1
         while y < len(text) and y - b < right + 1 and _KATAKANA_RUN.fullmatch(text[y]):

@@ -2038,3 +2038,11 @@ def test_a_compound_typed_in_kana_with_its_second_word_voiced(engine):
     assert r.total > 0 and ("よこぐし", "横串") in r.reading.respellings
     assert any("横串" in {h.text[a:b] for a, b in h.matches} for h in r.hits)
     assert all("参画" not in sp for _, sp in engine.search("さんがくかん").reading.respellings)
+
+
+def test_a_long_katakana_words_slip_near_its_start_is_marked_whole(engine):
+    # コミニティーナース (a slip of コミュニティーナース) marked 「コミュ【ニティーナース】」: its コミ
+    # is a lone pair, and the mark could grow two kana, not the three to the word's start (the
+    # stop-32 review). A long word's mark grows by a third of its length.
+    marks = {h.text[a:b] for h in engine.search("コミニティーナース", limit=3, related=False).hits for a, b in h.matches}
+    assert "コミュニティーナース" in marks and "ニティーナース" not in marks
