@@ -455,9 +455,9 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
         over = [w for w in ws if w.start < b and a < w.end]
         whole = len(over) == 1 and over[0].start == a and over[0].end == b
         # A run read as two corpus words or more (しみんだんたい: 市民 + 団体) may hold words of
-        # Janome's that cross from one piece into the next (だん + たい): each piece is the
-        # corpus's all the same (the stop-32 review: 団体 was dropped, unsearched).
-        # (Janome may read such a piece as grammar alone: だんたい, だ + ん + たい.)
+        # Janome's that cross from one piece into the next, or none in a piece it reads as
+        # grammar (だんたい: だ + ん + たい): each piece is the corpus's all the same (the stop-32
+        # review: 団体 was dropped, unsearched).
         x, y = next(((x, y) for x, y in runs if x <= a and b <= y), (a, b))
         several = sum(1 for p, q, _ in pieces if x <= p and q <= y) >= 2
         if not several:
