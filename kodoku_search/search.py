@@ -711,7 +711,8 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                     and ws[inside[0]].start <= a and b <= ws[inside[0]].end):
                 continue
             if inside:
-                phrase_syn.setdefault(inside[0], []).append(spelled)
+                # (With the spelling's own synonyms: くろう finds what 苦労 finds, 苦心 and 大変 too.)
+                phrase_syn.setdefault(inside[0], []).extend([spelled, *(vocab.alternatives(spelled) if vocab else ())])
                 respelled = True
                 respellings.append((text[a:b], spelled))
                 respelled_at.append((a, b, spelled))
@@ -1771,9 +1772,11 @@ def _as_phrase(text: str) -> tuple[str | None, int]:
     return " ".join(t for t, _ in toks), max([1, *gaps])
 
 
-def _names(w: QueryWord, cues: tuple[str, ...]) -> bool:
-    """Whether a query word is (part of) one of the cue words."""
-    return any(t == c or t in c or c in t for c in cues for t in (w.term, w.surface.lower()))
+def _names(w: QueryWord, cues: tuple[str, ...], respellings: tuple[tuple[str, str], ...] = ()) -> bool:
+    """Whether a query word is (part of) one of the cue words, as typed or, typed in kana,
+    as the corpus spells it (``respellings``: たいへん is 大変, the cue intent was read by)."""
+    said = (w.term, w.surface.lower(), *(sp for run, sp in respellings if w.surface and w.surface in run))
+    return any(t == c or t in c or c in t for c in cues for t in said)
 
 
 def _label_leaves(reading: Reading, filters: Filters) -> list[_Leaf]:
@@ -1785,7 +1788,7 @@ def _label_leaves(reading: Reading, filters: Filters) -> list[_Leaf]:
     out: list[_Leaf] = []
     for field, want, cues, asked in (("theme", reading.theme, reading.theme_cues, filters.theme),
                                      ("sides", reading.polarity, reading.polarity_cues, filters.polarity)):
-        ks = tuple(k for k, w in enumerate(reading.words) if _names(w, cues)) if want else ()
+        ks = tuple(k for k, w in enumerate(reading.words) if _names(w, cues, reading.respellings)) if want else ()
         if ks and asked == want:
             out.append(_Leaf(field, want, W_LABEL, ks, "label"))
         elif ks and asked is None:
@@ -2382,7 +2385,7 @@ def _unmatched(reading: Reading, credits: list[list[float]]) -> tuple[str, ...]:
         # (Named by its dictionary form where typed inflected: 入る, not 入っ. Not a word of
         # hiragana alone, such as the ちゃう of やっちゃう or the あと of 作ったあと.)
         _dictionary_form(w) for k, w in enumerate(reading.words)
-        if k not in found and not (cues and _names(w, cues)) and _WORDLIKE.search(w.surface)
+        if k not in found and not (cues and _names(w, cues, reading.respellings)) and _WORDLIKE.search(w.surface)
         and not w.parts))  # (nor a word bound to its suffix, 立ち上げ時's 上げ時: its pieces speak)
 
 
@@ -2485,7 +2488,7 @@ def _near(searcher, table, reading: Reading, cands: list, vocab=None) -> _Near |
         # stands for how rare it is.
         df = min(searcher.doc_frequency("text", p) for p in w.parts) if w.parts else searcher.doc_frequency("text", w.term)
         term = w.term
-        if _HIRAGANA_WORD.fullmatch(term) and not (cues and _names(w, cues)) and not table.neighbours_of(term):
+        if _HIRAGANA_WORD.fullmatch(term) and not (cues and _names(w, cues, reading.respellings)) and not table.neighbours_of(term):
             # The vectors know words as written, 寂しい and not さびしい: an adjective typed in
             # hiragana is near what its usual kanji are near (analysis.adjective_kanji). Not
             # one that asks for a side (うまくいかない: 旨い's vector is 「美味しい」's; two
@@ -2654,8 +2657,7 @@ def _asks_only_for_a_side(reading: Reading, filters: Filters) -> bool:
     no --polarity says otherwise."""
     if not reading.polarity or filters.polarity or not reading.words:
         return False
-    cues = reading.polarity_cues
-    return all(any(t in c or c in t for c in cues for t in (w.term, w.surface)) for w in reading.words)
+    return all(_names(w, reading.polarity_cues, reading.respellings) for w in reading.words)
 
 
 def _intent_only(reading: Reading, filters: Filters) -> list:
@@ -2672,7 +2674,7 @@ def _intent_only(reading: Reading, filters: Filters) -> list:
     # the filter wins and nothing was asked for on it.
     if not reading.polarity or filters.polarity not in (None, reading.polarity):
         return []
-    if not all(any(t in c or c in t for c in cues for t in (w.term, w.surface)) for w in reading.words):
+    if not all(_names(w, tuple(cues), reading.respellings) for w in reading.words):
         return []
     return [Q.Term("sides", reading.polarity, boost=W_TEXT)]
 
@@ -2825,7 +2827,7 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
                                  (reading.polarity_cues, reading.polarity, _sides(stored))):
             if want and want in have:
                 for k, w in enumerate(reading.words):
-                    if _names(w, cues):
+                    if _names(w, cues, reading.respellings):
                         credit[k] = max(credit[k], LABEL_CREDIT_SHARE)
     if weights and sum(weights) > 0:
         share = sum(w * c for w, c in zip(weights, credit)) / sum(weights)

@@ -2046,3 +2046,15 @@ def test_a_long_katakana_words_slip_near_its_start_is_marked_whole(engine):
     # stop-32 review). A long word's mark grows by a third of its length.
     marks = {h.text[a:b] for h in engine.search("コミニティーナース", limit=3, related=False).hits for a, b in h.matches}
     assert "コミュニティーナース" in marks and "ニティーナース" not in marks
+
+
+@pytest.mark.parametrize("typed, spelled", [("たいへん", "大変"), ("くろう", "苦労"), ("むずかしい", "難しい")])
+def test_a_side_word_typed_in_kana_finds_what_its_spelling_finds(engine, typed, spelled):
+    # たいへん found 3 snippets (大変 finds 39), くろう 14 (苦労: 40), むずかしい 8 (難しい: 33):
+    # intent was read in the corpus spelling, but the word did not name the side it asked
+    # for, and its spelling came without its synonyms (困難, 苦心) (the stop-33 review).
+    kana, kanji = engine.search(typed, limit=10, related=False), engine.search(spelled, limit=10, related=False)
+    assert kana.reading.polarity == kanji.reading.polarity == "hard"
+    assert kana.total >= 0.9 * kanji.total  # (苦労 in the snippet that continues one is the kanji's alone)
+    assert set(kanji.reading.words[0].synonyms) <= set(kana.reading.words[0].synonyms)
+    assert all(h.polarity == "hard" or h.also == "hard" for h in kana.hits[:5])
