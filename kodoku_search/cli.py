@@ -44,6 +44,25 @@ class _Group(click.Group):
             raise click.exceptions.Exit(0) from None
 
 
+class _Command(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # (the parser consumes its list)
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as e:
+            # 「-孤独 連携」 (a word to leave out, as other search engines write it) was "No such
+            # option '-孤'": say how to search for what begins with a hyphen.
+            typed = next((a for a in given if a.startswith(e.option_name)), e.option_name)
+            if not e.possibilities and any(isinstance(p, click.Argument) and p.nargs == -1 for p in self.params):
+                e.message += (f" A query that begins with '-' goes after '--': "
+                              f"kodoku-search {ctx.info_name} [OPTIONS] -- '{typed}' (a word cannot be "
+                              "left out by '-'; --city, --theme and --polarity narrow the results)")
+            raise
+
+
+_Group.command_class = _Command
+
+
 @click.group(cls=_Group, context_settings=CONTEXT)
 @click.option(
     "--corpus-dir",

@@ -346,3 +346,16 @@ def test_compare_narrower_than_its_table_says_so(run):
     narrow = run("compare", "連携", "--width", "20")
     assert narrow.exit_code == 0 and "note: the table needs 40 columns, more than --width 20" in narrow.stderr
     assert "note: the table needs" not in run("compare", "連携", "--width", "80").stderr
+
+
+def test_a_query_that_begins_with_a_hyphen_is_told_how_to_search_for_it(run):
+    # 「-孤独 連携」 said only "No such option '-孤'" (the stop-33 review): the message shows
+    # how to pass it, and the query passed so is searched.
+    r = run("search", "-孤独 連携")
+    assert r.exit_code == 2 and "No such option '-孤'" in r.output
+    assert "kodoku-search search [OPTIONS] -- '-孤独 連携'" in r.output
+    assert "(Did you mean" not in r.output
+    ok = run("search", "-n", "1", "--", "-孤独 連携")
+    assert ok.exit_code == 0 and "results for" in ok.output
+    near = run("search", "連携", "--limt", "3")  # (a misspelt option keeps click's own suggestion)
+    assert near.exit_code == 2 and "--limit" in near.output and "goes after '--'" not in near.output
