@@ -2058,3 +2058,14 @@ def test_a_side_word_typed_in_kana_finds_what_its_spelling_finds(engine, typed, 
     assert kana.total >= 0.9 * kanji.total  # (苦労 in the snippet that continues one is the kanji's alone)
     assert set(kanji.reading.words[0].synonyms) <= set(kana.reading.words[0].synonyms)
     assert all(h.polarity == "hard" or h.also == "hard" for h in kana.hits[:5])
+
+
+def test_a_place_named_alone_finds_the_snippets_that_say_it(engine):
+    # 「兵庫」 listed 播磨町's 14 snippets and said nothing was hidden, but 鳥取市's 「…兵庫県2町…」
+    # was missing, and 播磨町's 「兵庫ヤクルト…」 was not first (the stop-33 review). Scores fall
+    # down the page, city first or not, so a script that sorts by them keeps the order.
+    r = engine.search("兵庫", limit=20, related=False)
+    assert "兵庫" in r.hits[0].text and r.hits[0].city == "播磨町"
+    assert any(h.city == "鳥取市" and "兵庫県2町" in h.text for h in r.hits)
+    assert all(h.city == "播磨町" for h in r.hits[:r.total - 1])  # (its snippets first)
+    assert all(a.score >= b.score for a, b in zip(r.hits, r.hits[1:]))
