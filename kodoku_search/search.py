@@ -1148,6 +1148,23 @@ def _kana_letters(text: str, searcher) -> tuple[str, tuple[tuple[str, str], ...]
     return _kana_runs_as(text, letters, alone=False)
 
 
+# R7, R6年度, Ｒ７: the year of the Reiwa era (令和) as offices write it in short.
+_ERA_YEAR = re.compile(r"(?<![A-Za-z0-9Ａ-Ｚａ-ｚ０-９])[RrＲｒ]\s?([0-9０-９]{1,2})(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])")
+
+
+def _era_years(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``text`` with a Reiwa year in short (R7) written as the corpus writes it (令和7), and
+    the (typed, written) pairs: R7 found nothing, and R6年度 said "not found: R"."""
+    swaps: list[tuple[str, str]] = []
+
+    def written(m: re.Match) -> str:
+        era = "令和" + unicodedata.normalize("NFKC", m.group(1))
+        swaps.append((m.group(), era))
+        return era
+
+    return _ERA_YEAR.sub(written, text), tuple(swaps)
+
+
 def _kana_runs_as(text: str, lookup, alone: bool) -> tuple[str, tuple[tuple[str, str], ...]]:
     """``text`` with each kana run that ``lookup`` (kana, whether it stands alone between
     spaces or the text's ends → its writing, or None) knows written so, whole or before
@@ -2069,6 +2086,8 @@ def _read(searcher, text: str, vocab=None, spellings: dict[str, str] | None = No
     cleaned, in_kana = _kana_places(cleaned, cities, spellings, _index_prefectures(searcher) if cities else ())
     cleaned, spelled_out = _kana_letters(cleaned, searcher)
     in_kana += spelled_out
+    cleaned, eras = _era_years(cleaned)
+    in_kana += eras
     regions = _index_regions(searcher, cities, cleaned) if cities else ()
     reading = read_query(cleaned, vocab, spellings, cities, regions, _slips(searcher))
     core = _WHOLE_KANA.fullmatch(cleaned)

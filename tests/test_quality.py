@@ -2069,3 +2069,14 @@ def test_a_place_named_alone_finds_the_snippets_that_say_it(engine):
     assert any(h.city == "鳥取市" and "兵庫県2町" in h.text for h in r.hits)
     assert all(h.city == "播磨町" for h in r.hits[:r.total - 1])  # (its snippets first)
     assert all(a.score >= b.score for a, b in zip(r.hits, r.hits[1:]))
+
+
+
+@pytest.mark.parametrize("short, written", [("R7", "令和7"), ("R6年度", "令和6年度"), ("Ｒ７年度の取組", "令和7年度の取組")])
+def test_a_reiwa_year_written_short_is_the_year(engine, short, written):
+    # R7 (令和7, as offices write it in short) was "No results", R6年度 "not found: R" (the stop-33
+    # review). Letters that merely start with R stay themselves (PR, RPG).
+    a, b = engine.search(short, limit=10, related=False), engine.search(written, limit=10, related=False)
+    assert [h.id for h in a.hits] == [h.id for h in b.hits] and a.total == b.total > 0
+    assert dict(a.reading.also)[short.split("年")[0]] == (written.split("年")[0],)
+    assert "令和" not in "".join(alt for _, alts in engine.search("PR", limit=1).reading.also for alt in alts)
