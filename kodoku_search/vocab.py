@@ -27,6 +27,21 @@ def _fold(word: str) -> str:
     return unicodedata.normalize("NFKC", word).strip().lower()
 
 
+def _okurigana_free(word: str) -> str:
+    """A word of two kanji or more with the hiragana between and after them left out (話し合い:
+    話合), or "" for any other (a word of one kanji, 生きる and 生かす, is two words so)."""
+    if not word or not ("\u4e00" <= word[0] <= "\u9fff"):
+        return ""
+    kanji = [c for c in word if "\u4e00" <= c <= "\u9fff" or c == "々"]
+    rest = [c for c in word if c not in kanji]
+    if len(kanji) < 2 or not all("\u3041" <= c <= "\u3096" for c in rest):
+        return ""
+    # (Okurigana are a kana or two: the づくり of 地域づくり is a word, and 地域 no 地域づくり.)
+    if any(len(run) > 2 for run in re.findall("[\u3041-\u3096]+", word)):
+        return ""
+    return "".join(kanji)
+
+
 def _rows(path: Path) -> list[tuple[int, list[str]]]:
     try:
         text = path.read_text("utf-8-sig")
@@ -54,7 +69,25 @@ class Vocabulary:
     written: dict[str, str] = field(default_factory=dict)  # folded word → as the file writes it (NPO法人, PF)
 
     def alternatives(self, word: str) -> tuple[str, ...]:
-        return self.synonyms.get(_fold(word), ())
+        """The word's group, as the file writes it or with its okurigana written otherwise:
+        話合い (the official style) is 話し合い's, 立上げ 立ち上げ's (both 話合, 立上)."""
+        key = _fold(word)
+        found = self.synonyms.get(key)
+        if found is not None:
+            return found
+        bare = _okurigana_free(key)
+        if not bare or bare == key:  # (a word of kanji alone is itself: 地域 is not 地域の方)
+            return ()
+        table = self.__dict__.get("_bare")
+        if table is None:
+            table = {}
+            for k in self.synonyms:
+                b = _okurigana_free(k)
+                if b and b != k:
+                    table.setdefault(b, k)
+            object.__setattr__(self, "_bare", table)
+        entry = table.get(bare)
+        return (entry, *(x for x in self.synonyms[entry] if x != key)) if entry else ()
 
     def as_written(self, word: str) -> str:
         """A folded entry as the file writes it, for saying how a query was read."""

@@ -2080,3 +2080,14 @@ def test_a_reiwa_year_written_short_is_the_year(engine, short, written):
     assert [h.id for h in a.hits] == [h.id for h in b.hits] and a.total == b.total > 0
     assert dict(a.reading.also)[short.split("年")[0]] == (written.split("年")[0],)
     assert "令和" not in "".join(alt for _, alts in engine.search("PR", limit=1).reading.also for alt in alts)
+
+
+def test_a_synonym_entry_is_found_with_its_okurigana_written_otherwise(engine):
+    # 話合い (the official style, without okurigana) found 1 snippet, by the 合い of 支え合い;
+    # 話し合い finds 9 by its synonyms (意見交換, 対話, 協議) (the stop-33 review).
+    short, full = engine.search("話合い", limit=10, related=False), engine.search("話し合い", limit=10, related=False)
+    assert short.total == full.total and [h.id for h in short.hits] == [h.id for h in full.hits]
+    assert "意見交換" in dict(short.reading.also)["話合い"]
+    # (One kanji is not enough to say two words are one: 生きる is no 生かす.)
+    from kodoku_search.vocab import _okurigana_free
+    assert _okurigana_free("話し合い") == _okurigana_free("話合い") == "話合" and _okurigana_free("生かす") == ""
