@@ -54,6 +54,7 @@ BIND_MAX_PIECES = 4  # 関係 + 者 + 間; a longer chain of suffixes goes on as
 BIND_NUMBERS = True  # 3 + 回: looked for as the characters 3回, never as 回 alone (see _bind_numbers)
 NO_WORDS = "the query has no words to search for (particles, symbols and punctuation are ignored)"
 PIECES_MATCH_TOGETHER = True  # a word's character bigrams match only half together (see _pieces)
+COMPOUND_SLIPS = True  # two words typed as a compound no snippet says, read as the homophone one says (_slips)
 W_LEMMA = 1.0  # × W_READING: a verb typed in kana, as its dictionary form sounds (QueryWord.lemma)
 KATAKANA_SLIPS = 2  # a katakana word's telling bigrams match all together but this many (None: half, as others)
 KATAKANA_FIRST_KANA = True  # …and never without its first kana (デメリット is no メリット; _pieces)
@@ -716,6 +717,14 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                 respelled = True
                 respellings.append((text[a:b], spelled))
                 respelled_at.append((a, b, spelled))
+    in_compound: dict[int, list[str]] = {}
+    if slips is not None and getattr(slips, "in_compound", None):
+        for k in range(len(ws) - 1):
+            a, b = ws[k], ws[k + 1]
+            if (a.end == b.start and a.reading and b.reading and all_kanji(a.surface) and all_kanji(b.surface)
+                    and a.term not in parts_of and b.term not in parts_of):
+                for j, alts in zip((k, k + 1), slips.in_compound(a, b)):
+                    in_compound.setdefault(j, []).extend(alts)
     seen: dict[str, QueryWord] = {}
     own_alts: list[tuple[str, str]] = []  # each word's own alternatives, as said_as
     for k, w in enumerate(ws):
@@ -732,7 +741,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
         own_alts += [(w.surface, x) for x in dict.fromkeys(syn) if x != w.term]
         sound = bool(_kana_at) and any(a <= w.start and w.end <= b for a, b in _kana_at)
         if slips is not None and w.reading and w.term not in parts_of and not sound and all_kanji(w.surface):
-            slipped = [x for x in slips(w.reading, w.term) if x not in syn]
+            slipped = [x for x in (*slips(w.reading, w.term), *in_compound.get(k, ())) if x not in syn]
             own_alts += [(w.surface, x) for x in slipped]
             syn += slipped
         syn = tuple(x for x in dict.fromkeys(syn + phrase_syn.get(k, [])) if x != w.term)
@@ -1305,18 +1314,40 @@ def _slips(searcher):
     厚生 for 構成 (no kanji shared) a different word."""
     from .analysis import KANJI_KEY, _is_kanji
 
+    def homophones(sound: str, word: str) -> list[str]:
+        prefix = sound + KANJI_KEY
+        got = (t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.reader().expand_prefix("reading", prefix))
+        # The same sound to the voicing, which the field's key folds on the first kana
+        # (議会 ギカイ is not 機会 キカイ).
+        return [o for o in (t[len(prefix):] for t in got) if o != word and _voiced(o) == _voiced(word)]
+
     def slips(sound: str, word: str) -> tuple[str, ...]:
         if searcher.doc_frequency("text", word):
             return ()
-        prefix = sound + KANJI_KEY
         kanji = {c for c in word if _is_kanji(c)}
-        got = (t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.reader().expand_prefix("reading", prefix))
-        near = [o for o in (t[len(prefix):] for t in got) if o != word and kanji & set(o)]
-        # The same sound to the voicing, which the field's key folds on the first kana
-        # (議会 ギカイ is not 機会 キカイ).
-        return tuple(o for o in near if _voiced(o) == _voiced(word))
+        return tuple(o for o in homophones(sound, word) if kanji & set(o))
 
+    def in_compound(first, second) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """For two words in kanji typed as one compound that no snippet says (関係期間), the
+        homophones of each that make one the corpus says with the other (関係機関): the
+        IME's choice of the wrong word, which the word alone cannot tell (期間 is a word
+        of the corpus too). (No kanji need be shared: the compound's other word and its
+        whole sound are the evidence: 要請講座 is 養成講座.)"""
+        if not COMPOUND_SLIPS or _said_together(searcher, first.term, second.term):
+            return (), ()
+        return (tuple(o for o in homophones(first.reading, first.term) if _said_together(searcher, o, second.term)),
+                tuple(o for o in homophones(second.reading, second.term) if _said_together(searcher, first.term, o)))
+
+    slips.in_compound = in_compound
     return slips
+
+
+def _said_together(searcher, first: str, second: str) -> bool:
+    """Whether a snippet says the two words one right after the other (in the text field)."""
+    from whoosh import query as Q
+
+    return bool(searcher.doc_frequency("text", first) and searcher.doc_frequency("text", second)
+                and searcher.search(Q.Phrase("text", [first, second]), limit=1).scored_length())
 
 
 def _voiced(word: str) -> str:

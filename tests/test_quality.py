@@ -2071,7 +2071,6 @@ def test_a_place_named_alone_finds_the_snippets_that_say_it(engine):
     assert all(a.score >= b.score for a, b in zip(r.hits, r.hits[1:]))
 
 
-
 @pytest.mark.parametrize("short, written", [("R7", "令和7"), ("R6年度", "令和6年度"), ("Ｒ７年度の取組", "令和7年度の取組")])
 def test_a_reiwa_year_written_short_is_the_year(engine, short, written):
     # R7 (令和7, as offices write it in short) was "No results", R6年度 "not found: R" (the stop-33
@@ -2091,3 +2090,15 @@ def test_a_synonym_entry_is_found_with_its_okurigana_written_otherwise(engine):
     # (One kanji is not enough to say two words are one: 生きる is no 生かす.)
     from kodoku_search.vocab import _okurigana_free
     assert _okurigana_free("話し合い") == _okurigana_free("話合い") == "話合" and _okurigana_free("生かす") == ""
+
+
+@pytest.mark.parametrize("typed, slip, meant, said", [("関係期間", "期間", "機関", "関係機関"),
+                                                     ("サポーター要請講座", "要請", "養成", "養成講座")])
+def test_a_compound_typed_with_the_imes_wrong_homophone(engine, typed, slip, meant, said):
+    # 関係期間 put 「一定【期間】」 first and 「関係機関」 (three snippets) nowhere near; 要請講座 found
+    # 依頼 by 要請's synonym (the stop-33 review). Each word is a word of the corpus, so the
+    # word alone tells nothing; the compound no snippet says, and its homophone one does.
+    r = engine.search(typed, limit=5, related=False)
+    assert meant in dict(r.reading.also)[slip]
+    assert said in r.hits[0].text
+    assert "機関" not in dict(engine.search("関係機関", limit=1).reading.also).get("関係", ())  # (said: no slip)
