@@ -308,6 +308,12 @@ def _echo_csv(data: bytes) -> None:
     out.flush()
 
 
+def _repost(h) -> str:
+    """The citation's note for a snippet the source prints again under another theme (再掲):
+    two identical snippets on a page (市原市's, under both themes) said nothing of why."""
+    return f"  (再掲: repeats {h.repost_of})" if h.repost_of else ""
+
+
 def _place(h) -> str:
     return f"{h.city} ({h.prefecture}) · {_label(h.theme, h.polarity, h.also)}" + (f" · {h.section}" if h.section else "")
 
@@ -504,7 +510,7 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
         click.echo(wrap_indented(highlight(h.text, h.matches, use_color), width))
         if h.through:
             click.echo(wrap_indented(THROUGH[h.through], width))
-        click.echo(f"   {h.source}:{h.line}  {h.id}")
+        click.echo(f"   {h.source}:{h.line}  {h.id}{_repost(h)}")
         if h.explanation:
             click.echo(_describe_explanation(h.explanation))
         click.echo()
@@ -519,7 +525,7 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
         click.echo(wrap_indented(highlight(h.text, h.matches, use_color), width))
         tie = "near in meaning: " if h.related_by == "meaning" else "shares: "
         click.echo(wrap_indented(tie + ", ".join(h.matched_terms), width))
-        click.echo(f"   {h.source}:{h.line}  {h.id}")
+        click.echo(f"   {h.source}:{h.line}  {h.id}{_repost(h)}")
         if h.explanation:
             click.echo(_describe_explanation(h.explanation))
         click.echo()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -359,3 +361,14 @@ def test_a_query_that_begins_with_a_hyphen_is_told_how_to_search_for_it(run):
     assert ok.exit_code == 0 and "results for" in ok.output
     near = run("search", "連携", "--limt", "3")  # (a misspelt option keeps click's own suggestion)
     assert near.exit_code == 2 and "--limit" in near.output and "goes after '--'" not in near.output
+
+
+def test_a_repost_is_said_where_it_is_cited(run):
+    # 市原市's snippets are printed under both themes (再掲): two identical results on a page, and
+    # nothing said why, in text or CSV (the stop-33 review).
+    out = run("search", "民間の参加が増えない", "-n", "2", "--no-related").output
+    assert out.count("各NPOや企業等に赴いて") == 2
+    assert "advice-2025-10/platform/市原市/2  (再掲: repeats advice-2025-10/general/市原市/2)" in out
+    rows = list(csv.reader(io.StringIO(run("search", "民間の参加が増えない", "-n", "2", "--no-related",
+                                          "--format", "csv").stdout.lstrip("\ufeff"))))
+    assert rows[0][-1] == "repost_of" and {r[-1] for r in rows[1:]} == {"", "advice-2025-10/general/市原市/2"}
