@@ -712,8 +712,9 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                     and ws[inside[0]].start <= a and b <= ws[inside[0]].end):
                 continue
             if inside:
-                # (With the spelling's own synonyms: くろう finds what 苦労 finds, 苦心 and 大変 too.)
-                phrase_syn.setdefault(inside[0], []).extend([spelled, *(vocab.alternatives(spelled) if vocab else ())])
+                # (Not with the spelling's own synonyms: くろうした put 宇和島市's 【難しさ】 (a rarer
+                # word, by BM25) above every 苦労, the word itself.)
+                phrase_syn.setdefault(inside[0], []).append(spelled)
                 respelled = True
                 respellings.append((text[a:b], spelled))
                 respelled_at.append((a, b, spelled))
@@ -1834,8 +1835,13 @@ def _as_phrase(text: str) -> tuple[str | None, int]:
 def _names(w: QueryWord, cues: tuple[str, ...], respellings: tuple[tuple[str, str], ...] = ()) -> bool:
     """Whether a query word is (part of) one of the cue words, as typed or, typed in kana,
     as the corpus spells it (``respellings``: たいへん is 大変, the cue intent was read by)."""
-    said = (w.term, w.surface.lower(), *(sp for run, sp in respellings if w.surface and w.surface in run))
+    said = (w.term, w.surface.lower(), *(sp for run, sp in respellings if w.surface and _hira(w.surface) in _hira(run)))
     return any(t == c or t in c or c in t for c in cues for t in said)
+
+
+def _hira(text: str) -> str:
+    """Katakana as hiragana (クロウ: くろう), for comparing what was typed in either."""
+    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
 
 
 def _label_leaves(reading: Reading, filters: Filters) -> list[_Leaf]:
