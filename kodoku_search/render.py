@@ -208,7 +208,7 @@ HIT_COLUMNS: tuple[str, ...] = (
 )
 # Added after the first release: written after every other column (search's kind and
 # related_by too), so a reader that picks columns by position still finds them.
-HIT_COLUMNS_LATER: tuple[str, ...] = ("also", "repost_of")
+HIT_COLUMNS_LATER: tuple[str, ...] = ("also", "repost_of", "through")
 
 
 def hit_row(rank: int, hit: Any) -> list[Any]:
@@ -221,7 +221,7 @@ def hit_row(rank: int, hit: Any) -> list[Any]:
 
 def hit_row_later(hit: Any) -> list[Any]:
     """The ``HIT_COLUMNS_LATER`` of one hit."""
-    return [hit.also or "", hit.repost_of or ""]
+    return [hit.also or "", hit.repost_of or "", getattr(hit, "through", None) or ""]
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -466,9 +466,9 @@ def test_csv_round_trip_equals_the_hits(run):
     rows = _read_csv(raw)
     header, body = rows[0], rows[1:]
     assert header == ["rank", "score", "city", "prefecture", "theme", "polarity", "section", "text", "source", "line", "id", "terms",
-                      "kind", "related_by", "also", "repost_of"]
+                      "kind", "related_by", "also", "repost_of", "through"]
     assert len(body) == len(hits) == 15
-    assert {row[-4] for row in body} == {"match"} and {row[-3] for row in body} == {""}
+    assert {row[-5] for row in body} == {"match"} and {row[-4] for row in body} == {""}
     for k, (row, h) in enumerate(zip(body, hits), start=1):
         rec = dict(zip(header, row))
         assert rec["rank"] == str(k)
@@ -478,6 +478,7 @@ def test_csv_round_trip_equals_the_hits(run):
         assert float(rec["score"]) == pytest.approx(h["score"], abs=1e-4)
         assert rec["terms"].split() == h["matched_terms"]
         assert rec["also"] == (h["also"] or "") and rec["repost_of"] == (h["repost_of"] or "")
+        assert rec["through"] == (h["through"] or "") and (rec["through"] == "") == bool(rec["terms"])
     assert any(row[header.index("also")] for row in body)  # 座間市's 「…苦労しましたが、…できました」
 
 
