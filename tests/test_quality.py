@@ -2105,3 +2105,13 @@ def test_a_compound_typed_with_the_imes_wrong_homophone(engine, typed, slip, mea
     assert meant in dict(r.reading.also)[slip]
     assert said in r.hits[0].text
     assert "機関" not in dict(engine.search("関係機関", limit=1).reading.also).get("関係", ())  # (said: no slip)
+
+
+@pytest.mark.parametrize("query", ["図りづらい", "成果が見えにくい", "連携がとりにくい"])
+def test_hard_to_do_asks_for_the_hard_side(engine, query):
+    # 〜にくい and 〜づらい were no cue: 「図りづらい」 put 福岡市's 「…図りやすくなった」 first and
+    # its 「共有が図りづらかった」 second; 「成果が見えにくい」 was read as asking for 良かったこと
+    # by its 成果 (the stop-33 review). The last cue wins: these ask for the hard side.
+    r = engine.search(query, limit=3, related=False)
+    assert r.reading.polarity == "hard"
+    assert sum("hard" in (h.polarity, h.also) for h in r.hits) >= 2
