@@ -2115,3 +2115,12 @@ def test_hard_to_do_asks_for_the_hard_side(engine, query):
     r = engine.search(query, limit=3, related=False)
     assert r.reading.polarity == "hard"
     assert sum("hard" in (h.polarity, h.also) for h in r.hits) >= 2
+
+
+def test_a_named_citys_snippets_matched_through_the_line_before_come_first(engine):
+    # 「鳥取市の学び」 said its snippets come first, but 鳥取市's three lessons (announced by 「次の
+    # 3点を学びました」, which alone says 学ぶ) came after 播磨町's and 熊本市's 学ぶ (the stop-33
+    # review): a city's snippet matched through the line before it counted as none of its matches.
+    r = engine.search("鳥取市の学び", limit=8, related=False)
+    assert all(h.city == "鳥取市" for h in r.hits[:6])
+    assert any(h.through == "context" for h in r.hits[:6])
