@@ -2124,3 +2124,21 @@ def test_a_named_citys_snippets_matched_through_the_line_before_come_first(engin
     r = engine.search("鳥取市の学び", limit=8, related=False)
     assert all(h.city == "鳥取市" for h in r.hits[:6])
     assert any(h.through == "context" for h in r.hits[:6])
+
+
+def test_inside_the_city_office_is_庁内(engine):
+    # 役所 and 市役所 are 行政 (government, beside the private sector); 「役所の中の協力」 and
+    # 「市役所内の連携」 found 行政とNPO and 市域を越えた行政, none of the 庁内 snippets (the stop-33
+    # ranking review). Inside the office is 庁内 (corpus/synonyms.csv).
+    for q in ("役所の中の協力", "市役所内の連携"):
+        r = engine.search(q, limit=3, related=False)
+        assert sum("庁内" in h.text for h in r.hits) >= 2, q
+
+
+def test_what_was_devised_asks_for_the_good_side(engine):
+    # 「住民向けの啓発で工夫したこと」 put 京都市's 「うまく工夫しないと…抽象的」 (a hardship) first,
+    # and 市原市's 「…市民、関係者等に広く周知し…」 tenth (the stop-33 ranking review).
+    r = engine.search("住民向けの啓発で工夫したこと", limit=5, related=False)
+    assert r.reading.polarity == "good" and all("good" in (h.polarity, h.also) for h in r.hits)
+    assert any(h.city == "市原市" and "広く周知" in h.text for h in r.hits)
+    assert engine.search("運用で工夫が必要", limit=1).reading.polarity != "good"  # (a need, not what was done)
