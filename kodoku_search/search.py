@@ -1162,8 +1162,9 @@ def _kana_letters(text: str, searcher) -> tuple[str, tuple[tuple[str, str], ...]
     return _kana_runs_as(text, letters, alone=False)
 
 
-# R7, R6年度, Ｒ７: the year of the Reiwa era (令和) as offices write it in short.
-_ERA_YEAR = re.compile(r"(?<![A-Za-z0-9Ａ-Ｚａ-ｚ０-９])[RrＲｒ]\s?([0-9０-９]{1,2})(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])")
+# R7, R6年度, Ｒ７: the year of the Reiwa era (令和) as offices write it in short. (Compiled when
+# a query has an R: compiling it costs every cold search 0.6 ms.)
+_ERA_YEAR = r"(?<![A-Za-z0-9Ａ-Ｚａ-ｚ０-９])[RrＲｒ]\s?([0-9０-９]{1,2})(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
 
 
 def _era_years(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -1176,7 +1177,9 @@ def _era_years(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         swaps.append((m.group(), era))
         return era
 
-    return _ERA_YEAR.sub(written, text), tuple(swaps)
+    if not any(c in text for c in "RrＲｒ"):
+        return text, ()
+    return re.sub(_ERA_YEAR, written, text), tuple(swaps)
 
 
 def _kana_runs_as(text: str, lookup, alone: bool) -> tuple[str, tuple[tuple[str, str], ...]]:

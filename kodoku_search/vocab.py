@@ -27,19 +27,20 @@ def _fold(word: str) -> str:
     return unicodedata.normalize("NFKC", word).strip().lower()
 
 
+# A word of kanji with okurigana of a kana or two between and after them (話し合い, 呼び掛ける).
+# (Patterns, compiled by re's cache on first use: not on every cold search's import.)
+_OKURIGANA = "[\u4e00-\u9fff\u3005]+(?:[\u3041-\u3096]{1,2}[\u4e00-\u9fff\u3005]+)*[\u3041-\u3096]{0,2}"
+_HIRAGANA = "[\u3041-\u3096]+"
+
+
 def _okurigana_free(word: str) -> str:
     """A word of two kanji or more with the hiragana between and after them left out (話し合い:
-    話合), or "" for any other (a word of one kanji, 生きる and 生かす, is two words so)."""
-    if not word or not ("\u4e00" <= word[0] <= "\u9fff"):
+    話合), or "" for any other (a word of one kanji, 生きる and 生かす, is two words so; the
+    づくり of 地域づくり is a word, not okurigana)."""
+    if not re.fullmatch(_OKURIGANA, word):
         return ""
-    kanji = [c for c in word if "\u4e00" <= c <= "\u9fff" or c == "々"]
-    rest = [c for c in word if c not in kanji]
-    if len(kanji) < 2 or not all("\u3041" <= c <= "\u3096" for c in rest):
-        return ""
-    # (Okurigana are a kana or two: the づくり of 地域づくり is a word, and 地域 no 地域づくり.)
-    if any(len(run) > 2 for run in re.findall("[\u3041-\u3096]+", word)):
-        return ""
-    return "".join(kanji)
+    bare = re.sub(_HIRAGANA, "", word)
+    return bare if len(bare) >= 2 else ""
 
 
 def _rows(path: Path) -> list[tuple[int, list[str]]]:
