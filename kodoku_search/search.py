@@ -56,6 +56,7 @@ NO_WORDS = "the query has no words to search for (particles, symbols and punctua
 PIECES_MATCH_TOGETHER = True  # a word's character bigrams match only half together (see _pieces)
 COMPOUND_SLIPS = True  # two words typed as a compound no snippet says, read as the homophone one says (_slips)
 CONTEXT_IS_THE_CITYS = True  # a named city's snippet matched through the snippets around it is one of its matches
+TWO_WORDS_IN_KANA = True  # hiragana typed as two words without a break, one of them not the corpus's (_two_words_in_kana)
 W_LEMMA = 1.0  # × W_READING: a verb typed in kana, as its dictionary form sounds (QueryWord.lemma)
 KATAKANA_SLIPS = 2  # a katakana word's telling bigrams match all together but this many (None: half, as others)
 KATAKANA_FIRST_KANA = True  # …and never without its first kana (デメリット is no メリット; _pieces)
@@ -548,6 +549,8 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
             found = _usual_kanji_of(text[a:b], spellings, [mo for mo in query_morphs if a <= mo.start < b])
             if found:
                 swaps.append((a, a + found[0], found[1]))
+            elif TWO_WORDS_IN_KANA:
+                swaps += [(a + x, a + y, kanji) for x, y, kanji in _two_words_in_kana(text[a:b], spellings)]
     swaps.sort()
     said = [(text[a:b], spelled) for a, b, spelled in swaps]
     out, last, shift, at = [], 0, 0, []
@@ -580,6 +583,31 @@ def _usual_kanji_of(run: str, spellings: dict[str, str], context: list) -> tuple
         if kanji is not None:
             return end, kanji
     return None
+
+
+def _two_words_in_kana(run: str, spellings: dict[str, str]) -> list[tuple[int, int, str]]:
+    """A run of hiragana that is two words typed without a break, each of three kana or more
+    and each the corpus's word or one of Janome's dictionary in its usual kanji (みまもり +
+    かつどう: 見守り, 活動), as [(start, end, spelling)] for both; [] where the run is a
+    word itself, or no one cut gives two such words. Janome read みまもりかつどう as
+    みまもり + かつ + どう (a conjunction and an adverb), and it found nothing (the stop-33
+    review); the corpus's words alone (しみんだんたい) are _respell_pieces'."""
+    from .analysis import known_word, usual_kanji
+    from .analysis import spelled as spelled_as
+
+    if len(run) < 6 or len(run) > 16 or known_word(run) or usual_kanji(run):
+        return []
+
+    def word(kana: str) -> str | None:
+        found = spelled_as(kana, spellings)
+        return found if found and found != kana else usual_kanji(kana)
+
+    cuts = []
+    for i in range(3, len(run) - 2):
+        first, rest = word(run[:i]), word(run[i:])
+        if first and rest:
+            cuts.append([(0, i, first), (i, len(run), rest)])
+    return cuts[0] if len(cuts) == 1 else []  # (two cuts that both read: a guess, left as typed)
 
 
 def _keep_as_typed(words: tuple[QueryWord, ...], swaps: list[tuple[str, str]]) -> tuple[QueryWord, ...]:

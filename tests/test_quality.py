@@ -2142,3 +2142,14 @@ def test_what_was_devised_asks_for_the_good_side(engine):
     assert r.reading.polarity == "good" and all("good" in (h.polarity, h.also) for h in r.hits)
     assert any(h.city == "市原市" and "広く周知" in h.text for h in r.hits)
     assert engine.search("運用で工夫が必要", limit=1).reading.polarity != "good"  # (a need, not what was done)
+
+
+@pytest.mark.parametrize("typed, spaced", [("みまもりかつどう", "みまもり かつどう"), ("れんけいきょうか", "れんけい きょうか")])
+def test_two_words_typed_in_kana_without_a_break(engine, typed, spaced):
+    # みまもりかつどう found nothing (with a space, 16): Janome reads みまもり + かつ + どう, a
+    # conjunction and an adverb, and みまもり (見守り, which no snippet says) is no corpus word, so
+    # the run was not the corpus's words either (the stop-33 review). One cut that reads as two
+    # words, the corpus's or in their usual kanji, is read so.
+    r, s = engine.search(typed, limit=10, related=False), engine.search(spaced, limit=10, related=False)
+    assert [sp for _, sp in r.reading.respellings][:2] == [sp for _, sp in s.reading.respellings][:2]
+    assert r.total >= s.total > 0 and r.hits[0].id == s.hits[0].id
