@@ -442,7 +442,7 @@ def _katakana_spellings(spellings: dict[str, str]) -> list[tuple[str, str]]:
     return got
 
 
-def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[tuple[str, str]], tuple]:
+def _respell_fragments(text: str, spellings: dict[str, str], vocab=None) -> tuple[str, list[tuple[str, str]], tuple]:
     """``text`` with each kana run that Janome cuts into pieces of no word (め + りっと,
     たて + わり) written as the corpus spells it, the (typed, spelled) pairs, and where
     the spellings stand in the new text. A run that is one word as typed (つながり)
@@ -546,7 +546,7 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
                 a = lead
             if any(x < b and a < y for x, y in taken):
                 continue
-            found = _usual_kanji_of(text[a:b], spellings, [mo for mo in query_morphs if a <= mo.start < b])
+            found = _usual_kanji_of(text[a:b], spellings, [mo for mo in query_morphs if a <= mo.start < b], vocab)
             if found:
                 swaps.append((a, a + found[0], found[1]))
             elif TWO_WORDS_IN_KANA:
@@ -562,7 +562,7 @@ def _respell_fragments(text: str, spellings: dict[str, str]) -> tuple[str, list[
     return "".join(out) + text[last:], said, tuple(at)
 
 
-def _usual_kanji_of(run: str, spellings: dict[str, str], context: list) -> tuple[int, str] | None:
+def _usual_kanji_of(run: str, spellings: dict[str, str], context: list, vocab=None) -> tuple[int, str] | None:
     """(kana read, its kanji) for a hiragana run the corpus does not spell, whole or up to a
     particle (よさんがたりない: 予算), where the kana is one content word of Janome's or
     pieces of none (よさ + ん), not words Janome reads as grammar where they stand (他の
@@ -579,7 +579,9 @@ def _usual_kanji_of(run: str, spellings: dict[str, str], context: list) -> tuple
         ms = [m for m in context if m.start < at + end] or morphs(kana)
         if all(is_function_word(m.pos, m.base) or "非自立" in m.pos for m in ms):
             continue  # (したい is し + たい, not 死体)
-        kanji = usual_kanji(kana)  # (the table is read only here, for a run that may be a word)
+        # (The table is read only here, for a run that may be a word; then the synonym file's
+        # entries, words the person may know as the field says them: しゃきょう is 社協.)
+        kanji = usual_kanji(kana) or (vocab.written_for_reading(kana) if vocab is not None else None)
         if kanji is not None:
             return end, kanji
     return None
@@ -657,7 +659,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     from .analysis import _is_kanji, all_kanji, bigrams, morphs, words
 
     if spellings and RESPELL_FRAGMENTS and _kana_at is None:
-        swapped, swaps, kana_at = _respell_fragments(text, spellings)
+        swapped, swaps, kana_at = _respell_fragments(text, spellings, vocab)
         if swaps:
             # Read as the corpus spells it: めりっと is the word メリット, not め (つなぎめ's)
             # with メリット as its synonym; たてわり is 縦割り, not たて + わり. Typed in kana,
@@ -3370,7 +3372,13 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
     from .analysis import _is_kanji
 
     out = text
+    read_as = dict(reading.respellings)
     for run in _KANA_RUN.findall(text):
+        if run in read_as and run not in read_as[run]:
+            # As the search read it whole (こどくし: 孤独死, an entry of the synonym file), not
+            # in the corpus's pieces (孤独 + し).
+            out = out.replace(run, read_as[run], 1)
+            continue
         # Whole or nothing, as the search respells: にちよう (日曜) is not に + 庁.
         pieces = _respell_pieces(run, spellings or {})
         if pieces and _ends_in_a_final_particle(run[pieces[-1][1]:]):

@@ -90,6 +90,28 @@ class Vocabulary:
         entry = table.get(bare)
         return (entry, *(x for x in self.synonyms[entry] if x != key)) if entry else ()
 
+    def written_for_reading(self, kana: str) -> str | None:
+        """The entry (as the file writes it, in kanji) read as ``kana`` in hiragana: しゃきょう is
+        社協, こどくし 孤独死, words the corpus never says and so has no spelling of. None where
+        no entry, or two that differ, read so. (Readings by Janome, once, on first need.)"""
+        table = self.__dict__.get("_readings")
+        if table is None:
+            from .analysis import _is_kanji, morphs
+
+            table = {}
+            for key in self.synonyms:
+                word = self.as_written(key)
+                if not any(_is_kanji(c) for c in word):
+                    continue
+                ms = morphs(word)
+                if not ms or not all(m.reading for m in ms):
+                    continue
+                said = "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c
+                               for c in "".join(m.reading for m in ms))
+                table[said] = word if table.get(said, word) == word else ""
+            object.__setattr__(self, "_readings", table)
+        return table.get(kana) or None
+
     def as_written(self, word: str) -> str:
         """A folded entry as the file writes it, for saying how a query was read."""
         return self.written.get(word, word)

@@ -2153,3 +2153,14 @@ def test_two_words_typed_in_kana_without_a_break(engine, typed, spaced):
     r, s = engine.search(typed, limit=10, related=False), engine.search(spaced, limit=10, related=False)
     assert [sp for _, sp in r.reading.respellings][:2] == [sp for _, sp in s.reading.respellings][:2]
     assert r.total >= s.total > 0 and r.hits[0].id == s.hits[0].id
+
+
+@pytest.mark.parametrize("typed, entry, said", [("しゃきょう", "社協", "社会福祉協議会"), ("こどくし", "孤独死", "孤立死")])
+def test_a_synonym_entry_typed_in_kana(engine, typed, entry, said):
+    # しゃきょう put 京都市's 連携・【協】働 first and 播磨町's 社会福祉協議会 nowhere near; こどくし was
+    # 孤独 + し, "Did you mean: 孤独し", without 孤立死 (the stop-33 review). Neither word is the
+    # corpus's, so it had no spelling of them; the synonym file's entries are read by sound too.
+    r = engine.search(typed, limit=5, related=False)
+    assert (typed, entry) in r.reading.respellings
+    assert said in r.hits[0].text
+    assert r.suggestion in (None, entry)
