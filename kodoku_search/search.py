@@ -57,6 +57,7 @@ PIECES_MATCH_TOGETHER = True  # a word's character bigrams match only half toget
 COMPOUND_SLIPS = True  # two words typed as a compound no snippet says, read as the homophone one says (_slips)
 CONTEXT_IS_THE_CITYS = True  # a named city's snippet matched through the snippets around it is one of its matches
 TWO_WORDS_IN_KANA = True  # hiragana typed as two words without a break, one of them not the corpus's (_two_words_in_kana)
+VERB_TAIL_APART = True  # a verb typed inflected is not the tail of a compound verb (組む in 取り組む: _pieces)
 W_LEMMA = 1.0  # × W_READING: a verb typed in kana, as its dictionary form sounds (QueryWord.lemma)
 KATAKANA_SLIPS = 2  # a katakana word's telling bigrams match all together but this many (None: half, as others)
 KATAKANA_FIRST_KANA = True  # …and never without its first kana (デメリット is no メリット; _pieces)
@@ -1967,6 +1968,15 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             out.append((frozenset(lf.key() for lf in grams), 1, one, frozenset(), None,
                         partial(_a_word_of, searcher, own[0].term), one, whole))
             continue
+        tail = VERB_TAIL_APART and _verb_inflected(w)
+        if tail and len(grams) == 1 and any(_is_kanji(c) for c in grams[0].term):
+            # A verb typed inflected (組ん of 組んだ) by its one pair only where the record says
+            # it, not as the tail of a compound verb: 組ン is in every 「取り組んで」, and 「企業と
+            # 組んだ」 marked 取り【組ん】で first (the stop-33 review).
+            one = frozenset([grams[0].key()])
+            out.append((one, 1, one, frozenset(), None,
+                        partial(_verb_not_a_tail, searcher, w.term, frozenset([grams[0].term])), one, whole))
+            continue
         if len(grams) < 2:
             continue
         kanji = any(_is_kanji(c) for c in w.surface)
@@ -2013,6 +2023,8 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             together = None
             if pair and [lf.term for lf in telling] == [w.surface]:  # (民生 of 民生委員: its pair and 生委)
                 together = partial(_within_words, searcher, w.surface)
+            elif tail:  # (組める's 組メ: not 取り組める's)
+                together = partial(_verb_not_a_tail, searcher, w.term, frozenset(lf.term for lf in telling))
             elif IN_ONE_PLACE and not kanji and len(telling) > 1:
                 # A word of kana alone matches by its pairs in one place: さびしい's サビ (in
                 # サービス) and シイ (in 難しい) are two pairs, not half of さびしい.
@@ -2071,6 +2083,35 @@ def _a_word_of(searcher, pair: str, docnum: int) -> bool:
     stored = searcher.stored_fields(docnum)
     text = stored.get("text") or ""
     return any(fold(text[int(sp[2]):int(sp[3])])[0] == pair for sp in stored.get("spans") or () if sp)
+
+
+def _verb_inflected(w: QueryWord) -> bool:
+    """A verb typed inflected, in kanji and kana (組ん, 組める; its term the dictionary form)."""
+    from .analysis import _is_kanji
+
+    return (bool(w.term) and w.term != w.surface and w.term[-1] in "うくぐすつぬぶむる"
+            and any(_is_kanji(c) for c in w.surface) and not w.parts)
+
+
+def _verb_not_a_tail(searcher, verb: str, pairs: frozenset, docnum: int) -> bool:
+    """Whether a record says the verb (組む) as a word of its own, or has one of its pairs
+    somewhere other than inside a longer verb ending in it (取り組む, 仕組む)."""
+    from .analysis import fold
+
+    stored = searcher.stored_fields(docnum)
+    text = stored.get("text") or ""
+    spans = [(sp[0], int(sp[2]), int(sp[3])) for sp in stored.get("spans") or () if sp]
+    if any(t == verb for t, _, _ in spans):
+        return True
+    folded, where = fold(text)
+    for pair in pairs:
+        at = folded.find(pair)
+        while at >= 0:
+            start = where[at]
+            if not any(a <= start < b and t != verb and t.endswith(verb) for t, a, b in spans):
+                return True
+            at = folded.find(pair, at + 1)
+    return False
 
 
 def _in_katakana(searcher, pair: str, docnum: int) -> bool:
