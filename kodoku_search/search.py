@@ -1385,8 +1385,9 @@ def _said_together(searcher, first: str, second: str) -> bool:
     """Whether a snippet says the two words one right after the other (in the text field)."""
     from whoosh import query as Q
 
+    # (A matcher, not a search: no collector or scoring, half the cost on a cold search.)
     return bool(searcher.doc_frequency("text", first) and searcher.doc_frequency("text", second)
-                and searcher.search(Q.Phrase("text", [first, second]), limit=1).scored_length())
+                and Q.Phrase("text", [first, second]).matcher(searcher).is_active())
 
 
 def _voiced(word: str) -> str:
