@@ -77,7 +77,7 @@ class Vocabulary:
         if found is not None:
             return found
         bare = _okurigana_free(key)
-        if not bare or bare == key:  # (a word of kanji alone is itself: 地域 is not 地域の方)
+        if not bare or bare == key:  # (a word of kanji alone is itself: 地域 is not 地域づくり)
             return ()
         table = self.__dict__.get("_bare")
         if table is None:
