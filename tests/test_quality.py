@@ -2188,3 +2188,11 @@ def test_a_verb_is_not_the_tail_of_a_compound_verb(engine, query):
     assert "組む" in r.unmatched or "組める" in r.unmatched
     assert not any(h.text[a:b].startswith("組") and h.text[max(0, a - 2):a].endswith(("取り", "取"))
                    for h in r.hits for a, b in h.matches)
+
+
+def test_a_mark_takes_in_the_okurigana_of_the_word_it_ends_in(engine):
+    # 「縦割」 (typed without its okurigana) marked 【縦割】り (the stop-33 review): the mark ends on a
+    # kanji inside the record's word 割り; it grows over the word's kana to 【縦割り】.
+    r = engine.search("縦割", limit=5, related=False)
+    marks = {h.text[a:b] for h in r.hits for a, b in h.matches}
+    assert "縦割り" in marks and "縦割" not in marks
