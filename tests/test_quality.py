@@ -2118,7 +2118,10 @@ def test_a_compound_typed_with_the_imes_wrong_homophone(engine, typed, slip, mea
     r = engine.search(typed, limit=5, related=False)
     assert meant in dict(r.reading.also)[slip]
     assert said in r.hits[0].text
-    assert "機関" not in dict(engine.search("関係機関", limit=1).reading.also).get("関係", ())  # (said: no slip)
+    # The evidence is a snippet that says the homophone compound, and none the typed one.
+    from kodoku_search.search import _said_together
+    assert _said_together(engine.searcher(), "関係", "機関") and not _said_together(engine.searcher(), "関係", "期間")
+    assert not dict(engine.search("関係機関", limit=1).reading.also).get("機関")  # (said as typed: no slip)
 
 
 @pytest.mark.parametrize("query", ["図りづらい", "成果が見えにくい", "連携がとりにくい"])
