@@ -291,6 +291,10 @@ def _final_negation(said: tuple[_Lemma, ...]) -> tuple[int, int] | None:
                 return None  # まだ…ない says "not yet": where things stand, not what went wrong
             if i > 0 and said[i - 1].base == "たい":
                 return None  # …したくない is a wish (what to avoid), not something that went wrong
+            if i > 0 and (said[i - 1].base in ("で", "じゃ") or (said[i - 1].base == "は" and i > 1 and said[i - 2].base == "で")):
+                # 統計的な調査ではなく, 行政が依頼する場ではない, …なんじゃない？: what a thing is not
+                # (a contrast, a guess), not a complaint; read as one, a hard snippet came second (stop 34)
+                return None
             if (i > 3 and said[i - 1].base == "する" and said[i - 2].base == "に" and said[i - 3].pos.startswith("名詞")
                     and (said[i - 4].base == "の" or said[i - 4].pos.startswith(("動詞", "助動詞")))):
                 return None  # 形だけの会議にしない: what it is not to become, an aim (not 相手にしない)

@@ -1061,8 +1061,9 @@ def test_a_match_by_the_snippets_around_it_says_so(engine):
         ("advice-2025-10/general/中野区/1", None), ("advice-2025-10/general/中野区/2", "context")]
     sym = engine.search("シンポジウム", related=False)
     assert sym.hits[0].through is None and sym.hits[0].matches
-    assert {h.through for h in sym.hits[1:]} == {"sequel"} and all(not h.matches for h in sym.hits[1:])
-    assert sym.hits[1].to_dict()["through"] == "sequel"
+    # (After it, the other events (イベント, フォーラム: synonyms since stop 34), then the lead-ins.)
+    leads = [h for h in sym.hits[1:] if not h.matches]
+    assert leads and all(h.through for h in leads) and leads[0].to_dict()["through"] == "sequel"
     # Neither: a match by its side (「苦労したこと」) or by the heading it is listed under.
     assert {h.through for h in engine.search("苦労したこと", limit=5).hits} == {None}
     assert {h.through for h in engine.search("庁内の例", limit=5).hits} == {None}
@@ -1937,7 +1938,7 @@ def test_a_snippet_is_found_by_what_continues_it(engine):
     lead = engine.search("庁内連携", limit=5, polarity="good")
     assert any(h.text.startswith("福祉分野でない部署が") for h in lead.hits[:3]), [h.text[:12] for h in lead.hits]
     event = engine.search("イベント", limit=5)
-    assert any("フィールドワーク演習" in h.text for h in event.hits[:3])
+    assert any("フィールドワーク演習" in h.text for h in event.hits[:5])  # (under シンポジウム and フォーラム: stop 34)
     # Matched there only: no word of the snippet is marked, and --explain says where.
     h = next(h for h in engine.search("イベント", limit=5, explain=True).hits if "フィールドワーク演習" in h.text)
     assert not h.matches and any(c.field == "sequel" for c in h.explanation.contributions)
@@ -1945,7 +1946,7 @@ def test_a_snippet_is_found_by_what_continues_it(engine):
 
     S.W_SEQUEL, was = 0.0, S.W_SEQUEL
     try:
-        assert not any("フィールドワーク演習" in h.text for h in engine.search("イベント", limit=5).hits[:3])
+        assert not any("フィールドワーク演習" in h.text for h in engine.search("イベント", limit=5).hits[:5])
     finally:
         S.W_SEQUEL = was
 
@@ -2199,3 +2200,26 @@ def test_a_mark_takes_in_the_okurigana_of_the_word_it_ends_in(engine):
     r = engine.search("縦割", limit=5, related=False)
     marks = {h.text[a:b] for h in r.hits for a, b in h.matches}
     assert "縦割り" in marks and "縦割" not in marks
+
+
+@pytest.mark.parametrize("query", ["しんどかったこと", "きつかった", "めんどくさい", "ムズい", "手こずったこと", "骨が折れた"])
+def test_hard_said_casually_asks_for_the_hard_side(engine, query):
+    # しんどかったこと, めんどくさい and ムズい found nothing, and きつかった marked the 【きっか】け
+    # of two good snippets first (the stop-34 review).
+    r = engine.search(query, limit=10, related=False)
+    assert r.reading.polarity == "hard"
+    assert r.total > 20 and all(h.polarity == "hard" or h.also == "hard" for h in r.hits)
+
+
+@pytest.mark.parametrize("query, side", [("統計的な調査ではなく", None), ("行政が依頼する場ではない", None),
+                                         ("十分ではない", "hard"), ("ノウハウがない", "hard")])
+def test_what_a_thing_is_not_is_no_complaint(engine, query, side):
+    # 「統計的な調査ではなく」 and 「行政が依頼する場ではない」 were read as asking for 苦労したこと (the
+    # stop-34 review): a noun + ではない says what a thing is not. A lack (がない) and an adjective
+    # negated (十分ではない) are still complaints.
+    assert engine.search(query, limit=1).reading.polarity == side
+
+
+def test_an_english_word_finds_the_katakana_one(engine):
+    r = engine.search("Podcast", limit=5, related=False)
+    assert r.total and all("ポッドキャスト" in h.text for h in r.hits[:1])
