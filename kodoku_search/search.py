@@ -1198,9 +1198,14 @@ def _kana_letters(text: str, searcher) -> tuple[str, tuple[tuple[str, str], ...]
 _ERA_YEAR = r"(?<![A-Za-z0-9Ａ-Ｚａ-ｚ０-９])[RrＲｒ]\s?([0-9０-９]{1,2})(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
 
 
+# 2024, 2024年度: a year in the Western calendar, which the corpus writes by era (令和6年度).
+_WESTERN_YEAR = r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ])((?:19[89]|20[0-4])[0-9]|[１][９][８９][０-９]|[２][０][０-４][０-９])(?=年|[\\s、。,.!?！？]|$|[のにではもかまやと])"  # (not 2000人)
+
+
 def _era_years(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """``text`` with a Reiwa year in short (R7) written as the corpus writes it (令和7), and
-    the (typed, written) pairs: R7 found nothing, and R6年度 said "not found: R"."""
+    """``text`` with a Reiwa year in short (R7) or a Western year (2024) written as the corpus
+    writes it (令和7, 令和6), and the (typed, written) pairs: R7 found nothing, R6年度 said
+    "not found: R", and 2024年度 found nothing though three snippets say 令和6年度."""
     swaps: list[tuple[str, str]] = []
 
     def written(m: re.Match) -> str:
@@ -1208,9 +1213,19 @@ def _era_years(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         swaps.append((m.group(), era))
         return era
 
-    if not any(c in text for c in "RrＲｒ"):
-        return text, ()
-    return re.sub(_ERA_YEAR, written, text), tuple(swaps)
+    def by_era(m: re.Match) -> str:
+        year = int(unicodedata.normalize("NFKC", m.group(1)))
+        if year < 1989:
+            return m.group()
+        era = f"令和{year - 2018}" if year >= 2019 else f"平成{year - 1988}"
+        swaps.append((m.group(), era.replace("令和1", "令和元").replace("平成1", "平成元") if era[2:] == "1" else era))
+        return swaps[-1][1]
+
+    if any(c in text for c in "RrＲｒ"):
+        text = re.sub(_ERA_YEAR, written, text)
+    if any(c in text for c in "12１２"):
+        text = re.sub(_WESTERN_YEAR, by_era, text)
+    return text, tuple(swaps)
 
 
 def _kana_runs_as(text: str, lookup, alone: bool) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -1538,6 +1553,10 @@ def _bind_numbers(text: str, ws: list) -> list:
         start, end = ms[i].start, ms[i].end
         if i and ms[i - 1].pos.startswith("接頭詞,数接続") and ms[i - 1].end == start:
             start = ms[i - 1].start
+        elif i and ms[i - 1].surface in _ERAS and ms[i - 1].end == start:
+            # The era's year (令和7, 令和7年度): alone, the 7 was dropped as a lone digit, and 令和7
+            # found 座間市's 令和6年度 first. Looked for by its characters: 和7 is a bigram.
+            start = ms[i - 1].start
         i += 1
         while i < len(ms) and numeral(ms[i]) and ms[i].start == end:
             end, i = ms[i].end, i + 1
@@ -1582,6 +1601,7 @@ def _counts(term: str) -> bool:
     return bare[:1].isdigit() or (_NUMERAL.match(bare) is not None and _in_digits(term) is not None)
 
 
+_ERAS = frozenset(("令和", "平成", "昭和"))
 _KANJI_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")}
 _KANJI_DATE = re.compile(r"[〇一二三四五六七八九十]+[月日年]")  # Janome keeps 十一月, 三日 whole
 _COUNTERS = ("回", "人", "名", "件", "者", "年", "月", "日", "歳", "週", "か月", "ヶ月", "カ月", "箇所", "か所", "ヶ所",
