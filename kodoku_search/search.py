@@ -1343,7 +1343,30 @@ def _index_regions(searcher, cities: tuple[str, ...], text: str | None = None) -
     if text is not None:
         names = _index_prefectures(searcher)
         if not any((n[:-1] if len(n) >= 3 and n[-1] in _REGION_SUFFIX else n) in text for n in names):
-            return ()
+            wider = _wider_regions(searcher, cities)
+            return tuple(r for r in wider if r[0] in text)
+    return _prefecture_regions(searcher, cities) + _wider_regions(searcher, cities)
+
+
+def _wider_regions(searcher, cities: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The regions of Japan people name (九州, 関西, 中国地方: gazetteer.regions) that hold one of
+    the index's cities, each with those cities: 九州 found nothing, and 東海 was said to be
+    "not in this collection", though 岡崎市, 春日井市 and 豊田市 are there (stop 34)."""
+    got = getattr(searcher, "_kodoku_wider", None)
+    if got is None:
+        from .gazetteer import regions
+
+        of = dict(_prefecture_regions(searcher, cities))
+        got = tuple((name, mine) for name, prefs in regions()
+                    for mine in [tuple(c for p in prefs for c in of.get(p, ()))] if mine)
+        try:
+            searcher._kodoku_wider = got
+        except AttributeError:
+            pass
+    return got
+
+
+def _prefecture_regions(searcher, cities: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     got = getattr(searcher, "_kodoku_regions", None)
     if got is None:
         of: dict[str, list[str]] = {}
@@ -1464,6 +1487,8 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
         if any(p == name or (len(p) > 2 and p[:-1] == stem and not (municipal and p in prefectures))
                for p in (*cities, *prefectures)):
             continue
+        if not suffixed and any(r == stem or r == stem + "地方" for r, _ in _wider_regions(searcher, cities)):
+            continue  # (a region with cities here: 九州, 東海)
         if searcher.doc_frequency("text", unicodedata.normalize("NFKC", a.base).lower()):
             continue  # (a place a snippet mentions is a word to find)
         if not suffixed and not _a_place(stem):

@@ -2243,3 +2243,15 @@ def test_a_western_year_is_the_eras_but_a_count_is_not():
     assert _era_years("2024年度の取組") == ("令和6年度の取組", (("2024", "令和6"),))
     assert _era_years("２０１９年") == ("令和元年", (("２０１９", "令和元"),))
     assert _era_years("2000人") == ("2000人", ())  # (a count, not a year)
+
+
+@pytest.mark.parametrize("region, cities", [("九州", {"福岡市", "熊本市"}), ("東海地方", {"岡崎市", "春日井市", "豊田市"}),
+                                            ("中国地方", {"鳥取市", "呉市", "福山市"}), ("関西", {"京都市", "播磨町"})])
+def test_a_region_of_japan_stands_for_its_cities(engine, region, cities):
+    # 九州, 関西 and 四国 found nothing, 東海 was said to be "not in this collection", and 中国地方
+    # matched 地方版PF (the stop-34 review). A region named is its cities, as a prefecture is.
+    r = engine.search(f"{region}の苦労", limit=30, related=False)
+    assert set(r.reading.cities) == cities
+    assert not any("not in this collection" in n for n in r.notes)
+    assert r.hits[0].city in cities and r.hits[0].polarity == "hard"
+    assert "中国" not in {c for _, of in engine.search("中国", limit=1).reading.regions for c in of}  # (China)
