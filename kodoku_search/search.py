@@ -777,6 +777,13 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
             slipped = [x for x in (*slips(w.reading, w.term), *in_compound.get(k, ())) if x not in syn]
             own_alts += [(w.surface, x) for x in slipped]
             syn += slipped
+        elif (slips is not None and w.term in parts_of and not sound and all_kanji(w.surface)
+              and getattr(slips, "bound", None)):
+            # A stem and suffix Janome split (連 + 系) that no snippet says: the word of their
+            # sound it says (連携). 連系 found nothing (the stop-34 review).
+            slipped = [x for x in slips.bound(w.surface) if x not in syn]
+            own_alts += [(w.surface, x) for x in slipped]
+            syn += slipped
         syn = tuple(x for x in dict.fromkeys(syn + phrase_syn.get(k, [])) if x != w.term)
         # (Typed in kana only: in kanji the text field's base form meets every inflection already.)
         lemma = w.lemma if w.lemma and not any(_is_kanji(c) for c in w.surface) and w.term not in parts_of else ""
@@ -1415,7 +1422,21 @@ def _slips(searcher):
         return (tuple(o for o in homophones(first.reading, first.term) if _said_together(searcher, o, second.term)),
                 tuple(o for o in homophones(second.reading, second.term) if _said_together(searcher, first.term, o)))
 
+    def bound(word: str) -> tuple[str, ...]:
+        """For a word bound from its pieces (連 + 系) whose characters no snippet has, the
+        homophones of its whole sound that share a kanji with it (連系: 連携)."""
+        from .analysis import morphs
+
+        if all(searcher.doc_frequency("ngram", word[i:i + 2]) for i in range(len(word) - 1)):
+            return ()
+        ms = morphs(word)
+        if not ms or not all(m.reading for m in ms):
+            return ()
+        kanji = {c for c in word if _is_kanji(c)}
+        return tuple(o for o in homophones("".join(m.reading for m in ms), word) if kanji & set(o))
+
     slips.in_compound = in_compound
+    slips.bound = bound
     return slips
 
 

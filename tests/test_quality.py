@@ -2255,3 +2255,11 @@ def test_a_region_of_japan_stands_for_its_cities(engine, region, cities):
     assert not any("not in this collection" in n for n in r.notes)
     assert r.hits[0].city in cities and r.hits[0].polarity == "hard"
     assert "中国" not in {c for _, of in engine.search("中国", limit=1).reading.regions for c in of}  # (China)
+
+
+def test_a_kanji_slip_janome_splits_is_read_as_the_word_of_its_sound(engine):
+    # 連系 (an IME's 連携) found nothing: Janome reads 連 + 系, a stem and its suffix, so the word had
+    # no reading to find its homophone by (the stop-34 review).
+    r = engine.search("連系", limit=5, related=False)
+    assert "連携" in dict(r.reading.also)["連系"]
+    assert r.total >= 20 and all("連携" in h.text for h in r.hits)
