@@ -969,12 +969,12 @@ def similar(obj, record_id, limit, fmt, as_json, color, width) -> None:
     fmt = _format(fmt, as_json)
     result = _engine(obj).similar(record_id, limit=limit)
     if fmt == "text":
-        _print_similar(result, _use_color(color), _wrap_width(width), limit == 0)
+        _print_similar(result, _use_color(color), _wrap_width(width), "-n 0" if limit == 0 else "")
     else:
         _emit_similar(result, fmt)
 
 
-def _print_similar(sim, use_color: bool, width: int | None, none_asked: bool = False) -> None:
+def _print_similar(sim, use_color: bool, width: int | None, none_asked: str = "") -> None:
     from .render import highlight, wrap_indented
 
     rec = sim.record
@@ -983,7 +983,7 @@ def _print_similar(sim, use_color: bool, width: int | None, none_asked: bool = F
     click.echo(wrap_indented("key terms: " + (", ".join(sim.terms) or "(none: no word of it is in another record)"), width))
     click.echo()
     if not sim.hits:
-        click.echo("(none listed: -n 0)" if none_asked else "No similar snippets.")
+        click.echo(f"(none listed: {none_asked})" if none_asked else "No similar snippets.")
         return
     for rank, h in enumerate(sim.hits, start=1):
         if h.city == rec.city and (rank == 1 or sim.hits[rank - 2].city != rec.city):
@@ -1060,7 +1060,7 @@ def interactive(obj, limit, color, width) -> None:
             _print_comparison(reply.comparison, use_color, _table_width(width))
             click.echo()
         elif reply.kind == "similar":
-            _print_similar(reply.similar, use_color, _wrap_width(width))
+            _print_similar(reply.similar, use_color, _wrap_width(width), ":limit 0" if session.limit == 0 else "")
         sys.stdout.flush()  # a program driving us through a pipe waits for each answer
 
 

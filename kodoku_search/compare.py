@@ -108,7 +108,7 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
     two sides of one topic can be read side by side (of a city's, one that says the
     query's words first). Cities are ordered by their best score on either side."""
     if not isinstance(limit_per_side, int) or isinstance(limit_per_side, bool) or limit_per_side < 1:
-        raise UsageError("limit_per_side must be 1 or more")
+        raise UsageError(f"limit_per_side must be a whole number, 1 or more, not {limit_per_side!r}")
     sides: dict[str, SearchResult] = {}
     for side in ("good", "hard", "other"):
         sides[side] = engine.search(query, theme=theme, prefecture=prefecture, city=city, polarity=side,
@@ -197,7 +197,7 @@ def similar(engine: "SearchEngine", record_id: str, limit: int = 10) -> Similar:
     from whoosh import query as Q
 
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-        raise UsageError("limit must be 0 or more")
+        raise UsageError(f"limit must be a whole number, 0 or more, not {limit!r}")
     rec = engine.get(record_id)
     s = engine.searcher()
     stored = s.document(id=rec.id) or {}

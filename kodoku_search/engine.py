@@ -275,6 +275,11 @@ class SearchEngine:
 
         from .evaluate import check_judgments, evaluate, load_judgments
 
+        # (Checked before any judgment is read: a bad k was blamed on the file's first line.)
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise UsageError(f"k must be a whole number, 1 or more, not {k!r}")
+        if not isinstance(judgments, (str, Path)):
+            raise UsageError(f"judgments must be a file's path (str or Path), not {type(judgments).__name__}")
         js = load_judgments(judgments)
 
         from .search import NO_WORDS
@@ -424,6 +429,8 @@ class SearchEngine:
         """The record and the ``around`` records before and after it in its source."""
         from whoosh import query as Q
 
+        if not isinstance(around, int) or isinstance(around, bool) or around < 0:
+            raise UsageError(f"around must be a whole number, 0 or more, not {around!r}")
         rec = self.get(record_id)
         s = self.searcher()
         from .search import hit_from_stored

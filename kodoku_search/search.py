@@ -2375,6 +2375,13 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         notes.append(f"{'、'.join(elsewhere)}: not in this collection (its {len(cities)} cities: kodoku-search stats "
                      f"lists them{nearby}){', so the rest of the query was searched' if rest else ''}")
     terms = tuple(w.term for w in reading.words)
+    if filters.city and filters.prefecture and cities:
+        # (--city 福岡市 --prefecture 愛知県 found nothing, and the note said only that
+        # dropping both filters finds 29: the two filters contradict each other.)
+        of = [p for p, cs in _prefecture_regions(searcher, cities) if filters.city in cs]
+        if of and filters.prefecture not in of:
+            notes.append(f"--city {filters.city} is in {'、'.join(of)}, not in --prefecture {filters.prefecture}: "
+                         f"no snippet can pass both; drop one of them")
     if filters.city and reading.cities and filters.city not in reading.cities:
         under = {c for _, of in reading.regions for c in of}
         said = [*(r for r, _ in reading.regions), *(c for c in reading.cities if c not in under)]

@@ -69,6 +69,8 @@ class Session:
         return f"filters: {shown}; limit {self.limit}"
 
     def execute(self, line: str) -> Reply:
+        if not isinstance(line, str):
+            raise UsageError(f"a session line must be text (str), not {type(line).__name__}")
         text = line.strip().lstrip("\ufeff").strip()  # (a piped file saved with a byte order mark)
         if not text:
             return Reply("message")

@@ -237,7 +237,9 @@ def test_compare_options(engine):
     # Filters that leave nothing say so, as search does (compare dropped every note naming --polarity).
     none = engine.compare("連携", city="熊本市", prefecture="愛知県")
     every = engine.search("連携", limit=1).total
-    assert len(none) == 0 and none.notes == (f"{every} results without --city 熊本市 --prefecture 愛知県",)
+    assert len(none) == 0 and none.notes == (
+        "--city 熊本市 is in 熊本県, not in --prefecture 愛知県: no snippet can pass both; drop one of them",
+        f"{every} results without --city 熊本市 --prefecture 愛知県")
 
 
 def test_compare_puts_the_cities_the_query_names_first(engine):
@@ -810,3 +812,30 @@ def test_a_filter_reads_a_place_as_the_query_does(engine):
         engine.filters(prefecture="呉市")
     with pytest.raises(UsageError, match="unknown prefecture"):
         engine.filters(prefecture="大阪府")
+
+
+def test_library_calls_reject_bad_arguments_with_a_usage_error(engine):
+    # Each raised a plain ValueError, TypeError or AttributeError, or blamed the judgments file
+    # for a bad k (the stop-34 review); the README says only KodokuError escapes.
+    from .conftest import ROOT
+
+    rid = "advice-2025-10/general/福岡市/2"
+    for call, said in [(lambda: engine.evaluate(ROOT / "benchmarks" / "queries_dev.jsonl", k=0), "k must be"),
+                       (lambda: engine.evaluate(None), "judgments must be"),
+                       (lambda: engine.session().execute(None), "must be text"),
+                       (lambda: engine.neighbours(rid, around="x"), "around must be"),
+                       (lambda: engine.neighbours(rid, around=-1), "around must be"),
+                       (lambda: engine.similar(rid, limit="x"), "whole number"),
+                       (lambda: engine.compare("連携", limit_per_side="2"), "whole number")]:
+        with pytest.raises(UsageError, match=said):
+            call()
+
+
+def test_city_and_prefecture_filters_that_contradict_each_other_say_so(engine):
+    r = engine.search("連携", city="福岡市", prefecture="愛知県")
+    assert r.total == 0 and any("福岡市 is in 福岡県, not in --prefecture 愛知県" in n for n in r.notes)
+
+
+def test_interactive_similar_with_limit_zero_says_none_were_asked_for(run):
+    out = run("interactive", input=":limit 0\n:similar advice-2025-10/general/福岡市/2\n").output
+    assert "(none listed: :limit 0)" in out and "No similar snippets" not in out
