@@ -55,6 +55,7 @@ BIND_NUMBERS = True  # 3 + 回: looked for as the characters 3回, never as 回 
 NO_WORDS = "the query has no words to search for (particles, symbols and punctuation are ignored)"
 PIECES_MATCH_TOGETHER = True  # a word's character bigrams match only half together (see _pieces)
 COMPOUND_SLIPS = True  # two words typed as a compound no snippet says, read as the homophone one says (_slips)
+UNMATCHED_UNCOUNTED = True  # a query word no candidate has counts for nothing in coordination (run_search)
 CONTEXT_IS_THE_CITYS = True  # a named city's snippet matched through the snippets around it is one of its matches
 TWO_WORDS_IN_KANA = True  # hiragana typed as two words without a break, one of them not the corpus's (_two_words_in_kana)
 VERB_TAIL_APART = True  # a verb typed inflected is not the tail of a compound verb (組む in 取り組む: _pieces)
@@ -2476,6 +2477,16 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                 contribs.setdefault(d, []).append((lf, sc))
     weights = _word_weights(leaves, lists, len(reading.words), searcher.doc_count_all())
     pre = [(_prerank(base, contribs.get(d, []), stored, reading, filters, weights), d, stored) for d, base, stored in cands]
+    if UNMATCHED_UNCOUNTED:
+        found = {k for (_, _, credit), _, _ in pre for k, c in enumerate(credit) if c > 0}
+        if found and len(found) < len(weights):
+            # A word no candidate has (AI in 「連携 AI」) counted most of all for coordination
+            # (the idf of a word no snippet has), so every match matched under a fifth of the
+            # query, and the ranker put a snippet saying neither word first (the stop-34
+            # review). It counts for nothing now: the matches are ranked as without it.
+            weights = [w if k in found else 0.0 for k, w in enumerate(weights)]
+            pre = [(_prerank(base, contribs.get(d, []), stored, reading, filters, weights), d, stored)
+                   for d, base, stored in cands]
     pre.sort(key=lambda x: -x[0][0])
     unmatched = _unmatched(reading, [credit for (_, _, credit), _, _ in pre])
     model = None
@@ -3065,6 +3076,8 @@ def _prerank(base: float, parts: list[tuple[_Leaf, float]], stored: dict, readin
         share = sum(w * c for w, c in zip(weights, credit)) / sum(weights)
     else:  # no words at all: a query that only says which side it wants (やってみて良かったこと)
         share = sum(credit) / n if n else 1.0
+    if weights and 0.0 in weights:  # (a word no candidate has: not counted, see UNMATCHED_UNCOUNTED)
+        n = sum(1 for w in weights if w > 0)
     matched = share * n
     coord = 1 - COORD_WEIGHT + COORD_WEIGHT * share
     intent = 1.0

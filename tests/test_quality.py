@@ -2263,3 +2263,17 @@ def test_a_kanji_slip_janome_splits_is_read_as_the_word_of_its_sound(engine):
     r = engine.search("連系", limit=5, related=False)
     assert "連携" in dict(r.reading.also)["連系"]
     assert r.total >= 20 and all("連携" in h.text for h in r.hits)
+
+
+@pytest.mark.parametrize("query, word", [("連携 AI", "AI"), ("庁内連携 DX", "DX"), ("居場所 メタバース", "メタバース")])
+def test_a_word_no_snippet_has_does_not_reorder_the_rest(engine, query, word):
+    # 「連携 AI」 put 中野区's snippet that says neither word first (matched through the snippet it
+    # continues, and by meaning), above 28 that say 連携 (the stop-34 review): the word no snippet
+    # has weighed most in coordination (its idf), so every match matched under a fifth of the
+    # query and the ranker read them so. It counts for nothing now.
+    # (The rest still differs a little: the ranker reads how many words the query has.)
+    r, without = engine.search(query, limit=10, related=False), engine.search(query.replace(word, ""), limit=10, related=False)
+    assert word in r.unmatched and r.total == without.total
+    assert [h.id for h in r.hits[:2]] == [h.id for h in without.hits[:2]]
+    assert len({h.id for h in r.hits[:5]} & {h.id for h in without.hits[:5]}) >= 4
+    assert not any(h.through for h in r.hits[:3])
