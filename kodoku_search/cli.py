@@ -59,6 +59,17 @@ class _Command(click.Command):
                               "left out by '-'; --city, --theme and --polarity narrow the results)")
             raise
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KodokuError as e:
+            # Asked for JSON, a script piping into jq got nothing on stdout when the command
+            # failed (only `check --json` said why there): every command says so now, as
+            # {"ok": false, "error": …}, the message on stderr and exit 2 as before (stop 34).
+            if ctx.params.get("as_json") or ctx.params.get("fmt") == "json":
+                _echo_json({"ok": False, "error": str(e)})
+            raise
+
 
 _Group.command_class = _Command
 
@@ -796,13 +807,17 @@ def stats(obj, as_json) -> None:
 def eval_(obj, judgments, k, as_json, related, meaning, rerank) -> None:
     """Score the search on a judgments file: nDCG@k, Recall@k, MRR@k, zero-result rate.
 
-    JUDGMENTS is JSON lines, one query each, in the format of
-    benchmarks/queries_dev.jsonl: {"qid", "query", optional "city"/"theme"/"polarity"
-    filters, "relevant": [{"city", "grade", "text"}]}. Use it to check what an
-    edit to corpus/synonyms.csv does:
+    JUDGMENTS is JSON lines, one query each: {"qid", "query", optional
+    "city"/"theme"/"polarity" filters, "relevant": [{"city", "grade", "text"}]}.
+    A grade is 1 (related and useful) or 2 (answers the query), up to 3 for a
+    scale of your own; 0 or unlisted is not relevant. "text" is a whole snippet
+    or a stretch of one; "city" as --city takes it (岡崎市, 岡崎, おかざき). Use
+    it to check what an edit to corpus/synonyms.csv does:
 
     \b
-      kodoku-search eval benchmarks/queries_dev.jsonl
+      echo '{"qid": "q1", "query": "縦割り", "relevant": [{"city": "福山市", "grade": 2, "text": "縦割りの弊害"}]}' > mine.jsonl
+      kodoku-search eval mine.jsonl
+      kodoku-search eval benchmarks/queries_dev.jsonl    # from a source checkout: the 20 dev queries
     """
     from .evaluate import format_report
 

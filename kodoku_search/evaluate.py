@@ -442,6 +442,14 @@ def check_judgments(judgments: Sequence[Judgment], records: Sequence[Hit]) -> tu
             elif theme is not None and not any(getattr(r, "theme", None) == theme for r in hits):
                 out.append(f"{where}: the passage 「{shown}」 is in no {theme} record of {p.city}: "
                            "its theme keeps it from counting")
+            elif j.city is not None and not _same_city(j.city, p.city):
+                # (The query's own filters hide it: it scored 0 and nothing said why; stop 34.)
+                out.append(f"{where}: the passage 「{shown}」 is {p.city}'s, and the query's city filter "
+                           f"({j.city}) keeps it from being found")
+            elif j.polarity is not None and not any(
+                    j.polarity in (getattr(r, "polarity", None), getattr(r, "also", None)) for r in hits):
+                out.append(f"{where}: the passage 「{shown}」 is in no {j.polarity} record of {p.city}: "
+                           "the query's polarity filter keeps it from being found")
     return tuple(out)
 
 

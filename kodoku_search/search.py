@@ -2463,7 +2463,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                 near.scale = W_MEANING
                 alike = _nearest(searcher, near, set(), filters, limit, explain, len(reading.words))
         return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, suggestion, alike,
-                            _unmatched(reading, []))
+                            _unmatched(reading, [], cleaned))
     cands = [(d, base, searcher.stored_fields(d)) for d, base in best]
     contribs: dict[int, list[tuple[_Leaf, float]]] = {}
     for lf in leaves:  # each leaf's part of each candidate's sum, for ranking and --explain
@@ -2488,7 +2488,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
             pre = [(_prerank(base, contribs.get(d, []), stored, reading, filters, weights), d, stored)
                    for d, base, stored in cands]
     pre.sort(key=lambda x: -x[0][0])
-    unmatched = _unmatched(reading, [credit for (_, _, credit), _, _ in pre])
+    unmatched = _unmatched(reading, [credit for (_, _, credit), _, _ in pre], cleaned)
     model = None
     if rerank and limit and reading.words:  # (「福岡市」 alone lists its snippets in the document's order)
         from .rerank import ranker
@@ -2606,19 +2606,30 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion, more, unmatched)
 
 
-def _unmatched(reading: Reading, credits: list[list[float]]) -> tuple[str, ...]:
+def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "") -> tuple[str, ...]:
     """The query words no candidate has any of (as itself, another spelling, a synonym,
     or a pair of its characters): 「自殺対策」 finds 27 snippets, by 対策 alone. (Not a
     word matched in part, such as 居場 of 居場しょ or 形がい化's sound: the page marks
     where.) Not a word that names a side or theme (苦労, PF): the label matches it."""
     found = {k for credit in credits for k, c in enumerate(credit) if c > 0}
     cues = reading.polarity_cues + reading.theme_cues
-    return tuple(dict.fromkeys(
+    missing = [
         # (Named by its dictionary form where typed inflected: 入る, not 入っ. Not a word of
         # hiragana alone, such as the ちゃう of やっちゃう or the あと of 作ったあと.)
         _dictionary_form(w) for k, w in enumerate(reading.words)
         if k not in found and not (cues and _names(w, cues, reading.respellings)) and _WORDLIKE.search(w.surface)
-        and not w.parts))  # (nor a word bound to its suffix, 立ち上げ時's 上げ時: its pieces speak)
+        and not w.parts]  # (nor a word bound to its suffix, 立ち上げ時's 上げ時: its pieces speak)
+    if typed:
+        # Pieces typed as one word are named as typed: 不登校 was "not found: 不、登校" (the
+        # stop-34 review), Janome's prefix and its word.
+        joined: list[str] = []
+        for m in missing:
+            if joined and joined[-1] + m in typed:
+                joined[-1] += m
+            else:
+                joined.append(m)
+        missing = joined
+    return tuple(dict.fromkeys(missing))
 
 
 def _dictionary_form(w: QueryWord) -> str:

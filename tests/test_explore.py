@@ -839,3 +839,35 @@ def test_city_and_prefecture_filters_that_contradict_each_other_say_so(engine):
 def test_interactive_similar_with_limit_zero_says_none_were_asked_for(run):
     out = run("interactive", input=":limit 0\n:similar advice-2025-10/general/福岡市/2\n").output
     assert "(none listed: :limit 0)" in out and "No similar snippets" not in out
+
+
+def test_every_command_asked_for_json_says_why_it_failed_on_stdout(run):
+    # search/show/similar/compare/eval --json printed nothing on stdout when they failed, so a
+    # script piping into jq got empty input; only check --json said why (the stop-34 review).
+    for args in (["search", "連携", "--city", "大阪市", "--json"], ["search", "連携", "--city", "大阪市", "--format", "json"],
+                 ["show", "nope/1", "--json"], ["similar", "nope", "--json"], ["compare", "連携", "--city", "大阪市", "--json"]):
+        r = run(*args)
+        assert r.exit_code == 2, args
+        assert json.loads(r.stdout)["ok"] is False and json.loads(r.stdout)["error"], args
+    assert run("search", "連携", "--city", "大阪市").stdout == ""  # (text: the message on stderr only)
+
+
+def test_a_word_typed_whole_is_named_whole_when_not_found(engine):
+    # 「縦割り 不登校」 said "not found: 不、登校", Janome's prefix and its word (the stop-34 review).
+    assert engine.search("縦割り 不登校", limit=1).unmatched == ("不登校",)
+
+
+def test_eval_reads_a_passages_city_as_city_does_and_says_when_a_filter_hides_it(engine, tmp_path):
+    # A passage of "おかざき" scored 0 with "no record of city"; a query whose own filter hid its
+    # every passage scored 0 and nothing said why (the stop-34 review).
+    text = "ポットキャスト「こどくのあわい」の公開収録"
+    lines = [{"qid": "c1", "query": "ポッドキャスト", "relevant": [{"city": "おかざき", "grade": 2, "text": text}]},
+             {"qid": "c2", "query": "ポッドキャスト", "city": "福岡市", "relevant": [{"city": "岡崎市", "grade": 2, "text": text}]},
+             {"qid": "c3", "query": "ポッドキャスト", "polarity": "good", "relevant": [{"city": "岡崎", "grade": 2, "text": text}]}]
+    f = tmp_path / "j.jsonl"
+    f.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), "utf-8")
+    report = engine.evaluate(f)
+    by = {q.qid: q for q in report.per_query}
+    assert by["c1"].recall == 1.0 and not any("'c1'" in w for w in report.warnings)
+    assert any("'c2'" in w and "city filter (福岡市)" in w for w in report.warnings)
+    assert any("'c3'" in w and "polarity filter" in w for w in report.warnings)
