@@ -407,6 +407,10 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
     from .search import NO_WORDS
 
     if NO_WORDS in page.result.notes:  # (「。、」, 「の」: as the empty query, nothing to search for)
+        aside = page.result.reading.not_cities if page.result.reading else ()
+        if aside:  # (「呉市以外」: everything else is no query)
+            raise UsageError(f"the query only sets {'、'.join(aside)} aside: say what to look for too, "
+                             f"e.g. kodoku-search search {aside[0]}以外の苦労")
         raise UsageError(f"{NO_WORDS}: type a word or phrase, e.g. kodoku-search search 縦割り")
     if fmt == "text":
         _print_page(page, text, _use_color(color), _wrap_width(width))
@@ -608,7 +612,10 @@ def _describe_reading(result) -> str:
                              for p, of in r.regions), *(c for c in cities if c not in under)])
         parts.append(f"about {named}: its snippets come first" if len(cities) == 1
                      else f"about {named}: their snippets come first")
-    if polarity or theme or cities:
+    aside = r.not_cities if not result.filters.city else ()
+    if aside:
+        parts.append(f"not about {'、'.join(aside)}: {'its' if len(aside) == 1 else 'their'} snippets come last")
+    if polarity or theme or cities or aside:
         parts.append("nothing else is hidden" if result.filters.active() else "nothing is hidden")
     if not parts:
         return ""

@@ -55,6 +55,7 @@ BIND_NUMBERS = True  # 3 + 回: looked for as the characters 3回, never as 回 
 NO_WORDS = "the query has no words to search for (particles, symbols and punctuation are ignored)"
 PIECES_MATCH_TOGETHER = True  # a word's character bigrams match only half together (see _pieces)
 COMPOUND_SLIPS = True  # two words typed as a compound no snippet says, read as the homophone one says (_slips)
+SET_ASIDE = True  # a place named with 以外/じゃなくて (京都市以外) has its snippets last, not first (read_query)
 UNMATCHED_UNCOUNTED = True  # a query word no candidate has counts for nothing in coordination (run_search)
 CONTEXT_IS_THE_CITYS = True  # a named city's snippet matched through the snippets around it is one of its matches
 TWO_WORDS_IN_KANA = True  # hiragana typed as two words without a break, one of them not the corpus's (_two_words_in_kana)
@@ -271,6 +272,8 @@ class Reading:
     # What the query's words, as typed, are also looked for as: spellings, synonyms (of a word or
     # of a stretch of the query: 立ち上げ → 設置), digits: for saying how the query was read
     also: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Cities the query names only to set aside (京都市以外, 福岡市じゃなくて): their snippets come last
+    not_cities: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -283,6 +286,7 @@ class Reading:
             "prefectures": {p: list(of) for p, of in self.regions},
             "respellings": {run: spelled for run, spelled in self.respellings},
             "also": {typed: list(alts) for typed, alts in self.also},
+            "not_cities": list(self.not_cities),
         }
 
 
@@ -678,6 +682,31 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
         ws = _kana_words(text, ws, spellings)
     named_regions: list[tuple[str, int, int]] = []  # (prefecture, start, end)
     named = _named_cities(text, cities, regions, named_regions) if cities else ()
+    set_aside: list[str] = []
+    if named and SET_ASIDE:
+        # 「京都市以外の苦労」, 「福岡市じゃなくて熊本市の取組」: a place named to be set aside. Read
+        # as named, its snippets came first (the stop-34 review); they come last now, and the
+        # marker (以外) is no word to look for.
+        cut: list[tuple[int, int]] = []
+        aside_spans: set[tuple[int, int]] = set()
+        for c, a, b in named:
+            after = text[b:]
+            rest = after.lstrip()
+            mark = next((m for m in _SET_ASIDE if rest.startswith(m)), None)
+            if mark:
+                set_aside.append(c)
+                aside_spans.add((a, b))
+                at = b + len(after) - len(rest)
+                cut.append((at, at + len(mark)))
+        if set_aside:
+            regions_aside = {r for r, a, b in named_regions if (a, b) in aside_spans}
+            named_regions[:] = [x for x in named_regions if x[0] not in regions_aside]
+            ws = [w for w in ws if not any(a < w.end and w.start < b for a, b in cut)]
+            keep = [x for x in named if x[0] not in set_aside]  # (呉市を除く広島県: 福山市)
+            cities_kept = {x[0] for x in keep}
+            set_aside = [c for c in dict.fromkeys(set_aside) if c not in cities_kept]
+            ws = [w for w in ws if not any(a < w.end and w.start < b for _, a, b in named)]
+            named = tuple(keep)
     if named_regions:
         # A prefecture with one of its own cities (熊本県熊本市, 愛知県豊田市) is an address:
         # the city, not the whole prefecture.
@@ -802,12 +831,24 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     intent = vocab.read_intent(said) if vocab else {}
     polarity, pcues = intent.get("polarity", (None, []))
     theme, tcues = intent.get("theme", (None, []))
+    aside_cues: set[str] = set()
+    if theme and SET_ASIDE and tcues:
+        # 「PF以外の取り組み」 asked for PF (the stop-34 review): a theme named to be set aside
+        # asks for the other one.
+        folded = said.upper()
+        aside = [c for c in tcues if any(folded[m.end():].lstrip().startswith(_SET_ASIDE)
+                                         for m in re.finditer(re.escape(c.upper()), folded))]
+        if len(aside) == len(tcues):
+            aside_cues = {c.upper() for c in tcues}
+            theme = "general" if theme == "platform" else "platform"
+            tcues = [c + next(x for x in _SET_ASIDE if folded[folded.find(c.upper()) + len(c):].lstrip().startswith(x))
+                     for c in tcues]
     # A verb typed in kana that is itself a cue of the side asked for (なやん, in なやんでいること:
     # 悩む) is read as that side, not also looked for by its dictionary form: 熊本市's 「…悩む方
     # への支援…」 is good news. (Not a verb inside a longer cue, すすまない: the verb is the topic.)
     cues = (*pcues, *tcues)
     kept = tuple(replace(w, lemma="") if w.lemma and any(c in w.surface for c in cues) else w
-                 for w in seen.values())
+                 for w in seen.values() if w.surface.upper() not in aside_cues)  # (PF of PF以外 is not looked for)
     pgrams: list[tuple[str, int]] = []
     if kept and len(ws) > 1:
         index_of = {w.term: i for i, w in enumerate(kept)}
@@ -821,10 +862,12 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                 pgrams.append((g, k))
     return Reading(kept, polarity, theme, tuple(pcues), tuple(tcues), respelled, tuple(dict.fromkeys(pgrams)),
                    tuple(dict.fromkeys(c for c, _, _ in named)),
-                   tuple((p, dict(regions)[p]) for p in dict.fromkeys(r for r, _, _ in sorted(named_regions, key=lambda x: x[1]))),
+                   tuple((p, tuple(c for c in dict(regions)[p] if c not in set_aside))
+                         for p in dict.fromkeys(r for r, _, _ in sorted(named_regions, key=lambda x: x[1]))),
                    tuple(dict.fromkeys(respellings)),
                    _grouped([(typed, vocab.as_written(alt) if vocab else alt)
-                             for typed, alt in respellings + own_alts + said_as]))
+                             for typed, alt in respellings + own_alts + said_as]),
+                   tuple(set_aside))
 
 
 def _city_first(ranked: list, reading: Reading, filters: Filters) -> list:
@@ -1558,6 +1601,7 @@ def _ward_of(city: str, ward: str) -> bool:
 
 
 _PLACE_SUFFIX = frozenset("市区町村都府県")
+_SET_ASIDE = ("以外", "じゃなく", "ではなく", "でなく", "じゃない", "ではない", "を除", "除く", "を除外", "抜き", "は除")
 _MUNICIPAL_SUFFIX = frozenset("市区町村")
 
 
@@ -2571,6 +2615,9 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
             scale = 0.999 * asked[-1][0] / (other[0][0] or 1.0)
             other = [(score * scale, *rest) for score, *rest in other]
         ranked = asked + other
+    if reading.not_cities and not filters.city:  # (京都市以外の苦労: 京都市's last, after the side's)
+        aside = set(reading.not_cities)
+        ranked = _falling([x for x in ranked if x[2]["city"] not in aside] + [x for x in ranked if x[2]["city"] in aside])
     # Marked as _shown has them; the ranker read every match (dropping the kana pieces from
     # what it reads cost 0.0005 nDCG@10 on the folds, 0.0017 on new queries: stop 21).
     shown = _shown(reading, searcher)

@@ -2277,3 +2277,27 @@ def test_a_word_no_snippet_has_does_not_reorder_the_rest(engine, query, word):
     assert [h.id for h in r.hits[:2]] == [h.id for h in without.hits[:2]]
     assert len({h.id for h in r.hits[:5]} & {h.id for h in without.hits[:5]}) >= 4
     assert not any(h.through for h in r.hits[:3])
+
+
+@pytest.mark.parametrize("query, aside", [("京都市以外の苦労", {"京都市"}), ("福岡市じゃなくて熊本市の取り組み", {"福岡市"}),
+                                          ("愛知県以外で企業と連携した例", {"岡崎市", "春日井市", "豊田市"}),
+                                          ("呉市を除く広島県", {"呉市"})])
+def test_a_place_set_aside_comes_last_not_first(engine, query, aside):
+    # 「京都市以外の苦労」 listed 京都市's five first and said "about 京都市"; 「愛知県以外で企業と
+    # 連携した例」 put four of 春日井市's first (the stop-34 review). Set aside, a place's snippets
+    # come last; nothing is hidden, and a place named beside it still comes first.
+    r = engine.search(query, limit=100, related=False)
+    assert set(r.reading.not_cities) == aside and not aside & set(r.reading.cities)
+    firsts = [h.city in aside for h in r.hits]
+    assert not firsts[0] and firsts == sorted(firsts)  # (theirs only after every other)
+    assert all(a.score >= b.score for a, b in zip(r.hits, r.hits[1:]))
+    if "熊本市" in query:
+        assert r.hits[0].city == "熊本市"
+    assert "以外" not in [w.term for w in r.reading.words]
+
+
+def test_a_theme_set_aside_asks_for_the_other(engine):
+    r = engine.search("PF以外の取り組み", limit=10, related=False)
+    assert r.reading.theme == "general" and "PF" not in [w.term for w in r.reading.words]
+    assert r.hits[0].theme == "general"
+    assert engine.search("PFの取り組み", limit=1).reading.theme == "platform"
