@@ -49,7 +49,52 @@ class _Command(click.Command):
         given = list(args)  # (the parser consumes its list)
         try:
             return super().parse_args(ctx, args)
-        except click.NoSuchOption as e:
+        except click.ClickException as e:
+            if isinstance(e, click.NoSuchOption):
+                # 「-孤独 連携」 (a word to leave out, as other search engines write it) was "No such
+                # option '-孤'": say how to search for what begins with a hyphen.
+                typed = next((a for a in given if a.startswith(e.option_name)), e.option_name)
+                if not e.possibilities and any(isinstance(p, click.Argument) and p.nargs == -1 for p in self.params):
+                    e.message += (f" A query that begins with '-' goes after '--': "
+                                  f"kodoku-search {ctx.info_name} [OPTIONS] -- '{typed}' (a word cannot be "
+                                  "left out by '-'; --city, --theme and --polarity narrow the results)")
+            if _asks_json(given):  # (-n -1 --json, --bogus --json: on stdout too; the stop-34 review)
+                _echo_json({"ok": False, "error": e.format_message()})
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KodokuError as e:
+            raise _Failure(str(e)) from None
+        except KeyboardInterrupt:
+            raise click.exceptions.Exit(130) from None
+        except BrokenPipeError:
+            # `kodoku-search … | head`: the reader went away; that is not an error.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(0) from None
+
+
+class _Command(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # (the parser consumes its list)
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as e:
+            # (-n -1 --json, --bogus --json: the usage error on stdout too, as every other
+            # failure of a command asked for JSON; the stop-34 review)
+            if _asks_json(given) and not isinstance(e, click.NoSuchOption):
+                _echo_json({"ok": False, "error": e.format_message()})
+            if not isinstance(e, click.NoSuchOption):
+                raise
+            if _asks_json(given):
+                _echo_json({"ok": False, "error": e.format_message()})
+            self._hint(ctx, e, given)
+            raise
+
+    def _hint(self, ctx: click.Context, e: click.NoSuchOption, given: list[str]) -> None:
+        if True:
             # 「-孤独 連携」 (a word to leave out, as other search engines write it) was "No such
             # option '-孤'": say how to search for what begins with a hyphen.
             typed = next((a for a in given if a.startswith(e.option_name)), e.option_name)
@@ -57,7 +102,6 @@ class _Command(click.Command):
                 e.message += (f" A query that begins with '-' goes after '--': "
                               f"kodoku-search {ctx.info_name} [OPTIONS] -- '{typed}' (a word cannot be "
                               "left out by '-'; --city, --theme and --polarity narrow the results)")
-            raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -69,6 +113,15 @@ class _Command(click.Command):
             if ctx.params.get("as_json") or ctx.params.get("fmt") == "json":
                 _echo_json({"ok": False, "error": str(e)})
             raise
+        except click.ClickException as e:  # (a usage error a command raises itself: --city twice)
+            if ctx.params.get("as_json") or ctx.params.get("fmt") == "json":
+                _echo_json({"ok": False, "error": e.format_message()})
+            raise
+
+
+def _asks_json(args: list[str]) -> bool:
+    return "--json" in args or any(a in ("--format=json",) or (a == "--format" and b == "json")
+                                   for a, b in zip(args, [*args[1:], ""]))
 
 
 _Group.command_class = _Command
@@ -606,13 +659,15 @@ def _describe_reading(result) -> str:
         only = " ".join(f"--{k} {v}" for k, v in (("polarity", polarity), ("theme", theme)) if v)
         parts[-1] += f": those are ranked up ({only} lists only them)"
     cities = r.cities if not result.filters.city else ()  # (--city says it: a note where it names another)
+    if result.filters.prefecture and any(n.startswith("the query names") for n in result.notes):
+        cities = ()  # (「九州の苦労」 --prefecture 京都府: the note says --prefecture wins)
     if cities:
         under = {c for _, of in r.regions for c in of}
         named = "、".join([*(f"{p} ({'、'.join(of[:5])}{f' and {len(of) - 5} more' if len(of) > 5 else ''})"
                              for p, of in r.regions), *(c for c in cities if c not in under)])
         parts.append(f"about {named}: its snippets come first" if len(cities) == 1
                      else f"about {named}: their snippets come first")
-    aside = r.not_cities if not result.filters.city else ()
+    aside = r.not_cities if not (result.filters.city or result.filters.prefecture) else ()
     if aside:
         parts.append(f"not about {'、'.join(aside)}: {'its' if len(aside) == 1 else 'their'} snippets come last")
     if polarity or theme or cities or aside:

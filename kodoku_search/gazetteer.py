@@ -81,4 +81,6 @@ def regions() -> tuple[tuple[str, tuple[str, ...]], ...]:
         if name not in ("中国", "中部"):
             out[name] = prefs
     out["九州・沖縄"] = _EIGHT["九州"]
+    for name in ("中国・四国", "中国四国", "中四国"):  # (one region in official usage: 中国四国農政局)
+        out[name] = _EIGHT["中国"] + _EIGHT["四国"]
     return tuple(sorted(out.items(), key=lambda kv: -len(kv[0])))

