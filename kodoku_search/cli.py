@@ -65,57 +65,13 @@ class _Command(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except KodokuError as e:
-            raise _Failure(str(e)) from None
-        except KeyboardInterrupt:
-            raise click.exceptions.Exit(130) from None
-        except BrokenPipeError:
-            # `kodoku-search … | head`: the reader went away; that is not an error.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise click.exceptions.Exit(0) from None
-
-
-class _Command(click.Command):
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        given = list(args)  # (the parser consumes its list)
-        try:
-            return super().parse_args(ctx, args)
-        except click.ClickException as e:
-            # (-n -1 --json, --bogus --json: the usage error on stdout too, as every other
-            # failure of a command asked for JSON; the stop-34 review)
-            if _asks_json(given) and not isinstance(e, click.NoSuchOption):
-                _echo_json({"ok": False, "error": e.format_message()})
-            if not isinstance(e, click.NoSuchOption):
-                raise
-            if _asks_json(given):
-                _echo_json({"ok": False, "error": e.format_message()})
-            self._hint(ctx, e, given)
-            raise
-
-    def _hint(self, ctx: click.Context, e: click.NoSuchOption, given: list[str]) -> None:
-        if True:
-            # 「-孤独 連携」 (a word to leave out, as other search engines write it) was "No such
-            # option '-孤'": say how to search for what begins with a hyphen.
-            typed = next((a for a in given if a.startswith(e.option_name)), e.option_name)
-            if not e.possibilities and any(isinstance(p, click.Argument) and p.nargs == -1 for p in self.params):
-                e.message += (f" A query that begins with '-' goes after '--': "
-                              f"kodoku-search {ctx.info_name} [OPTIONS] -- '{typed}' (a word cannot be "
-                              "left out by '-'; --city, --theme and --polarity narrow the results)")
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except KodokuError as e:
+        except (KodokuError, click.ClickException) as e:
             # Asked for JSON, a script piping into jq got nothing on stdout when the command
             # failed (only `check --json` said why there): every command says so now, as
             # {"ok": false, "error": …}, the message on stderr and exit 2 as before (stop 34).
+            # (A usage error a command raises itself, --city given twice, too.)
             if ctx.params.get("as_json") or ctx.params.get("fmt") == "json":
-                _echo_json({"ok": False, "error": str(e)})
-            raise
-        except click.ClickException as e:  # (a usage error a command raises itself: --city twice)
-            if ctx.params.get("as_json") or ctx.params.get("fmt") == "json":
-                _echo_json({"ok": False, "error": e.format_message()})
+                _echo_json({"ok": False, "error": e.format_message() if isinstance(e, click.ClickException) else str(e)})
             raise
 
 
