@@ -847,13 +847,16 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
         # 「PF以外の取り組み」 asked for PF (the stop-34 review): a theme named to be set aside
         # asks for the other one.
         folded = said.upper()
-        aside = [c for c in tcues if any(folded[m.end():].lstrip().startswith(_SET_ASIDE)
-                                         for m in re.finditer(re.escape(c.upper()), folded))]
-        if len(aside) == len(tcues):
+        def mark(at: int) -> str | None:
+            return next((x for x in _SET_ASIDE if folded[at:].lstrip().startswith(x)), None)
+
+        # (Every time it is named: 「PFの話とPF以外の…」 names it too, and is not set aside.)
+        marked = {c: min((mark(m.end()) for m in re.finditer(re.escape(c.upper()), folded)),
+                         key=lambda x: x is not None, default=None) for c in tcues}
+        if all(marked.values()):
             aside_cues = {c.upper() for c in tcues}
             theme = "general" if theme == "platform" else "platform"
-            tcues = [c + next(x for x in _SET_ASIDE if folded[folded.find(c.upper()) + len(c):].lstrip().startswith(x))
-                     for c in tcues]
+            tcues = [c + marked[c] for c in tcues]
     # A verb typed in kana that is itself a cue of the side asked for (なやん, in なやんでいること:
     # 悩む) is read as that side, not also looked for by its dictionary form: 熊本市's 「…悩む方
     # への支援…」 is good news. (Not a verb inside a longer cue, すすまない: the verb is the topic.)
@@ -1294,9 +1297,10 @@ def _era_years(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         year = int(unicodedata.normalize("NFKC", m.group(1)))
         if year < 1989:
             return m.group()
-        era = f"令和{year - 2018}" if year >= 2019 else f"平成{year - 1988}"
-        swaps.append((m.group(), era.replace("令和1", "令和元").replace("平成1", "平成元") if era[2:] == "1" else era))
-        return swaps[-1][1]
+        name, n = ("令和", year - 2018) if year >= 2019 else ("平成", year - 1988)
+        era = name + ("元" if n == 1 else str(n))  # (2019: 令和元年)
+        swaps.append((m.group(), era))
+        return era
 
     if any(c in text for c in "RrＲｒ"):
         text = re.sub(_ERA_YEAR, written, text)
@@ -1589,11 +1593,11 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
             continue
         if not suffixed and any(r == stem or r == stem + "地方" for r, _ in _wider_regions(searcher, cities)):
             continue  # (a region with cities here: 九州, 東海)
+        if searcher.doc_frequency("text", unicodedata.normalize("NFKC", a.base).lower()):
+            continue  # (a place a snippet mentions is a word to find)
         if not suffixed and _region_name(stem):
             places.append((a.start, a.end))  # (a region with none: 北陸, 東北 are not in this collection)
             continue
-        if searcher.doc_frequency("text", unicodedata.normalize("NFKC", a.base).lower()):
-            continue  # (a place a snippet mentions is a word to find)
         if not suffixed and not _a_place(stem):
             continue  # (without its suffix, only a municipality's or prefecture's name: 大阪, 横浜, 北海道)
         of = [c for c in cities if suffixed and name.endswith("区") and _ward_of(c, name)]

@@ -2304,6 +2304,8 @@ def test_a_theme_set_aside_asks_for_the_other(engine):
     assert r.reading.theme == "general" and "PF" not in [w.term for w in r.reading.words]
     assert r.hits[0].theme == "general"
     assert engine.search("PFの取り組み", limit=1).reading.theme == "platform"
+    # Named and set aside both, it is not set aside (this raised StopIteration: the final read).
+    assert engine.search("PFの話とPF以外の取り組み", limit=1).reading.theme == "platform"
 
 
 @pytest.mark.parametrize("query, aside", [("京都市と福岡市以外の苦労", {"京都市", "福岡市"}),
