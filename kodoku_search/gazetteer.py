@@ -49,8 +49,7 @@ def is_municipality(name: str) -> bool:
 
 # The regions people name a part of Japan by (九州の取組, 関西の自治体), each with its
 # prefectures. 中国 and 中部 only with 地方: alone they are China and "the middle".
-_EIGHT = {
-    "北海道": ("北海道",),
+_EIGHT = {  # (and 北海道, a prefecture's own name)
     "東北": ("青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県"),
     "関東": ("茨城県", "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県"),
     "中部": ("新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県", "静岡県", "愛知県"),
@@ -75,8 +74,6 @@ def regions() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(name, its prefectures) for every region name, longest first (九州地方 before 九州)."""
     out: dict[str, tuple[str, ...]] = {}
     for name, prefs in (*_EIGHT.items(), *_OTHERS.items()):
-        if name == "北海道":
-            continue  # (a prefecture's own name already)
         if name != "首都圏":
             out[name + "地方"] = prefs
         if name not in ("中国", "中部"):
