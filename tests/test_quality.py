@@ -2350,3 +2350,11 @@ def test_a_platform_hollowing_out_finds_commitment_thinning(engine):
     r = engine.search("形骸化", limit=5)
     assert "形骸化" in r.hits[0].text
     assert any("希薄" in h.text for h in r.ranked[:3])
+
+
+def test_equal_footing_finds_give_and_take(engine):
+    # 「行政と民間の対等な関係」: 26 of its 34 judges list 岡崎市's 「…「お互い様」なつながり…」,
+    # which none of the query's words reached (stop 34).
+    r = engine.search("行政と民間の対等な関係", limit=10)
+    assert any("お互い様" in h.text for h in r.ranked)
+    assert "お互い様" in dict(r.reading.also)["対等"]
