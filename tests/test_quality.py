@@ -769,7 +769,9 @@ def test_a_suffix_is_looked_for_only_after_its_stem(engine):
     is looked for as the phrase 形骸 化, and the stem stays a word of its own."""
     r = engine.search("形骸化", limit=10, explain=True)
     assert [(w.term, w.parts) for w in r.reading.words] == [("形骸", ()), ("形骸化", ("形骸", "化"))]
-    assert r.hits and len(r.hits) < 5  # the rest of the page is related records, marked as such
+    # The rest of the page is related records, marked as such. (Five matches since stop 34:
+    # 希薄 joined 形骸化's synonyms, and 岡崎市's snippet that says it and the one it continues match.)
+    assert r.hits and len(r.hits) <= 5 and r.related
     for h in r.hits:
         assert all(c.term != "化" for c in h.explanation.contributions), h.text
     assert "形骸化" in r.hits[0].text and [r.hits[0].text[a:b] for a, b in r.hits[0].matches] == ["形骸化"]
