@@ -446,8 +446,8 @@ def _warn_pasted_options(text: str) -> None:
 def _emit_page(page, fmt: str) -> None:
     from .render import HIT_COLUMNS, HIT_COLUMNS_LATER, hit_row, hit_row_later, to_csv, to_jsonl, to_markdown
 
-    kinds = ["match"] * len(page.hits) + ["related"] * len(page.related)
-    ranked = list(zip(range(page.offset + 1, page.offset + 1 + len(kinds)), page.ranked, kinds))
+    kinds = [("related" if kind == "related" else "match", h) for kind, block in page.result.blocks() for h in block]
+    ranked = [(r, h, kind) for r, (kind, h) in enumerate(kinds, start=page.offset + 1)]
     if fmt != "json":  # (JSON holds them; a table or a row a line has no place for them: stderr, as text does)
         for note in page.result.notes:
             click.echo(f"note: {note}", err=True)
@@ -510,12 +510,24 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
         head = f"{result.total} result{'s' if result.total != 1 else ''} for 「{_echo_query(text)}」"
         if page.offset or page.sort != "score":
             order = "" if page.sort == "score" else f" by {page.sort}"
-            head += (f", showing {page.offset + 1}–{page.offset + shown}{order}" if shown
-                     else f", none from {page.offset + 1} on")
-        elif shown < result.total:
-            head += f", showing {shown}"
-        if result.related:
-            head += f", then {len(result.related)} related"
+            if result.layout or (page.offset and not shown and result.related):
+                # (related records came ahead of weak matches: the page's places are not the matches' ranks)
+                n = len(result.ranked)
+                head += (f", showing {page.offset + 1}–{page.offset + n}: {shown} "
+                         f"match{'es' if shown != 1 else ''} and {len(result.related)} related")
+            else:
+                head += (f", showing {page.offset + 1}–{page.offset + shown}{order}" if shown
+                         else f", none from {page.offset + 1} on")
+                if result.related:
+                    head += f", then {len(result.related)} related"
+        else:
+            if shown < result.total:
+                head += f", showing {shown}"
+            if result.related and shown < result.total:  # (weak matches made way for related records)
+                head += (f" and {len(result.related)} related (the other matches are weaker: "
+                         f"--offset {len(result.ranked)} goes on)")
+            elif result.related:
+                head += f", then {len(result.related)} related"
     click.echo(head)
     read = _describe_reading(result)
     if read:
@@ -529,30 +541,38 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
         why = "the results include it" if result.reading.respelled else "nothing matched a whole word of your query"
         click.echo(f"Did you mean: {_safe(result.suggestion)}  ({why})")
     click.echo()
-    for rank, h in enumerate(result.hits, start=page.offset + 1):
-        click.echo(f"{rank}. {_place(h)}  [{h.score:.2f}]")
-        click.echo(wrap_indented(highlight(h.text, h.matches, use_color), width))
-        if h.through:
-            click.echo(wrap_indented(THROUGH[h.through], width))
-        click.echo(f"   {h.source}:{h.line}  {h.id}{_repost(h)}")
-        if h.explanation:
-            click.echo(_describe_explanation(h.explanation))
-        click.echo()
-    if result.related:
-        ties = [t for t, by in (("near them in meaning", "meaning"), ("words of the matches above", "words"))
-                if any(h.related_by == by for h in result.related)]
-        click.echo(wrap_indented(f"Related: none of your words, but {' or '.join(ties) or 'near them'} "
-                                 "(--no-related leaves these out):", width, first=""))
-        click.echo()
-    for rank, h in enumerate(result.related, start=page.offset + shown + 1):
-        click.echo(f"{rank}. {_place(h)}  [related {h.score:.2f}]")
-        click.echo(wrap_indented(highlight(h.text, h.matches, use_color), width))
-        tie = "near in meaning: " if h.related_by == "meaning" else "shares: "
-        click.echo(wrap_indented(tie + ", ".join(h.matched_terms), width))
-        click.echo(f"   {h.source}:{h.line}  {h.id}{_repost(h)}")
-        if h.explanation:
-            click.echo(_describe_explanation(h.explanation))
-        click.echo()
+    rank = page.offset
+    said_related = False
+    for kind, block in result.blocks():
+        if kind == "related" and not said_related:
+            said_related = True
+            ties = [t for t, by in (("near them in meaning", "meaning"), ("words of the matches above", "words"))
+                    if any(h.related_by == by for h in result.related)]
+            click.echo(wrap_indented(f"Related: none of your words, but {' or '.join(ties) or 'near them'} "
+                                     "(--no-related leaves these out):", width, first=""))
+            click.echo()
+        elif kind == "weaker":
+            from .search import WEAK_SHARE
+
+            click.echo(wrap_indented(f"Weaker matches: under {WEAK_SHARE:.0%} of the best one's score; a related "
+                                     "record that scores more comes ahead of them:", width, first=""))
+            click.echo()
+        for h in block:
+            rank += 1
+            if kind == "related":
+                click.echo(f"{rank}. {_place(h)}  [related {h.score:.2f}]")
+                click.echo(wrap_indented(highlight(h.text, h.matches, use_color), width))
+                tie = "near in meaning: " if h.related_by == "meaning" else "shares: "
+                click.echo(wrap_indented(tie + ", ".join(h.matched_terms), width))
+            else:
+                click.echo(f"{rank}. {_place(h)}  [{h.score:.2f}]")
+                click.echo(wrap_indented(highlight(h.text, h.matches, use_color), width))
+                if h.through:
+                    click.echo(wrap_indented(THROUGH[h.through], width))
+            click.echo(f"   {h.source}:{h.line}  {h.id}{_repost(h)}")
+            if h.explanation:
+                click.echo(_describe_explanation(h.explanation))
+            click.echo()
     if page.facets is not None:
         click.echo(_describe_facets(page.facets, result.total, width))
 

@@ -215,7 +215,8 @@ class SearchEngine:
         ``explain`` attaches to each hit which words matched in which field, and what each added.
         ``related``: when fewer than ``limit`` records match, ``result.related`` holds
         records that share the best hits' most distinctive words, to fill the page
-        (``result.ranked`` is the page: matches, then those). ``meaning``: add
+        (``result.ranked`` is the page: matches, then those; where the matches fill the
+        first page, those scoring more than its weak matches come ahead of them). ``meaning``: add
         closeness in meaning (word vectors) to the ranking, and let the records
         nearest in meaning take turns with the related ones in filling the page
         (meaning.py). ``rerank``: let the learned ranker order the best 40 matches

@@ -125,7 +125,7 @@ class Page:
         return len(self.result.hits)
 
     def to_dict(self) -> dict[str, Any]:
-        d = self.result.to_dict()
+        d = self.result.to_dict(start=self.offset + 1)
         d["offset"] = self.offset
         d["sort"] = self.sort
         if self.facets is not None:
@@ -172,9 +172,10 @@ def find(
         hits.sort(key=lambda h: (place.get(h.city, (h.source, h.line)), -h.score, h.source, h.line))
     elif sort == "line":
         hits.sort(key=lambda h: (h.source, h.line, h.id))
-    shown = tuple(hits[offset: offset + limit])
-    first = max(0, offset - len(hits))  # the related records go on where the matches end
-    page = replace(result, hits=shown, related=result.related[first: first + limit - len(shown)])
+    if sort == "score":  # (the related records go on where the matches end, or come ahead of weak ones)
+        page = result.window(offset, limit)
+    else:
+        page = replace(result, hits=tuple(hits[offset: offset + limit]), related=())
     counts = engine.facets(query, **kw) if facets else None
     return Page(page, offset, sort, counts)
 

@@ -30,7 +30,9 @@ hidden). Closeness in meaning (word vectors: the snippet's words closest to
 each query word) is then added, at most ``W_MEANING`` × the best match's score
 (meaning.py). When fewer records match than the page holds, related records
 follow the matches, two kinds taking turns: the nearest in meaning, and those
-that share the best matches' most telling words (feedback.py). Last, a learned
+that share the best matches' most telling words (feedback.py); where the matches
+fill the first page, a related record also comes ahead of a weak match (under
+``WEAK_SHARE`` of the best) that scores less than it. Last, a learned
 ranker re-orders the best RERANK_DEPTH matches by how their evidence looks
 (rerank.py); ``rerank=False`` keeps the formula's order.
 """
@@ -72,6 +74,8 @@ WHOLE_KANA_AS_SPELLED = True  # a query of two kana that reads as particles (は
 KATAKANA_PAIR_IN_KATAKANA = True  # a katakana word of one folded pair (ルート: ルト) matches a katakana word of that pair only
 IN_ONE_PLACE = True  # …and a kana word's pairs match in one place, not scattered over a snippet (_in_one_place)
 WITHIN_WORDS = True  # a two-kanji word's one pair does not match astride two words (民生 in 市民生活; _within_words)
+WEAK_SHARE = 0.05  # a match under this share of the best one's score is weak: related records come ahead of it
+WEAK_PAGE = 10  # on the first this many places of a page (so the places do not depend on the page's size)
 ASKED_SIDE_FIRST = True  # a query that only asks for a side (うまくいかなかったこと) lists that side first
 KEEP_AS_TYPED = True  # a kana run respelled is also looked for as typed (こどく; _keep_as_typed)
 NAMED_CITY_BOOST = 0.001  # what naming a city adds to its snippets' score: enough to be found, not to rank
@@ -311,11 +315,39 @@ class SearchResult:
     # a pair of its characters): the matches have the query's other words. With no match,
     # every such word of the query (not a side's or theme's cue, not a word of hiragana alone).
     unmatched: tuple[str, ...] = ()
+    # The page's places in order, "m" for a match and "r" for a related record, where a
+    # related record comes ahead of a match (matches under WEAK_SHARE of the best one's
+    # score, run_search); "" is every match, then every related record.
+    layout: str = ""
 
     @property
     def ranked(self) -> tuple[Hit, ...]:
-        """What a page of this search shows, in order: the matches, then the related records."""
-        return self.hits + self.related
+        """What a page of this search shows, in order: the matches, then the related records
+        (with weak matches, related records can come ahead of them)."""
+        return tuple(h for _, block in self.blocks() for h in block)
+
+    def blocks(self) -> list[tuple[str, tuple[Hit, ...]]]:
+        """The page in order as runs of one kind: "match", "related", and "weaker" for
+        matches that follow related records; none empty."""
+        layout = self.layout or "m" * len(self.hits) + "r" * len(self.related)
+        out: list[tuple[str, list[Hit]]] = []
+        taken = {"m": 0, "r": 0}
+        for c in layout:
+            pool = self.hits if c == "m" else self.related
+            kind = "related" if c == "r" else "weaker" if "r" in layout[:sum(taken.values())] else "match"
+            if not out or out[-1][0] != kind:
+                out.append((kind, []))
+            out[-1][1].append(pool[taken[c]])
+            taken[c] += 1
+        return [(kind, tuple(block)) for kind, block in out]
+
+    def window(self, start: int, count: int) -> SearchResult:
+        """The same search, showing ``count`` of its page's places from ``start`` on (a page further on)."""
+        seq = [(kind, h) for kind, block in self.blocks() for h in block][start:start + count]
+        layout = "".join("r" if kind == "related" else "m" for kind, _ in seq)
+        hits = tuple(h for kind, h in seq if kind != "related")
+        related = tuple(h for kind, h in seq if kind == "related")
+        return replace(self, hits=hits, related=related, layout="" if "rm" not in layout else layout)
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -326,12 +358,15 @@ class SearchResult:
     def __getitem__(self, i: int) -> Hit:
         return self.hits[i]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, start: int = 1) -> dict[str, Any]:
+        """``start``: the rank of the page's first record (each row says its rank: the
+        related records can come ahead of weak matches)."""
+        rank = {id(h): r for r, h in enumerate(self.ranked, start=start)}
         return {
             "query": self.query,
             "total": self.total,
-            "results": [h.to_dict() for h in self.hits],
-            "related": [h.to_dict() for h in self.related],
+            "results": [{**h.to_dict(), "rank": rank[id(h)]} for h in self.hits],
+            "related": [{**h.to_dict(), "rank": rank[id(h)]} for h in self.related],
             "terms": list(self.terms),
             "filters": self.filters.active(),
             "reading": self.reading.to_dict(),
@@ -2668,6 +2703,17 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     # Marked as _shown has them; the ranker read every match (dropping the kana pieces from
     # what it reads cost 0.0005 nDCG@10 on the folds, 0.0017 on new queries: stop 21).
     shown = _shown(reading, searcher)
+    # Where the matches fill the first WEAK_PAGE places, those under WEAK_SHARE of the
+    # best (「次のステップに進めない」: a page of snippets that say 次 and nothing else) give
+    # their places there to related records, and follow them: nothing is hidden, and a
+    # page further on starts where this one ends (SearchResult.window).
+    strong = len(ranked)
+    if WEAK_SHARE and related and limit and reading.words and len(ranked) >= WEAK_PAGE:
+        # (Only where the matches fill that page: of five matches for 縦割り, the two weak
+        # ones are judged useful, and the related records were not: dev 0.985 → 0.976.)
+        cut = WEAK_SHARE * ranked[0][0]
+        strong = next((i for i, x in enumerate(ranked) if x[0] < cut), len(ranked))
+    ahead = max(0, min(WEAK_PAGE, limit) - strong) if strong < len(ranked) else 0
     hits = tuple(
         _make_hit(stored, score, reading, expl.contributions,
                   replace(expl, matched_at=_highlights(stored, word_spans.get(d)
@@ -2684,10 +2730,11 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     suggestion = (_suggest(searcher, cleaned, reading, spellings, vocab, cities, regions, meaning)
                   if weak or (reading.respelled and not said) else None)
     more: tuple[Hit, ...] = ()
-    if related and limit > len(hits) and reading.words:
+    layout = ""
+    if related and (limit > len(hits) or ahead) and reading.words:
         # The page goes on with both kinds of related record, taking turns: the nearest in
         # meaning first, then the one sharing the most of the best matches' telling words.
-        room = limit - len(hits)
+        room = limit - len(hits) + ahead
         matched = {d for _, d, _, _, _ in ranked}
         alike = _nearest(searcher, near, matched, filters, room, explain, len(reading.words)) if near else ()
         sharing = _related(searcher, ranked, reading, filters, room, explain)
@@ -2697,7 +2744,29 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                 if h is not None and h.id not in merged:
                     merged[h.id] = h
         more = tuple(merged.values())[:room]
-    return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion, more, unmatched)
+        if ahead and more:
+            layout, hits, more = _weak_layout(hits[:strong], hits[strong:], more, ahead, limit)
+    return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion, more, unmatched,
+                        layout)
+
+
+def _weak_layout(strong: tuple[Hit, ...], weak: tuple[Hit, ...], more: tuple[Hit, ...], places: int,
+                 limit: int) -> tuple[str, tuple[Hit, ...], tuple[Hit, ...]]:
+    """The page when related records may take up to ``places`` places of the weak matches:
+    its layout (SearchResult.layout), matches and related records. A related record comes
+    ahead of a weak match that scores less, so the page reads in falling scores there
+    (all comers, 「つながりサポーター」 lost a judged weak match to records sharing
+    only 孤独・孤立; stop 35)."""
+    layout = "m" * len(strong)
+    w = r = 0
+    while len(layout) < limit and (w < len(weak) or r < len(more)):
+        if r < len(more) and (w >= len(weak) or (layout.count("r") < places and more[r].score >= weak[w].score)):
+            layout += "r"
+            r += 1
+        else:
+            layout += "m"
+            w += 1
+    return ("" if "rm" not in layout else layout), strong + weak[:w], more[:r]
 
 
 def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "") -> tuple[str, ...]:

@@ -1,0 +1,74 @@
+"""Weak matches (under WEAK_SHARE of the best one's score) give their places on the
+first page to related records that score at least as much, and follow them: nothing
+is hidden, and paging goes on where the page ends."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kodoku_search.cli import cli
+
+from .conftest import CORPUS
+
+STEP = "次のステップに進めない"  # 13 matches, most of them for 次 alone
+KYOTO_NEXT = "設置後の具体取組や、参画のメリットの検討・創出です。"
+
+
+def test_a_related_record_comes_ahead_of_matches_on_a_word_alone(engine):
+    """京都市's 「設置後の具体取組…」 (what comes after setting a platform up) was not on
+    the first page: the matches on 次 alone filled it."""
+    page = engine.search(STEP, limit=10)
+    assert page.total > 10
+    assert KYOTO_NEXT in [h.text for h in page.related]
+    assert page.layout and "rm" in page.layout  # a weak match follows related records
+    strong = [h for h in page.hits if h.score >= 0.05 * page.hits[0].score]
+    assert page.ranked[:len(strong)] == tuple(strong)  # the strong matches still come first
+
+
+def test_nothing_is_hidden_and_pages_go_on_where_they_end(engine):
+    whole = engine.find(STEP, limit=40)
+    assert len(whole.hits) == whole.total  # every match is still listed
+    pages = [engine.find(STEP, limit=10, offset=o).ranked for o in (0, 10, 20, 30)]
+    assert [h.id for p in pages for h in p] == [h.id for h in whole.ranked]
+    seen = [h.id for p in pages for h in p]
+    assert len(seen) == len(set(seen))
+
+
+def test_few_matches_keep_their_places(engine):
+    """縦割り has five matches; its two weak ones are judged useful (dev d01), so they
+    stay ahead of the related records."""
+    page = engine.search("縦割り", limit=10)
+    assert page.total == 5 and not page.layout
+    assert page.ranked[:5] == page.hits
+
+
+def test_a_weak_match_scoring_above_the_related_records_stays_ahead(engine):
+    """つながりサポーター: 熊本市's 「講座受講者から…」 is a weak match, and the related
+    records (which share only 孤独・孤立 with the matches) score less: it stays on the page."""
+    page = engine.search("つながりサポーター", limit=10)
+    assert any(h.text.startswith("講座受講者から") for h in page.hits)
+
+
+def test_the_page_shows_the_order_and_each_row_its_rank(engine):
+    runner = CliRunner()
+    base = ["--corpus-dir", str(CORPUS), "--index-dir", str(engine.index_dir), "search", STEP]
+    text = runner.invoke(cli, base)
+    assert text.exit_code == 0, text.output
+    assert "Weaker matches:" in text.output
+    assert text.output.index("Related:") < text.output.index("Weaker matches:")
+    d = json.loads(runner.invoke(cli, [*base, "--json"]).output)
+    ranks = sorted(h["rank"] for h in d["results"] + d["related"])
+    assert ranks == list(range(1, 11))
+    kyoto = next(h for h in d["related"] if h["text"] == KYOTO_NEXT)
+    assert any(h["rank"] > kyoto["rank"] for h in d["results"])
+    second = json.loads(runner.invoke(cli, [*base, "--json", "--offset", "10"]).output)
+    assert min(h["rank"] for h in second["results"] + second["related"]) == 11
+
+
+@pytest.mark.parametrize("q", [STEP, "孤立死", "重層的支援体制"])
+def test_the_first_places_are_the_same_whatever_the_limit(engine, q):
+    short = engine.search(q, limit=5).ranked
+    assert [h.id for h in short] == [h.id for h in engine.search(q, limit=10).ranked[:5]]
