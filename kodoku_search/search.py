@@ -1551,7 +1551,30 @@ def _slips(searcher):
         if not ms or not all(m.reading for m in ms):
             return ()
         kanji = {c for c in word if _is_kanji(c)}
-        return tuple(o for o in homophones("".join(m.reading for m in ms), word) if kanji & set(o))
+        got = tuple(o for o in homophones("".join(m.reading for m in ms), word) if kanji & set(o))
+        return got or one_kanji(word)
+
+    def one_kanji(word: str) -> tuple[str, ...]:
+        """For a compound whose last kanji no snippet has after the one before it (孤立氏),
+        the kanji of the same sound that makes a compound the snippets say (孤立死):
+        the IME's choice among single kanji, which the reading field (words of two or
+        more characters) cannot offer."""
+        from .analysis import morphs
+
+        head, last = word[:-1], word[-1]
+        if len(head) < 2 or not _is_kanji(last) or not all(
+                searcher.doc_frequency("ngram", head[i:i + 2]) for i in range(len(head) - 1)):
+            return ()
+        sound = [m.reading for m in morphs(last)]
+        if len(sound) != 1 or not sound[0]:
+            return ()
+        out = []
+        for t in searcher.reader().expand_prefix("ngram", head[-1]):
+            t = t.decode("utf-8") if isinstance(t, bytes) else t
+            c = t[1:]
+            if len(c) == 1 and c != last and _is_kanji(c) and [m.reading for m in morphs(c)] == sound:
+                out.append(head + c)
+        return tuple(o for o in out if _said_whole(searcher, o))
 
     slips.in_compound = in_compound
     slips.bound = bound
@@ -1565,6 +1588,19 @@ def _said_together(searcher, first: str, second: str) -> bool:
     # (A matcher, not a search: no collector or scoring, half the cost on a cold search.)
     return bool(searcher.doc_frequency("text", first) and searcher.doc_frequency("text", second)
                 and Q.Phrase("text", [first, second]).matcher(searcher).is_active())
+
+
+def _said_whole(searcher, word: str) -> bool:
+    """Whether a snippet says the word: as one word, or as the two Janome reads it as
+    (孤立死: 孤立 + 死), one right after the other."""
+    from .analysis import morphs
+
+    if not all(searcher.doc_frequency("ngram", word[i:i + 2]) for i in range(len(word) - 1)):
+        return False
+    parts = [m.surface for m in morphs(word)]
+    if len(parts) == 1:
+        return bool(searcher.doc_frequency("text", word))
+    return len(parts) == 2 and _said_together(searcher, *parts)
 
 
 def _voiced(word: str) -> str:

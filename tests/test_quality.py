@@ -2269,6 +2269,21 @@ def test_a_kanji_slip_janome_splits_is_read_as_the_word_of_its_sound(engine):
     assert r.total >= 20 and all("連携" in h.text for h in r.hits)
 
 
+@pytest.mark.parametrize("typed, meant", [("孤立氏", "孤立死"), ("広報師", "広報誌")])
+def test_a_single_kanji_slip_at_the_end_of_a_compound_is_read_as_the_kanji_of_its_sound(engine, typed, meant):
+    # 孤立氏 (こりつし, the IME's 氏 for 死) found 51 snippets by 孤立 and put 孤立死 nowhere in
+    # particular: the reading field holds words of two or more characters, so no homophone of
+    # the whole sound was there. The last kanji's sound, among the kanji the snippets put
+    # after 立, gives 死.
+    r = engine.search(typed, limit=3, related=False)
+    assert meant in dict(r.reading.also)[typed]
+    assert meant in r.hits[0].text
+    # Not a compound whose pairs the snippets all have (a word of its own), nor one no
+    # kanji of the same sound repairs.
+    assert typed not in dict(engine.search(meant, limit=1).reading.also)
+    assert "孤独間" not in dict(engine.search("孤独間", limit=1).reading.also)
+
+
 @pytest.mark.parametrize("query, word", [("連携 AI", "AI"), ("庁内連携 DX", "DX"), ("居場所 メタバース", "メタバース")])
 def test_a_word_no_snippet_has_does_not_reorder_the_rest(engine, query, word):
     # 「連携 AI」 put 中野区's snippet that says neither word first (matched through the snippet it
