@@ -1565,14 +1565,21 @@ def _slips(searcher):
         if len(head) < 2 or not _is_kanji(last) or not all(
                 searcher.doc_frequency("ngram", head[i:i + 2]) for i in range(len(head) - 1)):
             return ()
-        sound = [m.reading for m in morphs(last)]
-        if len(sound) != 1 or not sound[0]:
+        # The sound of the compound as Janome reads it whole: the kanji alone has its own
+        # reading (物 and 者 both モノ), in the compound its suffix's (関係物 ブツ, 関係者 シャ).
+        typed = morphs(word)
+        if len(typed) < 2 or typed[-1].surface != last or not all(m.reading for m in typed):
             return ()
+        sound, stem = "".join(m.reading for m in typed), [m.surface for m in typed[:-1]]
         out = []
         for t in searcher.reader().expand_prefix("ngram", head[-1]):
             t = t.decode("utf-8") if isinstance(t, bytes) else t
             c = t[1:]
-            if len(c) == 1 and c != last and _is_kanji(c) and [m.reading for m in morphs(c)] == sound:
+            if len(c) != 1 or c == last or not _is_kanji(c):
+                continue
+            ms = morphs(head + c)  # (read the same way: 生活動 is 生 + 活動, not 生活 + 動)
+            if ([m.surface for m in ms[:-1]] == stem and ms[-1].surface == c
+                    and "".join(m.reading or "" for m in ms) == sound):
                 out.append(head + c)
         return tuple(o for o in out if _said_whole(searcher, o))
 

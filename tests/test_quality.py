@@ -2282,6 +2282,11 @@ def test_a_single_kanji_slip_at_the_end_of_a_compound_is_read_as_the_kanji_of_it
     # kanji of the same sound repairs.
     assert typed not in dict(engine.search(meant, limit=1).reading.also)
     assert "孤独間" not in dict(engine.search("孤独間", limit=1).reading.also)
+    # The kanji's sound in the compound, not alone: 物 and 者 are both モノ alone, but 関係物
+    # is カンケイブツ and 関係者 カンケイシャ; 生活堂 is not 生活動, which Janome reads 生 + 活動
+    # (the stop-35 review: 関係物 was read as 関係者).
+    for typed in ("関係物", "支援物", "生活堂"):
+        assert typed not in dict(engine.search(typed, limit=1).reading.also), typed
 
 
 @pytest.mark.parametrize("query, word", [("連携 AI", "AI"), ("庁内連携 DX", "DX"), ("居場所 メタバース", "メタバース")])
