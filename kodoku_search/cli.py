@@ -508,25 +508,28 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
         head = f"No results for 「{_echo_query(text)}」, but {len(result.related)} related"
     else:
         head = f"{result.total} result{'s' if result.total != 1 else ''} for 「{_echo_query(text)}」"
+        places = len(result.ranked)
         if page.offset or page.sort != "score":
             order = "" if page.sort == "score" else f" by {page.sort}"
-            if result.layout or (page.offset and not shown and result.related):
-                # (related records came ahead of weak matches: the page's places are not the matches' ranks)
-                n = len(result.ranked)
-                head += (f", showing {page.offset + 1}–{page.offset + n}: {shown} "
+            if result.related and page.offset:
+                # (Related records share the numbering, and may come ahead of weak matches:
+                # the numbers are places on the page, not matches' ranks.)
+                head += (f"; places {page.offset + 1}–{page.offset + places}: {shown} "
                          f"match{'es' if shown != 1 else ''} and {len(result.related)} related")
             else:
                 head += (f", showing {page.offset + 1}–{page.offset + shown}{order}" if shown
                          else f", none from {page.offset + 1} on")
                 if result.related:
                     head += f", then {len(result.related)} related"
+        elif result.related and (result.layout or shown < result.total):
+            # (Weak matches made way for related records that score more.)
+            head += f", showing {shown} and {len(result.related)} related"
+            if shown < result.total:
+                head += " (the weaker matches follow on the next page)"
         else:
             if shown < result.total:
                 head += f", showing {shown}"
-            if result.related and shown < result.total:  # (weak matches made way for related records)
-                head += (f" and {len(result.related)} related (the other matches are weaker: "
-                         f"--offset {len(result.ranked)} goes on)")
-            elif result.related:
+            if result.related:
                 head += f", then {len(result.related)} related"
     click.echo(head)
     read = _describe_reading(result)
@@ -548,14 +551,14 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
             said_related = True
             ties = [t for t, by in (("near them in meaning", "meaning"), ("words of the matches above", "words"))
                     if any(h.related_by == by for h in result.related)]
-            click.echo(wrap_indented(f"Related: none of your words, but {' or '.join(ties) or 'near them'} "
-                                     "(--no-related leaves these out):", width, first=""))
-            click.echo()
-        elif kind == "weaker":
-            from .search import WEAK_SHARE
+            turns = ""
+            if result.layout:
+                from .search import WEAK_SHARE
 
-            click.echo(wrap_indented(f"Weaker matches: under {WEAK_SHARE:.0%} of the best one's score; a related "
-                                     "record that scores more comes ahead of them:", width, first=""))
+                turns = (f"; they take turns with the weaker matches (under {WEAK_SHARE:.0%} of the best "
+                         "one's score), the higher score first")
+            click.echo(wrap_indented(f"Related: none of your words, but {' or '.join(ties) or 'near them'}{turns} "
+                                     "(--no-related leaves these out):", width, first=""))
             click.echo()
         for h in block:
             rank += 1

@@ -329,7 +329,9 @@ class SearchResult:
     def blocks(self) -> list[tuple[str, tuple[Hit, ...]]]:
         """The page in order as runs of one kind: "match", "related", and "weaker" for
         matches that follow related records; none empty."""
-        layout = self.layout or "m" * len(self.hits) + "r" * len(self.related)
+        layout = self.layout
+        if layout.count("m") != len(self.hits) or layout.count("r") != len(self.related):
+            layout = "m" * len(self.hits) + "r" * len(self.related)  # (none, or hits/related replaced)
         out: list[tuple[str, list[Hit]]] = []
         taken = {"m": 0, "r": 0}
         for c in layout:
@@ -2756,7 +2758,9 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         # ones are judged useful, and the related records were not: dev 0.985 → 0.976.)
         cut = WEAK_SHARE * ranked[0][0]
         strong = next((i for i, x in enumerate(ranked) if x[0] < cut), len(ranked))
-    ahead = max(0, min(WEAK_PAGE, limit) - strong) if strong < len(ranked) else 0
+    # (WEAK_PAGE, not the limit: the related records that can come ahead are the same
+    # whatever the page's size, or a page of 3 and a page of 10 would disagree.)
+    ahead = max(0, WEAK_PAGE - strong) if strong < min(len(ranked), limit) else 0
     hits = tuple(
         _make_hit(stored, score, reading, expl.contributions,
                   replace(expl, matched_at=_highlights(stored, word_spans.get(d)
@@ -2799,9 +2803,13 @@ def _weak_layout(strong: tuple[Hit, ...], weak: tuple[Hit, ...], more: tuple[Hit
     its layout (SearchResult.layout), matches and related records. A related record comes
     ahead of a weak match that scores less, so the page reads in falling scores there
     (all comers, 「つながりサポーター」 lost a judged weak match to records sharing
-    only 孤独・孤立; stop 35)."""
+    only 孤独・孤立; stop 35). The scores are those the page shows: the ranker's 0–100
+    for a match, a related record's own, not one scale but the one a reader sees."""
     layout = "m" * len(strong)
     w = r = 0
+    # The higher score first, as the page reads: among the first ``places`` related records
+    # (the same whatever the page's size, so a page further on starts where this one ends).
+    more = tuple(sorted(more[:places], key=lambda h: -h.score)) + more[places:]
     while len(layout) < limit and (w < len(weak) or r < len(more)):
         if r < len(more) and (w >= len(weak) or (layout.count("r") < places and more[r].score >= weak[w].score)):
             layout += "r"

@@ -57,8 +57,8 @@ def test_the_page_shows_the_order_and_each_row_its_rank(engine):
     base = ["--corpus-dir", str(CORPUS), "--index-dir", str(engine.index_dir), "search", STEP]
     text = runner.invoke(cli, base)
     assert text.exit_code == 0, text.output
-    assert "Weaker matches:" in text.output
-    assert text.output.index("Related:") < text.output.index("Weaker matches:")
+    assert "they take turns with the weaker matches" in text.output
+    assert "(the weaker matches follow on the next page)" in text.output.splitlines()[0]
     d = json.loads(runner.invoke(cli, [*base, "--json"]).output)
     ranks = sorted(h["rank"] for h in d["results"] + d["related"])
     assert ranks == list(range(1, 11))
@@ -72,3 +72,42 @@ def test_the_page_shows_the_order_and_each_row_its_rank(engine):
 def test_the_first_places_are_the_same_whatever_the_limit(engine, q):
     short = engine.search(q, limit=5).ranked
     assert [h.id for h in short] == [h.id for h in engine.search(q, limit=10).ranked[:5]]
+
+
+@pytest.mark.parametrize("q", [STEP, "相談窓口", "抽象的な内容になりがち", "次の段階に進めない"])
+def test_pages_of_any_size_agree_with_the_whole_listing(engine, q):
+    """(The stop-35 review: sorting every related record by score made a page of 20 put one
+    more ahead of a weak match than a page of 10 did, so 福山市's was on both pages.)"""
+    whole = [h.id for h in engine.find(q, limit=40).ranked]
+    for size in (3, 7, 10):
+        paged = [h.id for o in range(0, 40, size) for h in engine.find(q, limit=size, offset=o).ranked][:len(whole)]
+        assert paged == whole, size
+    matches = engine.find(q, limit=40)
+    assert len(matches.hits) == min(matches.total, 40 - len(matches.related))
+
+
+def test_a_related_record_ahead_of_a_weak_match_scores_at_least_as_much(engine):
+    for q in (STEP, "相談窓口", "抽象的な内容になりがち"):
+        page = engine.search(q, limit=10)
+        seq = [(kind, h) for kind, block in page.blocks() for h in block]
+        for i, (kind, h) in enumerate(seq):
+            if kind == "weaker":
+                ahead = [x for k, x in seq[:i] if k == "related"]
+                assert all(x.score >= h.score for x in ahead), q
+
+
+def test_the_header_numbers_places_past_the_first_page(engine):
+    runner = CliRunner()
+    base = ["--corpus-dir", str(CORPUS), "--index-dir", str(engine.index_dir), "search", STEP]
+    head = runner.invoke(cli, [*base, "--offset", "13"]).output.splitlines()[0]
+    assert "; places 14–" in head and "related" in head  # (it said "showing 14–19" of 13 results)
+
+
+def test_a_result_whose_related_records_are_replaced_still_lists(engine):
+    from dataclasses import replace
+
+    page = engine.search(STEP, limit=10)
+    assert page.layout
+    bare = replace(page, related=())
+    assert bare.ranked == bare.hits  # (it raised IndexError: the layout outlived the records)
+    assert bare.to_dict()["results"][0]["rank"] == 1
