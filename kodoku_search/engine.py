@@ -52,7 +52,12 @@ def _reads_index(method):
 class SearchEngine:
     """A corpus, its index, and everything you can ask of them."""
 
-    def __init__(self, corpus_dir: Path, index_dir: Path, generation: ix.Generation, whoosh_index, notes=()):
+    def __init__(self, corpus_dir: Path | None = None, index_dir: Path | None = None,
+                 generation: ix.Generation | None = None, whoosh_index=None, notes=()):
+        if generation is None:  # (whoosh_index is None for an engine opened lazily)
+            # (SearchEngine() said "missing 4 required positional arguments": the stop-35 review.)
+            raise TypeError("open one with SearchEngine.open() (the bundled corpus, its index built if "
+                            "needed) or SearchEngine.open(corpus_dir, index_dir)")
         self.corpus_dir = corpus_dir
         self.index_dir = index_dir
         self.generation = generation

@@ -65,6 +65,7 @@ TWO_WORDS_IN_KANA = True  # hiragana typed as two words without a break, one of 
 VERB_TAIL_APART = True  # a verb typed inflected is not the tail of a compound verb (組む in 取り組む: _pieces)
 W_LEMMA = 1.0  # × W_READING: a verb typed in kana, as its dictionary form sounds (QueryWord.lemma)
 KATAKANA_SLIPS = 2  # a katakana word's telling bigrams match all together but this many (None: half, as others)
+KATAKANA_NOT_CUT_SHORT = True  # …and only as a katakana word of the record about as long (_kana_run_as_long)
 KATAKANA_FIRST_KANA = True  # …and never without its first kana (デメリット is no メリット; _pieces)
 SPELLED_AS_USUAL = True  # a query word the vectors lack is near what its usual spelling is near (子ども: 子供)
 ADVERBS_KEPT = True  # an adverb in a kana run is not cut, nor joined to its verb, by a respelling (どうしたら)
@@ -2256,7 +2257,12 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
                     required = frozenset([first.key()])
                     rescue = partial(_first_kana_kept, searcher, w.surface)
             together = None
-            if pair and [lf.term for lf in telling] == [w.surface]:  # (民生 of 民生委員: its pair and 生委)
+            if KATAKANA_NOT_CUT_SHORT and _KATAKANA_RUN.fullmatch(w.surface) and KATAKANA_SLIPS is not None:
+                # A slip is a kana changed, not the word's tail gone: プラットフォーム by its first
+                # three pairs was 春日井市's booklet 「ぷらっと」 (プラツト), put first for
+                # 「プラットフォーム作成」 (the stop-35 review).
+                together = partial(_kana_run_as_long, searcher, w.surface)
+            elif pair and [lf.term for lf in telling] == [w.surface]:  # (民生 of 民生委員: its pair and 生委)
                 together = partial(_within_words, searcher, w.surface)
             elif tail:  # (組める's 組メ: not 取り組める's)
                 together = partial(_verb_not_a_tail, searcher, w.term, frozenset(lf.term for lf in telling))
@@ -2356,6 +2362,21 @@ def _in_katakana(searcher, pair: str, docnum: int) -> bool:
 
     text = unicodedata.normalize("NFKC", searcher.stored_fields(docnum).get("text") or "")
     return any(fold(run)[0] == pair for run in _KATAKANA_RUN.findall(text))
+
+
+def _kana_run_as_long(searcher, word: str, docnum: int) -> bool:
+    """Whether a record has a katakana word as long as ``word`` but a kana, folded as the
+    n-gram field folds it, that starts or ends as it does (a slip, not another word
+    that is its first half)."""
+    from .analysis import fold
+
+    q = fold(word)[0]
+    text = unicodedata.normalize("NFKC", searcher.stored_fields(docnum).get("text") or "")
+    for run in _KATAKANA_RUN.findall(text):
+        r = fold(run)[0]
+        if len(r) >= len(q) - 1 and (q[:2] in r or q[-2:] in r):
+            return True
+    return False
 
 
 def _first_kana_kept(searcher, word: str, docnum: int) -> bool:
@@ -2513,9 +2534,12 @@ def _typed_back(reading: Reading, pairs) -> Reading:
             t = t.replace(kana, typed)
         return t
 
+    # (Not a word "also as" itself: おススメ, read as おすすめ, whose corpus spelling is
+    # おススメ, said "also as おススメ → おススメ"; the stop-35 review.)
+    also = ((said(t), tuple(a for a in alts if a != said(t))) for t, alts in reading.also)
     return replace(reading,
-                   respellings=tuple((said(t), sp) for t, sp in reading.respellings),
-                   also=tuple((said(t), alts) for t, alts in reading.also),
+                   respellings=tuple((said(t), sp) for t, sp in reading.respellings if said(t) != sp),
+                   also=tuple((t, alts) for t, alts in also if alts),
                    polarity_cues=tuple(said(c) for c in reading.polarity_cues),
                    theme_cues=tuple(said(c) for c in reading.theme_cues))
 
