@@ -2779,7 +2779,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     strong = len(ranked)
     if WEAK_SHARE and related and limit and reading.words and len(ranked) >= WEAK_PAGE:
         # (Only where the matches fill that page: of five matches for 縦割り, the two weak
-        # ones are judged useful, and the related records were not: dev 0.985 → 0.976.)
+        # ones are judged useful, and the related records were not: dev 0.986 → 0.976.)
         cut = WEAK_SHARE * ranked[0][0]
         strong = next((i for i, x in enumerate(ranked) if x[0] < cut), len(ranked))
     # (WEAK_PAGE, not the limit: the related records that can come ahead are the same
