@@ -717,3 +717,58 @@ def words(text: str) -> list[Word]:
         out.append(Word(term, r if len(r) >= 3 else "", text[m.start:m.end], m.start, m.end, spelling_key(m.reading, term),
                         m.pos.startswith("名詞,接尾"), m.reading, lr if len(lr) >= 3 else ""))
     return out
+
+
+# Romaji as an IME reads it (Hepburn and kunrei-shiki both): what a person types with the
+# IME off (tatewari, kodoku). Longest spelling first; っ is a doubled consonant, ん is n
+# before a consonant or at the end (nn and n' too).
+_ROMAJI = {
+    "kya": "きゃ", "kyu": "きゅ", "kyo": "きょ", "gya": "ぎゃ", "gyu": "ぎゅ", "gyo": "ぎょ",
+    "sha": "しゃ", "shu": "しゅ", "she": "しぇ", "sho": "しょ", "sya": "しゃ", "syu": "しゅ", "syo": "しょ",
+    "cha": "ちゃ", "chu": "ちゅ", "che": "ちぇ", "cho": "ちょ", "tya": "ちゃ", "tyu": "ちゅ", "tyo": "ちょ",
+    "nya": "にゃ", "nyu": "にゅ", "nyo": "にょ", "hya": "ひゃ", "hyu": "ひゅ", "hyo": "ひょ",
+    "mya": "みゃ", "myu": "みゅ", "myo": "みょ", "rya": "りゃ", "ryu": "りゅ", "ryo": "りょ",
+    "bya": "びゃ", "byu": "びゅ", "byo": "びょ", "pya": "ぴゃ", "pyu": "ぴゅ", "pyo": "ぴょ",
+    "zya": "じゃ", "zyu": "じゅ", "zyo": "じょ", "jya": "じゃ", "jyu": "じゅ", "jyo": "じょ",
+    "shi": "し", "chi": "ち", "tsu": "つ",
+    "ja": "じゃ", "ju": "じゅ", "je": "じぇ", "jo": "じょ", "ji": "じ", "fu": "ふ",
+    "fa": "ふぁ", "fi": "ふぃ", "fe": "ふぇ", "fo": "ふぉ",
+    "ka": "か", "ki": "き", "ku": "く", "ke": "け", "ko": "こ", "ga": "が", "gi": "ぎ", "gu": "ぐ", "ge": "げ", "go": "ご",
+    "sa": "さ", "si": "し", "su": "す", "se": "せ", "so": "そ", "za": "ざ", "zi": "じ", "zu": "ず", "ze": "ぜ", "zo": "ぞ",
+    "ta": "た", "ti": "ち", "tu": "つ", "te": "て", "to": "と", "da": "だ", "di": "ぢ", "du": "づ", "de": "で", "do": "ど",
+    "na": "な", "ni": "に", "nu": "ぬ", "ne": "ね", "no": "の",
+    "ha": "は", "hi": "ひ", "hu": "ふ", "he": "へ", "ho": "ほ", "ba": "ば", "bi": "び", "bu": "ぶ", "be": "べ", "bo": "ぼ",
+    "pa": "ぱ", "pi": "ぴ", "pu": "ぷ", "pe": "ぺ", "po": "ぽ",
+    "ma": "ま", "mi": "み", "mu": "む", "me": "め", "mo": "も", "ya": "や", "yu": "ゆ", "yo": "よ",
+    "ra": "ら", "ri": "り", "ru": "る", "re": "れ", "ro": "ろ", "wa": "わ", "wo": "を",
+    "a": "あ", "i": "い", "u": "う", "e": "え", "o": "お",
+}
+
+
+def romaji_to_kana(word: str) -> str | None:
+    """``word`` (lowercase romaji) in hiragana, or None where it is not romaji throughout
+    (platform, npo: letters no syllable takes)."""
+    out, i, n = [], 0, len(word)
+    while i < n:
+        c = word[i]
+        if c == "n" and (i + 1 == n or word[i + 1] not in "aiueoy"):
+            out.append("ん")
+            i += 2 if i + 1 < n and word[i + 1] in "n'" else 1
+            continue
+        if i + 1 < n and c == word[i + 1] and c in "kgsztdhbpmrcfj":  # (a doubled consonant: っ)
+            out.append("っ")
+            i += 1
+            continue
+        if c == "t" and word.startswith("tch", i):  # (matcha)
+            out.append("っ")
+            i += 1
+            continue
+        for size in (3, 2, 1):
+            kana = _ROMAJI.get(word[i:i + size])
+            if kana:
+                out.append(kana)
+                i += size
+                break
+        else:
+            return None
+    return "".join(out)

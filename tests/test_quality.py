@@ -2289,6 +2289,22 @@ def test_a_single_kanji_slip_at_the_end_of_a_compound_is_read_as_the_kanji_of_it
         assert typed not in dict(engine.search(typed, limit=1).reading.also), typed
 
 
+def test_romaji_typed_with_the_ime_off_is_read_as_its_kana(engine):
+    # tatewari, kodoku and renkei found nothing and offered nothing (the stop-35 review).
+    from kodoku_search.analysis import romaji_to_kana
+
+    assert [romaji_to_kana(w) for w in ("tatewari", "hanni", "gakkou", "chounai", "platform")] == [
+        "たてわり", "はんい", "がっこう", "ちょうない", None]
+    for typed, word in (("tatewari", "縦割り"), ("renkei", "連携"), ("chounairenkei", "連携"),
+                        ("tatewari no heigai", "縦割り")):
+        r = engine.search(typed, limit=3, related=False)
+        assert r.total and word in r.hits[0].text, typed
+        assert any(t == typed.split()[0] for t, _ in r.reading.respellings), typed
+    # Not a word the index has (npo: NPO), nor one whose sound the corpus does not spell.
+    assert not any(t == "npo" for t, _ in engine.search("npo", limit=1).reading.respellings)
+    assert engine.search("make", limit=1).total == 0
+
+
 @pytest.mark.parametrize("query, word", [("連携 AI", "AI"), ("庁内連携 DX", "DX"), ("居場所 メタバース", "メタバース")])
 def test_a_word_no_snippet_has_does_not_reorder_the_rest(engine, query, word):
     # 「連携 AI」 put 中野区's snippet that says neither word first (matched through the snippet it
