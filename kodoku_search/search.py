@@ -2541,10 +2541,7 @@ def _katakana_said(text: str, spellings: dict[str, str]) -> tuple[str, tuple[tup
     out, pairs, last = [], [], 0
     for m in _KATAKANA_RUN.finditer(text):
         run = m.group()
-        # (Two kana only bound to a kanji: タテ割り is たて割り, which reads as 縦割り; the
-        # stop-35 review found it matching 割り alone.)
-        bound = len(run) == 2 and any(0 <= i < len(text) and _is_kanji(text[i]) for i in (m.start() - 1, m.end()))
-        if (len(run) < 3 and not bound) or "ー" in run or not all("ァ" <= c <= "ヶ" for c in run):
+        if len(run) < 3 or "ー" in run or not all("ァ" <= c <= "ヶ" for c in run):
             continue
         said = spelled_as(run, spellings)
         kana = _to_hiragana(run)
@@ -3712,8 +3709,7 @@ _PARTICLE_HEAD = frozenset("のをにがでとはへも")
 KANA_RUN_AS_TYPED = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\uff66-\uff9f]{3,}"
                                r"|[\u3041-\u3096]{2}[\u4e00-\u9fff々]|[\u4e00-\u9fff々][\u3041-\u3096]{2}"  # (たて割り, 縦わり)
                                r"|^\W*[\u3041-\u3096]{2}\W*$"  # (はば: WHOLE_KANA_AS_SPELLED)
-                               r"|(?<![A-Za-z0-9])[a-z][a-z']{3,}(?![A-Za-z0-9])"  # (tatewari: _romaji_words)
-                               r"|[\u30a1-\u30fa]{2}[\u4e00-\u9fff々]|[\u4e00-\u9fff々][\u30a1-\u30fa]{2}")  # (タテ割り)
+                               r"|(?<![A-Za-z0-9])[a-z][a-z']{3,}(?![A-Za-z0-9])")  # (tatewari: _romaji_words)
 
 
 def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int, str]] | None:

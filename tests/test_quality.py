@@ -2289,15 +2289,6 @@ def test_a_single_kanji_slip_at_the_end_of_a_compound_is_read_as_the_kanji_of_it
         assert typed not in dict(engine.search(typed, limit=1).reading.also), typed
 
 
-def test_two_katakana_bound_to_kanji_are_read_as_kana(engine):
-    # タテ割り matched 割り alone (two weak matches; the stop-35 review): たて割り reads as 縦割り.
-    r = engine.search("タテ割り", limit=5, related=False)
-    assert r.total == engine.search("縦割り", limit=5, related=False).total
-    assert "縦割り" in dict(r.reading.also)["タテ割り"] and "縦割り" in r.hits[0].text
-    # A katakana word of the corpus stays itself (PF会議, NPO法人 are letters; サロン has three kana).
-    assert "サロン" in dict(engine.search("サロン活動", limit=1).reading.also)
-
-
 def test_romaji_typed_with_the_ime_off_is_read_as_its_kana(engine):
     # tatewari, kodoku and renkei found nothing and offered nothing (the stop-35 review).
     from kodoku_search.analysis import romaji_to_kana
