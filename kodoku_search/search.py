@@ -1312,24 +1312,44 @@ def _kana_letters(text: str, searcher) -> tuple[str, tuple[tuple[str, str], ...]
 
 
 ROMAJI_AS_KANA = True  # a word typed in romaji with the IME off (tatewari) is read as its kana (_romaji_words)
-_ROMAJI_WORD = re.compile(r"(?<![A-Za-z0-9])[a-z][a-z']{3,}(?![A-Za-z0-9])")
+# A word of romaji: lowercase or Capitalized (not an acronym), long vowels with a macron
+# too; not part of an address (tatewari.jp, example.com/…) or a hyphenated word.
+_ROMAJI_WORD = re.compile(r"(?<![A-Za-z0-9\u00c0-\u024f./@:_-])[A-Za-z\u00c0-\u024f][a-z'\u00c0-\u024f]{3,}"
+                          r"(?![A-Za-z0-9\u00c0-\u024f./@:_-])")
+_MACRONS = str.maketrans({"ā": "aa", "ī": "ii", "ū": "uu", "ē": "ei", "ō": "ou", "â": "aa", "î": "ii", "û": "uu",
+                          "ê": "ei", "ô": "ou"})
 
 
-def _romaji_words(text: str, searcher, spellings: dict[str, str] | None) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """``text`` with each lowercase word of romaji that the index does not have, and whose
-    sound the corpus spells (tatewari: 縦割り, kodoku: 孤独), in hiragana, and the (typed,
-    kana) pairs. Typed with the IME off, it found nothing and offered nothing (the stop-35
-    review). Not a word the index has (npo), nor letters no syllable takes (platform)."""
+def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities: tuple[str, ...] = (),
+                  prefectures: tuple[str, ...] = ()) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``text`` with each word of romaji that the index does not have, and whose sound the
+    corpus spells with kanji or katakana (tatewari: 縦割り, kodoku: 孤独) or that names one
+    of its places (kure: 呉市), in hiragana, and the (typed, kana) pairs. Typed with the IME
+    off, it found nothing and offered nothing (the stop-35 review). Not a word the index
+    has (npo), nor letters no syllable takes (platform), nor kana of particles alone or of
+    no such word (data: だた, mono: もの; the second stop-35 review)."""
     if not ROMAJI_AS_KANA or not spellings or not _ROMAJI_WORD.search(text):
         return text, ()
-    from .analysis import romaji_to_kana, spelled
+    from .analysis import _is_kanji, morphs, romaji_to_kana, spelled
 
     swaps: list[tuple[str, str]] = []
 
+    def a_word(spelling: str | None) -> bool:
+        return bool(spelling) and any(_is_kanji(c) or "\u30a1" <= c <= "\u30fa" for c in spelling)
+
     def as_kana(m: re.Match) -> str:
         word = m.group()
-        kana = None if searcher.doc_frequency("text", word) else romaji_to_kana(word)
-        if kana and (spelled(kana, spellings) or _respell_pieces(kana, spellings)):  # (chounairenkei)
+        plain = word.lower().translate(_MACRONS)
+        if (word != plain and word[1:] != word[1:].lower()) or searcher.doc_frequency("text", plain):
+            return word
+        kana = romaji_to_kana(plain)
+        if not kana or all(x.pos.startswith(("助詞", "助動詞")) for x in morphs(kana)):
+            return word
+        place = bool(cities and _kana_places(kana, cities, spellings, prefectures)[1])
+        if len(kana) < 3 and not place:  # (two kana are an English word as often: mono, data, nasu)
+            return word
+        pieces = _respell_pieces(kana, spellings)
+        if a_word(spelled(kana, spellings)) or (pieces and all(a_word(sp) for _, _, sp in pieces)) or place:
             swaps.append((word, kana))
             return kana
         return word
@@ -2399,18 +2419,23 @@ def _in_katakana(searcher, pair: str, docnum: int) -> bool:
 
 
 def _kana_run_as_long(searcher, word: str, docnum: int) -> bool:
-    """Whether a record has a katakana word as long as ``word`` but a kana, folded as the
+    """Whether a record has a run of kana as long as ``word`` but a kana, folded as the
     n-gram field folds it, that starts or ends as it does (a slip, not another word
-    that is its first half)."""
+    that is its first half). Either script (ツナグ is the corpus's つなぐ), and across a
+    name's ☆ or ・ (ニューハリマ: 「ニュー☆ハリマ」; the second stop-35 review)."""
     from .analysis import fold
 
     q = fold(word)[0]
     text = unicodedata.normalize("NFKC", searcher.stored_fields(docnum).get("text") or "")
-    for run in _KATAKANA_RUN.findall(text):
-        r = fold(run)[0]
+    for run in _KANA_RUN_JOINED.findall(text):
+        r = fold(_KANA_JOINERS.sub("", run))[0]
         if len(r) >= len(q) - 1 and (q[:2] in r or q[-2:] in r):
             return True
     return False
+
+
+_KANA_JOINERS = re.compile(r"[☆★・･=＝]")
+_KANA_RUN_JOINED = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]+(?:[☆★・･=＝][\u3041-\u3096\u30a1-\u30fa\u30fc]+)*")
 
 
 def _first_kana_kept(searcher, word: str, docnum: int) -> bool:
@@ -2488,11 +2513,13 @@ def _read(searcher, text: str, vocab=None, spellings: dict[str, str] | None = No
         notes.append(f"{ward}: a ward's name several cities have (of this collection's: {'、'.join(of)}), so it "
                      f"was not searched for: name the city with it (「{of[0]}{ward}」)")
     cleaned, as_katakana = _katakana_said(cleaned, spellings) if KATAKANA_AS_KANA and spellings else (cleaned, ())
-    cleaned, in_kana = _kana_places(cleaned, cities, spellings, _index_prefectures(searcher) if cities else ())
+    prefectures = _index_prefectures(searcher) if cities else ()
+    # (Romaji first: kure is くれ, which is 呉市 as the city step reads it.)
+    cleaned, romaji = _romaji_words(cleaned, searcher, spellings, cities, prefectures)
+    cleaned, in_kana = _kana_places(cleaned, cities, spellings, prefectures)
+    in_kana = romaji + in_kana
     cleaned, spelled_out = _kana_letters(cleaned, searcher)
     in_kana += spelled_out
-    cleaned, romaji = _romaji_words(cleaned, searcher, spellings)
-    in_kana += romaji
     cleaned, eras = _era_years(cleaned)
     in_kana += eras
     regions = _index_regions(searcher, cities, cleaned) if cities else ()
@@ -3709,7 +3736,7 @@ _PARTICLE_HEAD = frozenset("のをにがでとはへも")
 KANA_RUN_AS_TYPED = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\uff66-\uff9f]{3,}"
                                r"|[\u3041-\u3096]{2}[\u4e00-\u9fff々]|[\u4e00-\u9fff々][\u3041-\u3096]{2}"  # (たて割り, 縦わり)
                                r"|^\W*[\u3041-\u3096]{2}\W*$"  # (はば: WHOLE_KANA_AS_SPELLED)
-                               r"|(?<![A-Za-z0-9])[a-z][a-z']{3,}(?![A-Za-z0-9])")  # (tatewari: _romaji_words)
+                               r"|(?<![A-Za-z0-9])[A-Za-z\u00c0-\u024f][a-z'\u00c0-\u024f]{3,}")  # (tatewari: _romaji_words)
 
 
 def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int, str]] | None:

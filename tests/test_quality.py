@@ -2303,6 +2303,15 @@ def test_romaji_typed_with_the_ime_off_is_read_as_its_kana(engine):
     # Not a word the index has (npo: NPO), nor one whose sound the corpus does not spell.
     assert not any(t == "npo" for t, _ in engine.search("npo", limit=1).reading.respellings)
     assert engine.search("make", limit=1).total == 0
+    # The second stop-35 review: two kana are an English word as often (data was だた, and
+    # mono もの: "no words to search for"); an address is no romaji (tatewari.jp); a city in
+    # romaji is the city, as in hiragana (kure: 呉市, not the くれ of くれる); Capitalized too.
+    for english in ("data", "mono", "nasu", "tatewari.jp"):
+        r = engine.search(english, limit=1)
+        assert not r.reading.respellings and not r.notes, english
+    kure = engine.search("kure", limit=3, related=False)
+    assert kure.reading.cities == ("呉市",) and kure.hits[0].city == "呉市"
+    assert "縦割り" in engine.search("Tatewari", limit=1, related=False).hits[0].text
 
 
 @pytest.mark.parametrize("query, word", [("連携 AI", "AI"), ("庁内連携 DX", "DX"), ("居場所 メタバース", "メタバース")])
