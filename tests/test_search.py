@@ -287,3 +287,10 @@ def test_an_invisible_character_inside_a_records_word_is_no_character(tmp_path):
         assert [hit.text[a:b] for a, b in hit.matches][:1] == ["連\u200b携"]
         place = eng.search("居場所", limit=10).hits[0]
         assert place.id == "甲町/2" and "居\u00ad場所" in [place.text[a:b] for a, b in place.matches]
+
+
+def test_a_search_engine_made_without_open_says_how():
+    from kodoku_search import SearchEngine
+
+    with pytest.raises(TypeError, match=r"SearchEngine\.open\(\)"):
+        SearchEngine()
