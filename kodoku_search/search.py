@@ -2746,7 +2746,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
             pre = [(_prerank(base, contribs.get(d, []), stored, reading, filters, weights), d, stored)
                    for d, base, stored in cands]
     pre.sort(key=lambda x: -x[0][0])
-    unmatched = _unmatched(reading, [credit for (_, _, credit), _, _ in pre], cleaned)
+    unmatched = _unmatched(reading, [credit for (_, _, credit), _, _ in pre], cleaned,
+                           [stored["text"] for _, _, stored in pre])
     model = None
     if rerank and limit and reading.words:  # (「福岡市」 alone lists its snippets in the document's order)
         from .rerank import ranker
@@ -2907,11 +2908,14 @@ def _weak_layout(strong: tuple[Hit, ...], weak: tuple[Hit, ...], more: tuple[Hit
     return ("" if "rm" not in layout else layout), strong + weak[:w], more[:r]
 
 
-def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "") -> tuple[str, ...]:
+def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "",
+               texts: list[str] | None = None) -> tuple[str, ...]:
     """The query words no candidate has any of (as itself, another spelling, a synonym,
     or a pair of its characters): 「自殺対策」 finds 27 snippets, by 対策 alone. (Not a
     word matched in part, such as 居場 of 居場しょ or 形がい化's sound: the page marks
-    where.) Not a word that names a side or theme (苦労, PF): the label matches it."""
+    where.) Not a word that names a side or theme (苦労, PF): the label matches it.
+    ``texts``, the candidates' texts: a number or Latin word inside a word matched by
+    the rest of it (8050 of 8050問題, 19 of COVID19対策) is named too unless one has it."""
     found = {k for credit in credits for k, c in enumerate(credit) if c > 0}
     cues = reading.polarity_cues + reading.theme_cues
     missing = [
@@ -2920,6 +2924,23 @@ def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "") ->
         _dictionary_form(w) for k, w in enumerate(reading.words)
         if k not in found and not (cues and _names(w, cues, reading.respellings)) and _WORDLIKE.search(w.surface)
         and not w.parts]  # (nor a word bound to its suffix, 立ち上げ時's 上げ時: its pieces speak)
+    if texts is not None:
+        # 「8050問題」 listed 21 snippets on 問題 and said nothing of 8050, which none has:
+        # the compound matched by its pair 問題.
+        said = None
+        for k in sorted(found):
+            w = reading.words[k].surface
+            for run in _ALNUM_RUN.findall(unicodedata.normalize("NFKC", w)):
+                if run == unicodedata.normalize("NFKC", w) or run in missing:
+                    continue
+                if said is None:
+                    said = [unicodedata.normalize("NFKC", t).lower() for t in texts]
+                alone = re.compile(r"(?<![0-9a-z])" + re.escape(run.lower()) + r"(?![0-9a-z])")
+                if not any(alone.search(t) for t in said):
+                    missing.append(run)
+    # Named as typed: 2040年問題, read as 令和22年, said "not found: 令和22年".
+    for as_typed, spelled in reading.respellings:
+        missing = [m.replace(spelled, as_typed) if spelled in m else m for m in missing]
     if typed:
         # Pieces typed as one word are named as typed: 不登校 was "not found: 不、登校" (the
         # stop-34 review), Janome's prefix and its word.
@@ -2945,6 +2966,7 @@ def _dictionary_form(w: QueryWord) -> str:
     return w.surface
 
 
+_ALNUM_RUN = re.compile(r"[0-9]+|[A-Za-z]+")
 _WORDLIKE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u30a1-\u30faA-Za-z0-9\uff21-\uff3a\uff41-\uff5a]")
 
 

@@ -106,6 +106,7 @@ def test_okurigana_variant_in_a_users_record(corpus_copy, tmp_path):
         ("自分の市に合ったやり方", "本市の特性に合わせた"),
         ("形だけの会議", "PFが形骸化せず"),
         ("お願いするだけの場", "行政が民間に何か依頼する場ではなく"),
+        ("首長", "転入者の声をまとめ、町長に届けました"),
     ],
 )
 def test_synonyms_find_the_other_word(engine, query, needle):
@@ -1891,6 +1892,22 @@ def test_the_page_says_which_query_words_no_match_has(engine):
     # A city named is "the rest" too (it said "only some of its characters").
     out = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "search", "豊田市の自殺", "-n", "1"]).output
     assert "not found: 自殺 (the results match the rest of the query)" in out
+
+
+def test_a_number_or_latin_word_inside_a_compound_no_match_has_is_named(engine):
+    """From the stop-35 notes: 「8050問題」 listed 21 snippets on 問題 and said nothing of
+    8050, which no snippet has (the compound counted as found by its pair 問題); a year
+    read by its era is named as typed (2040年問題 said "not found: 令和22年")."""
+    r = engine.search("8050問題", limit=3)
+    assert r.total > 10 and r.unmatched == ("8050",)
+    assert engine.search("COVID19対策", limit=3).unmatched == ("COVID19",)
+    assert engine.search("2040年問題", limit=3).unmatched == ("2040年",)
+    # One the matches do have is not named: 令和6年度, 2024年度 (its era), NPO法人, 3年目.
+    for found in ("令和6年度", "2024年度", "NPO法人", "ＮＰＯ法人", "3年目"):
+        r = engine.search(found, limit=3)
+        assert r.total and r.unmatched == (), found
+    out = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "search", "8050問題", "-n", "1"]).output
+    assert "not found: 8050 (the results match the rest of the query)" in out
 
 
 def test_a_snippet_that_says_the_word_comes_before_one_with_only_a_synonym(engine):
