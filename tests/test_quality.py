@@ -379,6 +379,19 @@ def test_synonym_entries_are_found_as_typed_across_particles(engine, query, alte
     assert any(alternative in w.synonyms for w in r.reading.words)
 
 
+def test_a_synonym_entry_ending_in_a_verb_is_found_typed_inflected(engine):
+    """声をかける is an entry (with 赴く, 訪問: reaching out to groups in person); typed
+    声をかけた or 声をかければ it was not found, and 市原市's 「各NPOや企業等に赴いて…」 was
+    missed by the very queries whose judges list it (stop 36)."""
+    for query in ("団体に声をかけた", "PFにはどんな団体に声をかければいいの?"):
+        r = engine.search(query, limit=5)
+        assert any("赴く" in w.synonyms for w in r.reading.words), query
+        assert any("各NPOや企業等に赴いて" in h.text for h in r.hits), query
+    # A one-word entry typed inflected (誘った) is met by its base form, as before.
+    assert any("赴く" in w.synonyms for w in engine.search("団体を誘った", limit=1).reading.words)
+    assert finds(engine, "団体への個別訪問", "各NPOや企業等に赴いて")
+
+
 def test_a_stretchs_synonym_stands_for_each_of_its_words(engine):
     """検証 is in the file for 効果測定 as a whole: a record that says 効果の検証 has both words
     (it was credited to 効果 alone, said 「not found: 測定」, and 鳥取市's 「…成果…」, a synonym
