@@ -2938,21 +2938,30 @@ def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "",
         and not w.parts]  # (nor a word bound to its suffix, 立ち上げ時's 上げ時: its pieces speak)
     if texts is not None:
         # 「8050問題」 listed 21 snippets on 問題 and said nothing of 8050, which none has:
-        # the compound matched by its pair 問題.
+        # the compound matched by its pair 問題. (A number of three digits or more, or two
+        # letters or more: 3 of 3年目 or 2 of 2か月 would be met by any digit anywhere. Not a
+        # year after its era, 令和5年度, nor a word the query was rewritten to, R5 → 令和5:
+        # said "not found: 5", a form nobody typed; the stop-36 review.)
         said = None
+        spelled = tuple(sp for _, sp in reading.respellings)
         for k in sorted(found):
             w = reading.words[k].surface
-            for run in _ALNUM_RUN.findall(unicodedata.normalize("NFKC", w)):
-                if run == unicodedata.normalize("NFKC", w) or run in missing:
+            if any(sp in w for sp in spelled):
+                continue
+            for m in _ALNUM_RUN.finditer(w):
+                run = unicodedata.normalize("NFKC", m.group()).lower()
+                if (m.group() == w or len(run) < (3 if run.isdigit() else 2) or w[:m.start()].endswith(_ERAS_TUPLE)
+                        or any(m.group() in x for x in missing)):
                     continue
                 if said is None:
                     said = [unicodedata.normalize("NFKC", t).lower() for t in texts]
-                alone = re.compile(r"(?<![0-9a-z])" + re.escape(run.lower()) + r"(?![0-9a-z])")
+                edge = "0-9" if run.isdigit() else "a-z"
+                alone = re.compile(f"(?<![{edge}])" + re.escape(run) + f"(?![{edge}])")
                 if not any(alone.search(t) for t in said):
-                    missing.append(run)
+                    missing.append(m.group())
     # Named as typed: 2040年問題, read as 令和22年, said "not found: 令和22年".
-    for as_typed, spelled in reading.respellings:
-        missing = [m.replace(spelled, as_typed) if spelled in m else m for m in missing]
+    for as_typed, spelled_as in reading.respellings:
+        missing = [m.replace(spelled_as, as_typed) if spelled_as in m else m for m in missing]
     if typed:
         # Pieces typed as one word are named as typed: 不登校 was "not found: 不、登校" (the
         # stop-34 review), Janome's prefix and its word.
@@ -2960,9 +2969,13 @@ def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "",
         for m in missing:
             if joined and joined[-1] + m in typed:
                 joined[-1] += m
+            elif joined and (dash := re.search(re.escape(joined[-1]) + r"[-‐‑–—−－]" + re.escape(m), typed)):
+                joined[-1] = dash.group()  # (COVID-19: one name)
             else:
                 joined.append(m)
-        missing = joined
+        # A name with its number: COVID of COVID19対策 (19 goes with 対策 in Janome's reading).
+        missing = [named.group() if _LATIN.fullmatch(m) and (named := re.search(
+            re.escape(m) + r"[-‐‑–—−－]?[0-9０-９]+(?![0-9０-９])", typed)) else m for m in joined]
     return tuple(dict.fromkeys(missing))
 
 
@@ -2978,7 +2991,9 @@ def _dictionary_form(w: QueryWord) -> str:
     return w.surface
 
 
-_ALNUM_RUN = re.compile(r"[0-9]+|[A-Za-z]+")
+_ALNUM_RUN = re.compile(r"[0-9０-９]+|[A-Za-zＡ-Ｚａ-ｚ]+")
+_ERAS_TUPLE = ("令和", "平成", "昭和")
+_LATIN = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]+")
 _WORDLIKE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u30a1-\u30faA-Za-z0-9\uff21-\uff3a\uff41-\uff5a]")
 
 

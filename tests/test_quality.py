@@ -388,6 +388,9 @@ def test_a_synonym_entry_ending_in_a_verb_is_found_typed_inflected(engine):
         assert any("赴く" in w.synonyms for w in r.reading.words), query
         assert any("各NPOや企業等に赴いて" in h.text for h in r.hits), query
     # A one-word entry typed inflected (誘った) is met by its base form, as before.
+    # Not a home visit (訪問看護: the stop-36 review), nor people who do not turn up.
+    assert not engine.search("訪問看護", limit=3).hits
+    assert all("赴く" not in w.synonyms for w in engine.search("足を運ばない", limit=1).reading.words)
     assert any("赴く" in w.synonyms for w in engine.search("団体を誘った", limit=1).reading.words)
     assert finds(engine, "団体への個別訪問", "各NPOや企業等に赴いて")
 
@@ -1921,6 +1924,16 @@ def test_a_number_or_latin_word_inside_a_compound_no_match_has_is_named(engine):
         assert r.total and r.unmatched == (), found
     out = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "search", "8050問題", "-n", "1"]).output
     assert "not found: 8050 (the results match the rest of the query)" in out
+    # From the stop-36 review: named as typed, in its width, with its hyphen, once.
+    assert engine.search("８０５０問題", limit=1).unmatched == ("８０５０",)
+    assert engine.search("ＣＯＶＩＤ１９対策", limit=1).unmatched == ("ＣＯＶＩＤ１９",)
+    assert engine.search("COVID-19対策", limit=1).unmatched == ("COVID-19",)
+    assert engine.search("8050問題 8050世帯", limit=1).unmatched.count("8050") == 0
+    # Not a year after its era, nor one the query was rewritten to (R5 → 令和5 said "not
+    # found: 5"), nor a short number any digit of a snippet would meet (令和3 said "not found:
+    # 3", 令和2 nothing, by 2か月).
+    for year in ("令和5年度", "R5年度", "Ｒ５年度", "２０２３年度", "令和3年度の取組", "令和2年度の取組"):
+        assert not any(c.isdigit() for u in engine.search(year, limit=1).unmatched for c in u), year
 
 
 def test_a_snippet_that_says_the_word_comes_before_one_with_only_a_synonym(engine):
