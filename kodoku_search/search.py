@@ -1993,9 +1993,9 @@ def _phrase_synonyms(text: str, vocab) -> list[tuple[int, int, tuple[str, ...]]]
             if s_at in bounds and e_at in bounds:
                 out.append((s_at, e_at, vocab.alternatives(key)))
             at = norm.find(key, at + 1)
-    # An entry ending in a verb, typed inflected: 団体に声をかけた has 声をかける (the stop-36
-    # review; a one-word entry, 誘った, is met by its base form already). Looked for in the
-    # query with that verb in its dictionary form, ending where the verb does.
+    # An entry ending in a verb, typed inflected: 団体に声をかけた has 声をかける (stop 36; a
+    # one-word entry, 誘った, is met by its base form already). Looked for in the query with
+    # that verb in its dictionary form, ending where the verb does.
     for m in morphs(text):
         if m.pos.startswith("動詞") and m.base != m.surface and m.base != "*":
             said = text[:m.start] + m.base
@@ -2950,7 +2950,7 @@ def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "",
                 continue
             for m in _ALNUM_RUN.finditer(w):
                 run = unicodedata.normalize("NFKC", m.group()).lower()
-                if (m.group() == w or len(run) < (3 if run.isdigit() else 2) or w[:m.start()].endswith(_ERAS_TUPLE)
+                if (m.group() == w or len(run) < (3 if run.isdigit() else 2) or w[:m.start()].endswith(tuple(_ERAS))
                         or any(m.group() in x for x in missing)):
                     continue
                 if said is None:
@@ -2992,7 +2992,6 @@ def _dictionary_form(w: QueryWord) -> str:
 
 
 _ALNUM_RUN = re.compile(r"[0-9０-９]+|[A-Za-zＡ-Ｚａ-ｚ]+")
-_ERAS_TUPLE = ("令和", "平成", "昭和")
 _LATIN = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]+")
 _WORDLIKE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u30a1-\u30faA-Za-z0-9\uff21-\uff3a\uff41-\uff5a]")
 
