@@ -322,7 +322,7 @@ class WithReadingFilter(ReadingFilter):
                 yield t
 
 
-KANJI_KEY = "|"  # between a reading and the word it is the reading of, for a word written in kanji alone
+KANJI_KEY = "|"  # between a reading and the word it is the reading of, for a word written with kanji
 
 
 def all_kanji(text: str) -> bool:
@@ -330,13 +330,30 @@ def all_kanji(text: str) -> bool:
 
 
 def kanji_keyed(reading: str, surface: str, base: str | None = None) -> str:
-    """The reading-field term of a word: its reading, keyed by the word itself when
-    it is written in kanji alone (機関 is キカン|機関). A query word in kanji meets its
-    own spelling and kana spellings (子供, 子ども), never another word that sounds the
-    same (期間, 構成 for 厚生); a query in kana meets every spelling of the sound."""
-    if not all_kanji(surface):
+    """The reading-field term of a word: its reading, keyed by the word itself (its
+    dictionary form) when it is written with kanji (機関 is キカン|機関, 図っ is
+    ハカッ|図る). A query word with kanji meets the spellings of its sound that
+    ``same_word`` allows (子供 and 子ども, 取り組み and 取組), never another word
+    that sounds the same (期間 for 機関, 図る for 測る); a query in kana meets
+    every spelling of the sound."""
+    if not any(_is_kanji(ch) for ch in surface):
         return reading
     return reading + KANJI_KEY + unicodedata.normalize("NFKC", base or surface).lower()
+
+
+def same_word(asked: str, other: str) -> bool:
+    """Whether ``other``, a word of the same sound as ``asked``, is another spelling
+    of it rather than another word: either is written in kana alone (つながり,
+    繋がり), or they have a kanji in common and are not both in kanji alone (子供,
+    子ども; 取組, 取り組み). Two words in kanji alone are one only when they are the
+    same (市長 is not 市町); 測る and 図る share no kanji."""
+    if asked == other:
+        return True
+    mine = {ch for ch in asked if _is_kanji(ch)}
+    theirs = {ch for ch in other if _is_kanji(ch)}
+    if not mine or not theirs:
+        return True
+    return not (all_kanji(asked) and all_kanji(other)) and not mine.isdisjoint(theirs)
 
 
 def reading_term(reading: str, surface: str) -> str:

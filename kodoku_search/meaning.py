@@ -374,15 +374,17 @@ class QueryMeaning:
     def of_record(self, spans, heading: str = "") -> Closeness | None:
         """One record's closeness, from its words as (base form, reading) pairs (and
         the heading it is listed under, where an alike word is looked for as written).
-        A word spelled another way (same reading, a character in common) counts
-        SPELLING_SIMILARITY, unless its vector makes it nearer."""
+        A word spelled another way (same reading, the same word: analysis.same_word)
+        counts SPELLING_SIMILARITY, unless its vector makes it nearer."""
+        from .analysis import same_word
+
         via = []
         for q, idf, alike, reading in self.words:
             best, other = 0.0, ""
             for w, r in spans:
                 sim = alike.get(w)
-                if (sim is None or sim < SPELLING_SIMILARITY) and reading and r == reading and not set(w).isdisjoint(q):
-                    sim = SPELLING_SIMILARITY  # 繋がり / つながり, not 機関 / 期間
+                if (sim is None or sim < SPELLING_SIMILARITY) and reading and r == reading and same_word(q, w):
+                    sim = SPELLING_SIMILARITY  # 繋がり / つながり, not 機関 / 期間, 測る / 図る
                 if sim is not None and sim > best:
                     best, other = sim, w
             if heading:

@@ -1571,14 +1571,17 @@ def _slips(searcher):
     the words of its sound in the reading field (キカン|機関) that share a kanji with it.
     An IME offers the homophones of what was typed; 連係 for 連携 is the slip one makes,
     厚生 for 構成 (no kanji shared) a different word."""
-    from .analysis import KANJI_KEY, _is_kanji
+    from .analysis import KANJI_KEY, _is_kanji, all_kanji
 
     def homophones(sound: str, word: str) -> list[str]:
         prefix = sound + KANJI_KEY
         got = (t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.reader().expand_prefix("reading", prefix))
         # The same sound to the voicing, which the field's key folds on the first kana
         # (議会 ギカイ is not 機会 キカイ).
-        return [o for o in (t[len(prefix):] for t in got) if o != word and _voiced(o) == _voiced(word)]
+        # (Words in kanji alone: the field also keys the words with kana, 図る, which no
+        # IME offers for a word typed in kanji.)
+        return [o for o in (t[len(prefix):] for t in got)
+                if o != word and all_kanji(o) and _voiced(o) == _voiced(word)]
 
     def slips(sound: str, word: str) -> tuple[str, ...]:
         if searcher.doc_frequency("text", word):
@@ -2050,12 +2053,14 @@ class _Leaf:  # (internal, and on every cold search's path: a plain class costs 
 
 
 def _reading_key(w: QueryWord) -> str:
-    """A query word's key in the reading field: 機関 (kanji alone) is キカン|機関, its own
-    spelling and any spelled with kana (キカン); any other word is キカン|, every spelling
-    of the sound (analysis.kanji_keyed). A word in pieces (繋がり作り) is each piece's."""
-    from .analysis import KANJI_KEY, all_kanji
+    """A query word's key in the reading field: a word written with kanji is keyed by
+    itself (機関: キカン|機関; 測る: ハカル|測る), and meets the spellings of its sound
+    that are the same word (analysis.same_word); a word in kana is キカン|, every
+    spelling of the sound (analysis.kanji_keyed). A word in pieces (繋がり作り) is each
+    piece's."""
+    from .analysis import KANJI_KEY, _is_kanji
 
-    if " " in w.reading or not all_kanji(w.surface) or w.sound:
+    if " " in w.reading or not any(_is_kanji(ch) for ch in w.surface) or w.sound:
         return " ".join(p + KANJI_KEY for p in w.reading.split(" "))
     return w.reading + KANJI_KEY + w.term
 
@@ -2067,8 +2072,52 @@ def _reading_query(key: str):
 
     sound, _, word = key.partition(KANJI_KEY)
     if word:
-        return Q.Or([Q.Term("reading", sound), Q.Term("reading", key)])
+        return Q.Or([Q.Term("reading", sound), _Spellings("reading", sound + KANJI_KEY, word)])
     return Q.Or([Q.Term("reading", sound), Q.Prefix("reading", key, constantscore=False)])
+
+
+def _spellings_query():
+    """The class of ``_Spellings``, made on first use (whoosh is not imported before a
+    search needs it: cold start)."""
+    from whoosh import query as Q
+
+    from .analysis import same_word
+
+    class Spellings(Q.Prefix):
+        """The reading-field terms under a sound (キカン|…) whose word is ``word``'s own
+        spelling or another spelling of it (analysis.same_word): 取り組み meets 取組,
+        子供 meets 子ども, 測る never meets 図る."""
+
+        def __init__(self, fieldname: str, text: str, word: str, boost: float = 1.0):
+            super().__init__(fieldname, text, boost=boost, constantscore=False)
+            self.word = word
+
+        def __eq__(self, other) -> bool:
+            return super().__eq__(other) and self.word == getattr(other, "word", None)
+
+        def __hash__(self) -> int:
+            return hash((super().__hash__(), self.word))
+
+        def __repr__(self) -> str:
+            return f"Spellings({self.fieldname!r}, {self.text!r}, {self.word!r})"
+
+        def _btexts(self, ixreader):
+            n = len(self.text)
+            for t in ixreader.expand_prefix(self.fieldname, self.text):
+                if same_word(self.word, (t.decode("utf-8") if isinstance(t, bytes) else t)[n:]):
+                    yield t
+
+    return Spellings
+
+
+def _Spellings(fieldname: str, text: str, word: str):
+    cls = _SPELLINGS_CLASS[0] if _SPELLINGS_CLASS else None
+    if cls is None:
+        _SPELLINGS_CLASS.append(cls := _spellings_query())
+    return cls(fieldname, text, word)
+
+
+_SPELLINGS_CLASS: list = []
 
 
 def _sound(key: str) -> str:
@@ -3476,12 +3525,12 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False,
     search at scale. ``whole`` (for the page): a synonym is marked only where it is
     not inside a longer word of the text (課 of 他部署's group, not the 課 of 課題).
     ``loose``: the bigrams the record has only loose (postings.accumulate), not marked."""
-    from .analysis import KANJI_KEY, all_kanji
+    from .analysis import KANJI_KEY, same_word
 
     spans: list[list[tuple[int, int]]] = [[] for _ in reading.words]
     by_term: dict[str, list[int]] = {}
     by_reading: dict[str, list[int]] = {}
-    in_kanji: set[int] = set()  # words in kanji alone: not the text's other words of their sound (機関, 期間)
+    in_kanji: set[int] = set()  # words with kanji: not the text's other words of their sound (機関, 期間; 測る, 図る)
     for k, w in enumerate(reading.words):
         by_term.setdefault(w.term, []).append(k)
         if w.reading:
@@ -3499,7 +3548,7 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False,
         for k in by_term.get(term, ()):
             spans[k].append((start, end))
         for k in by_reading.get(rd, ()):
-            if k not in in_kanji or term == reading.words[k].term or not all_kanji(text[start:end]):
+            if k not in in_kanji or same_word(reading.words[k].term, term):
                 spans[k].append((start, end))
         if (by_lemma and term not in by_term and "\u3041" <= term[-1:] <= "\u3096"  # (a verb's or adjective's form)
                 and (not rd or rd[:1] in lemma_heads)):  # (its sound starts as one asked for: no Janome else)

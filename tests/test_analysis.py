@@ -73,10 +73,23 @@ def test_heading_analyzer_gives_base_forms_and_readings():
     assert [t.text for t in heading_analyzer()("産学官の例")] == ["産学", "サンガク", "官", "例"]
 
 
-def test_the_reading_field_keys_a_word_in_kanji_alone_by_the_word():
+def test_the_reading_field_keys_a_word_written_with_kanji_by_the_word():
     from kodoku_search.analysis import kanji_keyed, reading_analyzer
 
     got = [t.text for t in reading_analyzer()("関係機関との期間、つながりと繋がり")]
     assert "キカン|機関" in got and "キカン|期間" in got and "カンケイ|関係" in got
-    assert got.count("ツナガリ") == 2  # written with kana: the sound alone, whatever the spelling
-    assert kanji_keyed("キカン", "機関") == "キカン|機関" and kanji_keyed("ツナガリ", "繋がり") == "ツナガリ"
+    assert got.count("ツナガリ") == 1  # written in kana: the sound alone
+    assert "ツナガリ|繋がり" in got  # with kanji and kana: keyed by the word too, as 図る is (ハカル|図る)
+    assert kanji_keyed("キカン", "機関") == "キカン|機関" and kanji_keyed("ツナガリ", "つながり") == "ツナガリ"
+    # keyed by the dictionary form: 図っ (ハカッ) is ハカッ|図る
+    assert kanji_keyed("ハカッ", "図っ", "図る") == "ハカッ|図る"
+
+
+def test_another_spelling_is_the_same_word_only_with_a_kanji_in_common_or_kana():
+    from kodoku_search.analysis import same_word
+
+    assert same_word("繋がり", "つながり") and same_word("つながり", "繋がり")  # kana: any spelling
+    assert same_word("子供", "子ども") and same_word("取組", "取り組み")  # a kanji in common
+    assert not same_word("測る", "図る")  # the same sound, another word
+    assert not same_word("機関", "期間") and not same_word("市長", "市町")  # in kanji alone: only itself
+    assert same_word("機関", "機関")

@@ -187,6 +187,8 @@ def test_another_spelling_of_a_query_word_counts_as_near(engine):
     assert q.of_record([("機関", "キカン")]).similarity == 1.0
     q = QueryMeaning.of(Table(), [("繋がり", 1.0, "ツナカリ")])
     assert q.of_record([("つながり", "ツナカリ")]).similarity == SPELLING_SIMILARITY
+    q = QueryMeaning.of(Table(), [("測る", 1.0, "ハカル")])
+    assert q.of_record([("図る", "ハカル")]) is None  # the same sound and a kana in common: another word
     assert QueryMeaning.of(Table(), [("人", 1.0, "ヒト")]).words[0][3] == ""  # readings under 3 kana: not used
 
 

@@ -1345,6 +1345,28 @@ def test_a_word_in_kanji_does_not_meet_another_word_of_the_same_sound(engine):
     assert engine.search("議会", limit=1).reading.also == ()  # ギカイ is not キカイ (機会), voiced
 
 
+def test_a_word_with_kana_does_not_meet_another_word_of_the_same_sound(engine):
+    """「測る」 (to measure) found, marked and ranked first 宇和島市's 「…支援強化を図る…」
+    and 福岡市's 「…連携を図った…」 (図る, to plan: ハカル too): only words in kanji alone
+    were keyed by themselves in the reading field. Now every word written with kanji is;
+    another spelling of it is met where it has a kanji in common or is kana."""
+    hakaru = engine.search("測る", limit=20, related=False)
+    assert hakaru.total == 0, [h.text[:30] for h in hakaru.hits]
+    r = engine.search("効果を測る", limit=20, related=False)
+    assert r.total >= 2 and "測る" in r.unmatched
+    assert not any("図" in h.text[a:b] for h in r.hits for a, b in h.matches)
+    # Typed in kana, the sound still meets every spelling: はかる finds and marks 図る, 図っ.
+    kana = engine.search("はかる", limit=20, related=False)
+    assert kana.total >= 3 and any("図" in h.text[a:b] for h in kana.hits for a, b in h.matches)
+    # Spellings of one word still meet: 取組 / 取り組み each way; 繋がり, which the corpus
+    # does not say, finds its つながり.
+    for typed, other in (("取組", "取り組み"), ("取り組み", "取組"), ("繋がり", "つながり")):
+        hits = engine.search(typed, limit=100, related=False).hits
+        h = next((h for h in hits if other in h.text and typed not in h.text), None)
+        assert h is not None, (typed, other)
+        assert other in {h.text[x:y] for x, y in h.matches}, (typed, other, h.matches)  # and marked
+
+
 def _marks_inside(hit, word: str) -> list[str]:
     """The marks of ``hit`` that overlap a place its text says ``word`` (【ラット】フォーム too)."""
     at = [(i, i + len(word)) for i in range(len(hit.text)) if hit.text.startswith(word, i)]
