@@ -332,27 +332,33 @@ def all_kanji(text: str) -> bool:
 def kanji_keyed(reading: str, surface: str, base: str | None = None) -> str:
     """The reading-field term of a word: its reading, keyed by the word itself (its
     dictionary form) when it is written with kanji (機関 is キカン|機関, 図っ is
-    ハカッ|図る). A query word with kanji meets the spellings of its sound that
-    ``same_word`` allows (子供 and 子ども, 取り組み and 取組), never another word
-    that sounds the same (期間 for 機関, 図る for 測る); a query in kana meets
-    every spelling of the sound."""
-    if not any(_is_kanji(ch) for ch in surface):
+    ハカッ|図る) or in katakana alone (モデル is モテル|モデル: a katakana word's
+    reading is folded to its bare sounds). A query word with kanji meets the
+    spellings of its sound that ``same_word`` allows (子供 and 子ども, 取り組み and
+    取組), never another word that sounds the same (期間 for 機関, 図る for 測る,
+    モデル for 持てる); a query in kana meets every spelling of the sound."""
+    if not any(_is_kanji(ch) for ch in surface) and not _KATAKANA_WORD.fullmatch(surface):
         return reading
     return reading + KANJI_KEY + unicodedata.normalize("NFKC", base or surface).lower()
 
 
 def same_word(asked: str, other: str) -> bool:
     """Whether ``other``, a word of the same sound as ``asked``, is another spelling
-    of it rather than another word: either is written in kana alone (つながり,
-    繋がり), or they have a kanji in common and are not both in kanji alone (子供,
-    子ども; 取組, 取り組み). Two words in kanji alone are one only when they are the
-    same (市長 is not 市町); 測る and 図る share no kanji."""
+    of it rather than another word: ``asked`` is in kana (any spelling of the sound),
+    ``other`` is in hiragana alone (つながり for 繋がり), or they have a kanji in
+    common and are not both in kanji alone (子供, 子ども; 取組, 取り組み). Two words
+    in kanji alone are one only when they are the same (市長 is not 市町); 測る and
+    図る share no kanji; a katakana word is a loanword, not a word with kanji
+    (モデル, モテル as folded, is not 持てる). Other kanji for one word (拡がる for
+    広がる) are the synonym file's to join."""
     if asked == other:
         return True
     mine = {ch for ch in asked if _is_kanji(ch)}
     theirs = {ch for ch in other if _is_kanji(ch)}
-    if not mine or not theirs:
+    if not mine:
         return True
+    if not theirs:
+        return not any("\u30a0" <= ch <= "\u30ff" or "\uff66" <= ch <= "\uff9f" for ch in other)
     return not (all_kanji(asked) and all_kanji(other)) and not mine.isdisjoint(theirs)
 
 

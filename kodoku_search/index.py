@@ -27,7 +27,7 @@ from typing import Callable, Iterator
 
 from .errors import CorpusError, IndexError_, KodokuError
 
-FORMAT_VERSION = 17  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
+FORMAT_VERSION = 18  # 4: per-file digests in the fingerprint, with a stat memo; 5: meaning table; 6: sides;
 # 7: every item of an announced list has the announcement as context; 8: the list as the parser reads it;
 # 9: the reading field keys a word in kanji alone by the word (analysis.kanji_keyed); 10: stats count the
 # records that state the other side too; 11: the sequel field (what continues a record);
@@ -36,7 +36,8 @@ FORMAT_VERSION = 17  # 4: per-file digests in the fingerprint, with a stat memo;
 # reading is its dictionary form's (analysis.lemma_reading), and the spellings know a word with its kanji
 # prefix (他部署, for たぶしょ); 15: semi-voiced kana keep their mark in the n-grams (フラット is no プラット); 16: kanji outside
 # the common block (𠮷) are letters of words, not symbols; 17: the reading field keys every word written with
-# kanji by the word (図る: ハカル|図る), not only those in kanji alone
+# kanji by the word (図る: ハカル|図る), not only those in kanji alone; 18: and every word in katakana alone
+# (モデル: モテル|モデル, not 持てる's bare モテル)
 CURRENT = "CURRENT"
 LOCK = ".lock"
 LOCK_QUEUE = ".lock-queue"  # waiters for .lock take turns through this one

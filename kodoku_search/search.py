@@ -2072,52 +2072,10 @@ def _reading_query(key: str):
 
     sound, _, word = key.partition(KANJI_KEY)
     if word:
-        return Q.Or([Q.Term("reading", sound), _Spellings("reading", sound + KANJI_KEY, word)])
+        from .spellings import SpellingsOf
+
+        return Q.Or([Q.Term("reading", sound), SpellingsOf("reading", sound, word)])
     return Q.Or([Q.Term("reading", sound), Q.Prefix("reading", key, constantscore=False)])
-
-
-def _spellings_query():
-    """The class of ``_Spellings``, made on first use (whoosh is not imported before a
-    search needs it: cold start)."""
-    from whoosh import query as Q
-
-    from .analysis import same_word
-
-    class Spellings(Q.Prefix):
-        """The reading-field terms under a sound (キカン|…) whose word is ``word``'s own
-        spelling or another spelling of it (analysis.same_word): 取り組み meets 取組,
-        子供 meets 子ども, 測る never meets 図る."""
-
-        def __init__(self, fieldname: str, text: str, word: str, boost: float = 1.0):
-            super().__init__(fieldname, text, boost=boost, constantscore=False)
-            self.word = word
-
-        def __eq__(self, other) -> bool:
-            return super().__eq__(other) and self.word == getattr(other, "word", None)
-
-        def __hash__(self) -> int:
-            return hash((super().__hash__(), self.word))
-
-        def __repr__(self) -> str:
-            return f"Spellings({self.fieldname!r}, {self.text!r}, {self.word!r})"
-
-        def _btexts(self, ixreader):
-            n = len(self.text)
-            for t in ixreader.expand_prefix(self.fieldname, self.text):
-                if same_word(self.word, (t.decode("utf-8") if isinstance(t, bytes) else t)[n:]):
-                    yield t
-
-    return Spellings
-
-
-def _Spellings(fieldname: str, text: str, word: str):
-    cls = _SPELLINGS_CLASS[0] if _SPELLINGS_CLASS else None
-    if cls is None:
-        _SPELLINGS_CLASS.append(cls := _spellings_query())
-    return cls(fieldname, text, word)
-
-
-_SPELLINGS_CLASS: list = []
 
 
 def _sound(key: str) -> str:

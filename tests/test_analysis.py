@@ -83,6 +83,7 @@ def test_the_reading_field_keys_a_word_written_with_kanji_by_the_word():
     assert kanji_keyed("キカン", "機関") == "キカン|機関" and kanji_keyed("ツナガリ", "つながり") == "ツナガリ"
     # keyed by the dictionary form: 図っ (ハカッ) is ハカッ|図る
     assert kanji_keyed("ハカッ", "図っ", "図る") == "ハカッ|図る"
+    assert kanji_keyed("モテル", "モデル") == "モテル|モデル"  # katakana alone: keyed too (not 持てる's bare sound)
 
 
 def test_another_spelling_is_the_same_word_only_with_a_kanji_in_common_or_kana():
@@ -92,4 +93,5 @@ def test_another_spelling_is_the_same_word_only_with_a_kanji_in_common_or_kana()
     assert same_word("子供", "子ども") and same_word("取組", "取り組み")  # a kanji in common
     assert not same_word("測る", "図る")  # the same sound, another word
     assert not same_word("機関", "期間") and not same_word("市長", "市町")  # in kanji alone: only itself
+    assert not same_word("持てる", "モデル") and same_word("もてる", "モデル")  # katakana: a loanword (kana typed: any)
     assert same_word("機関", "機関")

@@ -1358,6 +1358,13 @@ def test_a_word_with_kana_does_not_meet_another_word_of_the_same_sound(engine):
     # Typed in kana, the sound still meets every spelling: はかる finds and marks 図る, 図っ.
     kana = engine.search("はかる", limit=20, related=False)
     assert kana.total >= 3 and any("図" in h.text[a:b] for h in kana.hits for a, b in h.matches)
+    # A katakana word is a loanword, not a word with kanji: 持てる (モテル) found 【モデル】事業
+    # (モデル folds to モテル) until katakana words were keyed by themselves too.
+    motel = engine.search("持てる", limit=20, related=False)
+    assert motel.total >= 1 and not any("モデル" in h.text[a:b] for h in motel.hits for a, b in h.matches)
+    # Other kanji for one word are the synonym file's: 拡がる finds and marks the corpus's 広がる.
+    wider = engine.search("拡がる", limit=20, related=False)
+    assert any(h.text[a:b] == "広がる" for h in wider.hits for a, b in h.matches), wider.reading.also
     # Spellings of one word still meet: 取組 / 取り組み each way; 繋がり, which the corpus
     # does not say, finds its つながり.
     for typed, other in (("取組", "取り組み"), ("取り組み", "取組"), ("繋がり", "つながり")):
