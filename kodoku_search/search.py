@@ -2940,8 +2940,9 @@ def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "",
     missing = [
         # (Named by its dictionary form where typed inflected: 入る, not 入っ. Not a word of
         # hiragana alone, such as the ちゃう of やっちゃう or the あと of 作ったあと.)
-        _dictionary_form(w) for k, w in enumerate(reading.words)
-        if k not in found and not (cues and _names(w, cues, reading.respellings)) and _WORDLIKE.search(w.surface)
+        (w.surface if _hiragana_noun(w.surface, typed) else _dictionary_form(w)) for k, w in enumerate(reading.words)
+        if k not in found and not (cues and _names(w, cues, reading.respellings))
+        and (_WORDLIKE.search(w.surface) or _hiragana_noun(w.surface, typed))
         and not w.parts]  # (nor a word bound to its suffix, 立ち上げ時's 上げ時: its pieces speak)
     if texts is not None:
         # 「8050問題」 listed 21 snippets on 問題 and said nothing of 8050, which none has:
@@ -2984,6 +2985,29 @@ def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "",
         missing = [named.group() if _LATIN.fullmatch(m) and (named := re.search(
             re.escape(m) + r"[-‐‑–—−－]?[0-9０-９]+(?![0-9０-９])", typed)) else m for m in joined]
     return tuple(dict.fromkeys(missing))
+
+
+def _hiragana_noun(word: str, typed: str) -> bool:
+    """A word of hiragana alone that names a thing, three kana or more, typed as a run of
+    hiragana of its own: いじめ, おせっかい, and ひきこもり, ふれあい (a verb's stem used as
+    a noun). 「いじめ対策」 listed the 対策 snippets and said nothing of いじめ, which none
+    has (the stop-37 review). Not the あと of 作ったあと, a pronoun, adverb or inflection
+    (みんな, たくさん, ちゃう), nor a piece Janome cut from a longer run (うちみ of うちみたいな)."""
+    from .analysis import _is_hiragana, morphs
+
+    if len(word) < 3 or not all(_is_hiragana(ch) for ch in word):
+        return False
+    ms = morphs(word)
+    if len(ms) != 1 or ms[0].surface != word:
+        return False
+    pos = ms[0].pos.split(",")
+    if pos[0] == "名詞":
+        return pos[1] in ("一般", "サ変接続", "固有名詞")
+    # (A verb's stem, only where typed as a run of its own: Janome cuts long runs of
+    # hiragana into such stems.)
+    return (pos[0] == "動詞" and pos[1] == "自立" and ms[0].base != word and word[-1] in "いきぎしじちにびみり"
+            and re.search("(?<![\u3041-\u309f])" + re.escape(word) + "(?![\u3041-\u309f])",
+                          unicodedata.normalize("NFKC", typed)) is not None)
 
 
 def _dictionary_form(w: QueryWord) -> str:

@@ -1939,6 +1939,19 @@ def test_the_page_says_which_query_words_no_match_has(engine):
     assert "not found: 自殺 (the results match the rest of the query)" in out
 
 
+def test_a_word_of_hiragana_no_match_has_is_named(engine):
+    """「いじめ対策」 listed the 33 snippets on 対策 and said nothing of いじめ, which none has:
+    a word of hiragana alone was never named (for the あと of 作ったあと). A noun of three kana
+    or more is, and a verb's stem used as one where typed on its own (ひきこもり), as typed."""
+    assert engine.search("いじめ対策", limit=5).unmatched == ("いじめ",)
+    assert engine.search("ひきこもり支援", limit=5).unmatched == ("ひきこもり",)
+    assert engine.search("対応のばらつき", limit=5).unmatched == ("ばらつき",)
+    # Not a piece Janome cut from a longer run (うちみ of うちみたいな), nor a word found.
+    assert engine.search("うちみたいな小さい団体", limit=5).unmatched == ()
+    assert engine.search("つながりづくり", limit=5).unmatched == ()
+    assert engine.search("PF作ったあと何したらいいかわからない", limit=5).unmatched == ()
+
+
 def test_a_number_or_latin_word_inside_a_compound_no_match_has_is_named(engine):
     """From the stop-35 notes: 「8050問題」 listed 21 snippets on 問題 and said nothing of
     8050, which no snippet has (the compound counted as found by its pair 問題); a year
