@@ -1314,8 +1314,11 @@ def _kana_letters(text: str, searcher) -> tuple[str, tuple[tuple[str, str], ...]
 ROMAJI_AS_KANA = True  # a word typed in romaji with the IME off (tatewari) is read as its kana (_romaji_words)
 # A word of romaji: lowercase or Capitalized (not an acronym), long vowels with a macron
 # too; not part of an address (tatewari.jp, example.com/…) or a hyphenated word.
-_ROMAJI_WORD = re.compile(r"(?<![A-Za-z0-9\u00c0-\u024f./@:_-])[A-Za-z\u00c0-\u024f][a-z'\u00c0-\u024f]{3,}"
-                          r"(?![A-Za-z0-9\u00c0-\u024f./@:_-])")
+# Or in capitals, five letters or more (RENKEI, TATEWARI: the caps lock on; NPO, KPI and
+# other acronyms are shorter), and typed full width (ｔａｔｅｗａｒｉ: the IME's width).
+_ROMAJI_WORD = re.compile(r"(?<![A-Za-z0-9\u00c0-\u024f./@:_\uff21-\uff3a\uff41-\uff5a-])"
+                          r"(?:[A-Za-z\u00c0-\u024f][a-z'\u00c0-\u024f]{3,}|[A-Z]{5,}|[\uff21-\uff3a\uff41-\uff5a]{4,})"
+                          r"(?![A-Za-z0-9\u00c0-\u024f./@:_\uff21-\uff3a\uff41-\uff5a-])")
 _MACRONS = str.maketrans({"ā": "aa", "ī": "ii", "ū": "uu", "ē": "ei", "ō": "ou", "â": "aa", "î": "ii", "û": "uu",
                           "ê": "ei", "ô": "ou"})
 
@@ -1338,21 +1341,23 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
         return bool(spelling) and any(_is_kanji(c) or "\u30a1" <= c <= "\u30fa" for c in spelling)
 
     def as_kana(m: re.Match) -> str:
-        word = m.group()
+        typed = m.group()
+        word = unicodedata.normalize("NFKC", typed)  # (ｔａｔｅｗａｒｉ: tatewari)
         plain = word.lower().translate(_MACRONS)
-        if (word != plain and word[1:] != word[1:].lower()) or searcher.doc_frequency("text", plain):
-            return word
+        if (word != plain and word[1:] != word[1:].lower() and not (word.isupper() and len(word) >= 5)) or \
+                searcher.doc_frequency("text", plain):
+            return typed
         kana = romaji_to_kana(plain)
         if not kana or all(x.pos.startswith(("助詞", "助動詞")) for x in morphs(kana)):
-            return word
+            return typed
         place = bool(cities and _kana_places(kana, cities, spellings, prefectures)[1])
         if len(kana) < 3 and not place:  # (two kana are an English word as often: mono, data, nasu)
-            return word
+            return typed
         pieces = _respell_pieces(kana, spellings)
         if a_word(spelled(kana, spellings)) or (pieces and all(a_word(sp) for _, _, sp in pieces)) or place:
-            swaps.append((word, kana))
+            swaps.append((typed, kana))
             return kana
-        return word
+        return typed
 
     text = _ROMAJI_WORD.sub(as_kana, text)
     if swaps:  # (and the particles between such words: tatewari no heigai)
@@ -3815,7 +3820,8 @@ _PARTICLE_HEAD = frozenset("のをにがでとはへも")
 KANA_RUN_AS_TYPED = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\uff66-\uff9f]{3,}"
                                r"|[\u3041-\u3096]{2}[\u4e00-\u9fff々]|[\u4e00-\u9fff々][\u3041-\u3096]{2}"  # (たて割り, 縦わり)
                                r"|^\W*[\u3041-\u3096]{2}\W*$"  # (はば: WHOLE_KANA_AS_SPELLED)
-                               r"|(?<![A-Za-z0-9])[A-Za-z\u00c0-\u024f][a-z'\u00c0-\u024f]{3,}")  # (tatewari: _romaji_words)
+                               r"|(?<![A-Za-z0-9])[A-Za-z\u00c0-\u024f][a-z'\u00c0-\u024f]{3,}"  # (tatewari: _romaji_words)
+                               r"|[A-Z]{5}|[\uff21-\uff3a\uff41-\uff5a]{4}")  # (RENKEI, ｔａｔｅｗａｒｉ)
 
 
 def _respell_pieces(run: str, spellings: dict[str, str]) -> list[tuple[int, int, str]] | None:

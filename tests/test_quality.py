@@ -2300,6 +2300,15 @@ def test_hard_said_casually_asks_for_the_hard_side(engine, query):
     assert r.total > 20 and all(h.polarity == "hard" or h.also == "hard" for h in r.hits)
 
 
+@pytest.mark.parametrize("query", ["嬉しかったこと", "うれしかったこと", "助かったこと", "ありがたかった", "好評だった"])
+def test_good_said_casually_asks_for_the_good_side(engine, query):
+    # Each found nothing, and 嬉しかったこと's first related snippet was a 苦労したこと one
+    # (the stop-37 user review).
+    r = engine.search(query, limit=10, related=False)
+    assert r.reading.polarity == "good"
+    assert r.total > 20 and all(h.polarity == "good" or h.also == "good" for h in r.hits)
+
+
 @pytest.mark.parametrize("query, side", [("統計的な調査ではなく", None), ("行政が依頼する場ではない", None),
                                          ("十分ではない", "hard"), ("ノウハウがない", "hard")])
 def test_what_a_thing_is_not_is_no_complaint(engine, query, side):
@@ -2397,6 +2406,12 @@ def test_romaji_typed_with_the_ime_off_is_read_as_its_kana(engine):
     kure = engine.search("kure", limit=3, related=False)
     assert kure.reading.cities == ("呉市",) and kure.hits[0].city == "呉市"
     assert "縦割り" in engine.search("Tatewari", limit=1, related=False).hits[0].text
+    # In capitals (the caps lock on) or full width (the IME's width), as typed lower case: RENKEI,
+    # TATEWARI and ｔａｔｅｗａｒｉ found nothing (the stop-37 user review). Acronyms are shorter.
+    for typed, word in (("RENKEI", "連携"), ("TATEWARI", "縦割り"), ("ｔａｔｅｗａｒｉ", "縦割り"), ("ｋｏｄｏｋｕ", "孤独")):
+        r = engine.search(typed, limit=3, related=False)
+        assert r.total and word in r.hits[0].text, typed
+    assert not engine.search("KPI", limit=1).reading.respellings
 
 
 @pytest.mark.parametrize("query, word", [("連携 AI", "AI"), ("庁内連携 DX", "DX"), ("居場所 メタバース", "メタバース")])
