@@ -117,6 +117,10 @@ def _kept(word: str) -> bool:
                                        or "\u4e00" <= c <= "\u9fff" or c == "\u3005" for c in word)
 
 
+def _kana(ch: str) -> bool:
+    return "\u3041" <= ch <= "\u3096" or "\u30a1" <= ch <= "\u30fa" or ch == "\u30fc"
+
+
 _VECTORS: list = []  # the loaded table, once it has loaded
 
 
@@ -364,7 +368,9 @@ class QueryMeaning:
             nb = table.neighbours_of(w)
             if nb:
                 contrary = (opposites or {}).get(w, ())
-                alike = {o: sim for o, sim in nb if o not in contrary}
+                # (Not a lone kana, the お of おススメ or the こ of こどく: near a word by the vectors'
+                # chance, it explained a related snippet as "near in meaning: お"; the stop-37 review.)
+                alike = {o: sim for o, sim in nb if o not in contrary and not (len(o) == 1 and _kana(o))}
                 alike[w] = 1.0  # a word is as near as can be to itself, vector or not
                 reading = rest[0] if rest and len(rest[0]) >= MIN_READING else ""
                 out.append((w, idf, alike, reading))

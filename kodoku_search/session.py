@@ -5,6 +5,7 @@ person sets once. State only, no I/O: the CLI reads lines and prints replies.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +33,9 @@ class Reply:
     comparison: Comparison | None = None
     similar: Similar | None = None
 
+
+# A command-line option typed at the prompt (--city 福岡市): not a query's words.
+_CLI_OPTION = re.compile(r"(?:^|\s)[-－]{1,2}(city|prefecture|theme|polarity|limit)(?:[\s=　]+([^\s　-]+))?", re.I)
 
 SESSION_HELP = """\
 Type a query to search, or a command:
@@ -80,6 +84,13 @@ class Session:
         elif text.lower() in ("exit", "quit", "help"):  # (no one searches the advice for these)
             text = ":" + text.lower()
         if not text.startswith(":"):
+            # 「連携 --city 福岡市」, the command line's habit, searched for 連携 city 福岡市 and
+            # said "not found: city" (the stop-37 user review): say what to type here.
+            opt = _CLI_OPTION.search(text)
+            if opt:
+                name = opt.group(1).lower()
+                return Reply("error", f"--{name} is the command line's option; here type :{name} {opt.group(2) or 'VALUE'}"
+                                      f" first, then the query (:help lists the commands)")
             return self._search(text, 0)
         cmd, _, arg = text[1:].partition(" ")
         cmd, arg = cmd.strip().lower(), arg.strip()

@@ -386,6 +386,12 @@ def test_a_session_reads_commands_typed_with_the_ime_on(engine):
     assert s.execute(":city　福山市").kind == "message" and s.filters == {"city": "福山市"}
     assert s.execute("\ufeff:limit 1").kind == "message" and s.limit == 1
     assert s.execute("exit").kind == "quit" and s.execute("help").kind == "message"
+    # The command line's habit: 「連携 --city 福岡市」 searched for the word city (the stop-37
+    # user review). It says what to type here instead, and changes nothing.
+    r = s.execute("連携 --city 福岡市")
+    assert r.kind == "error" and ":city 福岡市" in r.message and s.filters == {"city": "福山市"}
+    assert s.execute("連携 --polarity=hard").kind == "error"
+    assert s.execute("ネットワーク-city").kind == "results"  # (a word's hyphen is no option)
 
 
 def test_similar_leaves_out_a_suffix_of_one_character(engine):

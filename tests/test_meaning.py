@@ -135,6 +135,20 @@ def test_closeness_weighs_each_query_word_by_its_idf():
     assert closeness(Table(), [("x", 1.0)], lambda w: []) == {}
 
 
+def test_a_lone_kana_is_never_near_in_meaning():
+    """「メンバーが固定」's related snippets were explained "near in meaning: グループ, お", with
+    the お of 「私のおススメ」 marked (the stop-37 user review): a lone kana is no word to be near."""
+    class Table:
+        def neighbours_of(self, w):
+            return [("お", 0.6), ("グループ", 0.5), ("人", 0.45)]
+
+    from kodoku_search.meaning import QueryMeaning
+
+    q = QueryMeaning.of(Table(), [("メンバー", 1.0)])
+    assert set(q.words[0][2]) == {"メンバー", "グループ", "人"}  # a lone kanji is a word (人, 場)
+    assert q.of_record([("お", "オ")]) is None
+
+
 def test_meaning_through_the_cli():
     def run(*args):
         r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), *args])
