@@ -26,20 +26,23 @@ THEME_ALIASES: dict[str, tuple[str, ...]] = {
     "general": ("general", "全般", "孤独・孤立対策全般", "対策全般", "総論"),
     "platform": (
         "platform", "pf", "プラットフォーム", "官民連携プラットフォーム",
-        "官民連携", "立上げ", "立ち上げ", "地方版pf", "pf立ち上げ", "pfの立ち上げ", "pfの立上げ", "たちあげ",
+        "官民連携", "立上げ", "立ち上げ", "地方版pf", "pf立ち上げ", "pfの立ち上げ", "pfの立上げ", "たちあげ", "立ちあげ",
+        "プラットフォームの立ち上げ", "プラットフォームの立上げ",
         "地方版孤独・孤立対策官民連携プラットフォームの立上げ",
     ),
 }
 POLARITY_ALIASES: dict[str, tuple[str, ...]] = {
-    "good": ("good", "positive", "良かった", "よかった", "良かったこと", "よかったこと", "良い", "よい", "良", "成果"),
+    "good": ("good", "positive", "良かった", "よかった", "良かったこと", "よかったこと", "良い", "よい", "良", "成果", "良いこと", "よいこと",
+             "良かったと思ったこと", "良かったと思うこと"),
     "hard": ("hard", "negative", "苦労", "苦労した", "苦労したこと", "くろう", "くろうしたこと", "難しい", "むずかしい",
-             "困難", "課題", "大変", "たいへん"),
+             "困難", "課題", "大変", "たいへん", "苦労していること", "苦労している"),
     "other": ("other", "その他", "他", "neither"),
 }
 
 
 def _fold(word: str) -> str:
-    return unicodedata.normalize("NFKC", word).strip().lower()
+    # (Spaces inside too: 「PF 立ち上げ」 is PF立ち上げ.)
+    return "".join(unicodedata.normalize("NFKC", word).lower().split())
 
 
 def _resolve(word: str, aliases: dict[str, tuple[str, ...]], shown: dict[str, str]) -> str | None:

@@ -1361,13 +1361,14 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
 
     text = _ROMAJI_WORD.sub(as_kana, text)
     if swaps:  # (and the particles between such words: tatewari no heigai)
-        text = _ROMAJI_PARTICLE.sub(lambda m: _ROMAJI_PARTICLES[m.group()], text)
+        text = _ROMAJI_PARTICLE.sub(lambda m: _ROMAJI_PARTICLES[m.group().lower()], text)
     return text, tuple(swaps)
 
 
 _ROMAJI_PARTICLES = {"no": "の", "wo": "を", "ga": "が", "ni": "に", "de": "で", "to": "と", "wa": "は", "ha": "は",
                      "mo": "も", "he": "へ", "ya": "や"}
-_ROMAJI_PARTICLE = re.compile(r"(?<![A-Za-z0-9])(?:no|wo|ga|ni|de|to|wa|ha|mo|he|ya)(?![A-Za-z0-9])")
+_ROMAJI_PARTICLE = re.compile(r"(?<![A-Za-z0-9])(?:no|wo|ga|ni|de|to|wa|ha|mo|he|ya|NO|WO|GA|NI|DE|TO|WA|HA|MO|HE|YA)"
+                              r"(?![A-Za-z0-9])")  # (in capitals too: TATEWARI NO HEIGAI)
 
 
 # R7, R6年度, Ｒ７: the year of the Reiwa era (令和) as offices write it in short. (Compiled when
@@ -3000,7 +3001,15 @@ def _hiragana_noun(word: str, typed: str) -> bool:
     (みんな, たくさん, ちゃう), nor a piece Janome cut from a longer run (うちみ of うちみたいな)."""
     from .analysis import _is_hiragana, morphs
 
-    if len(word) < 3 or not all(_is_hiragana(ch) for ch in word):
+    if len(word) < 3 or not all(_is_hiragana(ch) for ch in word) or word[0] in _SMALL_KANA:
+        return False
+    # Typed as a word of its own: after the start, a space, a sign, a letter or a particle
+    # that follows one of those (対応のばらつき), and before anything but more hiragana
+    # than a particle. Not a piece Janome cut from a longer run of hiragana (いおう of
+    # ちょうやくばのたいおう, ょのりかい), nor a word's okurigana (まもり of 見まもり), nor a
+    # polite word after another (おねがい of よろしくおねがいします, ヒントおねがい): the
+    # stop-37 review.
+    if not _OWN_HIRAGANA_WORD(word).search(unicodedata.normalize("NFKC", typed)):
         return False
     ms = morphs(word)
     if len(ms) != 1 or ms[0].surface != word:
@@ -3008,11 +3017,20 @@ def _hiragana_noun(word: str, typed: str) -> bool:
     pos = ms[0].pos.split(",")
     if pos[0] == "名詞":
         return pos[1] in ("一般", "サ変接続", "固有名詞")
-    # (A verb's stem, only where typed as a run of its own: Janome cuts long runs of
-    # hiragana into such stems.)
-    return (pos[0] == "動詞" and pos[1] == "自立" and ms[0].base != word and word[-1] in "いきぎしじちにびみり"
-            and re.search("(?<![\u3041-\u309f])" + re.escape(word) + "(?![\u3041-\u309f])",
-                          unicodedata.normalize("NFKC", typed)) is not None)
+    # (A verb's stem used as a noun: ひきこもり, ふれあい.)
+    return pos[0] == "動詞" and pos[1] == "自立" and ms[0].base != word and word[-1] in "いきぎしじちにびみり"
+
+
+_SMALL_KANA = frozenset("ぁぃぅぇぉっゃゅょゎゕゖ")
+_PARTICLE_KANA = "のをにがはとでもへや"
+
+
+def _OWN_HIRAGANA_WORD(word: str):
+    """The pattern of ``word`` typed as a word of its own (_hiragana_noun)."""
+    kana = "\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f"
+    return re.compile(f"(?:^|(?<=[^{kana}\u4e00-\u9fff\u3005])|(?<=[^{kana}][{_PARTICLE_KANA}])"
+                      f"|(?<=[^{kana}][{_PARTICLE_KANA}][{_PARTICLE_KANA}])|(?<=^[{_PARTICLE_KANA}]))"
+                      + re.escape(word) + f"(?![\u3041-\u309f](?<![{_PARTICLE_KANA}]))")
 
 
 def _dictionary_form(w: QueryWord) -> str:

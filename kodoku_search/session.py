@@ -35,7 +35,8 @@ class Reply:
 
 
 # A command-line option typed at the prompt (--city 福岡市): not a query's words.
-_CLI_OPTION = re.compile(r"(?:^|\s)[-－]{1,2}(city|prefecture|theme|polarity|limit)(?:[\s=　]+([^\s　-]+))?", re.I)
+_CLI_OPTION = re.compile(r"(?:^|\s)[-－ー―—–ｰ]{1,2}(city|prefecture|theme|polarity|limit)(?![A-Za-z-])"
+                         r"(?:[\s=　]+([^\s　\-－ー―—–ｰ]+))?", re.I)
 
 SESSION_HELP = """\
 Type a query to search, or a command:
@@ -86,11 +87,14 @@ class Session:
         if not text.startswith(":"):
             # 「連携 --city 福岡市」, the command line's habit, searched for 連携 city 福岡市 and
             # said "not found: city" (the stop-37 user review): say what to type here.
-            opt = _CLI_OPTION.search(text)
-            if opt:
-                name = opt.group(1).lower()
-                return Reply("error", f"--{name} is the command line's option; here type :{name} {opt.group(2) or 'VALUE'}"
-                                      f" first, then the query (:help lists the commands)")
+            opts = list(_CLI_OPTION.finditer(text))
+            if opts:
+                typed = "; ".join(f":{o.group(1).lower()} {o.group(2) or 'VALUE'}" for o in opts)
+                named = ", ".join(f"--{o.group(1).lower()}" for o in opts)
+                several = len(opts) > 1
+                return Reply("error", f"{named}: the command line's option{'s' if several else ''}; here type "
+                                      f"{typed} first{', each on its own line,' if several else ''} then the query"
+                                      f" (:help lists the commands)")
             return self._search(text, 0)
         cmd, _, arg = text[1:].partition(" ")
         cmd, arg = cmd.strip().lower(), arg.strip()

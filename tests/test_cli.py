@@ -223,7 +223,8 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
     # The labels results show are accepted back as filters.
     assert run("search", "設置", "--theme", "PF立上げ", "--polarity", "苦労したこと", "-n", "1").exit_code == 0
     # And as people write them: PF立ち上げ, 困難, くろう were rejected (the stop-37 user review).
-    for theme, polarity in (("PF立ち上げ", "困難"), ("PFの立ち上げ", "くろう"), ("全般", "よかったこと")):
+    for theme, polarity in (("PF立ち上げ", "困難"), ("PFの立ち上げ", "くろう"), ("全般", "よかったこと"),
+                            ("PF 立ち上げ", "苦労していること"), ("プラットフォームの立ち上げ", "良いこと")):
         assert run("search", "設置", "--theme", theme, "--polarity", polarity, "-n", "1").exit_code == 0, (theme, polarity)
     # A pasted id with a space after it.
     assert "福岡市/2" in run("show", "advice-2025-10/general/福岡市/2 ").output

@@ -392,6 +392,12 @@ def test_a_session_reads_commands_typed_with_the_ime_on(engine):
     assert r.kind == "error" and ":city 福岡市" in r.message and s.filters == {"city": "福山市"}
     assert s.execute("連携 --polarity=hard").kind == "error"
     assert s.execute("ネットワーク-city").kind == "results"  # (a word's hyphen is no option)
+    # The second stop-37 review: not a longer word (--cityscape); the IME's dashes (ーーcity) too;
+    # every option named.
+    assert s.execute("連携 --cityscape").kind == "results"
+    assert s.execute("連携 ーーcity 福岡市").kind == "error"
+    both = s.execute("--polarity hard --city 福岡市")
+    assert both.kind == "error" and ":polarity hard" in both.message and ":city 福岡市" in both.message
 
 
 def test_similar_leaves_out_a_suffix_of_one_character(engine):

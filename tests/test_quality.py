@@ -1365,6 +1365,9 @@ def test_a_word_with_kana_does_not_meet_another_word_of_the_same_sound(engine):
     # Other kanji for one word are the synonym file's: 拡がる finds and marks the corpus's 広がる.
     wider = engine.search("拡がる", limit=20, related=False)
     assert any(h.text[a:b] == "広がる" for h in wider.hits for a, b in h.matches), wider.reading.also
+    # The noun too (the corpus's 広がり is the verb's), and 勧め finds おススメ (the second stop-37 review).
+    assert engine.search("拡がり", limit=20, related=False).total >= 1
+    assert any("おススメ" in h.text for h in engine.search("勧め", limit=20, related=False).hits)
     # Spellings of one word still meet: 取組 / 取り組み each way; 繋がり, which the corpus
     # does not say, finds its つながり.
     for typed, other in (("取組", "取り組み"), ("取り組み", "取組"), ("繋がり", "つながり")):
@@ -1939,6 +1942,10 @@ def test_the_page_says_which_query_words_no_match_has(engine):
     assert "not found: 自殺 (the results match the rest of the query)" in out
 
 
+def _is_hiragana_only(word: str) -> bool:
+    return all("\u3041" <= ch <= "\u309f" for ch in word)
+
+
 def test_a_word_of_hiragana_no_match_has_is_named(engine):
     """「いじめ対策」 listed the 33 snippets on 対策 and said nothing of いじめ, which none has:
     a word of hiragana alone was never named (for the あと of 作ったあと). A noun of three kana
@@ -1946,8 +1953,14 @@ def test_a_word_of_hiragana_no_match_has_is_named(engine):
     assert engine.search("いじめ対策", limit=5).unmatched == ("いじめ",)
     assert engine.search("ひきこもり支援", limit=5).unmatched == ("ひきこもり",)
     assert engine.search("対応のばらつき", limit=5).unmatched == ("ばらつき",)
-    # Not a piece Janome cut from a longer run (うちみ of うちみたいな), nor a word found.
+    # Not a piece Janome cut from a longer run (うちみ of うちみたいな; ゃのこえ of とうじしゃのこえ,
+    # いおう of ちょうやくばのたいおう), a word's okurigana (まもり of 見まもり) or a polite word
+    # (おねがい), nor a word found: the second stop-37 review.
     assert engine.search("うちみたいな小さい団体", limit=5).unmatched == ()
+    for typed in ("とうじしゃのこえ", "ちょうやくばのたいおう", "ぷらっとふぉーむのたちあげ", "見まもり",
+                  "連携 よろしくおねがいします"):
+        assert not any(_is_hiragana_only(m) for m in engine.search(typed, limit=5).unmatched), typed
+    assert engine.search("団体とのやりとり", limit=5).unmatched == ("やりとり",)
     assert engine.search("つながりづくり", limit=5).unmatched == ()
     assert engine.search("PF作ったあと何したらいいかわからない", limit=5).unmatched == ()
 
@@ -2300,13 +2313,22 @@ def test_hard_said_casually_asks_for_the_hard_side(engine, query):
     assert r.total > 20 and all(h.polarity == "hard" or h.also == "hard" for h in r.hits)
 
 
-@pytest.mark.parametrize("query", ["嬉しかったこと", "うれしかったこと", "助かったこと", "ありがたかった", "好評だった"])
+@pytest.mark.parametrize("query", ["嬉しかったこと", "うれしかったこと", "助かったこと", "ありがたかった", "好評だった", "嬉しい"])
 def test_good_said_casually_asks_for_the_good_side(engine, query):
     # Each found nothing, and 嬉しかったこと's first related snippet was a 苦労したこと one
     # (the stop-37 user review).
     r = engine.search(query, limit=10, related=False)
     assert r.reading.polarity == "good"
     assert r.total > 20 and all(h.polarity == "good" or h.also == "good" for h in r.hits)
+    assert r.unmatched == ()  # (嬉しい said "not found: 嬉しい": the second stop-37 review)
+
+
+@pytest.mark.parametrize("query", ["喜ばれない取組", "喜ばれず", "好評ではなかった", "好評じゃなかった", "助かっていない人",
+                                   "成果ではなかった"])
+def test_a_good_word_negated_does_not_ask_for_the_good_side(engine, query):
+    # Each read as asking for 良かったこと (the second stop-37 review): a cue negated right
+    # after it says the opposite.
+    assert engine.search(query, limit=1).reading.polarity != "good"
 
 
 @pytest.mark.parametrize("query, side", [("統計的な調査ではなく", None), ("行政が依頼する場ではない", None),
@@ -2412,6 +2434,8 @@ def test_romaji_typed_with_the_ime_off_is_read_as_its_kana(engine):
         r = engine.search(typed, limit=3, related=False)
         assert r.total and word in r.hits[0].text, typed
     assert not engine.search("KPI", limit=1).reading.respellings
+    caps = engine.search("TATEWARI NO HEIGAI", limit=3, related=False)  # (its particle too: NO was "not found")
+    assert "縦割り" in caps.hits[0].text and caps.unmatched == ()
 
 
 @pytest.mark.parametrize("query, word", [("連携 AI", "AI"), ("庁内連携 DX", "DX"), ("居場所 メタバース", "メタバース")])
