@@ -1942,6 +1942,15 @@ def test_the_page_says_which_query_words_no_match_has(engine):
     assert "not found: 自殺 (the results match the rest of the query)" in out
 
 
+def test_a_polite_prefix_is_no_word_of_the_query(engine):
+    """「お年寄り」 found four snippets by the お of 「私のおススメ」 (お ≈ meaning:お), and said
+    not found: 年寄り (the second stop-37 review). お and ご are no words now, in a query or a snippet."""
+    r = engine.search("お年寄り", limit=5)
+    assert r.total == 0 and r.unmatched == ("年寄り",)
+    assert engine.search("ご意見", limit=5).total == engine.search("意見", limit=5).total > 0
+    assert any("おススメ" in h.text for h in engine.search("お勧め", limit=5, related=False).hits)
+
+
 def _is_hiragana_only(word: str) -> bool:
     return all("\u3041" <= ch <= "\u309f" for ch in word)
 
