@@ -358,7 +358,7 @@ def same_word(asked: str, other: str) -> bool:
     if not mine:
         return True
     if not theirs:
-        return not any("\u30a0" <= ch <= "\u30ff" or "\uff66" <= ch <= "\uff9f" for ch in other)
+        return not _KATAKANA_WORD.fullmatch(other)  # (as kanji_keyed keys it)
     return not (all_kanji(asked) and all_kanji(other)) and not mine.isdisjoint(theirs)
 
 

@@ -117,10 +117,6 @@ def _kept(word: str) -> bool:
                                        or "\u4e00" <= c <= "\u9fff" or c == "\u3005" for c in word)
 
 
-def _kana(ch: str) -> bool:
-    return "\u3041" <= ch <= "\u3096" or "\u30a1" <= ch <= "\u30fa" or ch == "\u30fc"
-
-
 _VECTORS: list = []  # the loaded table, once it has loaded
 
 
@@ -363,6 +359,8 @@ class QueryMeaning:
         shorter than MIN_READING is not used. ``opposites``: word → the words that
         mean its opposite (corpus/opposites.csv), never counted as alike. None when
         no word has a neighbour."""
+        from .analysis import _kana
+
         out = []
         for w, idf, *rest in words:
             nb = table.neighbours_of(w)

@@ -2948,7 +2948,8 @@ def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "",
     cues = reading.polarity_cues + reading.theme_cues
     missing = [
         # (Named by its dictionary form where typed inflected: 入る, not 入っ. Not a word of
-        # hiragana alone, such as the ちゃう of やっちゃう or the あと of 作ったあと.)
+        # hiragana alone, such as the ちゃう of やっちゃう or the あと of 作ったあと, unless it
+        # names a thing, as typed: いじめ, ひきこもり; _hiragana_noun.)
         (w.surface if _hiragana_noun(w.surface, typed) else _dictionary_form(w)) for k, w in enumerate(reading.words)
         if k not in found and not (cues and _names(w, cues, reading.respellings))
         and (_WORDLIKE.search(w.surface) or _hiragana_noun(w.surface, typed))
@@ -3015,7 +3016,7 @@ def _hiragana_noun(word: str, typed: str) -> bool:
     # ちょうやくばのたいおう, ょのりかい), nor a word's okurigana (まもり of 見まもり), nor a
     # polite word after another (おねがい of よろしくおねがいします, ヒントおねがい): the
     # stop-37 review.
-    if not _OWN_HIRAGANA_WORD(word).search(unicodedata.normalize("NFKC", typed)):
+    if not _own_hiragana_word(word).search(unicodedata.normalize("NFKC", typed)):
         return False
     ms = morphs(word)
     if len(ms) != 1 or ms[0].surface != word:
@@ -3031,7 +3032,7 @@ _SMALL_KANA = frozenset("ぁぃぅぇぉっゃゅょゎゕゖ")
 _PARTICLE_KANA = "のをにがはとでもへや"
 
 
-def _OWN_HIRAGANA_WORD(word: str):
+def _own_hiragana_word(word: str):
     """The pattern of ``word`` typed as a word of its own (_hiragana_noun)."""
     kana = "\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f"
     return re.compile(f"(?:^|(?<=[^{kana}\u4e00-\u9fff\u3005])|(?<=[^{kana}][{_PARTICLE_KANA}])"
