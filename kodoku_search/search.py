@@ -717,7 +717,10 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     # A polite prefix is no word to look for: 「お年寄り」 found four snippets by the お of
     # 「私のおススメ」 (お ≈ meaning:お) and said not found: 年寄り (the second stop-37 review).
     # (Not left out of the index: its statistics shape every record's score, as the ranker learned them.)
-    plain = [w for w in words(text) if w.term not in _POLITE_PREFIXES]
+    typed_words = words(text)
+    # (Unless nothing else is left: おやつ and ごご are お + やつ and ご + ご to Janome, and the
+    # query is then no query at all; the second stop-37 review.)
+    plain = [w for w in typed_words if w.term not in _POLITE_PREFIXES] or typed_words
     ws = _bind_numbers(text, plain) if BIND_NUMBERS else plain
     counted = {w.term for w in ws if not any(w is p for p in plain)}  # the numbers bound to what they count
     if spellings:
@@ -1362,9 +1365,13 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
             return kana
         return typed
 
+    # (A particle in capitals is one only where the query's letters all are: TATEWARI NO HEIGAI;
+    # the NO of tatewari NO MORE and the TO of renkei HOW TO are English.)
+    caps = not any(ch.islower() for ch in unicodedata.normalize("NFKC", text) if ch.isascii())
     text = _ROMAJI_WORD.sub(as_kana, text)
     if swaps:  # (and the particles between such words: tatewari no heigai)
-        text = _ROMAJI_PARTICLE.sub(lambda m: _ROMAJI_PARTICLES[m.group().lower()], text)
+        text = _ROMAJI_PARTICLE.sub(lambda m: _ROMAJI_PARTICLES[m.group().lower()]
+                                    if caps or m.group().islower() else m.group(), text)
     return text, tuple(swaps)
 
 
@@ -3008,15 +3015,12 @@ def _hiragana_noun(word: str, typed: str) -> bool:
     (みんな, たくさん, ちゃう), nor a piece Janome cut from a longer run (うちみ of うちみたいな)."""
     from .analysis import _is_hiragana, morphs
 
-    if len(word) < 3 or not all(_is_hiragana(ch) for ch in word) or word[0] in _SMALL_KANA:
+    if len(word) < 3 or not all(_is_hiragana(ch) for ch in word) or word[0] in _SMALL_KANA or word in _COURTESIES:
         return False
-    # Typed as a word of its own: after the start, a space, a sign, a letter or a particle
-    # that follows one of those (対応のばらつき), and before anything but more hiragana
-    # than a particle. Not a piece Janome cut from a longer run of hiragana (いおう of
-    # ちょうやくばのたいおう, ょのりかい), nor a word's okurigana (まもり of 見まもり), nor a
-    # polite word after another (おねがい of よろしくおねがいします, ヒントおねがい): the
-    # stop-37 review.
-    if not _own_hiragana_word(word).search(unicodedata.normalize("NFKC", typed)):
+    # Typed as a word of its own: not inside a longer run of hiragana (いおう of ちょうやくばの
+    # たいおう, ょのりかい), nor a word's okurigana (まもり of 見まもり), nor after a word in
+    # hiragana that is no particle (おねがい of よろしくおねがいします): the stop-37 review.
+    if not _typed_on_its_own(word, unicodedata.normalize("NFKC", typed)):
         return False
     ms = morphs(word)
     if len(ms) != 1 or ms[0].surface != word:
@@ -3029,15 +3033,41 @@ def _hiragana_noun(word: str, typed: str) -> bool:
 
 
 _SMALL_KANA = frozenset("ぁぃぅぇぉっゃゅょゎゕゖ")
-_PARTICLE_KANA = "のをにがはとでもへや"
+_COURTESIES = frozenset(("おねがい", "ねがい", "よろしく", "ありがとう"))  # (連携のヒントおねがい: a request's words)
+# Particles a word of its own may follow (対応のばらつき, 近所からのおせっかい), longest first.
+_PARTICLES_BEFORE = ("からの", "までの", "よりの", "での", "との", "への", "から", "まで", "より",
+                     "の", "を", "に", "が", "は", "と", "で", "も", "へ", "や")
 
 
-def _own_hiragana_word(word: str):
-    """The pattern of ``word`` typed as a word of its own (_hiragana_noun)."""
-    kana = "\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f"
-    return re.compile(f"(?:^|(?<=[^{kana}\u4e00-\u9fff\u3005])|(?<=[^{kana}][{_PARTICLE_KANA}])"
-                      f"|(?<=[^{kana}][{_PARTICLE_KANA}][{_PARTICLE_KANA}])|(?<=^[{_PARTICLE_KANA}]))"
-                      + re.escape(word) + f"(?![\u3041-\u309f](?<![{_PARTICLE_KANA}]))")
+_AFTER_A_WORD = frozenset("のをにがはとでもへやなだっさかねよ")  # (いじめって, おせっかいな人, おせっかいさん)
+
+
+def _typed_on_its_own(word: str, typed: str) -> bool:
+    """Whether ``word`` stands in ``typed`` as a word of its own: after the start, a space,
+    a sign, katakana, a letter or a digit (ネットいじめ, いじめ・ひきこもり), or after particles
+    that follow any of those or kanji (対応のばらつき, 市のいじめ); not right after kanji
+    (見まもり: its okurigana) or after hiragana that is no particle (たいおう's いおう), and
+    before anything but hiragana that goes on the word (うちみ of うちみたいな)."""
+    from .analysis import _is_hiragana, _is_kanji
+
+    def kana_like(ch: str, before: str) -> bool:
+        # (ー is kana where kana precedes it: the ぷらっとふぉー of ぷらっとふぉーむ.)
+        return _is_hiragana(ch) or (ch in "ーｰ" and bool(before) and _is_hiragana(before[-1]))
+
+    at = typed.find(word)
+    while at >= 0:
+        left, right = typed[:at], typed[at + len(word):]
+        if right and _is_hiragana(right[0]) and right[0] not in _AFTER_A_WORD:
+            at = typed.find(word, at + 1)  # (うちみ of うちみたいな: the run goes on)
+            continue
+        stripped = next((left[:-len(p)] for p in _PARTICLES_BEFORE if left.endswith(p)), None)
+        if stripped is not None:
+            if not stripped or not kana_like(stripped[-1], stripped[:-1]):
+                return True
+        elif not left or not (kana_like(left[-1], left[:-1]) or _is_kanji(left[-1])):
+            return True
+        at = typed.find(word, at + 1)
+    return False
 
 
 def _dictionary_form(w: QueryWord) -> str:

@@ -35,8 +35,9 @@ class Reply:
 
 
 # A command-line option typed at the prompt (--city 福岡市): not a query's words.
-_CLI_OPTION = re.compile(r"(?:^|\s)[-－ー―—–ｰ]{1,2}(city|prefecture|theme|polarity|limit)(?![A-Za-z-])"
-                         r"(?:[\s=　]+([^\s　\-－ー―—–ｰ]+))?", re.I)
+# (Two of the IME's dashes, ーー, one or two hyphens; its value may have ー inside: プラットフォーム.)
+_CLI_OPTION = re.compile(r"(?:^|\s)(?:--?|－－?|ーー|ｰｰ|――|——|––)(city|prefecture|theme|polarity|limit)(?![A-Za-z-])"
+                         r"(?:[\s=　]+([^\s　\-－ー―—–ｰ][^\s　]*))?", re.I)
 
 SESSION_HELP = """\
 Type a query to search, or a command:
@@ -93,7 +94,7 @@ class Session:
                 named = ", ".join(f"--{o.group(1).lower()}" for o in opts)
                 several = len(opts) > 1
                 return Reply("error", f"{named}: the command line's option{'s' if several else ''}; here type "
-                                      f"{typed} first{', each on its own line,' if several else ''} then the query"
+                                      f"{typed} first{', each on its own line' if several else ''}, then the query"
                                       f" (:help lists the commands)")
             return self._search(text, 0)
         cmd, _, arg = text[1:].partition(" ")

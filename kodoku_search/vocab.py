@@ -157,7 +157,7 @@ class Vocabulary:
             for c in cues:
                 at = q.rfind(c)
                 if at >= 0 and (_describes_someone(q, at + len(c)) or _not_the_points(q, at, c)
-                                or _heads_a_compound(q, at, c) or _negated(q, at + len(c))):
+                                or _heads_a_compound(q, at, c) or _negated(lemmas, at + len(c))):
                     continue
                 if at >= 0:
                     hit[c] = at + len(c)
@@ -165,7 +165,7 @@ class Vocabulary:
                 # cues whose first character the query has are worth analysing.
                 elif c[:1] in q:
                     at = _find(lemmas(), self._cue_lemmas(c))
-                    if at >= 0 and not _describes_someone(q, at) and not _negated(q, at):
+                    if at >= 0 and not _describes_someone(q, at) and not _negated(lemmas, at):
                         hit[c] = at
             if hit:
                 consider(intent, hit)
@@ -193,14 +193,24 @@ def _describes_someone(q: str, end: int) -> bool:
     return _PERSON_AFTER.match(q, end) is not None
 
 
-# A cue negated right after it says the opposite: 喜ばれない取組, 好評ではなかった, 嬉しくない
-# read as asking for 良かったこと (the stop-37 review). (A negated predicate at the query's
-# end still reads as a complaint: _final_negation.)
-_NEGATED_AFTER = re.compile(r"(?:てい|でい)?(?:では|じゃ|で|く)?な[いかくけさ]|ず|ません|ぬ")
+# Between a cue and the ない that negates it: 好評ではなかった, 助かっていない, 成功せず,
+# 成果がない, 苦労もなく.
+_BEFORE_NEGATION = frozenset(("で", "は", "じゃ", "て", "いる", "する", "も", "が"))
 
 
-def _negated(q: str, end: int) -> bool:
-    return _NEGATED_AFTER.match(q, end) is not None
+def _negated(lemmas, end: int) -> bool:
+    """Whether the words right after a cue ending at ``end`` negate it: 喜ばれない取組,
+    好評ではなかった, 助かっていない人 read as asking for 良かったこと (the stop-37 review).
+    By the words Janome reads, not by the kana: the なか of 難しいなかで is 中, the ず of
+    苦労ずくめ and the ぬ of 悩みぬいた no negation (the review after it). (A negated
+    predicate at the query's end still reads as a complaint: _final_negation.)"""
+    for m in lemmas():
+        if m.start < end:
+            continue
+        if m.base in _BEFORE_NEGATION:
+            continue
+        return m.base == "ない" and m.pos.startswith(("助動詞", "形容詞"))
+    return False
 
 
 _KANJI_WORD_AFTER = re.compile(r"[\u3005\u4e00-\u9fff]{2}")

@@ -1365,9 +1365,11 @@ def test_a_word_with_kana_does_not_meet_another_word_of_the_same_sound(engine):
     # Other kanji for one word are the synonym file's: 拡がる finds and marks the corpus's 広がる.
     wider = engine.search("拡がる", limit=20, related=False)
     assert any(h.text[a:b] == "広がる" for h in wider.hits for a, b in h.matches), wider.reading.also
-    # The noun too (the corpus's 広がり is the verb's), and 勧め finds おススメ (the second stop-37 review).
+    # The noun too (the corpus's 広がり is the verb's), and お奨め finds おススメ (the second stop-37 review);
+    # not 勧める, encouraging someone (参加を勧める led with 「私のおススメ…」: the third).
     assert engine.search("拡がり", limit=20, related=False).total >= 1
-    assert any("おススメ" in h.text for h in engine.search("勧め", limit=20, related=False).hits)
+    assert any("おススメ" in h.text for h in engine.search("お奨め", limit=20, related=False).hits)
+    assert "おススメ" not in engine.search("参加を勧める", limit=1, related=False).hits[0].text
     # Spellings of one word still meet: 取組 / 取り組み each way; 繋がり, which the corpus
     # does not say, finds its つながり.
     for typed, other in (("取組", "取り組み"), ("取り組み", "取組"), ("繋がり", "つながり")):
@@ -1948,6 +1950,9 @@ def test_a_polite_prefix_is_no_word_of_the_query(engine):
     r = engine.search("お年寄り", limit=5)
     assert r.total == 0 and r.unmatched == ("年寄り",)
     assert engine.search("ご意見", limit=5).total == engine.search("意見", limit=5).total > 0
+    # A word Janome reads as the prefix and nothing (おやつ: お + やつ) is still a query, not
+    # "no words to search for" (the third stop-37 review).
+    assert engine.search("おやつ", limit=5).notes == () or "no words" not in " ".join(engine.search("おやつ", limit=5).notes)
     assert any("おススメ" in h.text for h in engine.search("お勧め", limit=5, related=False).hits)
 
 
@@ -1970,6 +1975,12 @@ def test_a_word_of_hiragana_no_match_has_is_named(engine):
                   "連携 よろしくおねがいします"):
         assert not any(_is_hiragana_only(m) for m in engine.search(typed, limit=5).unmatched), typed
     assert engine.search("団体とのやりとり", limit=5).unmatched == ("やりとり",)
+    # Nor too strict (the third stop-37 review): after katakana, a sign or particles, before
+    # a copula or particle, a word of its own is named.
+    for typed, word in (("ネットいじめ", "いじめ"), ("ネットでのいじめ", "いじめ"), ("おせっかいな人", "おせっかい"),
+                        ("いじめ・ひきこもり", "ひきこもり"), ("近所からのおせっかい", "おせっかい")):
+        assert word in engine.search(typed, limit=5).unmatched, typed
+    assert "おねがい" not in "".join(engine.search("連携のヒントおねがい", limit=5).unmatched)
     assert engine.search("つながりづくり", limit=5).unmatched == ()
     assert engine.search("PF作ったあと何したらいいかわからない", limit=5).unmatched == ()
 
@@ -2340,6 +2351,14 @@ def test_a_good_word_negated_does_not_ask_for_the_good_side(engine, query):
     assert engine.search(query, limit=1).reading.polarity != "good"
 
 
+@pytest.mark.parametrize("query", ["財源が難しいなかで", "大変なさなか", "困難なかたへの支援", "苦労ずくめ", "悩みぬいた",
+                                   "失敗ずくめ"])
+def test_a_cue_followed_by_kana_that_are_no_negation_still_counts(engine, query):
+    # The なか of 難しいなかで is 中, the ず of 苦労ずくめ and the ぬ of 悩みぬいた no negation: read
+    # by the kana, each lost its side, and 失敗ずくめ found nothing (the third stop-37 review).
+    assert engine.search(query, limit=1).reading.polarity == "hard"
+
+
 @pytest.mark.parametrize("query, side", [("統計的な調査ではなく", None), ("行政が依頼する場ではない", None),
                                          ("十分ではない", "hard"), ("ノウハウがない", "hard")])
 def test_what_a_thing_is_not_is_no_complaint(engine, query, side):
@@ -2445,6 +2464,9 @@ def test_romaji_typed_with_the_ime_off_is_read_as_its_kana(engine):
     assert not engine.search("KPI", limit=1).reading.respellings
     caps = engine.search("TATEWARI NO HEIGAI", limit=3, related=False)  # (its particle too: NO was "not found")
     assert "縦割り" in caps.hits[0].text and caps.unmatched == ()
+    # Not the English beside lower-case romaji (renkei HOW TO was 連携 HOW と): the third stop-37 review.
+    english = engine.search("renkei HOW TO", limit=1)
+    assert "と" not in (english.suggestion or "") and "TO" in english.query, english.suggestion
 
 
 @pytest.mark.parametrize("query, word", [("連携 AI", "AI"), ("庁内連携 DX", "DX"), ("居場所 メタバース", "メタバース")])
