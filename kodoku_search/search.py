@@ -718,9 +718,11 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     # 「私のおススメ」 (お ≈ meaning:お) and said not found: 年寄り (the second stop-37 review).
     # (Not left out of the index: its statistics shape every record's score, as the ranker learned them.)
     typed_words = words(text)
-    # (Unless nothing else is left: おやつ and ごご are お + やつ and ご + ご to Janome, and the
-    # query is then no query at all; the second stop-37 review.)
-    plain = [w for w in typed_words if w.term not in _POLITE_PREFIXES] or typed_words
+    plain = [w for w in typed_words if w.term not in _POLITE_PREFIXES]
+    if not plain and typed_words:
+        # (Where nothing else is left, the prefix with the kana after it is the word: おやつ is
+        # お + やつ to Janome, and it found 「私の【お】ススメ」; without it, no query at all.)
+        plain = [_with_kana_after(text, w) for w in typed_words]
     ws = _bind_numbers(text, plain) if BIND_NUMBERS else plain
     counted = {w.term for w in ws if not any(w is p for p in plain)}  # the numbers bound to what they count
     if spellings:
@@ -1365,13 +1367,19 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
             return kana
         return typed
 
-    # (A particle in capitals is one only where the query's letters all are: TATEWARI NO HEIGAI;
-    # the NO of tatewari NO MORE and the TO of renkei HOW TO are English.)
+    # (A particle in capitals is one where the query's letters all are, TATEWARI NO HEIGAI, or
+    # before a word read as kana, NPO TO renkei; the NO of tatewari NO MORE and the TO of
+    # renkei HOW TO are English.)
     caps = not any(ch.islower() for ch in unicodedata.normalize("NFKC", text) if ch.isascii())
     text = _ROMAJI_WORD.sub(as_kana, text)
     if swaps:  # (and the particles between such words: tatewari no heigai)
-        text = _ROMAJI_PARTICLE.sub(lambda m: _ROMAJI_PARTICLES[m.group().lower()]
-                                    if caps or m.group().islower() else m.group(), text)
+        def particle(m: re.Match) -> str:
+            after = text[m.end():].lstrip()
+            if m.group().islower() or caps or (after and "\u3041" <= after[0] <= "\u3096"):
+                return _ROMAJI_PARTICLES[m.group().lower()]
+            return m.group()
+
+        text = _ROMAJI_PARTICLE.sub(particle, text)
     return text, tuple(swaps)
 
 
@@ -3007,6 +3015,21 @@ def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "",
 _POLITE_PREFIXES = frozenset(("お", "ご"))
 
 
+def _with_kana_after(text: str, w):
+    """``w`` with the hiragana that follow it in ``text`` (お of おやつ: おやつ), as a word of
+    its own sound."""
+    from .analysis import Word, _is_hiragana, reading_term
+
+    end = w.end
+    while end < len(text) and _is_hiragana(text[end]):
+        end += 1
+    if end == w.end:
+        return w
+    run = text[w.start:end]
+    sound = reading_term(_katakana(run), run)
+    return Word(run, sound if len(sound) >= 3 else "", run, w.start, end, sound)
+
+
 def _hiragana_noun(word: str, typed: str) -> bool:
     """A word of hiragana alone that names a thing, three kana or more, typed as a run of
     hiragana of its own: いじめ, おせっかい, and ひきこもり, ふれあい (a verb's stem used as
@@ -3023,6 +3046,8 @@ def _hiragana_noun(word: str, typed: str) -> bool:
     if not _typed_on_its_own(word, unicodedata.normalize("NFKC", typed)):
         return False
     ms = morphs(word)
+    if len(ms) == 2 and ms[0].surface in _POLITE_PREFIXES and ms[0].pos.startswith("接頭詞"):
+        return True  # (おやつ, お + やつ to Janome: the word a prefix was left with; _with_kana_after)
     if len(ms) != 1 or ms[0].surface != word:
         return False
     pos = ms[0].pos.split(",")

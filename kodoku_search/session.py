@@ -35,8 +35,9 @@ class Reply:
 
 
 # A command-line option typed at the prompt (--city 福岡市): not a query's words.
-# (Two of the IME's dashes, ーー, one or two hyphens; its value may have ー inside: プラットフォーム.)
-_CLI_OPTION = re.compile(r"(?:^|\s)(?:--?|－－?|ーー|ｰｰ|――|——|––)(city|prefecture|theme|polarity|limit)(?![A-Za-z-])"
+# (One or two of any dash, the IME's ー or the em dash a word processor makes of --, before
+# the option's Latin name; its value may have ー inside: プラットフォーム.)
+_CLI_OPTION = re.compile(r"(?:^|\s)[-－ー―—–ｰ]{1,2}(city|prefecture|theme|polarity|limit)(?![A-Za-z-])"
                          r"(?:[\s=　]+([^\s　\-－ー―—–ｰ][^\s　]*))?", re.I)
 
 SESSION_HELP = """\

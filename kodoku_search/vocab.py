@@ -193,9 +193,10 @@ def _describes_someone(q: str, end: int) -> bool:
     return _PERSON_AFTER.match(q, end) is not None
 
 
-# Between a cue and the ない that negates it: 好評ではなかった, 助かっていない, 成功せず,
-# 成果がない, 苦労もなく.
-_BEFORE_NEGATION = frozenset(("で", "は", "じゃ", "て", "いる", "する", "も", "が"))
+# Between a cue and the ない that negates it: 好評ではなかった, 助かっていない, 成果がない,
+# 苦労もなく. Not する: 失敗しない, 苦労しないで are how to avoid it, and ask for it (the
+# fourth stop-37 review: 失敗しないコツ found nothing).
+_BEFORE_NEGATION = frozenset(("で", "は", "じゃ", "て", "いる", "も", "が"))
 
 
 def _negated(lemmas, end: int) -> bool:
@@ -204,12 +205,15 @@ def _negated(lemmas, end: int) -> bool:
     By the words Janome reads, not by the kana: the なか of 難しいなかで is 中, the ず of
     苦労ずくめ and the ぬ of 悩みぬいた no negation (the review after it). (A negated
     predicate at the query's end still reads as a complaint: _final_negation.)"""
-    for m in lemmas():
+    said = lemmas()
+    for i, m in enumerate(said):
         if m.start < end:
             continue
         if m.base in _BEFORE_NEGATION:
             continue
-        return m.base == "ない" and m.pos.startswith(("助動詞", "形容詞"))
+        # (…がないか: whether there is any, a question about it: 課題がないか確認したい.)
+        return (m.base == "ない" and m.pos.startswith(("助動詞", "形容詞"))
+                and not (i + 1 < len(said) and said[i + 1].base == "か"))
     return False
 
 

@@ -398,10 +398,12 @@ def test_a_session_reads_commands_typed_with_the_ime_on(engine):
     assert s.execute("連携 ーーcity 福岡市").kind == "error"
     both = s.execute("--polarity hard --city 福岡市")
     assert both.kind == "error" and ":polarity hard" in both.message and ":city 福岡市" in both.message
-    # The third stop-37 review: a value with ー in it whole (it said :theme プラットフォ); one ー
-    # before a word is a long vowel, not a dash.
+    # The third and fourth stop-37 reviews: a value with ー in it whole (it said :theme
+    # プラットフォ); one dash of any kind before the option's name (ーcity, the IME's -city;
+    # —city, a word processor's --city).
     assert ":theme プラットフォーム " in s.execute("連携 --theme プラットフォーム").message
-    assert s.execute("リーダー ーtheme").kind == "results"
+    for typed in ("居場所 ーcity 北九州市", "連携 —city 福岡市", "連携 –city 福岡市"):
+        assert s.execute(typed).kind == "error", typed
 
 
 def test_similar_leaves_out_a_suffix_of_one_character(engine):
