@@ -170,9 +170,22 @@ class Vocabulary:
             if hit:
                 consider(intent, hit)
         neg = _final_negation(lemmas()) if any(c in q for c in "なんぬ") else None
-        if neg:
+        if neg and not self._negates_a_complaint(lemmas(), neg[1]):
             consider(NEGATION_INTENT, {_fold(query[neg[0]:neg[1]]): neg[1]})
         return {k: (intent, cues) for k, (intent, cues, _) in found.items()}
+
+    def _negates_a_complaint(self, said, end: int) -> bool:
+        """Whether the negation ending at ``end`` negates a word that asks for the hard side
+        itself: 難しくなかった, 大変ではなかった, 苦労はなかった, 困っていない say it was not
+        hard (the stop-37 review: they read as asking for 苦労したこと)."""
+        nai = [m for m in said if m.base == "ない" and m.start < end]
+        if not nai:
+            return False
+        before = [m for m in said if m.end <= nai[-1].start and m.base not in _BEFORE_NEGATION]
+        if not before:
+            return False
+        hard = {ls[0].base for c in self.intents.get(NEGATION_INTENT, ()) if len(ls := self._cue_lemmas(c)) == 1}
+        return before[-1].base in hard
 
     def _cue_lemmas(self, cue: str) -> tuple["_Lemma", ...]:
         cache = self.__dict__.get("_cue_cache")
@@ -196,7 +209,7 @@ def _describes_someone(q: str, end: int) -> bool:
 # Between a cue and the ない that negates it: 好評ではなかった, 助かっていない, 成果がない,
 # 苦労もなく. Not する: 失敗しない, 苦労しないで are how to avoid it, and ask for it (the
 # fourth stop-37 review: 失敗しないコツ found nothing).
-_BEFORE_NEGATION = frozenset(("で", "は", "じゃ", "て", "いる", "も", "が"))
+_BEFORE_NEGATION = frozenset(("で", "だ", "は", "じゃ", "て", "いる", "も", "が"))  # (だ: the で of 大変ではない)
 
 
 def _negated(lemmas, end: int) -> bool:

@@ -2353,6 +2353,15 @@ def test_a_good_word_negated_does_not_ask_for_the_good_side(engine, query):
     assert engine.search(query, limit=1).reading.polarity != "good"
 
 
+@pytest.mark.parametrize("query", ["難しくなかった", "大変ではなかった", "苦労はなかった", "困っていない", "負担ではなかった"])
+def test_a_complaint_negated_is_no_complaint(engine, query):
+    # "It was not hard" read as asking for 苦労したこと: a negated predicate at the end is a
+    # complaint (分からない, 進まない), but not where what it negates is one itself (stop 37).
+    assert engine.search(query, limit=1).reading.polarity != "hard"
+    for complaint in ("分からない", "進まない", "ノウハウがない", "参加が増えない"):
+        assert engine.search(complaint, limit=1).reading.polarity == "hard", complaint
+
+
 @pytest.mark.parametrize("query", ["財源が難しいなかで", "大変なさなか", "困難なかたへの支援", "苦労ずくめ", "悩みぬいた",
                                    "失敗ずくめ", "失敗しないコツ", "苦労しないで進める方法", "課題がないか確認したい"])
 def test_a_cue_followed_by_kana_that_are_no_negation_still_counts(engine, query):
