@@ -184,8 +184,11 @@ class Vocabulary:
         before = [m for m in said if m.end <= nai[-1].start and m.base not in _BEFORE_NEGATION]
         if not before:
             return False
-        hard = {ls[0].base for c in self.intents.get(NEGATION_INTENT, ()) if len(ls := self._cue_lemmas(c)) == 1}
-        return before[-1].base in hard
+        base = before[-1].base
+        # (Only the cues that start as the word does are analysed: Janome on each cue costs a
+        # cold search time.)
+        return any(c[:1] == base[:1] and len(ls := self._cue_lemmas(c)) == 1 and ls[0].base == base
+                   for c in self.intents.get(NEGATION_INTENT, ()))
 
     def _cue_lemmas(self, cue: str) -> tuple["_Lemma", ...]:
         cache = self.__dict__.get("_cue_cache")
