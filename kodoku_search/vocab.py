@@ -152,24 +152,38 @@ class Vocabulary:
                 return
             found[kind] = (intent, list(hit), last)
 
+        # A good word negated is a complaint: 成功しなかった事例, 喜ばれない取組.
+        unsaid: dict[str, int] = {}
         for intent, cues in self.intents.items():
             hit: dict[str, int] = {}
+            good = intent == "good"
             for c in cues:
                 at = q.rfind(c)
                 if at >= 0 and (_describes_someone(q, at + len(c)) or _not_the_points(q, at, c)
-                                or _heads_a_compound(q, at, c) or _negated(lemmas, at + len(c))):
+                                or _heads_a_compound(q, at, c)):
                     continue
                 if at >= 0:
-                    hit[c] = at + len(c)
+                    end = at + len(c)
                 # Inflection changes a word's ending, never its first character: only
                 # cues whose first character the query has are worth analysing.
                 elif c[:1] in q:
-                    at = _find(lemmas(), self._cue_lemmas(c))
-                    if at >= 0 and not _describes_someone(q, at) and not _negated(lemmas, at):
-                        hit[c] = at
+                    ls = self._cue_lemmas(c)
+                    end = _find(lemmas(), ls)
+                    if end < 0 or _describes_someone(q, end):
+                        continue
+                    at = next(m.start for m in lemmas() if m.end == end) - sum(m.end - m.start for m in ls[:-1])
+                else:
+                    continue
+                neg = _negation_after(lemmas, end, good)
+                if neg < 0:
+                    hit[c] = end
+                elif good:
+                    unsaid[_fold(query[max(at, 0):neg])] = neg
             if hit:
                 consider(intent, hit)
-        neg = _final_negation(lemmas()) if any(c in q for c in "なんぬ") else None
+        if unsaid:
+            consider(NEGATION_INTENT, unsaid)
+        neg = _final_negation(lemmas()) if any(c in q for c in "なんぬず") else None
         if neg and not self._negates_a_complaint(lemmas(), neg[1]):
             consider(NEGATION_INTENT, {_fold(query[neg[0]:neg[1]]): neg[1]})
         return {k: (intent, cues) for k, (intent, cues, _) in found.items()}
@@ -178,17 +192,24 @@ class Vocabulary:
         """Whether the negation ending at ``end`` negates a word that asks for the hard side
         itself: 難しくなかった, 大変ではなかった, 苦労はなかった, 困っていない say it was not
         hard (the stop-37 review: they read as asking for 苦労したこと)."""
-        nai = [m for m in said if m.base == "ない" and m.start < end]
+        nai = [i for i, m in enumerate(said) if m.base == "ない" and m.start < end]
         if not nai:
             return False
-        before = [m for m in said if m.end <= nai[-1].start and m.base not in _BEFORE_NEGATION]
+        before = [m for m in said[:nai[-1]] if m.base not in _BEFORE_NEGATION]
+        # 苦労しなかった, 苦戦しませんでした: it was not; (苦労しない at the end is left a
+        # complaint: how not to is what it asks.) 問題はありません is 問題はない.
+        if before and (before[-1].base == "ある" or before[-1].base == "する" and _past(said, nai[-1])):
+            before.pop()
         if not before:
             return False
         base = before[-1].base
+        cues = self.intents.get(NEGATION_INTENT, ())
         # (Only the cues that start as the word does are analysed: Janome on each cue costs a
-        # cold search time.)
-        return any(c[:1] == base[:1] and len(ls := self._cue_lemmas(c)) == 1 and ls[0].base == base
-                   for c in self.intents.get(NEGATION_INTENT, ()))
+        # cold search time.) A word whose synonyms are such a cue counts as one: 問題なかった,
+        # 手間はない, 難航しなかった.
+        return (any(c[:1] == base[:1] and len(ls := self._cue_lemmas(c)) == 1 and ls[0].base == base
+                    for c in cues)
+                or any(a in cues for a in self.alternatives(base)))
 
     def _cue_lemmas(self, cue: str) -> tuple["_Lemma", ...]:
         cache = self.__dict__.get("_cue_cache")
@@ -215,9 +236,14 @@ def _describes_someone(q: str, end: int) -> bool:
 _BEFORE_NEGATION = frozenset(("で", "だ", "は", "じゃ", "て", "いる", "も", "が"))  # (だ: the で of 大変ではない)
 
 
-def _negated(lemmas, end: int) -> bool:
-    """Whether the words right after a cue ending at ``end`` negate it: 喜ばれない取組,
-    好評ではなかった, 助かっていない人 read as asking for 良かったこと (the stop-37 review).
+def _past(said, i: int) -> bool:
+    return i + 1 < len(said) and said[i + 1].base == "た"
+
+
+def _negation_after(lemmas, end: int, good: bool = False) -> int:
+    """Where the negation of a cue ending at ``end`` ends, if the words right after it
+    negate it (-1: they do not): 喜ばれない取組, 好評ではなかった, 助かっていない人 do not
+    ask for 良かったこと (the stop-37 review) but for what was hard.
     By the words Janome reads, not by the kana: the なか of 難しいなかで is 中, the ず of
     苦労ずくめ and the ぬ of 悩みぬいた no negation (the review after it). (A negated
     predicate at the query's end still reads as a complaint: _final_negation.)"""
@@ -227,10 +253,18 @@ def _negated(lemmas, end: int) -> bool:
             continue
         if m.base in _BEFORE_NEGATION:
             continue
+        # Past する, the negation of a good word is still its negation (成功せず, 成功しなかった),
+        # and so is a hard word's in the past (苦労しなかった); 失敗しない is how to avoid it.
+        # ありません is ない (課題はありませんでした).
+        if (i + 1 < len(said) and said[i + 1].base == "ない"
+                and (m.base == "ある" or m.base == "する" and (good or _past(said, i + 1)))):
+            continue
         # (…がないか: whether there is any, a question about it: 課題がないか確認したい.)
-        return (m.base == "ない" and m.pos.startswith(("助動詞", "形容詞"))
-                and not (i + 1 < len(said) and said[i + 1].base == "か"))
-    return False
+        if (m.base == "ない" and m.pos.startswith(("助動詞", "形容詞"))
+                and not (i + 1 < len(said) and said[i + 1].base == "か")):
+            return said[i + 1].end if _past(said, i) else m.end
+        return -1
+    return -1
 
 
 _KANJI_WORD_AFTER = re.compile(r"[\u3005\u4e00-\u9fff]{2}")
