@@ -133,16 +133,20 @@ class Vocabulary:
         what it means at its end (「周知はできたがその先に進めない」 is a complaint).
         A query whose last predicate is a negated verb (分からない, 進めない,
         動いてくれない) reads as a complaint too, when no later cue says otherwise."""
-        q = _fold(query)
+        from bisect import bisect_left
+
+        from .analysis import normalize
+
+        # q is matched against the cues; ``where`` takes its offsets back to the query's,
+        # which Janome's words are in (NFKC changes lengths: ｶﾞ, …, ㈱).
+        q, where = normalize(query)
         found: dict[str, tuple[str, list[str], int]] = {}
         said = None
 
         def lemmas():
             nonlocal said
             if said is None:
-                # The query as read_query already tokenized it (cached): offsets into the
-                # query, which match q's but where NFKC changed a length (half-width kana).
-                said = _lemmas(query)
+                said = _lemmas(query)  # (as read_query already tokenized it: cached)
             return said
 
         def consider(intent: str, hit: dict[str, int]) -> None:
@@ -159,26 +163,27 @@ class Vocabulary:
             good = intent == "good"
             for c in cues:
                 at = q.rfind(c)
-                if at >= 0 and (_describes_someone(q, at + len(c)) or _not_the_points(q, at, c)
-                                or _heads_a_compound(q, at, c)):
-                    continue
                 if at >= 0:
-                    end = at + len(c)
+                    if (_describes_someone(q, at + len(c)) or _not_the_points(q, at, c)
+                            or _heads_a_compound(q, at, c)):
+                        continue
+                    start, end = where[at], where[at + len(c)]
                 # Inflection changes a word's ending, never its first character: only
                 # cues whose first character the query has are worth analysing.
                 elif c[:1] in q:
                     ls = self._cue_lemmas(c)
                     end = _find(lemmas(), ls)
-                    if end < 0 or _describes_someone(q, end):
+                    if end < 0 or _describes_someone(q, bisect_left(where, end)):
                         continue
-                    at = next(m.start for m in lemmas() if m.end == end) - sum(m.end - m.start for m in ls[:-1])
+                    last = next(i for i, m in enumerate(lemmas()) if m.end == end)
+                    start = lemmas()[last - len(ls) + 1].start
                 else:
                     continue
                 neg = _negation_after(lemmas, end, good)
                 if neg < 0:
                     hit[c] = end
                 elif good:
-                    unsaid[_fold(query[max(at, 0):neg])] = neg
+                    unsaid[_fold(query[start:neg])] = neg
             if hit:
                 consider(intent, hit)
         if unsaid:
@@ -191,14 +196,16 @@ class Vocabulary:
     def _negates_a_complaint(self, said, end: int) -> bool:
         """Whether the negation ending at ``end`` negates a word that asks for the hard side
         itself: 難しくなかった, 大変ではなかった, 苦労はなかった, 困っていない say it was not
-        hard (the stop-37 review: they read as asking for 苦労したこと)."""
+        hard (the stop-37 review: they read as asking for 苦労したこと). Asked, it asks for
+        it: 苦労しませんでしたか, 課題はなかったですか (the stop-38 review)."""
         nai = [i for i, m in enumerate(said) if m.base == "ない" and m.start < end]
-        if not nai:
+        if not nai or _asked(said, nai[-1]):
             return False
-        before = [m for m in said[:nai[-1]] if m.base not in _BEFORE_NEGATION]
+        before = [m for m in said[:nai[-1]]
+                  if m.base not in _BEFORE_NEGATION and m.base != "の" and not m.pos.startswith("副詞")]
         # 苦労しなかった, 苦戦しませんでした: it was not; (苦労しない at the end is left a
         # complaint: how not to is what it asks.) 問題はありません is 問題はない.
-        if before and (before[-1].base == "ある" or before[-1].base == "する" and _past(said, nai[-1])):
+        if before and (before[-1].base in _BE or before[-1].base in _DO and _past(said, nai[-1])):
             before.pop()
         if not before:
             return False
@@ -233,11 +240,36 @@ def _describes_someone(q: str, end: int) -> bool:
 # Between a cue and the ない that negates it: 好評ではなかった, 助かっていない, 成果がない,
 # 苦労もなく. Not する: 失敗しない, 苦労しないで are how to avoid it, and ask for it (the
 # fourth stop-37 review: 失敗しないコツ found nothing).
-_BEFORE_NEGATION = frozenset(("で", "だ", "は", "じゃ", "て", "いる", "も", "が"))  # (だ: the で of 大変ではない)
+_BEFORE_NEGATION = frozenset(("で", "だ", "は", "じゃ", "て", "いる", "てる", "も", "が"))  # (だ: the で of 大変ではない)
+
+
+_DO = frozenset(("する", "いたす"))
+_BE = frozenset(("ある", "ござる"))
 
 
 def _past(said, i: int) -> bool:
-    return i + 1 < len(said) and said[i + 1].base == "た"
+    """Whether the negation at ``said[i]`` says how it went (苦労しなかった, 苦労していない),
+    not how to avoid it (苦労しない)."""
+    return i + 1 < len(said) and said[i + 1].base == "た" or i > 0 and said[i - 1].base in ("いる", "てる")
+
+
+def _asked(said, i: int) -> bool:
+    """Whether the negation at ``said[i]`` is asked, not said: 課題がないか,
+    苦労しなかったですか, 問題はなかったのでしょうか, 難航しませんでしたか？"""
+    j = i + 1
+    while j < len(said) and said[j].base in ("た", "の", "ん", "う", "だ"):
+        j += 1
+    return j < len(said) and said[j].base in ("か", "?", "かな", "かしら")
+
+
+def _next_negation(said, i: int) -> int:
+    """The ない that the word at ``said[i]`` goes on into (past て, いる, 特に…), or -1."""
+    for j in range(i + 1, len(said)):
+        if said[j].base == "ない":
+            return j
+        if said[j].base not in _BEFORE_NEGATION and not said[j].pos.startswith("副詞"):
+            return -1
+    return -1
 
 
 def _negation_after(lemmas, end: int, good: bool = False) -> int:
@@ -248,21 +280,31 @@ def _negation_after(lemmas, end: int, good: bool = False) -> int:
     苦労ずくめ and the ぬ of 悩みぬいた no negation (the review after it). (A negated
     predicate at the query's end still reads as a complaint: _final_negation.)"""
     said = lemmas()
+    object_of_a_verb = verb = False
     for i, m in enumerate(said):
         if m.start < end:
             continue
-        if m.base in _BEFORE_NEGATION:
+        if (m.base in _BEFORE_NEGATION or m.pos.startswith("副詞")  # (特に, ほとんど, あまり)
+                or m.base == "の" and i + 1 < len(said) and said[i + 1].base == "ない"):  # 成果のない
+            object_of_a_verb = object_of_a_verb or m.base in ("が", "は", "も")
             continue
-        # Past する, the negation of a good word is still its negation (成功せず, 成功しなかった),
+        # Past する, the negation of a good word is still its negation (成功せず, 成功していない),
         # and so is a hard word's in the past (苦労しなかった); 失敗しない is how to avoid it.
         # ありません is ない (課題はありませんでした).
-        if (i + 1 < len(said) and said[i + 1].base == "ない"
-                and (m.base == "ある" or m.base == "する" and (good or _past(said, i + 1)))):
+        nai = _next_negation(said, i)
+        if nai >= 0 and (m.base in _BE or m.base in _DO and (good or _past(said, nai))):
+            continue
+        # A good thing that did not come: 成果が出なかった, 好評を得られなかった (not a hard one:
+        # 課題を解決できなかった is a complaint still).
+        if good and m.base == "を" and not verb:
+            object_of_a_verb = True
+            continue
+        if good and object_of_a_verb and m.pos.startswith(("動詞", "助動詞")) and m.base != "ない":
+            verb = True
             continue
         # (…がないか: whether there is any, a question about it: 課題がないか確認したい.)
-        if (m.base == "ない" and m.pos.startswith(("助動詞", "形容詞"))
-                and not (i + 1 < len(said) and said[i + 1].base == "か")):
-            return said[i + 1].end if _past(said, i) else m.end
+        if m.base == "ない" and m.pos.startswith(("助動詞", "形容詞")) and not _asked(said, i):
+            return said[i + 1].end if i + 1 < len(said) and said[i + 1].base == "た" else m.end
         return -1
     return -1
 
@@ -365,6 +407,8 @@ def _final_negation(said: tuple[_Lemma, ...]) -> tuple[int, int] | None:
                 return None  # まだ…ない says "not yet": where things stand, not what went wrong
             if i > 0 and said[i - 1].base == "たい":
                 return None  # …したくない is a wish (what to avoid), not something that went wrong
+            if i + 1 < len(said) and said[i + 1].base in ("に", "で") and said[i + 1].pos.startswith("助詞"):
+                return None  # お金をかけずに, 苦労しないで: how to do it (the stop-38 review)
             if i > 0 and (said[i - 1].base in ("で", "じゃ") or (said[i - 1].base == "は" and i > 1 and said[i - 2].base == "で")):
                 # 統計的な調査ではなく, 行政が依頼する場ではない, …なんじゃない？: what a thing is not
                 # (a contrast, a guess), not a complaint; read as one, a hard snippet came second (stop 34)
