@@ -30,6 +30,17 @@ class _Failure(click.ClickException):
 
 
 class _Group(click.Group):
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as e:
+            # `kodoku-search 縦割り`: the words of a search, the command left out ("No such
+            # command '縦割り'" said nothing of search; the stop-38 user review).
+            name = args[0] if args else ""
+            if name and not name.startswith("-") and not getattr(e, "possibilities", None):  # (not serach: search)
+                e.message += f" To search for it: kodoku-search search {' '.join(_quoted(a) for a in args)}"
+            raise
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -73,6 +84,14 @@ class _Command(click.Command):
             if ctx.params.get("as_json") or ctx.params.get("fmt") == "json":
                 _echo_json({"ok": False, "error": e.format_message() if isinstance(e, click.ClickException) else str(e)})
             raise
+
+
+def _quoted(arg: str) -> str:
+    """``arg`` as typed at a shell: quoted only where the shell would split or read it."""
+    import re
+    import shlex
+
+    return arg if re.fullmatch(r"[^\s'\"\\$`!*?;&|<>(){}\[\]#~]+", arg) else shlex.quote(arg)
 
 
 def _asks_json(args: list[str]) -> bool:

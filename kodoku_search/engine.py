@@ -332,12 +332,12 @@ class SearchEngine:
             if value is not None and not isinstance(value, str):
                 raise UsageError(f"{name} must be a string (or None), not {value!r}")
         if theme is not None:
-            key = labels.resolve_theme(theme)
+            key = labels.resolve_theme(theme) or self._said("theme", theme)
             if key is None:
                 raise UsageError(f"unknown theme {theme!r}; valid: general (全般), platform (PF, プラットフォーム)")
             theme = key
         if polarity is not None:
-            key = labels.resolve_polarity(polarity)
+            key = labels.resolve_polarity(polarity) or self._said("polarity", polarity)
             if key is None:
                 raise UsageError(f"unknown polarity {polarity!r}; valid: good (良かった), hard (苦労), other (その他)")
             polarity = key
@@ -346,6 +346,18 @@ class SearchEngine:
         from .search import Filters
 
         return Filters(city, prefecture, theme, polarity)
+
+    def _said(self, kind: str, value: str) -> str | None:
+        """A filter value said in words, read as a query's are (corpus/intents.csv): 大変だった,
+        困ったこと, うまくいったこと, 地方版官民連携プラットフォーム. Typed in the query they
+        worked; as --polarity or --theme they were "unknown" (the stop-38 user review)."""
+        from .vocab import vocabulary
+
+        try:
+            read = vocabulary(self.corpus_dir).read_intent(value).get(kind)
+        except KodokuError:  # (a corpus whose intents file cannot be read: the aliases alone)
+            return None
+        return read[0] if read else None
 
     def _check(self, fieldname: str, value: str | None, _other: bool = True) -> str | None:
         if value is None:

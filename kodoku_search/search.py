@@ -1358,13 +1358,23 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
         kana = romaji_to_kana(plain)
         if not kana or all(x.pos.startswith(("助詞", "助動詞")) for x in morphs(kana)):
             return typed
-        place = bool(cities and _kana_places(kana, cities, spellings, prefectures)[1])
-        if len(kana) < 3 and not place:  # (two kana are an English word as often: mono, data, nasu)
-            return typed
-        pieces = _respell_pieces(kana, spellings)
-        if a_word(spelled(kana, spellings)) or (pieces and all(a_word(sp) for _, _, sp in pieces)) or place:
-            swaps.append((typed, kana))
-            return kana
+        # Typed without its long vowels, as Hepburn writes names (kyoto, tokyo, chonai): those
+        # too, where as typed it is nothing (the stop-38 user review: kyoto found nothing); a
+        # word of the corpus's before a place, which is found by its sound less its voicing.
+        longer = _long_vowels(kana)
+        for said, as_place in ((kana, True), *((k, False) for k in longer), *((k, True) for k in longer)):
+            found = as_place and cities and _kana_places(said, cities, spellings, prefectures)[1]
+            # (A long vowel put back must make the place's own reading, voicing and all: the
+            # places are found by their sound less it, and kyodo is not 京都.)
+            place = bool(found) and (said is kana or _reads(found[0][1]) == said)
+            if len(said) < 3 and not place:  # (two kana are an English word as often: mono, data, nasu)
+                continue
+            pieces = _respell_pieces(said, spellings)
+            if said is not kana and pieces and pieces[-1][1] < len(said):
+                pieces = None  # (all of it, not 兵庫 + う of ひょうごう)
+            if a_word(spelled(said, spellings)) or (pieces and all(a_word(sp) for _, _, sp in pieces)) or place:
+                swaps.append((typed, said))
+                return said
         return typed
 
     # (A particle in capitals is one where the query's letters all are, TATEWARI NO HEIGAI, or
@@ -1381,6 +1391,41 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
 
         text = _ROMAJI_PARTICLE.sub(particle, text)
     return text, tuple(swaps)
+
+
+def _reads(place: str) -> str:
+    """A place's name as Janome reads it, in hiragana, less its 市, 町, 区 or 県 (京都市: きょうと)."""
+    from .analysis import morphs
+
+    name = place[:-1] if place[-1:] in "市町区村県都府道" and len(place) > 2 else place
+    return "".join(m.reading for m in morphs(name)).translate(_TO_HIRAGANA)
+
+
+_TO_HIRAGANA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}
+_O_ROW = frozenset("おこごそぞとどのほぼぽもよょろを")
+_LONG_VOWELS_MAX = 3  # places a long vowel may have been left out at (3^3 readings at most)
+
+
+def _long_vowels(kana: str) -> list[str]:
+    """``kana`` with the long vowels romaji leaves out put back, one reading for each way:
+    きょと → きょうと, おさか → おおさか, ちょない → ちょうない; the most added first, as
+    Hepburn leaves out every one (kyodo is きょうどう before きょうど)."""
+    at = [i for i, c in enumerate(kana) if c in _O_ROW or c in "うくぐすずつづぬふぶぷむゆゅる"]
+    at = [i for i in at if kana[i + 1:i + 2] not in ("う", "お")][:_LONG_VOWELS_MAX]
+    out: list[tuple[int, str]] = []
+
+    def grow(k: int, text: str, added: int, shift: int) -> None:
+        if k == len(at):
+            if added:
+                out.append((added, text))
+            return
+        i = at[k] + shift + 1
+        grow(k + 1, text, added, shift)
+        for v in ("う", "お") if kana[at[k]] in _O_ROW else ("う",):
+            grow(k + 1, text[:i] + v + text[i:], added + 1, shift + 1)
+
+    grow(0, kana, 0, 0)
+    return [t for _, t in sorted(out, key=lambda x: -x[0])]
 
 
 _ROMAJI_PARTICLES = {"no": "の", "wo": "を", "ga": "が", "ni": "に", "de": "で", "to": "と", "wa": "は", "ha": "は",
@@ -3353,11 +3398,18 @@ def _as_typed(text: str) -> str:
 
 def _query_phrase(cleaned: str) -> str | None:
     """The query as one phrase, when it is several words long (a lone word's match
-    is the word's own) and at least four characters."""
+    is the word's own) and at least four characters; less a particle at either end,
+    which joins it to nothing: 「大阪市の取り組み」 less its city marked 【の取り組み】
+    (the stop-38 user review)."""
     from .analysis import morphs
 
-    phrase = _as_typed(cleaned)
-    return phrase if len(phrase) >= 4 and len(morphs(cleaned)) > 1 else None
+    ms = morphs(cleaned)
+    while ms and ms[0].pos.startswith("助詞"):
+        ms = ms[1:]
+    while ms and ms[-1].pos.startswith("助詞"):
+        ms = ms[:-1]
+    phrase = _as_typed(cleaned[ms[0].start:ms[-1].end]) if ms else ""
+    return phrase if len(phrase) >= 4 and len(ms) > 1 else None
 
 
 def _asks_only_for_a_side(reading: Reading, filters: Filters) -> bool:
@@ -3997,6 +4049,7 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
 
     out = text
     read_as = dict(reading.respellings)
+    respelled: set[str] = set()  # (a word respelled here is not corrected again below)
     for run in _KANA_RUN.findall(text):
         if run in read_as and run not in read_as[run]:
             # As the search read it whole (こどくし: 孤独死, an entry of the synonym file), not
@@ -4015,10 +4068,13 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
                 spelled += [run[last:a], sp]
                 last = b
             out = out.replace(run, "".join(spelled) + run[last:], 1)
+            respelled.add(run)
     for w in reading.words:
         # (Not a one-character piece: the ふ Janome reads as ふる in ぴーえふ is no word to correct;
-        # nor a number with what it counts: 5回 is no misspelt 回.)
-        if len(w.term) < 2 or len(w.surface) < 2 or w.surface not in out or _counts(w.term):
+        # nor a number with what it counts: 5回 is no misspelt 回; nor a word already corrected,
+        # which its correction may contain: サポータ → サポーター → サポーターー.)
+        if (len(w.term) < 2 or len(w.surface) < 2 or w.surface not in out or _counts(w.term)
+                or any(w.surface in run for run in respelled)):
             continue
         if not w.parts and searcher.doc_frequency("text", w.term):  # (a word the index has: 検証, respelled)
             continue

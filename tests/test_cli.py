@@ -117,6 +117,10 @@ def test_json_shape(run):
         (["search"], 2, "Missing argument"),
         (["show", "no/such/id"], 2, "no record"),
         (["frobnicate"], 2, "No such command"),
+        # (A search without its command: say how to search; the stop-38 user review.)
+        (["縦割り", "--city", "福岡市"], 2, "To search for it: kodoku-search search 縦割り --city 福岡市"),
+        (["PF 立ち上げ"], 2, "kodoku-search search 'PF 立ち上げ'"),
+        (["serach", "縦割り"], 2, "Did you mean 'search'"),
     ],
 )
 def test_bad_input_gets_a_message_and_a_defined_status(run, args, code, says):
@@ -226,6 +230,13 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
     for theme, polarity in (("PF立ち上げ", "困難"), ("PFの立ち上げ", "くろう"), ("全般", "よかったこと"),
                             ("PF 立ち上げ", "苦労していること"), ("プラットフォームの立ち上げ", "良いこと")):
         assert run("search", "設置", "--theme", theme, "--polarity", polarity, "-n", "1").exit_code == 0, (theme, polarity)
+    # Said in words, as a query says them (corpus/intents.csv): each was "unknown" (the stop-38 review).
+    for theme, polarity, side in (("地方版官民連携プラットフォーム", "大変だった", "hard"), ("PF", "困ったこと", "hard"),
+                                  ("地方版孤独・孤立対策官民連携プラットフォーム", "うまくいったこと", "good")):
+        d = json.loads(run("search", "連携", "--theme", theme, "--polarity", polarity, "--json").output)
+        assert d["filters"]["theme"] == "platform" and d["filters"]["polarity"] == side, (theme, polarity)
+        assert d["results"] and all(h["polarity"] == side and h["theme"] == "platform" for h in d["results"])
+    assert run("search", "連携", "--polarity", "連携").exit_code == 2  # (a word that says no side is still unknown)
     # A pasted id with a space after it.
     assert "福岡市/2" in run("show", "advice-2025-10/general/福岡市/2 ").output
     # compare says "1 city"; every city has more_good / more_hard, empty or not.

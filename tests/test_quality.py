@@ -1014,6 +1014,8 @@ def test_did_you_mean(engine):
     assert engine.search("縦割り").suggestion is None
     assert engine.search("xyzzy").total == 0
     assert engine.search("施作").suggestion == "施策"  # a slip the vectors do not know: one edit away
+    # A word respelled is not corrected again: 「サポーターー養成」 (the stop-38 user review).
+    assert engine.search("サポータ養成").suggestion == "サポーター養成"
 
 
 @pytest.mark.parametrize("query", ["きょういくいいんかい", "さいけんかんりか", "ちいききょうぎかい"])
@@ -2513,6 +2515,22 @@ def test_romaji_typed_with_the_ime_off_is_read_as_its_kana(engine):
     assert "と" not in (english.suggestion or "") and "TO" in english.query, english.suggestion
     # But one before a word read as kana is a particle (NPO TO renkei: the fourth review).
     assert "TO" not in engine.search("NPO TO renkei", limit=1).unmatched
+
+
+def test_romaji_without_its_long_vowels(engine):
+    # kyoto found nothing (the stop-38 user review): Hepburn, as names are written, leaves the
+    # long vowels out (kyoto is きょうと, chonai ちょうない, hyogo ひょうご).
+    from kodoku_search.search import _long_vowels
+
+    assert _long_vowels("きょと")[:3] == ["きょうとう", "きょうとお", "きょおとう"] and "きょうと" in _long_vowels("きょと")
+    for typed, city in (("kyoto", "京都市"), ("tokyo", "中野区"), ("hyogo", "播磨町"), ("kyoto renkei", "京都市")):
+        r = engine.search(typed, limit=3, related=False)
+        assert r.hits and r.hits[0].city == city, typed
+    for typed, word in (("chonai renkei", "庁内"), ("hokatsu", "包括"), ("kyoyu", "共有"), ("koho", "広報")):
+        r = engine.search(typed, limit=3, related=False)
+        assert r.total and word in r.hits[0].text, typed
+    # Not a place by its sound less its voicing: kyodo (協働) is not 京都 (きょうと).
+    assert not engine.search("kyodo", limit=1).reading.cities
 
 
 @pytest.mark.parametrize("query, word", [("連携 AI", "AI"), ("庁内連携 DX", "DX"), ("居場所 メタバース", "メタバース")])
