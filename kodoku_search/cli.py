@@ -937,6 +937,7 @@ def _print_comparison(c, use_color: bool, width: int) -> None:
 
     for note in c.notes:
         click.echo(f"note: {note}", err=True)
+    _say_unmatched(c)
     if not c.cities:
         click.echo(f"No city has a match for 「{_echo_query(c.query)}」.")
         if c.neither:
@@ -992,6 +993,13 @@ def _neither_line(c) -> str:
             f"list {'them' if n != 1 else 'it'} with: kodoku-search search {query}{filters} --polarity other")
 
 
+def _say_unmatched(c) -> None:
+    """Words of the query no snippet has, as search names them (on stderr, beside the notes)."""
+    if c.unmatched and c.cities:
+        click.echo(f"not found: {'、'.join(_safe(w) for w in c.unmatched)} (the table compares the rest of the query)",
+                   err=True)
+
+
 def _emit_comparison(c, fmt: str, per_side: int) -> None:
     from .render import to_csv, to_jsonl, to_markdown
 
@@ -1000,6 +1008,7 @@ def _emit_comparison(c, fmt: str, per_side: int) -> None:
         return
     for note in c.notes:  # (as search's: a table or a row a line has no place for them)
         click.echo(f"note: {note}", err=True)
+    _say_unmatched(c)
     if c.neither:
         click.echo(f"note: {_neither_line(c)}", err=True)
     if fmt == "jsonl":

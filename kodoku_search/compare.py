@@ -75,6 +75,8 @@ class Comparison:
     # Matches that state neither side (鳥取市's lessons, 春日井市's 取り組み例): no column
     # is theirs, but a reader of 「縦割り」 should know 鳥取市 speaks of it too.
     neither: tuple[Hit, ...] = ()
+    # Query words no snippet of either side has (自殺 of 「自殺対策」): the table is the rest's.
+    unmatched: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[CityPair]:
         return iter(self.cities)
@@ -91,7 +93,8 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "filters": dict(self.filters), "cities": [c.to_dict() for c in self.cities],
-                "said_in": list(self.said_in), "neither": [h.to_dict() for h in self.neither]}
+                "said_in": list(self.said_in), "neither": [h.to_dict() for h in self.neither],
+                "unmatched": list(self.unmatched)}
 
     @property
     def neither_by_city(self) -> dict[str, int]:
@@ -113,6 +116,11 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
     for side in ("good", "hard", "other"):
         sides[side] = engine.search(query, theme=theme, prefecture=prefecture, city=city, polarity=side,
                                      limit=COMPARE_WINDOW, related=False)  # compare reads matches only
+    # (A word one side has is found: 「自殺対策」 listed ten cities and never said that no snippet
+    # has 自殺, as search does; the stop-38 user review.)
+    with_hits = [r for r in sides.values() if r.total]  # (a side with no match names nothing)
+    unmatched = tuple(w for w in (with_hits[0].unmatched if with_hits else ())
+                      if all(w in r.unmatched for r in with_hits))
     neither = tuple(h for h in sides.pop("other").hits if h.matches)  # (those that say the query's words)
     found: dict[str, dict[str, list[Hit]]] = {}  # city → side → its matches, best first
     pref: dict[str, str] = {}
@@ -151,7 +159,7 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
     notes = tuple(dict.fromkeys(n for n in said if not n.endswith(" without")))
     active = sides["good"].filters.active()
     active.pop("polarity", None)
-    return Comparison(query, tuple(pairs), active, notes, sides["good"].terms, neither)
+    return Comparison(query, tuple(pairs), active, notes, sides["good"].terms, neither, unmatched)
 
 
 # ---------------------------------------------------------------------------

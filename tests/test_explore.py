@@ -264,6 +264,17 @@ def test_compare_says_which_cities_say_the_words(engine, run):
     assert "its words are in" not in run("compare", "豊田市").output  # (no words: it names a city)
 
 
+def test_compare_names_the_words_no_snippet_has(engine, run):
+    # 「自殺対策」 compared ten cities on 対策 and never said that no snippet has 自殺, as search
+    # does (the stop-38 user review): a false comparison to cite.
+    c = engine.compare("自殺対策")
+    assert len(c) >= 5 and c.unmatched == ("自殺",) and c.to_dict()["unmatched"] == ["自殺"]
+    assert c.unmatched == engine.search("自殺対策").unmatched
+    for fmt in ("text", "markdown", "csv"):
+        assert "not found: 自殺" in run("compare", "自殺対策", "--format", fmt).output, fmt
+    assert engine.compare("縦割り").unmatched == () and engine.compare("連携 縦割り").unmatched == ()
+
+
 def test_compare_says_where_the_snippets_of_neither_side_match(engine, run):
     """(The stop-30 user review.) compare has a column for each side, and dropped the
     matches that state neither: 「縦割り」 said "in 2 cities" and left out 鳥取市, whose
