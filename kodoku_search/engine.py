@@ -351,13 +351,33 @@ class SearchEngine:
         """A filter value said in words, read as a query's are (corpus/intents.csv): 大変だった,
         困ったこと, うまくいったこと, 地方版官民連携プラットフォーム. Typed in the query they
         worked; as --polarity or --theme they were "unknown" (the stop-38 user review)."""
-        from .vocab import vocabulary
+        import unicodedata
+
+        from .vocab import INTENT_KEYS, _lemmas, vocabulary
 
         try:
-            read = vocabulary(self.corpus_dir).read_intent(value).get(kind)
+            vocab = vocabulary(self.corpus_dir)
         except KodokuError:  # (a corpus whose intents file cannot be read: the aliases alone)
             return None
-        return read[0] if read else None
+        read = vocab.read_intent(value).get(kind)
+        if not read:
+            return None
+        side, cues = read
+        # A filter hides what it does not name, so only a value that says one side as its cue
+        # words say it: not one it sets aside (プラットフォーム以外), asks about (成功事例はありま
+        # せんか), negates (立ち上げていない, ない) or says with the other (良かったこと、苦労したこと):
+        # each was read as the side it names (the review after the stop-38 user review).
+        said = unicodedata.normalize("NFKC", value).lower()
+        if any(x in said for x in ("以外", "除", "?")) or said.rstrip().endswith(("か", "かな")):
+            return None
+        if not all(c in vocab.intents[side] for c in cues):
+            return None
+        if any(c in said for other, k in INTENT_KEYS.items() if k == kind and other != side for c in vocab.intents[other]):
+            return None
+        negated = ("ない", "なかっ", "ず", "ません")
+        if any(m.base == "ない" for m in _lemmas(value)) and not any(n in c for c in cues for n in negated):
+            return None
+        return side
 
     def _check(self, fieldname: str, value: str | None, _other: bool = True) -> str | None:
         if value is None:

@@ -1356,25 +1356,40 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
                 searcher.doc_frequency("text", plain):
             return typed
         kana = romaji_to_kana(plain)
-        if not kana or all(x.pos.startswith(("助詞", "助動詞")) for x in morphs(kana)):
+        if not kana:
             return typed
-        # Typed without its long vowels, as Hepburn writes names (kyoto, tokyo, chonai): those
-        # too, where as typed it is nothing (the stop-38 user review: kyoto found nothing); a
-        # word of the corpus's before a place, which is found by its sound less its voicing.
+        if not all(x.pos.startswith(("助詞", "助動詞")) for x in morphs(kana)):
+            place = bool(cities and _kana_places(kana, cities, spellings, prefectures)[1])
+            if len(kana) >= 3 or place:  # (two kana are an English word as often: mono, data, nasu)
+                pieces = _respell_pieces(kana, spellings)
+                if a_word(spelled(kana, spellings)) or (pieces and all(a_word(sp) for _, _, sp in pieces)) or place:
+                    swaps.append((typed, kana))
+                    return kana
+        # Typed without its long vowels, as Hepburn writes names (kyoto, tokyo, chonai, tayo): those
+        # too, where as typed it is nothing (the stop-38 user review: kyoto found nothing). Only
+        # as the word's or the place's own reading, voicing and all (the corpus's spellings and
+        # places are found by their sound less it: shogai is not 紹介, nor kyodo 京都), and
+        # written as that word or place, which Janome cannot split again (kyoto市 was 今日 + と).
         longer = _long_vowels(kana)
-        for said, as_place in ((kana, True), *((k, False) for k in longer), *((k, True) for k in longer)):
-            found = as_place and cities and _kana_places(said, cities, spellings, prefectures)[1]
-            # (A long vowel put back must make the place's own reading, voicing and all: the
-            # places are found by their sound less it, and kyodo is not 京都.)
-            place = bool(found) and (said is kana or _reads(found[0][1]) == said)
-            if len(said) < 3 and not place:  # (two kana are an English word as often: mono, data, nasu)
+        for said in longer:
+            word = spelled(said, spellings)
+            pieces = _respell_pieces(said, spellings) if not a_word(word) else [(0, len(said), word)]
+            if (pieces and pieces[0][0] == 0 and pieces[-1][1] == len(said) and all(a_word(sp) for _, _, sp in pieces)
+                    and all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))
+                    and "".join(_reading(sp) for _, _, sp in pieces) == said):
+                written = "".join(sp for _, _, sp in pieces)
+                swaps.append((typed, written))
+                return written
+        for said in longer if cities else ():
+            found = _kana_places(said, cities, spellings, prefectures)[1]
+            if not found:
                 continue
-            pieces = _respell_pieces(said, spellings)
-            if said is not kana and pieces and pieces[-1][1] < len(said):
-                pieces = None  # (all of it, not 兵庫 + う of ひょうごう)
-            if a_word(spelled(said, spellings)) or (pieces and all(a_word(sp) for _, _, sp in pieces)) or place:
-                swaps.append((typed, said))
-                return said
+            place = found[0][1]
+            name, suffix = (place[:-1], place[-1]) if place[-1:] in _SUFFIX_READINGS and len(place) > 2 else (place, "")
+            if _reading(name) == said or said in (_reading(name) + r for r in _SUFFIX_READINGS.get(suffix, ())):
+                written = place if _reading(name) != said else name  # (kyotoshi: 京都市; kyoto: 京都)
+                swaps.append((typed, written))
+                return written
         return typed
 
     # (A particle in capitals is one where the query's letters all are, TATEWARI NO HEIGAI, or
@@ -1393,12 +1408,15 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
     return text, tuple(swaps)
 
 
-def _reads(place: str) -> str:
-    """A place's name as Janome reads it, in hiragana, less its 市, 町, 区 or 県 (京都市: きょうと)."""
+def _reading(text: str) -> str:
+    """``text`` as Janome reads it, in hiragana (京都: きょうと)."""
     from .analysis import morphs
 
-    name = place[:-1] if place[-1:] in "市町区村県都府道" and len(place) > 2 else place
-    return "".join(m.reading for m in morphs(name)).translate(_TO_HIRAGANA)
+    return "".join(m.reading for m in morphs(text)).translate(_TO_HIRAGANA)
+
+
+_SUFFIX_READINGS = {"市": ("し",), "町": ("ちょう", "まち"), "区": ("く",), "村": ("むら", "そん"), "県": ("けん",),
+                    "都": ("と",), "府": ("ふ",), "道": ("どう",)}
 
 
 _TO_HIRAGANA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}
@@ -1429,8 +1447,8 @@ def _long_vowels(kana: str) -> list[str]:
 
 
 _ROMAJI_PARTICLES = {"no": "の", "wo": "を", "ga": "が", "ni": "に", "de": "で", "to": "と", "wa": "は", "ha": "は",
-                     "mo": "も", "he": "へ", "ya": "や"}
-_ROMAJI_PARTICLE = re.compile(r"(?<![A-Za-z0-9])(?:no|wo|ga|ni|de|to|wa|ha|mo|he|ya|NO|WO|GA|NI|DE|TO|WA|HA|MO|HE|YA)"
+                     "mo": "も", "he": "へ", "ya": "や", "na": "な"}
+_ROMAJI_PARTICLE = re.compile(r"(?<![A-Za-z0-9])(?:no|wo|ga|ni|de|to|wa|ha|mo|he|ya|na|NO|WO|GA|NI|DE|TO|WA|HA|MO|HE|YA|NA)"
                               r"(?![A-Za-z0-9])")  # (in capitals too: TATEWARI NO HEIGAI)
 
 
@@ -4050,11 +4068,15 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
     out = text
     read_as = dict(reading.respellings)
     respelled: set[str] = set()  # (a word respelled here is not corrected again below)
-    for run in _KANA_RUN.findall(text):
+    # Each run replaced where it stands (the text before it kept as it is): a second サポータ
+    # replaced "once" met the first one's サポーター, 「サポーターー サポータ養成」 (the review).
+    runs: list[tuple[int, int, str]] = []
+    for found in _KANA_RUN.finditer(text):
+        run = found.group()
         if run in read_as and run not in read_as[run]:
             # As the search read it whole (こどくし: 孤独死, an entry of the synonym file), not
             # in the corpus's pieces (孤独 + し).
-            out = out.replace(run, read_as[run], 1)
+            runs.append((found.start(), found.end(), read_as[run]))
             continue
         # Whole or nothing, as the search respells: にちよう (日曜) is not に + 庁.
         pieces = _respell_pieces(run, spellings or {})
@@ -4067,8 +4089,10 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
             for a, b, sp in pieces:
                 spelled += [run[last:a], sp]
                 last = b
-            out = out.replace(run, "".join(spelled) + run[last:], 1)
+            runs.append((found.start(), found.end(), "".join(spelled) + run[last:]))
             respelled.add(run)
+    for a, b, sp in reversed(runs):
+        out = out[:a] + sp + out[b:]
     for w in reading.words:
         # (Not a one-character piece: the ふ Janome reads as ふる in ぴーえふ is no word to correct;
         # nor a number with what it counts: 5回 is no misspelt 回; nor a word already corrected,

@@ -237,6 +237,14 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
         assert d["filters"]["theme"] == "platform" and d["filters"]["polarity"] == side, (theme, polarity)
         assert d["results"] and all(h["polarity"] == side and h["theme"] == "platform" for h in d["results"])
     assert run("search", "連携", "--polarity", "連携").exit_code == 2  # (a word that says no side is still unknown)
+    # A filter hides what it does not name: not a value that sets its side aside, asks, negates
+    # or names both (each was read as the side it names: the review after the user review).
+    for option, value in (("--theme", "プラットフォーム以外"), ("--theme", "プラットフォームを立ち上げていない"),
+                          ("--polarity", "苦労したこと以外"), ("--polarity", "成功事例はありませんか"), ("--polarity", "ない"),
+                          ("--polarity", "良かったこと、苦労したこと"), ("--polarity", "難しかった?")):
+        r = run("search", "連携", option, value)
+        assert r.exit_code == 2 and "unknown" in r.output, (option, value)
+    assert run("search", "連携", "--polarity", "うまくいかなかったこと", "-n", "1").exit_code == 0
     # A pasted id with a space after it.
     assert "福岡市/2" in run("show", "advice-2025-10/general/福岡市/2 ").output
     # compare says "1 city"; every city has more_good / more_hard, empty or not.

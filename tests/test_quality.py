@@ -1014,8 +1014,10 @@ def test_did_you_mean(engine):
     assert engine.search("縦割り").suggestion is None
     assert engine.search("xyzzy").total == 0
     assert engine.search("施作").suggestion == "施策"  # a slip the vectors do not know: one edit away
-    # A word respelled is not corrected again: 「サポーターー養成」 (the stop-38 user review).
+    # A word respelled is not corrected again: 「サポーターー養成」 (the stop-38 user review), nor
+    # a second one met by the first one's correction (the review after it).
     assert engine.search("サポータ養成").suggestion == "サポーター養成"
+    assert engine.search("サポータ サポータ養成").suggestion == "サポーター サポーター養成"
 
 
 @pytest.mark.parametrize("query", ["きょういくいいんかい", "さいけんかんりか", "ちいききょうぎかい"])
@@ -2531,6 +2533,20 @@ def test_romaji_without_its_long_vowels(engine):
         assert r.total and word in r.hits[0].text, typed
     # Not a place by its sound less its voicing: kyodo (協働) is not 京都 (きょうと).
     assert not engine.search("kyodo", limit=1).reading.cities
+    # Written as the place, which Janome cannot split again: kyoto市 and kyoto連携 were 今日 + と
+    # (【市】 and 【協】 marked); with the suffix typed too (kyotoshi, tokyoto). The review of 274cf56.
+    for typed, city in (("kyoto市", "京都市"), ("kyoto連携", "京都市"), ("kyoto、連携", "京都市"), ("kyotoshi", "京都市"),
+                        ("tokyoto", "中野区")):
+        r = engine.search(typed, limit=3, related=False)
+        assert r.reading.cities == (city,) and r.hits[0].city == city, typed
+    # A word only by its own reading, voicing and all: shogai is not 紹介, chonaikai not 庁内外, kyosei
+    # not 行政 (each a "did you mean"); and not given up on as particles (tayo: 多様, doshi: 同士).
+    for typed, wrong in (("shogai", "紹介"), ("chonaikai", "庁内外"), ("kyosei", "行政"), ("bunkyo", "分業")):
+        r = engine.search(typed, limit=1)
+        assert wrong not in (r.suggestion or "") and not any(wrong in sp for _, sp in r.reading.respellings), typed
+    for typed, word in (("tayo", "多様"), ("doshi", "同士"), ("tayo na sedai", "世代")):
+        r = engine.search(typed, limit=3, related=False)
+        assert r.total and word in r.hits[0].text and not r.unmatched, typed
 
 
 @pytest.mark.parametrize("query, word", [("連携 AI", "AI"), ("庁内連携 DX", "DX"), ("居場所 メタバース", "メタバース")])
