@@ -356,8 +356,9 @@ class SearchEngine:
         from .vocab import INTENT_KEYS, _lemmas, vocabulary
 
         try:
+            value.encode("utf-8")  # (bytes that were not UTF-8 arrive as lone surrogates: no side)
             vocab = vocabulary(self.corpus_dir)
-        except KodokuError:  # (a corpus whose intents file cannot be read: the aliases alone)
+        except (KodokuError, UnicodeError):  # (a corpus whose intents file cannot be read: the aliases alone)
             return None
         read = vocab.read_intent(value).get(kind)
         if not read:

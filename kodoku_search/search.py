@@ -719,6 +719,13 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     # (Not left out of the index: its statistics shape every record's score, as the ranker learned them.)
     typed_words = words(text)
     plain = [w for w in typed_words if w.term not in _POLITE_PREFIXES]
+    # Nor how well, said of another word: the うまく of 「企業とうまく連携するには」 put 京都市's
+    # 「うまく工夫しないと」 sixth and 福岡市's 「企業等との連携」 from first to fourth (the stop-38
+    # user review). Alone, or all there is, it is the word (うまく: the query's only one).
+    manner = [w for w in plain if w.term in _MANNER and w.surface.endswith(("く", "に"))
+              and not text[w.end:].lstrip().startswith(("い", "行"))]  # (うまくいく: how it went, a cue)
+    if manner and len(manner) < len(plain):
+        plain = [w for w in plain if not any(w is m for m in manner)]
     if not plain and typed_words:
         # (Where nothing else is left, the prefix with the kana after it is the word: おやつ is
         # お + やつ to Janome, and it found 「私の【お】ススメ」; without it, no query at all.)
@@ -3075,6 +3082,7 @@ def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "",
     return tuple(dict.fromkeys(missing))
 
 
+_MANNER = frozenset(("うまい", "上手い", "上手", "旨い"))  # how well (うまく, 上手に): no topic of its own
 _POLITE_PREFIXES = frozenset(("お", "ご"))
 
 

@@ -110,6 +110,8 @@ def test_json_shape(run):
         (["search", "縦割り", "--city", "大阪市"], 2, "valid: 中野区"),
         (["search", "縦割り", "--theme", "money"], 2, "valid: general"),
         (["search", "縦割り", "--polarity", "so-so"], 2, "valid: good"),
+        # (A value that is not UTF-8 is no side said in words: UnicodeEncodeError, exit 1.)
+        (["search", "縦割り", "--theme", "\ud800P"], 2, "valid: general"),
         (["search", "縦割り", "--limit", "-1"], 2, "limit"),
         # (Click keeps the last of a repeated option: 熊本市 was silently left out.)
         (["search", "連携", "--city", "熊本市", "--city", "福岡市"], 2, "given 2 times (熊本市, 福岡市)"),

@@ -1962,6 +1962,18 @@ def test_a_polite_prefix_is_no_word_of_the_query(engine):
     assert any("おススメ" in h.text for h in engine.search("お勧め", limit=5, related=False).hits)
 
 
+def test_how_well_is_no_word_of_the_query(engine):
+    # 「企業とうまく連携するにはどうしたらいい？」 looked for うまい: 京都市's 「うまく工夫しないと」 came
+    # sixth and 福岡市's 「企業等との連携」 fell from first to fourth (the stop-38 user review).
+    asked = engine.search("企業とうまく連携するにはどうしたらいい？", limit=6, related=False)
+    plain = engine.search("企業と連携するにはどうしたらいい？", limit=6, related=False)
+    assert [h.id for h in asked.hits] == [h.id for h in plain.hits]
+    assert all("うまく" not in h.text for h in asked.hits)
+    # Alone it is the word, and a cue it is part of still says the side.
+    assert engine.search("うまく", limit=1).total > 0
+    assert engine.search("連携がうまくいかない", limit=1).reading.polarity == "hard"
+
+
 def _is_hiragana_only(word: str) -> bool:
     return all("\u3041" <= ch <= "\u309f" for ch in word)
 
