@@ -369,15 +369,22 @@ class SearchEngine:
         # せんか), negates (立ち上げていない, ない) or says with the other (良かったこと、苦労したこと):
         # each was read as the side it names (the review after the stop-38 user review).
         said = unicodedata.normalize("NFKC", value).lower()
-        if any(x in said for x in ("以外", "除", "?")) or said.rstrip().endswith(("か", "かな")):
+        if any(x in said for x in ("以外", "除", "?")) or said.rstrip(" 。.!…、,").endswith(("か", "かな")):
             return None
         if not all(c in vocab.intents[side] for c in cues):
             return None
-        if any(c in said for other, k in INTENT_KEYS.items() if k == kind and other != side for c in vocab.intents[other]):
-            return None
+        mine = vocab.intents[side]
+        for other, k in INTENT_KEYS.items():
+            for c in vocab.intents[other] if k == kind and other != side else ():
+                at = said.find(c)
+                # (Not the 大変 of 大変良かった, "very", which goes on into a cue of this side.)
+                if at >= 0 and not any(said.startswith(m, at + len(c)) for m in mine):
+                    return None
         negated = ("ない", "なかっ", "ず", "ません")
-        if any(m.base == "ない" for m in _lemmas(value)) and not any(n in c for c in cues for n in negated):
-            return None
+        if not any(n in c for c in cues for n in negated) and (
+                any(m.base == "ない" for m in _lemmas(value))
+                or any(x in said for x in ("無", "未", "不", "非", "抜き", "知らず", "ゼロ", "なし"))):
+            return None  # (苦労は無かった, 課題無し, PF未設置, 非PF, 成果ゼロ: what it is not)
         return side
 
     def _check(self, fieldname: str, value: str | None, _other: bool = True) -> str | None:

@@ -722,10 +722,13 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     # Nor how well, said of another word: the うまく of 「企業とうまく連携するには」 put 京都市's
     # 「うまく工夫しないと」 sixth and 福岡市's 「企業等との連携」 from first to fourth (the stop-38
     # user review). Alone, or all there is, it is the word (うまく: the query's only one).
-    manner = [w for w in plain if w.term in _MANNER and w.surface.endswith(("く", "に"))
-              and not text[w.end:].lstrip().startswith(("い", "行"))]  # (うまくいく: how it went, a cue)
-    if manner and len(manner) < len(plain):
-        plain = [w for w in plain if not any(w is m for m in manner)]
+    # (Not in うまくいく, how it went, a cue; nor where the rest is only what was done, a verb:
+    # うまくやれたこと is about doing it well, and found nothing without うまく: the review.)
+    manner = [w for w in plain if w.term in _MANNER and (w.surface.endswith("く") or text[w.end:].startswith("に"))
+              and not text[w.end:].lstrip().startswith(("い", "行"))]
+    rest = [w for w in plain if not any(w is m for m in manner)]
+    if manner and any(not w.lemma for w in rest):
+        plain = rest
     if not plain and typed_words:
         # (Where nothing else is left, the prefix with the kana after it is the word: おやつ is
         # お + やつ to Janome, and it found 「私の【お】ススメ」; without it, no query at all.)
@@ -1355,49 +1358,82 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
     def a_word(spelling: str | None) -> bool:
         return bool(spelling) and any(_is_kanji(c) or "\u30a1" <= c <= "\u30fa" for c in spelling)
 
+    def written(said: str, whole: bool = True) -> str | None:
+        """``said`` as the corpus's word or words (pieces side by side, spaced: 連携 庁内, which
+        Janome would read again as 連携 + 庁 + 内), where they read exactly so, voicing and all
+        (the spellings are found by their sound less it: kyosei is not 行政, shogai 紹介)."""
+        word = spelled(said, spellings)
+        pieces = [(0, len(said), word)] if a_word(word) else _respell_pieces(said, spellings)
+        if not (pieces and all(a_word(sp) for _, _, sp in pieces)):
+            return None
+        if whole and not (pieces[0][0] == 0 and pieces[-1][1] == len(said)
+                          and all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))):
+            return None
+        if "".join(_reading(sp) for _, _, sp in pieces) != "".join(said[a:b] for a, b, _ in pieces):
+            return None
+        return " ".join(sp for _, _, sp in pieces)
+
+    def as_place(said: str, exact: bool) -> str | None:
+        found = _kana_places(said, cities, spellings, prefectures)[1] if cities else ()
+        if not found:
+            return None
+        place = found[0][1]
+        if not exact:
+            return place
+        # (A long vowel put back must make the place's own reading: the places are found by
+        # their sound less its voicing, and kyodo is not 京都.)
+        name, suffix = (place[:-1], place[-1]) if place[-1:] in _SUFFIX_READINGS and len(place) > 2 else (place, "")
+        if _reading(name) == said:
+            return name  # (kyoto: 京都; written so, kyoto市 is not 今日 + と)
+        return place if said in (_reading(name) + r for r in _SUFFIX_READINGS.get(suffix, ())) else None
+
+    tried = {"long": 0}
+    done: dict[str, str | None] = {}  # (a word typed twice is read once: 「sorosoro …」 × 200)
+
     def as_kana(m: re.Match) -> str:
         typed = m.group()
+        if typed not in done:
+            done[typed] = read(typed)
+        return done[typed] or typed
+
+    def read(typed: str) -> str | None:
         word = unicodedata.normalize("NFKC", typed)  # (ｔａｔｅｗａｒｉ: tatewari)
         plain = word.lower().translate(_MACRONS)
         if (word != plain and word[1:] != word[1:].lower() and not (word.isupper() and len(word) >= 5)) or \
                 searcher.doc_frequency("text", plain):
-            return typed
+            return None
         kana = romaji_to_kana(plain)
         if not kana:
-            return typed
-        if not all(x.pos.startswith(("助詞", "助動詞")) for x in morphs(kana)):
+            return None
+        particles = all(x.pos.startswith(("助詞", "助動詞")) for x in morphs(kana))
+        if not particles:
             place = bool(cities and _kana_places(kana, cities, spellings, prefectures)[1])
-            if len(kana) >= 3 or place:  # (two kana are an English word as often: mono, data, nasu)
-                pieces = _respell_pieces(kana, spellings)
-                if a_word(spelled(kana, spellings)) or (pieces and all(a_word(sp) for _, _, sp in pieces)) or place:
-                    swaps.append((typed, kana))
-                    return kana
+            if len(kana) >= 3 and written(kana) or place:  # (two kana are an English word as often: mono, data)
+                swaps.append((typed, kana))
+                return kana
         # Typed without its long vowels, as Hepburn writes names (kyoto, tokyo, chonai, tayo): those
-        # too, where as typed it is nothing (the stop-38 user review: kyoto found nothing). Only
-        # as the word's or the place's own reading, voicing and all (the corpus's spellings and
-        # places are found by their sound less it: shogai is not 紹介, nor kyodo 京都), and
-        # written as that word or place, which Janome cannot split again (kyoto市 was 今日 + と).
-        longer = _long_vowels(kana)
-        for said in longer:
-            word = spelled(said, spellings)
-            pieces = _respell_pieces(said, spellings) if not a_word(word) else [(0, len(said), word)]
-            if (pieces and pieces[0][0] == 0 and pieces[-1][1] == len(said) and all(a_word(sp) for _, _, sp in pieces)
-                    and all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))
-                    and "".join(_reading(sp) for _, _, sp in pieces) == said):
-                written = "".join(sp for _, _, sp in pieces)
-                swaps.append((typed, written))
-                return written
-        for said in longer if cities else ():
-            found = _kana_places(said, cities, spellings, prefectures)[1]
-            if not found:
-                continue
-            place = found[0][1]
-            name, suffix = (place[:-1], place[-1]) if place[-1:] in _SUFFIX_READINGS and len(place) > 2 else (place, "")
-            if _reading(name) == said or said in (_reading(name) + r for r in _SUFFIX_READINGS.get(suffix, ())):
-                written = place if _reading(name) != said else name  # (kyotoshi: 京都市; kyoto: 京都)
-                swaps.append((typed, written))
-                return written
-        return typed
+        # too, where as typed it is nothing (the stop-38 user review: kyoto found nothing), as the
+        # word or place that reads so, written as that word or place; the first few such words
+        # of a query only (each costs Janome a few readings).
+        if tried["long"] < _LONG_VOWEL_WORDS:
+            tried["long"] += 1
+            longer = _long_vowels(kana)
+            for said in longer:
+                got = written(said)
+                if got:
+                    swaps.append((typed, got))
+                    return got
+            for said in longer:
+                got = as_place(said, exact=True)
+                if got:
+                    swaps.append((typed, got))
+                    return got
+        # Else as before: kana whose pieces the corpus spells, though not all of it (chiikihokatsu:
+        # 地域 + ほかつ, where ちいきほうかつ is tried first).
+        if not particles and len(kana) >= 3 and written(kana, whole=False):
+            swaps.append((typed, kana))
+            return kana
+        return None
 
     # (A particle in capitals is one where the query's letters all are, TATEWARI NO HEIGAI, or
     # before a word read as kana, NPO TO renkei; the NO of tatewari NO MORE and the TO of
@@ -1429,6 +1465,7 @@ _SUFFIX_READINGS = {"市": ("し",), "町": ("ちょう", "まち"), "区": ("�
 _TO_HIRAGANA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}
 _O_ROW = frozenset("おこごそぞとどのほぼぽもよょろを")
 _LONG_VOWELS_MAX = 3  # places a long vowel may have been left out at (3^3 readings at most)
+_LONG_VOWEL_WORDS = 4  # romaji words of a query whose long vowels are looked for
 
 
 def _long_vowels(kana: str) -> list[str]:
@@ -4085,6 +4122,7 @@ def _suggest(searcher, text: str, reading: Reading, spellings: dict[str, str] | 
             # As the search read it whole (こどくし: 孤独死, an entry of the synonym file), not
             # in the corpus's pieces (孤独 + し).
             runs.append((found.start(), found.end(), read_as[run]))
+            respelled.add(run)
             continue
         # Whole or nothing, as the search respells: にちよう (日曜) is not に + 庁.
         pieces = _respell_pieces(run, spellings or {})

@@ -243,10 +243,16 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
     # or names both (each was read as the side it names: the review after the user review).
     for option, value in (("--theme", "プラットフォーム以外"), ("--theme", "プラットフォームを立ち上げていない"),
                           ("--polarity", "苦労したこと以外"), ("--polarity", "成功事例はありませんか"), ("--polarity", "ない"),
-                          ("--polarity", "良かったこと、苦労したこと"), ("--polarity", "難しかった?")):
+                          ("--polarity", "良かったこと、苦労したこと"), ("--polarity", "難しかった?"),
+                          # (and written otherwise: 無い, 無し, 未, 非, ゼロ, か before a full stop; the review of 78b9478)
+                          ("--polarity", "苦労は無かった"), ("--polarity", "課題無し"), ("--polarity", "成果ゼロ"),
+                          ("--polarity", "大変でしたか。"), ("--theme", "PF未設置"), ("--theme", "非PF")):
         r = run("search", "連携", option, value)
         assert r.exit_code == 2 and "unknown" in r.output, (option, value)
     assert run("search", "連携", "--polarity", "うまくいかなかったこと", "-n", "1").exit_code == 0
+    for very_good in ("大変良かったこと", "大変好評だったこと"):  # (大変 as "very": the side that follows it)
+        d = json.loads(run("search", "連携", "--polarity", very_good, "--json").output)
+        assert d["filters"]["polarity"] == "good", very_good
     # A pasted id with a space after it.
     assert "福岡市/2" in run("show", "advice-2025-10/general/福岡市/2 ").output
     # compare says "1 city"; every city has more_good / more_hard, empty or not.

@@ -1972,6 +1972,10 @@ def test_how_well_is_no_word_of_the_query(engine):
     # Alone it is the word, and a cue it is part of still says the side.
     assert engine.search("うまく", limit=1).total > 0
     assert engine.search("連携がうまくいかない", limit=1).reading.polarity == "hard"
+    # 上手に too (Janome reads 上手 + に); but not where the rest is only a verb: うまくやれたこと is
+    # about doing it well, and found nothing without it (the review of 331e0cf).
+    assert "上手" not in engine.search("上手に連携するには", limit=1).terms
+    assert engine.search("うまくやれたこと", limit=1).total > 0
 
 
 def _is_hiragana_only(word: str) -> bool:
@@ -2553,12 +2557,21 @@ def test_romaji_without_its_long_vowels(engine):
         assert r.reading.cities == (city,) and r.hits[0].city == city, typed
     # A word only by its own reading, voicing and all: shogai is not 紹介, chonaikai not 庁内外, kyosei
     # not 行政 (each a "did you mean"); and not given up on as particles (tayo: 多様, doshi: 同士).
-    for typed, wrong in (("shogai", "紹介"), ("chonaikai", "庁内外"), ("kyosei", "行政"), ("bunkyo", "分業")):
+    for typed, wrong in (("shogai", "紹介"), ("chonaikai", "庁内外"), ("kyosei", "行政"), ("bunkyo", "分業"),
+                         ("shougai", "紹介"), ("chounaikai", "庁内外"), ("kyousei", "行政")):
         r = engine.search(typed, limit=1)
         assert wrong not in (r.suggestion or "") and not any(wrong in sp for _, sp in r.reading.respellings), typed
     for typed, word in (("tayo", "多様"), ("doshi", "同士"), ("tayo na sedai", "世代")):
         r = engine.search(typed, limit=3, related=False)
         assert r.total and word in r.hits[0].text and not r.unmatched, typed
+    # Words side by side, spaced (連携庁内 was read again as 連携 + 庁 + 内, and matched 全庁 by
+    # the synonym 連携庁), and a compound whole where its first part alone was enough (地域 +
+    # ほかつ): the review of 78b9478.
+    assert dict(engine.search("renkeichonai", limit=1).reading.respellings).get("renkeichonai") == "連携 庁内"
+    assert dict(engine.search("chiikihokatsu", limit=1).reading.respellings).get("chiikihokatsu") == "地域 包括"
+    # A word typed many times is read once (「sorosoro」 × 200 took 364 ms): the same as once.
+    many = engine.search(" ".join(["sorosoro"] * 200), limit=1)
+    assert many.total == engine.search("sorosoro", limit=1).total
 
 
 @pytest.mark.parametrize("query, word", [("連携 AI", "AI"), ("庁内連携 DX", "DX"), ("居場所 メタバース", "メタバース")])
