@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -47,6 +48,13 @@ def _reads_index(method):
             raise
 
     return wrapper
+
+
+# Said of a filter's cue, what makes it what the value is not (_said): 課題無し, 苦労は無かった,
+# PF未設置, 成果ゼロ, 苦労知らず, PF抜き; 非PF, 不成功.
+_NOT_AFTER = re.compile(r"[はがも]?(無|なし|ゼロ|知らず|抜き|未|不要)")
+_NOT_BEFORE = ("非", "不", "未", "無")
+_VERY = ("大変", "たいへん")  # a hard cue that is also "very" (大変良かった)
 
 
 class SearchEngine:
@@ -377,14 +385,16 @@ class SearchEngine:
         for other, k in INTENT_KEYS.items():
             for c in vocab.intents[other] if k == kind and other != side else ():
                 at = said.find(c)
-                # (Not the 大変 of 大変良かった, "very", which goes on into a cue of this side.)
-                if at >= 0 and not any(said.startswith(m, at + len(c)) for m in mine):
+                # (Not the 大変 of 大変良かった, "very", going on into a cue of this side; 負担増えた
+                # is a burden that grew, not a good thing: only 大変 is "very".)
+                if at >= 0 and not (c in _VERY and any(said.startswith(m, at + len(c)) for m in mine)):
                     return None
         negated = ("ない", "なかっ", "ず", "ません")
         if not any(n in c for c in cues for n in negated) and (
                 any(m.base == "ない" for m in _lemmas(value))
-                or any(x in said for x in ("無", "未", "不", "非", "抜き", "知らず", "ゼロ", "なし"))):
-            return None  # (苦労は無かった, 課題無し, PF未設置, 非PF, 成果ゼロ: what it is not)
+                or any(_NOT_AFTER.match(said, said.find(c) + len(c)) or said[:said.find(c)].endswith(_NOT_BEFORE)
+                       for c in vocab.intents[side] if c in said)):
+            return None  # (苦労は無かった, 課題無し, PF未設置, 非PF, 成果ゼロ: what it is not; 人手不足で苦労した is)
         return side
 
     def _check(self, fieldname: str, value: str | None, _other: bool = True) -> str | None:

@@ -722,13 +722,16 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     # Nor how well, said of another word: the うまく of 「企業とうまく連携するには」 put 京都市's
     # 「うまく工夫しないと」 sixth and 福岡市's 「企業等との連携」 from first to fourth (the stop-38
     # user review). Alone, or all there is, it is the word (うまく: the query's only one).
-    # (Not in うまくいく, how it went, a cue; nor where the rest is only what was done, a verb:
-    # うまくやれたこと is about doing it well, and found nothing without うまく: the review.)
+    # (Not in うまくいく, how it went, a cue; nor said of a verb: うまくやれたこと, うまく巻き込むコツ
+    # are about doing it well, and found nothing without うまく: the reviews.)
+    def of_a_noun(w) -> bool:  # (連携する, 説明できない: a noun's verb; not 巻き込む, a verb of its own)
+        after = [x for x in typed_words if x.start >= w.end]
+        return bool(after) and not after[0].lemma
+
     manner = [w for w in plain if w.term in _MANNER and (w.surface.endswith("く") or text[w.end:].startswith("に"))
-              and not text[w.end:].lstrip().startswith(("い", "行"))]
-    rest = [w for w in plain if not any(w is m for m in manner)]
-    if manner and any(not w.lemma for w in rest):
-        plain = rest
+              and not re.match(r"\s*(い|行)(く|か|き|っ|け)", text[w.end:]) and of_a_noun(w)]
+    if manner and len(manner) < len(plain):
+        plain = [w for w in plain if not any(w is m for m in manner)]
     if not plain and typed_words:
         # (Where nothing else is left, the prefix with the kana after it is the word: おやつ is
         # お + やつ to Janome, and it found 「私の【お】ススメ」; without it, no query at all.)
@@ -1369,8 +1372,10 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
         if whole and not (pieces[0][0] == 0 and pieces[-1][1] == len(said)
                           and all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))):
             return None
-        if "".join(_reading(sp) for _, _, sp in pieces) != "".join(said[a:b] for a, b, _ in pieces):
-            return None
+        for a, b, sp in pieces:
+            reads = _reading(sp)
+            if reads and _as_romaji_types(reads) != _as_romaji_types(said[a:b]):
+                return None  # (a piece Janome gives no reading, ポッドキャスト, is taken as found)
         return " ".join(sp for _, _, sp in pieces)
 
     def as_place(said: str, exact: bool) -> str | None:
@@ -1449,6 +1454,12 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
 
         text = _ROMAJI_PARTICLE.sub(particle, text)
     return text, tuple(swaps)
+
+
+def _as_romaji_types(kana: str) -> str:
+    """Kana as romaji can type them: no ー (sapota, purattofomu), づ as ず and ぢ as じ
+    (ibashozukuri: 居場所づくり; mijika: 身近, read みぢか), as Hepburn and the IME write them."""
+    return kana.replace("ー", "").replace("づ", "ず").replace("ぢ", "じ")
 
 
 def _reading(text: str) -> str:

@@ -246,13 +246,20 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
                           ("--polarity", "良かったこと、苦労したこと"), ("--polarity", "難しかった?"),
                           # (and written otherwise: 無い, 無し, 未, 非, ゼロ, か before a full stop; the review of 78b9478)
                           ("--polarity", "苦労は無かった"), ("--polarity", "課題無し"), ("--polarity", "成果ゼロ"),
-                          ("--polarity", "大変でしたか。"), ("--theme", "PF未設置"), ("--theme", "非PF")):
+                          ("--polarity", "大変でしたか。"), ("--theme", "PF未設置"), ("--theme", "非PF"),
+                          # (負担増えた is a burden that grew: only 大変 is "very" before a cue; the review of c5775b8)
+                          ("--polarity", "負担増えた"), ("--polarity", "苦労良かった")):
         r = run("search", "連携", option, value)
         assert r.exit_code == 2 and "unknown" in r.output, (option, value)
     assert run("search", "連携", "--polarity", "うまくいかなかったこと", "-n", "1").exit_code == 0
     for very_good in ("大変良かったこと", "大変好評だったこと"):  # (大変 as "very": the side that follows it)
         d = json.loads(run("search", "連携", "--polarity", very_good, "--json").output)
         assert d["filters"]["polarity"] == "good", very_good
+    # A 無, 不, 未 or 非 not said of the cue is no negation of it (each was refused: the review of c5775b8).
+    for option, value, key in (("--polarity", "非常に良かった", "good"), ("--polarity", "人手不足で苦労した", "hard"),
+                               ("--polarity", "無事成功した", "good"), ("--theme", "非営利のプラットフォーム", "platform")):
+        d = json.loads(run("search", "連携", option, value, "--json").output)
+        assert d["filters"][option[2:]] == key, value
     # A pasted id with a space after it.
     assert "福岡市/2" in run("show", "advice-2025-10/general/福岡市/2 ").output
     # compare says "1 city"; every city has more_good / more_hard, empty or not.

@@ -1976,6 +1976,11 @@ def test_how_well_is_no_word_of_the_query(engine):
     # about doing it well, and found nothing without it (the review of 331e0cf).
     assert "上手" not in engine.search("上手に連携するには", limit=1).terms
     assert engine.search("うまくやれたこと", limit=1).total > 0
+    # Said of a verb it is what is asked (うまく巻き込むコツ found nothing without it: the review of
+    # c5775b8), and 行政 after it is no いく.
+    for query in ("うまく巻き込むコツ", "うまく伝えるコツ"):
+        assert "うまい" in engine.search(query, limit=1).terms and engine.search(query, limit=1).total > 0, query
+    assert "うまい" not in engine.search("うまく行政と連携", limit=1).terms
 
 
 def _is_hiragana_only(word: str) -> bool:
@@ -2569,6 +2574,13 @@ def test_romaji_without_its_long_vowels(engine):
     # ほかつ): the review of 78b9478.
     assert dict(engine.search("renkeichonai", limit=1).reading.respellings).get("renkeichonai") == "連携 庁内"
     assert dict(engine.search("chiikihokatsu", limit=1).reading.respellings).get("chiikihokatsu") == "地域 包括"
+    # As romaji types them: no ー, づ as ず, ぢ as じ (sapota, purattofomu, ibashozukuri, mijika found
+    # nothing once a word had to read exactly as typed: the review of c5775b8), and a word Janome
+    # gives no reading (ポッドキャスト).
+    for typed, word in (("sapota", "サポーター"), ("purattofomu", "プラットフォーム"), ("nettowaku", "ネットワーク"),
+                        ("poddokyasuto", "ポッドキャスト"), ("ibashozukuri", "居場所"), ("mijika", "身近"), ("kizuki", "気づき")):
+        r = engine.search(typed, limit=3, related=False)
+        assert r.total and word in r.hits[0].text, typed
     # A word typed many times is read once (「sorosoro」 × 200 took 364 ms): the same as once.
     many = engine.search(" ".join(["sorosoro"] * 200), limit=1)
     assert many.total == engine.search("sorosoro", limit=1).total
