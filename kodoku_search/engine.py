@@ -52,7 +52,7 @@ def _reads_index(method):
 
 # Said of a filter's cue, what makes it what the value is not (_said): 課題無し, 苦労は無かった,
 # PF未設置, 成果ゼロ, 苦労知らず, PF抜き; 非PF, 不成功.
-_NOT_AFTER = re.compile(r"[はがも]?(無|なし|ゼロ|知らず|抜き|未|不要)")
+_NOT_AFTER = re.compile(r"無い|無し|無く|無かっ|皆無|なし|ゼロ|知らず|抜き|[不未非][\u4e00-\u9fff]")
 _NOT_BEFORE = ("非", "不", "未", "無")
 _VERY = ("大変", "たいへん")  # a hard cue that is also "very" (大変良かった)
 
@@ -389,12 +389,17 @@ class SearchEngine:
                 # is a burden that grew, not a good thing: only 大変 is "very".)
                 if at >= 0 and not (c in _VERY and any(said.startswith(m, at + len(c)) for m in mine)):
                     return None
+        # What it is not: a negation after the cue (苦労は全く無かった, 成果は皆無, 課題無し, PF不参加,
+        # 成果ゼロ) or 非, 不, 未, 無 on it (非PF); not one before it (無理なく続けられて良かった, 人手
+        # 不足で苦労した), nor a word of 無 (課題が無数にある, 無事成功した). (The reviews after it.)
         negated = ("ない", "なかっ", "ず", "ません")
-        if not any(n in c for c in cues for n in negated) and (
-                any(m.base == "ない" for m in _lemmas(value))
-                or any(_NOT_AFTER.match(said, said.find(c) + len(c)) or said[:said.find(c)].endswith(_NOT_BEFORE)
-                       for c in vocab.intents[side] if c in said)):
-            return None  # (苦労は無かった, 課題無し, PF未設置, 非PF, 成果ゼロ: what it is not; 人手不足で苦労した is)
+        if not any(n in c for c in cues for n in negated):
+            typed = [(said.rfind(c), c) for c in mine if c in said]
+            start = min((at for at, _ in typed), default=0)
+            if any(said[:at].endswith(_NOT_BEFORE) for at, _ in typed) or _NOT_AFTER.search(said, start):
+                return None
+            if any(m.base in ("ない", "無い", "無し") and m.start >= start for m in _lemmas(value)):
+                return None
         return side
 
     def _check(self, fieldname: str, value: str | None, _other: bool = True) -> str | None:

@@ -248,7 +248,10 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
                           ("--polarity", "苦労は無かった"), ("--polarity", "課題無し"), ("--polarity", "成果ゼロ"),
                           ("--polarity", "大変でしたか。"), ("--theme", "PF未設置"), ("--theme", "非PF"),
                           # (負担増えた is a burden that grew: only 大変 is "very" before a cue; the review of c5775b8)
-                          ("--polarity", "負担増えた"), ("--polarity", "苦労良かった")):
+                          ("--polarity", "負担増えた"), ("--polarity", "苦労良かった"),
+                          # (無い in kanji, 皆無, 不 on a word after the cue: the review of 5393e9a)
+                          ("--polarity", "苦労は全く無かった"), ("--polarity", "成果は皆無"), ("--polarity", "成果が不十分"),
+                          ("--polarity", "困ったことは無い"), ("--theme", "PFへの不参加"), ("--theme", "PFの無い自治体")):
         r = run("search", "連携", option, value)
         assert r.exit_code == 2 and "unknown" in r.output, (option, value)
     assert run("search", "連携", "--polarity", "うまくいかなかったこと", "-n", "1").exit_code == 0
@@ -257,7 +260,8 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
         assert d["filters"]["polarity"] == "good", very_good
     # A 無, 不, 未 or 非 not said of the cue is no negation of it (each was refused: the review of c5775b8).
     for option, value, key in (("--polarity", "非常に良かった", "good"), ("--polarity", "人手不足で苦労した", "hard"),
-                               ("--polarity", "無事成功した", "good"), ("--theme", "非営利のプラットフォーム", "platform")):
+                               ("--polarity", "無事成功した", "good"), ("--theme", "非営利のプラットフォーム", "platform"),
+                               ("--polarity", "無理なく続けられて良かった", "good"), ("--polarity", "課題が無数にある", "hard")):
         d = json.loads(run("search", "連携", option, value, "--json").output)
         assert d["filters"][option[2:]] == key, value
     # A pasted id with a space after it.
