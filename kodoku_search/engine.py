@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -48,13 +47,6 @@ def _reads_index(method):
             raise
 
     return wrapper
-
-
-# Said of a filter's cue, what makes it what the value is not (_said): 課題無し, 苦労は無かった,
-# PF未設置, 成果ゼロ, 苦労知らず, PF抜き; 非PF, 不成功.
-_NOT_AFTER = re.compile(r"無い|無し|無く|無かっ|皆無|なし|ゼロ|知らず|抜き|[不未非][\u4e00-\u9fff]")
-_NOT_BEFORE = ("非", "不", "未", "無")
-_VERY = ("大変", "たいへん")  # a hard cue that is also "very" (大変良かった)
 
 
 class SearchEngine:
@@ -356,51 +348,14 @@ class SearchEngine:
         return Filters(city, prefecture, theme, polarity)
 
     def _said(self, kind: str, value: str) -> str | None:
-        """A filter value said in words, read as a query's are (corpus/intents.csv): 大変だった,
-        困ったこと, うまくいったこと, 地方版官民連携プラットフォーム. Typed in the query they
-        worked; as --polarity or --theme they were "unknown" (the stop-38 user review)."""
-        import unicodedata
-
-        from .vocab import INTENT_KEYS, _lemmas, vocabulary
+        """A filter value said in words (大変だった, 地方版官民連携プラットフォーム), read as a
+        query's are: as --polarity or --theme they were "unknown" (the stop-38 user review)."""
+        from .vocab import vocabulary
 
         try:
-            value.encode("utf-8")  # (bytes that were not UTF-8 arrive as lone surrogates: no side)
-            vocab = vocabulary(self.corpus_dir)
-        except (KodokuError, UnicodeError):  # (a corpus whose intents file cannot be read: the aliases alone)
+            return vocabulary(self.corpus_dir).side_named(kind, value)
+        except KodokuError:  # (a corpus whose intents file cannot be read: the aliases alone)
             return None
-        read = vocab.read_intent(value).get(kind)
-        if not read:
-            return None
-        side, cues = read
-        # A filter hides what it does not name, so only a value that says one side as its cue
-        # words say it: not one it sets aside (プラットフォーム以外), asks about (成功事例はありま
-        # せんか), negates (立ち上げていない, ない) or says with the other (良かったこと、苦労したこと):
-        # each was read as the side it names (the review after the stop-38 user review).
-        said = unicodedata.normalize("NFKC", value).lower()
-        if any(x in said for x in ("以外", "除", "?")) or said.rstrip(" 。.!…、,").endswith(("か", "かな")):
-            return None
-        if not all(c in vocab.intents[side] for c in cues):
-            return None
-        mine = vocab.intents[side]
-        for other, k in INTENT_KEYS.items():
-            for c in vocab.intents[other] if k == kind and other != side else ():
-                at = said.find(c)
-                # (Not the 大変 of 大変良かった, "very", going on into a cue of this side; 負担増えた
-                # is a burden that grew, not a good thing: only 大変 is "very".)
-                if at >= 0 and not (c in _VERY and any(said.startswith(m, at + len(c)) for m in mine)):
-                    return None
-        # What it is not: a negation after the cue (苦労は全く無かった, 成果は皆無, 課題無し, PF不参加,
-        # 成果ゼロ) or 非, 不, 未, 無 on it (非PF); not one before it (無理なく続けられて良かった, 人手
-        # 不足で苦労した), nor a word of 無 (課題が無数にある, 無事成功した). (The reviews after it.)
-        negated = ("ない", "なかっ", "ず", "ません")
-        if not any(n in c for c in cues for n in negated):
-            typed = [(said.rfind(c), c) for c in mine if c in said]
-            start = min((at for at, _ in typed), default=0)
-            if any(said[:at].endswith(_NOT_BEFORE) for at, _ in typed) or _NOT_AFTER.search(said, start):
-                return None
-            if any(m.base in ("ない", "無い", "無し") and m.start >= start for m in _lemmas(value)):
-                return None
-        return side
 
     def _check(self, fieldname: str, value: str | None, _other: bool = True) -> str | None:
         if value is None:

@@ -193,6 +193,46 @@ class Vocabulary:
             consider(NEGATION_INTENT, {_fold(query[neg[0]:neg[1]]): neg[1]})
         return {k: (intent, cues) for k, (intent, cues, _) in found.items()}
 
+    def side_named(self, kind: str, value: str) -> str | None:
+        """The side or theme (``kind``: "polarity" or "theme") a filter value names in words, as
+        a query says it (大変だった: hard; 地方版官民連携プラットフォーム: platform), or None. A
+        filter hides what it does not name, so only a value that says one side as its cue words
+        say it: not one that sets it aside (プラットフォーム以外), asks about it (成功事例はありま
+        せんか), negates it (立ち上げていない, 課題無し) or says it with the other (良かったこと、
+        苦労したこと): each was read as the side it names (the reviews of stop 38)."""
+        try:
+            value.encode("utf-8")  # (bytes that were not UTF-8 arrive as lone surrogates: no side)
+        except UnicodeError:
+            return None
+        read = self.read_intent(value).get(kind)
+        if not read:
+            return None
+        side, cues = read
+        said = unicodedata.normalize("NFKC", value).lower()
+        if any(x in said for x in ("以外", "除", "?")) or said.rstrip(" 。.!…、,").endswith(("か", "かな")):
+            return None
+        mine = self.intents[side]
+        if not all(c in mine for c in cues):
+            return None  # (a negation read as a complaint, not a cue: 成功せず)
+        for other, k in INTENT_KEYS.items():
+            for c in self.intents[other] if k == kind and other != side else ():
+                at = said.find(c)
+                # (Not the 大変 of 大変良かった, "very", going on into a cue of this side; 負担増えた
+                # is a burden that grew, not a good thing: only 大変 is "very".)
+                if at >= 0 and not (c in _VERY and any(said.startswith(m, at + len(c)) for m in mine)):
+                    return None
+        # What it is not: a negation after the cue (苦労は全く無かった, 成果は皆無, 課題無し, PF不参加,
+        # 成果ゼロ) or 非, 不, 未, 無 on it (非PF); not one before it (無理なく続けられて良かった, 人手
+        # 不足で苦労した), nor a word of 無 (課題が無数にある, 無事成功した).
+        if not any(n in c for c in cues for n in ("ない", "なかっ", "ず", "ません")):
+            typed = [(said.rfind(c), c) for c in mine if c in said]
+            start = min((at for at, _ in typed), default=0)
+            if any(said[:at].endswith(_NOT_BEFORE) for at, _ in typed) or _NOT_AFTER.search(said, start):
+                return None
+            if any(m.base in ("ない", "無い", "無し") and m.start >= start for m in _lemmas(value)):
+                return None
+        return side
+
     def _negates_a_complaint(self, said, end: int) -> bool:
         """Whether the negation ending at ``end`` negates a word that asks for the hard side
         itself: 難しくなかった, 大変ではなかった, 苦労はなかった, 困っていない say it was not
@@ -226,6 +266,13 @@ class Vocabulary:
         if cue not in cache:
             cache[cue] = _lemmas(cue)
         return cache[cue]
+
+
+# Said of a filter's cue, what makes it what the value is not (Vocabulary.side_named): 課題無し, 苦労は無かった,
+# PF未設置, 成果ゼロ, 苦労知らず, PF抜き; 非PF, 不成功.
+_NOT_AFTER = re.compile(r"無い|無し|無く|無かっ|皆無|なし|ゼロ|知らず|抜き|[不未非][\u4e00-\u9fff]")
+_NOT_BEFORE = ("非", "不", "未", "無")
+_VERY = ("大変", "たいへん")  # a hard cue that is also "very" (大変良かった)
 
 
 # A cue that goes on into a person describes who, not how it went: 困っている人,

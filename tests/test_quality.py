@@ -1983,6 +1983,21 @@ def test_how_well_is_no_word_of_the_query(engine):
     assert "うまい" not in engine.search("うまく行政と連携", limit=1).terms
 
 
+def test_a_filter_said_in_words_in_the_library(engine):
+    # As the CLI's --polarity/--theme (the stop-38 user review): read as a query's words are.
+    from kodoku_search.errors import UsageError
+
+    r = engine.search("連携", polarity="大変だった", theme="地方版官民連携プラットフォーム", limit=50)
+    assert r.total and all(h.theme == "platform" and "hard" in (h.polarity, h.also) for h in r.hits)
+    from kodoku_search.vocab import vocabulary
+
+    said = vocabulary(engine.corpus_dir).side_named
+    assert (said("polarity", "うまくいったこと"), said("theme", "PFの立ち上げ"), said("polarity", "連携")) == ("good", "platform", None)
+    for value in ("課題無し", "苦労したこと以外", "良かったこと、苦労したこと"):
+        with pytest.raises(UsageError):
+            engine.search("連携", polarity=value)
+
+
 def _is_hiragana_only(word: str) -> bool:
     return all("\u3041" <= ch <= "\u309f" for ch in word)
 
