@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kodoku_search import SearchEngine
@@ -63,7 +63,10 @@ HYP = settings(max_examples=200, deadline=None, suppress_health_check=[HealthChe
 def check_result(r: SearchResult, limit: int) -> None:
     assert isinstance(r, SearchResult)
     assert 0 <= len(r.hits) <= limit and r.total >= len(r.hits)
-    assert len(r.ranked) <= limit and (not r.related or r.total == len(r.hits))  # related only fill a page
+    # Related records only take places the matches leave: none left (all matched are shown), or
+    # a weak match's (README "Weak matches make way": 「AND庁内AND」 shows 2 of its 10 matches,
+    # the other 8 under 5 % of the best, and 3 related records; hypothesis found it at stop 38).
+    assert len(r.ranked) <= limit and (not r.related or r.total == len(r.hits) or len(r.hits) < limit)
     assert not {h.id for h in r.related} & {h.id for h in r.hits}
     for h in r.ranked:
         for s, e in h.matches:
@@ -77,6 +80,7 @@ def check_result(r: SearchResult, limit: int) -> None:
 
 @HYP
 @given(q=hostile_text, limit=st.sampled_from([0, 1, 5, 1000]))
+@example(q="AND庁内AND", limit=5)  # (2 strong matches, 8 weak: related records in their places)
 def test_any_query_gives_a_result_or_a_usage_error(engine, q, limit):
     try:
         r = engine.search(q, limit=limit)
