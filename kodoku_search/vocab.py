@@ -196,10 +196,13 @@ class Vocabulary:
     def side_named(self, kind: str, value: str) -> str | None:
         """The side or theme (``kind``: "polarity" or "theme") a filter value names in words, as
         a query says it (大変だった: hard; 地方版官民連携プラットフォーム: platform), or None. A
-        filter hides what it does not name, so only a value that says one side as its cue words
-        say it: not one that sets it aside (プラットフォーム以外), asks about it (成功事例はありま
-        せんか), negates it (立ち上げていない, 課題無し) or says it with the other (良かったこと、
-        苦労したこと): each was read as the side it names (the reviews of stop 38)."""
+        filter hides what it does not name, so only a value that is its cue words and nothing
+        more: "very" before them, an ending after (こと, 点, だった, です). Anything else may
+        turn them round, and did, one way of saying it after another (the reviews of stop 38:
+        プラットフォーム以外, 課題無し, 成果ナシ, 成果が乏しい, 負担が減った, もっと早く始めれば
+        よかった, 大変良い, not PF, helpful): refused, the value says which words are valid."""
+        from .analysis import normalize
+
         try:
             value.encode("utf-8")  # (bytes that were not UTF-8 arrive as lone surrogates: no side)
         except UnicodeError:
@@ -208,28 +211,34 @@ class Vocabulary:
         if not read:
             return None
         side, cues = read
-        said = unicodedata.normalize("NFKC", value).lower()
-        if any(x in said for x in ("以外", "除", "?")) or said.rstrip(" 。.!…、,").endswith(("か", "かな")):
-            return None
-        mine = self.intents[side]
-        if not all(c in mine for c in cues):
+        if not all(c in self.intents[side] for c in cues):
             return None  # (a negation read as a complaint, not a cue: 成功せず)
-        for other, k in INTENT_KEYS.items():
-            for c in self.intents[other] if k == kind and other != side else ():
-                at = said.find(c)
-                # (Not the 大変 of 大変良かった, "very", going on into a cue of this side; 負担増えた
-                # is a burden that grew, not a good thing: only 大変 is "very".)
-                if at >= 0 and not (c in _VERY and any(said.startswith(m, at + len(c)) for m in mine)):
-                    return None
-        # What it is not: a negation after the cue (苦労は全く無かった, 成果は皆無, 課題無し, PF不参加,
-        # 成果ゼロ) or 非, 不, 未, 無 on it (非PF); not one before it (無理なく続けられて良かった, 人手
-        # 不足で苦労した), nor a word of 無 (課題が無数にある, 無事成功した).
-        if not any(n in c for c in cues for n in ("ない", "なかっ", "ず", "ません")):
-            typed = [(said.rfind(c), c) for c in mine if c in said]
-            start = min((at for at, _ in typed), default=0)
-            if any(said[:at].endswith(_NOT_BEFORE) for at, _ in typed) or _NOT_AFTER.search(said, start):
+        q, where = normalize(value)
+        said = _lemmas(value)
+        spans: list[tuple[int, int]] = []
+        for c in cues:
+            at = q.rfind(c)
+            if at >= 0:
+                spans.append((where[at], where[at + len(c)]))
+                continue
+            ls = self._cue_lemmas(c)
+            end = _find(said, ls)
+            if end < 0:
                 return None
-            if any(m.base in ("ない", "無い", "無し") and m.start >= start for m in _lemmas(value)):
+            last = next(i for i, m in enumerate(said) if m.end == end)
+            spans.append((said[last - len(ls) + 1].start, end))
+        first, last = min(a for a, _ in spans), max(b for _, b in spans)
+        head = _VERY | (_THEME_NAMES if kind == "theme" else frozenset())
+        tail = _ENDINGS | (_THEME_NAMES | _THEME_ENDINGS if kind == "theme" else frozenset())
+        if _REGRET.search(q):
+            return None  # (もっと早く始めればよかった, できたらよかった: what should have been, not what was)
+        for m in said:
+            inside = [(a, b) for a, b in spans if a < m.end and m.start < b]
+            if inside and not any(a <= m.start and m.end <= b for a, b in inside):
+                return None  # (a word the cue is only part of: the pf of helpful, the 大変 of 大変革)
+            if inside or not m.base.strip() or (m.base in _PUNCTUATION and (m.start >= first or m.base == "・")):
+                continue  # (the cue itself, spaces, punctuation after it; not ×, 🚫, - or a ! before it)
+            if m.base not in (head if m.end <= first else tail if m.start >= last else head | tail):
                 return None
         return side
 
@@ -268,11 +277,16 @@ class Vocabulary:
         return cache[cue]
 
 
-# Said of a filter's cue, what makes it what the value is not (Vocabulary.side_named): 課題無し, 苦労は無かった,
-# PF未設置, 成果ゼロ, 苦労知らず, PF抜き; 非PF, 不成功.
-_NOT_AFTER = re.compile(r"無い|無し|無く|無かっ|皆無|なし|ゼロ|知らず|抜き|[不未非][\u4e00-\u9fff]")
-_NOT_BEFORE = ("非", "不", "未", "無")
-_VERY = ("大変", "たいへん")  # a hard cue that is also "very" (大変良かった)
+# What a filter value said in words may have besides its cue words (Vocabulary.side_named):
+# "very" before them (大変良かった, 非常に苦労した), an ending after them (苦労したこと, 良かった点,
+# 大変だったです); for a theme, its own name's words (地方版官民連携プラットフォーム, PFの立ち上げ).
+_VERY = frozenset(("大変", "たいへん", "とても", "非常", "に", "すごい", "すごく", "本当", "特に", "一番", "最も"))
+_ENDINGS = frozenset(("た", "だ", "です", "ます", "する", "いる", "ある", "て", "の", "こと", "事", "点", "ところ", "所",
+                      "もの", "物", "話", "例", "事例", "面", "さ", "とき", "時", "場合", "集", "一覧", "など", "等"))
+_THEME_NAMES = frozenset(("地方", "版", "官民", "連携", "孤独", "孤立", "対策"))
+_PUNCTUATION = frozenset("、。，．,.・!！…‥「」『』()（）")
+_REGRET = re.compile(r"(ば|たら)(よ|良)かっ")
+_THEME_ENDINGS = frozenset(("設置", "取組", "取り組み", "運営", "立ち上げる", "立上げ"))
 
 
 # A cue that goes on into a person describes who, not how it went: 困っている人,

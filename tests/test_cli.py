@@ -258,10 +258,18 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
     for very_good in ("大変良かったこと", "大変好評だったこと"):  # (大変 as "very": the side that follows it)
         d = json.loads(run("search", "連携", "--polarity", very_good, "--json").output)
         assert d["filters"]["polarity"] == "good", very_good
-    # A 無, 不, 未 or 非 not said of the cue is no negation of it (each was refused: the review of c5775b8).
-    for option, value, key in (("--polarity", "非常に良かった", "good"), ("--polarity", "人手不足で苦労した", "hard"),
-                               ("--polarity", "無事成功した", "good"), ("--theme", "非営利のプラットフォーム", "platform"),
-                               ("--polarity", "無理なく続けられて良かった", "good"), ("--polarity", "課題が無数にある", "hard")):
+    # Only the cue words, "very" before them and an ending after: anything more may turn them
+    # round, and did, one way after another (the review of dac2703: 成果ナシ, 成果が乏しい, 負担が
+    # 減った, もっと早く始めればよかった, 大変良い, not PF and helpful were each read as a side).
+    for option, value in (("--polarity", "成果ナシ"), ("--polarity", "成果が乏しい"), ("--polarity", "負担が減った"),
+                          ("--polarity", "もっと早く始めればよかった"), ("--polarity", "大変良い"), ("--polarity", "!良かった"),
+                          ("--theme", "not PF"), ("--theme", "helpful"), ("--theme", "全般、PF"),
+                          ("--polarity", "人手不足で苦労した")):  # (more than the cue: refused, though hard)
+        r = run("search", "連携", option, value)
+        assert r.exit_code == 2 and "unknown" in r.output, (option, value)
+    for option, value, key in (("--polarity", "非常に良かった", "good"), ("--polarity", "とても大変だった", "hard"),
+                               ("--polarity", "苦労した点", "hard"), ("--polarity", "成功!", "good"),
+                               ("--theme", "地方版孤独・孤立対策官民連携プラットフォーム", "platform"), ("--theme", "PFの立ち上げ", "platform")):
         d = json.loads(run("search", "連携", option, value, "--json").output)
         assert d["filters"][option[2:]] == key, value
     # A pasted id with a space after it.
