@@ -1378,13 +1378,11 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
                 return None  # (a piece Janome gives no reading, ポッドキャスト, is taken as found)
         return " ".join(sp for _, _, sp in pieces)
 
-    def as_place(said: str, exact: bool) -> str | None:
+    def as_place(said: str) -> str | None:
         found = _kana_places(said, cities, spellings, prefectures)[1] if cities else ()
         if not found:
             return None
         place = found[0][1]
-        if not exact:
-            return place
         # (A long vowel put back must make the place's own reading: the places are found by
         # their sound less its voicing, and kyodo is not 京都.)
         name, suffix = (place[:-1], place[-1]) if place[-1:] in _SUFFIX_READINGS and len(place) > 2 else (place, "")
@@ -1429,7 +1427,7 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
                     swaps.append((typed, got))
                     return got
             for said in longer:
-                got = as_place(said, exact=True)
+                got = as_place(said)
                 if got:
                     swaps.append((typed, got))
                     return got

@@ -171,12 +171,10 @@ class Vocabulary:
                 # Inflection changes a word's ending, never its first character: only
                 # cues whose first character the query has are worth analysing.
                 elif c[:1] in q:
-                    ls = self._cue_lemmas(c)
-                    end = _find(lemmas(), ls)
-                    if end < 0 or _describes_someone(q, bisect_left(where, end)):
+                    span = self._inflected(lemmas(), c)
+                    if span is None or _describes_someone(q, bisect_left(where, span[1])):
                         continue
-                    last = next(i for i, m in enumerate(lemmas()) if m.end == end)
-                    start = lemmas()[last - len(ls) + 1].start
+                    start, end = span
                 else:
                     continue
                 neg = _negation_after(lemmas, end, good)
@@ -215,30 +213,25 @@ class Vocabulary:
             return None  # (a negation read as a complaint, not a cue: 成功せず)
         q, where = normalize(value)
         said = _lemmas(value)
-        spans: list[tuple[int, int]] = []
-        for c in cues:
-            at = q.rfind(c)
-            if at >= 0:
-                spans.append((where[at], where[at + len(c)]))
-                continue
-            ls = self._cue_lemmas(c)
-            end = _find(said, ls)
-            if end < 0:
-                return None
-            last = next(i for i, m in enumerate(said) if m.end == end)
-            spans.append((said[last - len(ls) + 1].start, end))
-        first, last = min(a for a, _ in spans), max(b for _, b in spans)
-        head = _VERY | (_THEME_NAMES if kind == "theme" else frozenset())
-        tail = _ENDINGS | (_THEME_NAMES | _THEME_ENDINGS if kind == "theme" else frozenset())
         if _REGRET.search(q):
             return None  # (もっと早く始めればよかった, できたらよかった: what should have been, not what was)
+        spans: list[tuple[int, int]] = []
+        for c in cues:  # (where read_intent found each: as typed, or inflected)
+            at = q.rfind(c)
+            span = (where[at], where[at + len(c)]) if at >= 0 else self._inflected(said, c)
+            if span is None:
+                return None
+            spans.append(span)
+        first, end = min(a for a, _ in spans), max(b for _, b in spans)
+        head = _VERY | (_THEME_NAMES if kind == "theme" else frozenset())
+        tail = _ENDINGS | (_THEME_NAMES | _THEME_ENDINGS if kind == "theme" else frozenset())
         for m in said:
             inside = [(a, b) for a, b in spans if a < m.end and m.start < b]
             if inside and not any(a <= m.start and m.end <= b for a, b in inside):
                 return None  # (a word the cue is only part of: the pf of helpful, the 大変 of 大変革)
             if inside or not m.base.strip() or (m.base in _PUNCTUATION and (m.start >= first or m.base == "・")):
                 continue  # (the cue itself, spaces, punctuation after it; not ×, 🚫, - or a ! before it)
-            if m.base not in (head if m.end <= first else tail if m.start >= last else head | tail):
+            if m.base not in (head if m.end <= first else tail if m.start >= end else head | tail):
                 return None
         return side
 
@@ -266,6 +259,16 @@ class Vocabulary:
         return (any(c[:1] == base[:1] and len(ls := self._cue_lemmas(c)) == 1 and ls[0].base == base
                     for c in cues)
                 or any(a in cues for a in self.alternatives(base)))
+
+    def _inflected(self, said: tuple["_Lemma", ...], cue: str) -> tuple[int, int] | None:
+        """Where ``cue``'s words stand inflected in ``said`` (the last time), or None:
+        うまくいかない in うまくいきませんでした."""
+        ls = self._cue_lemmas(cue)
+        end = _find(said, ls)
+        if end < 0:
+            return None
+        last = next(i for i, m in enumerate(said) if m.end == end)
+        return said[last - len(ls) + 1].start, end
 
     def _cue_lemmas(self, cue: str) -> tuple["_Lemma", ...]:
         cache = self.__dict__.get("_cue_cache")
