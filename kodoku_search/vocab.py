@@ -158,6 +158,8 @@ class Vocabulary:
 
         # A good word negated is a complaint: 成功しなかった事例, 喜ばれない取組.
         unsaid: dict[str, int] = {}
+        eased: dict[str, int] = {}
+        worsened: dict[str, int] = {}
         for intent, cues in self.intents.items():
             hit: dict[str, int] = {}
             good = intent == "good"
@@ -178,12 +180,23 @@ class Vocabulary:
                 else:
                     continue
                 neg = _negation_after(lemmas, end, good)
-                if neg < 0:
+                if neg >= 0:
+                    if good:
+                        unsaid[_fold(query[start:neg])] = neg
+                    continue
+                # What is said of a hard thing, or which thing a cue is said of, can turn it
+                # round: 負担が減った went well, 負担が増えた did not (the stop-39 review).
+                turned = self._turned(lemmas(), start, end, intent)
+                if turned is None:
                     hit[c] = end
-                elif good:
-                    unsaid[_fold(query[start:neg])] = neg
+                elif turned:
+                    side, at = turned
+                    (eased if side == "good" else worsened)[_fold(query[start:at])] = at
             if hit:
                 consider(intent, hit)
+        for side, turned_hits in (("good", eased), ("hard", worsened)):
+            if turned_hits:
+                consider(side, turned_hits)
         if unsaid:
             consider(NEGATION_INTENT, unsaid)
         neg = _final_negation(lemmas()) if any(c in q for c in "なんぬず") else None
@@ -235,30 +248,85 @@ class Vocabulary:
                 return None
         return side
 
+    def _turned(self, said, start: int, end: int, intent: str) -> tuple[str, int] | tuple[()] | None:
+        """The side a polarity cue at ``start``–``end`` really says, where the words around it
+        turn it round: (side, where it ends); () for none; None where nothing turns it.
+        A hard thing lessened went well (負担が減った, 苦労が少なかった, 負担を軽減した: they read
+        hard), or is no complaint said of now (負担を減らすには: how to); a thing that
+        grows, said of a hard one, is a complaint (負担が増えた, 手間が増えた read good), and
+        one that does not grow is none (負担が増えなかった)."""
+        if intent not in ("hard", "good"):
+            return None
+        first = next((i for i, m in enumerate(said) if m.start == start), -1)
+        last = next((i for i, m in enumerate(said) if m.end == end), -1)
+        if first < 0 or last < 0:
+            return None
+        # Said of a hard thing: 負担が増えた, 手間が増えなかった.
+        if (first > 1 and said[first].pos.startswith("動詞") and said[first - 1].base in _SUBJECT
+                and self._names_a_complaint(said[first - 2].base)):
+            if intent == "good":
+                return ("hard", end)
+            return () if said[first].base in _OCCUR else None
+        # A hard thing lessened: 負担が減った, 苦労が少なかった, 課題が解消された.
+        if intent == "hard" and first == last and said[first].pos.startswith("名詞"):
+            j = last + 1
+            while j < len(said) and said[j].base in _SUBJECT:
+                j += 1
+            if j == last + 1 or j >= len(said) or said[j].base not in _LESS:
+                return None
+            k = j + 1
+            while k < len(said) and said[k].base in _LESS_ENDINGS:
+                k += 1
+            after = [m.base for m in said[j + 1:k]]
+            if "ない" in after:
+                return None  # (負担が減らなかった: a complaint still)
+            return ("good", said[k - 1].end) if any(b in ("た", "できる", "れる") for b in after) else ()
+        return None
+
+    def _names_a_complaint(self, base: str) -> bool:
+        """Whether a word asks for the hard side by itself, as a cue (苦労, 負担) or as the
+        synonym of one (問題, 手間, 難航). (Only the cues that start as the word does are
+        analysed: Janome on each cue costs a cold search time.)"""
+        cues = self.intents.get(NEGATION_INTENT, ())
+        return (any(c[:1] == base[:1] and len(ls := self._cue_lemmas(c)) == 1 and ls[0].base == base
+                    for c in cues)
+                or any(a in cues for a in self.alternatives(base)))
+
     def _negates_a_complaint(self, said, end: int) -> bool:
         """Whether the negation ending at ``end`` negates a word that asks for the hard side
         itself: 難しくなかった, 大変ではなかった, 苦労はなかった, 困っていない say it was not
         hard (the stop-37 review: they read as asking for 苦労したこと). Asked, it asks for
         it: 苦労しませんでしたか, 課題はなかったですか (the stop-38 review)."""
         nai = [i for i, m in enumerate(said) if m.base == "ない" and m.start < end]
-        if not nai or _asked(said, nai[-1]):
+        if not nai:
             return False
         before = [m for m in said[:nai[-1]]
                   if m.base not in _BEFORE_NEGATION and m.base != "の" and not m.pos.startswith("副詞")]
+        if _asked(said, nai[-1]):
+            # Whether there is any of a thing that is no complaint asks for the thing: 参考に
+            # なる事例はありませんか, 良い方法はないでしょうか (they read as complaints).
+            there = before and (before[-1].base in _BE or said[nai[-1] - 1].base in _SUBJECT)
+            if there and before[-1].base in _BE:
+                before.pop()
+            return bool(there and before and before[-1].pos.startswith("名詞")
+                        and not self._names_a_complaint(before[-1].base))
         # 苦労しなかった, 苦戦しませんでした: it was not; (苦労しない at the end is left a
-        # complaint: how not to is what it asks.) 問題はありません is 問題はない.
-        if before and (before[-1].base in _BE or before[-1].base in _DO and _past(said, nai[-1])):
+        # complaint: how not to is what it asks.) 問題はありません is 問題はない. And 苦労した
+        # ことはなかった, 困ることはありません: it never was (they read as complaints).
+        if before and before[-1].base in _BE:
             before.pop()
-        if not before:
-            return False
-        base = before[-1].base
-        cues = self.intents.get(NEGATION_INTENT, ())
-        # (Only the cues that start as the word does are analysed: Janome on each cue costs a
-        # cold search time.) A word whose synonyms are such a cue counts as one: 問題なかった,
-        # 手間はない, 難航しなかった.
-        return (any(c[:1] == base[:1] and len(ls := self._cue_lemmas(c)) == 1 and ls[0].base == base
-                    for c in cues)
-                or any(a in cues for a in self.alternatives(base)))
+        if len(before) > 1 and before[-1].base == "こと":
+            before.pop()
+            if before[-1].base == "た":
+                before.pop()
+        if before and before[-1].base in _DO and _past(said, nai[-1]):
+            before.pop()
+        # A hard thing that did not come about: 手間がかからなかった, 問題は起きなかった,
+        # 問題は発生しませんでした (they read as complaints).
+        if len(before) > 1 and before[-1].base in _OCCUR and _past(said, nai[-1]):
+            before.pop()
+        # A word whose synonyms are such a cue counts as one: 問題なかった, 手間はない, 難航しなかった.
+        return bool(before) and self._names_a_complaint(before[-1].base)
 
     def _inflected(self, said: tuple["_Lemma", ...], cue: str) -> tuple[int, int] | None:
         """Where ``cue``'s words stand inflected in ``said`` (the last time), or None:
@@ -309,6 +377,15 @@ _BEFORE_NEGATION = frozenset(("で", "だ", "は", "じゃ", "て", "いる", "�
 
 _DO = frozenset(("する", "いたす"))
 _BE = frozenset(("ある", "ござる"))
+_SUBJECT = frozenset(("が", "は", "も", "を"))
+# What a hard thing may be said to come about by (負担がかかる, 問題が起きる, 苦労を感じる): not
+# come about, it is no complaint (手間がかからなかった, トラブルは起きなかった).
+_OCCUR = frozenset(("かかる", "起きる", "起こる", "生じる", "発生", "出る", "増える", "生まれる", "感じる"))
+# What lessens a hard thing (負担が減った, 苦労が少なかった, 負担を軽減した, 課題が解消された),
+# and the endings it may go on with before its tense (軽く+なった, 解消+さ+れ+た, 減ら+せ+た).
+_LESS = frozenset(("減る", "減らす", "少ない", "軽減", "減少", "解消", "解決", "なくなる", "無くなる",
+                   "軽い", "小さい", "和らぐ", "緩和", "改善", "下がる"))
+_LESS_ENDINGS = frozenset(("する", "できる", "れる", "られる", "せる", "なる", "て", "いる", "てる", "た", "ない"))
 
 
 def _past(said, i: int) -> bool:
@@ -336,6 +413,17 @@ def _next_negation(said, i: int) -> int:
     return -1
 
 
+def _never(said, i: int) -> bool:
+    """Whether ``said[i]`` is in a run (した)ことは/が/も + ない: it never was."""
+    j = i
+    while j < len(said) and said[j].base in ("する", "た"):
+        j += 1
+    if not (j + 1 < len(said) and said[j].base == "こと" and said[j + 1].base in ("は", "が", "も")):
+        return False
+    nai = _next_negation(said, j + 1)
+    return nai >= 0 or j + 3 < len(said) and said[j + 2].base in _BE and said[j + 3].base == "ない"
+
+
 def _negation_after(lemmas, end: int, good: bool = False) -> int:
     """Where the negation of a cue ending at ``end`` ends, if the words right after it
     negate it (-1: they do not): 喜ばれない取組, 好評ではなかった, 助かっていない人 do not
@@ -356,7 +444,11 @@ def _negation_after(lemmas, end: int, good: bool = False) -> int:
         # and so is a hard word's in the past (苦労しなかった); 失敗しない is how to avoid it.
         # ありません is ない (課題はありませんでした).
         nai = _next_negation(said, i)
-        if nai >= 0 and (m.base in _BE or m.base in _DO and (good or _past(said, nai))):
+        if nai >= 0 and (m.base in _BE or m.base in _DO and (good or _past(said, nai))
+                         or not good and m.base in _OCCUR and _past(said, nai)):  # (手間がかからなかった)
+            continue
+        # That it never was: 苦労したことはなかった, 成功したことがない, 困ることはない.
+        if m.base in ("する", "た", "こと") and _never(said, i):
             continue
         # A good thing that did not come: 成果が出なかった, 好評を得られなかった (not a hard one:
         # 課題を解決できなかった is a complaint still).

@@ -2426,6 +2426,32 @@ def test_a_complaint_negated_and_asked_asks_for_the_hard_side(engine, query):
     assert engine.search(query, limit=1).reading.polarity == "hard"
 
 
+@pytest.mark.parametrize("query, side", [
+    ("手間がかからなかった", None), ("問題は起きなかった", None), ("問題は発生しませんでした", None),
+    ("大きな問題は生じなかった", None), ("困ることはなかった", None), ("苦労したことはなかった", None),
+    ("難しいことはありませんでした", None), ("負担が増えなかった", None), ("負担を減らすには", None),
+    ("負担が減った", "good"), ("苦労が少なかった", "good"), ("負担が軽減された", "good"),
+    ("職員の負担が軽くなった", "good"), ("課題が解消された", "good"), ("負担を減らせた", "good"),
+    ("負担が増えた", "hard"), ("手間が増えた", "hard"), ("成功したことがない", "hard"),
+    ("負担が減らなかった", "hard"), ("課題が解決しなかった", "hard"), ("苦労したことはありませんか", "hard"),
+    ("参加者が増えた", "good"), ("職員の負担が大きい", "hard")])
+def test_what_is_said_of_a_hard_thing(engine, query, side):
+    # A hard thing lessened went well, one that did not come about is no complaint, and
+    # a thing that grows said of a hard one is a complaint: 負担が減った and 苦労が少なかった
+    # read hard, 手間がかからなかった and 困ることはなかった hard (by their negation), 負担が増えた
+    # and 手間が増えた good (by 増えた): the stop-39 review.
+    assert engine.search(query, limit=1).reading.polarity == side
+
+
+@pytest.mark.parametrize("query, side", [("参考になる事例はありませんか", None), ("良い方法はないでしょうか", None),
+                                         ("参考資料はないか", None), ("課題はありませんか", "hard"),
+                                         ("なぜ参加者が集まらないのか", "hard")])
+def test_asking_whether_there_is_a_thing_asks_for_it(engine, query, side):
+    # 「参考になる事例はありませんか」 read as a complaint, by its ありません: asked, whether
+    # there is any of a thing asks for the thing (of a hard one, for the hard side).
+    assert engine.search(query, limit=1).reading.polarity == side
+
+
 @pytest.mark.parametrize("query, side", [("お金をかけずに", None), ("手間をかけずに進める", None),
                                          ("参加者が集まらず", "hard"), ("住民から好評を得られず", "hard")])
 def test_a_negation_in_zu(engine, query, side):
