@@ -768,15 +768,22 @@ _ROMAJI = {
 }
 
 
-def romaji_to_kana(word: str) -> str | None:
+def romaji_to_kana(word: str, hepburn: bool = False) -> str | None:
     """``word`` (lowercase romaji) in hiragana, or None where it is not romaji throughout
-    (platform, npo: letters no syllable takes)."""
+    (platform, npo: letters no syllable takes). nn before a vowel is ん typed twice, as the
+    IME reads it (hanni: はんい), or with ``hepburn`` ん and a syllable of n, as Hepburn
+    writes it (konnan: こんなん, annai, minna); see romaji_readings."""
     out, i, n = [], 0, len(word)
     while i < n:
         c = word[i]
         if c == "n" and (i + 1 == n or word[i + 1] not in "aiueoy"):
             out.append("ん")
-            i += 2 if i + 1 < n and word[i + 1] in "n'" else 1
+            twice = word[i + 1:i + 2] == "n" and not (hepburn and word[i + 2:i + 3] in tuple("aiueoy"))
+            i += 2 if twice or word[i + 1:i + 2] == "'" else 1
+            continue
+        if c == "m" and i + 1 < n and word[i + 1] in "bpm":  # (Hepburn's m for ん: shimbun, sampo)
+            out.append("ん")
+            i += 1
             continue
         if i + 1 < n and c == word[i + 1] and c in "kgsztdhbpmrcfj":  # (a doubled consonant: っ)
             out.append("っ")
@@ -795,3 +802,9 @@ def romaji_to_kana(word: str) -> str | None:
         else:
             return None
     return "".join(out)
+
+
+def romaji_readings(word: str) -> tuple[str, ...]:
+    """The kana ``word`` may be typed for, Hepburn's first: konnan is こんなん (困難) and
+    hanni はんい (範囲), each read the other way too (the stop-39 review: konnan found nothing)."""
+    return tuple(dict.fromkeys(k for k in (romaji_to_kana(word, hepburn=True), romaji_to_kana(word)) if k))

@@ -1354,7 +1354,7 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
     no such word (data: だた, mono: もの; the second stop-35 review)."""
     if not ROMAJI_AS_KANA or not spellings or not _ROMAJI_WORD.search(text):
         return text, ()
-    from .analysis import _is_kanji, morphs, romaji_to_kana, spelled
+    from .analysis import _is_kanji, morphs, romaji_readings, spelled
 
     swaps: list[tuple[str, str]] = []
 
@@ -1405,9 +1405,13 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
         if (word != plain and word[1:] != word[1:].lower() and not (word.isupper() and len(word) >= 5)) or \
                 searcher.doc_frequency("text", plain):
             return None
-        kana = romaji_to_kana(plain)
-        if not kana:
-            return None
+        for kana in romaji_readings(plain):  # (konnan: こんなん; hanni: はんい)
+            got = read_kana(typed, kana)
+            if got:
+                return got
+        return None
+
+    def read_kana(typed: str, kana: str) -> str | None:
         particles = all(x.pos.startswith(("助詞", "助動詞")) for x in morphs(kana))
         if not particles:
             place = bool(cities and _kana_places(kana, cities, spellings, prefectures)[1])

@@ -251,37 +251,61 @@ class Vocabulary:
     def _turned(self, said, start: int, end: int, intent: str) -> tuple[str, int] | tuple[()] | None:
         """The side a polarity cue at ``start``–``end`` really says, where the words around it
         turn it round: (side, where it ends); () for none; None where nothing turns it.
-        A hard thing lessened went well (負担が減った, 苦労が少なかった, 負担を軽減した: they read
-        hard), or is no complaint said of now (負担を減らすには: how to); a thing that
-        grows, said of a hard one, is a complaint (負担が増えた, 手間が増えた read good), and
-        one that does not grow is none (負担が増えなかった)."""
+        A hard thing lessened went well, where that is what the query ends by saying
+        (負担が減った, 苦労が少なかった, 負担を軽減できた事例: they read hard); said of what may
+        be, or going on into another clause, it says neither (負担を減らすには, 負担が減ったら,
+        負担が減るか心配, 負担を減らしたら参加者が減った). A thing that grows, said of a hard
+        one, is a complaint (負担が増えた, 手間がさらに増えた read good), and one that does not
+        grow is none (負担が増えなかった). Worries shared are no complaint (悩みを共有できる場)."""
         if intent not in ("hard", "good"):
             return None
         first = next((i for i, m in enumerate(said) if m.start == start), -1)
         last = next((i for i, m in enumerate(said) if m.end == end), -1)
         if first < 0 or last < 0:
             return None
-        # Said of a hard thing: 負担が増えた, 手間が増えなかった.
-        if (first > 1 and said[first].pos.startswith("動詞") and said[first - 1].base in _SUBJECT
-                and self._names_a_complaint(said[first - 2].base)):
-            if intent == "good":
-                return ("hard", end)
-            return () if said[first].base in _OCCUR else None
-        # A hard thing lessened: 負担が減った, 苦労が少なかった, 課題が解消された.
-        if intent == "hard" and first == last and said[first].pos.startswith("名詞"):
-            j = last + 1
-            while j < len(said) and said[j].base in _SUBJECT:
-                j += 1
-            if j == last + 1 or j >= len(said) or said[j].base not in _LESS:
-                return None
-            k = j + 1
-            while k < len(said) and said[k].base in _LESS_ENDINGS:
-                k += 1
-            after = [m.base for m in said[j + 1:k]]
-            if "ない" in after:
-                return None  # (負担が減らなかった: a complaint still)
-            return ("good", said[k - 1].end) if any(b in ("た", "できる", "れる") for b in after) else ()
-        return None
+        # What should have been: もっと早く始めればよかった, 相談できたらよかった (a regret, read good).
+        if intent == "good" and said[first].base in ("よい", "良い", "いい") and first > 0 and (
+                said[first - 1].base == "ば" or said[first - 1].base == "た" and said[first - 1].end - said[first - 1].start == 2):
+            return ("hard", end)
+        # Said of a hard thing: 負担が増えた, 手間が大幅に増えた, 負担増えた, 手間が増えなかった.
+        if said[first].pos.startswith("動詞") and said[first].base in _GROW:
+            k = _skip_adverbs(said, first - 1, -1)
+            if k >= 0 and said[k].base in ("が", "は", "も"):
+                k -= 1
+            if k >= 0 and said[k].pos.startswith("名詞") and self._names_a_complaint(said[k].base):
+                return ("hard", end) if intent == "good" else ()
+            return None
+        if not (intent == "hard" and first == last and said[first].pos.startswith("名詞")):
+            return None
+        # A hard thing lessened: 負担が減った, 苦労が少なかった, 課題が解消された, 負担がかなり減った.
+        j = last + 1
+        particle = j < len(said) and said[j].base in _SUBJECT
+        if particle:
+            if said[j].base == "を" and j + 1 < len(said) and said[j + 1].base in _SHARED:
+                return ()  # (悩みを共有できる場, 悩みを話せる場: where worries are shared, no complaint)
+            j += 1
+        j = _skip_adverbs(said, j, 1)
+        if j >= len(said) or said[j].base not in _LESS or not (particle or said[j].pos.startswith(("動詞", "形容詞"))):
+            return None
+        k = j + 1
+        while k < len(said) and said[k].base in _LESS_ENDINGS:
+            k += 1
+        after = said[j + 1:k]
+        if any(m.base == "ない" for m in after):
+            return None  # (負担が減らなかった: a complaint still)
+        # Done: in the past (減った, 和らいだ; not 減ったら), or so now (減っている).
+        done = any(m.base in ("た", "だ") and m.end - m.start == 1 for m in after) or any(
+            a.base in ("て", "で") and b.base in ("いる", "てる", "くる") for a, b in zip(after, after[1:]))
+        # Asked whether it is (負担は減りましたか, 負担を減らせるか不安): as it was, a complaint.
+        rest = said[k:]
+        if rest and (rest[0].base in ("か", "?") or rest[0].base in ("の", "ん") and rest[1:2] and rest[1].base == "か"):
+            return None
+        # And said last: after it only what names its cases (事例, 取組) or asks for them (知りたい,
+        # 自治体はありますか).
+        if not done or any(m.base in ("ら", "ば") or m.pos.startswith(("動詞", "形容詞", "助動詞"))
+                           and m.base not in _ASKING for m in rest):
+            return ()
+        return ("good", said[k - 1].end)
 
     def _names_a_complaint(self, base: str) -> bool:
         """Whether a word asks for the hard side by itself, as a cue (苦労, 負担) or as the
@@ -301,30 +325,35 @@ class Vocabulary:
         if not nai:
             return False
         before = [m for m in said[:nai[-1]]
-                  if m.base not in _BEFORE_NEGATION and m.base != "の" and not m.pos.startswith("副詞")]
+                  if m.base not in _BEFORE_NEGATION and m.base not in _AT_ALL and m.base != "の"
+                  and not m.pos.startswith("副詞")]
         if _asked(said, nai[-1]):
-            # Whether there is any of a thing that is no complaint asks for the thing: 参考に
-            # なる事例はありませんか, 良い方法はないでしょうか (they read as complaints).
-            there = before and (before[-1].base in _BE or said[nai[-1] - 1].base in _SUBJECT)
-            if there and before[-1].base in _BE:
-                before.pop()
-            return bool(there and before and before[-1].pos.startswith("名詞")
-                        and not self._names_a_complaint(before[-1].base))
+            # Whether there is any of a thing people ask to be given asks for the thing: 参考に
+            # なる事例はありませんか, 良い方法はないでしょうか, 協力者はいませんか (they read as
+            # complaints). Not of anything else (トラブルはありませんか, 成果はないのか), nor why
+            # there is none (なぜ予算がないのか): the stop-39 review.
+            while before and (before[-1].base in _BE or before[-1].base in ("いる", "って", "もの")):
+                before.pop()  # (方法ってない？, 方法はないものか)
+            return bool(before and before[-1].pos.startswith("名詞") and before[-1].base in _ASKED_FOR
+                        and not any(m.base in _WHY for m in said))
         # 苦労しなかった, 苦戦しませんでした: it was not; (苦労しない at the end is left a
         # complaint: how not to is what it asks.) 問題はありません is 問題はない. And 苦労した
         # ことはなかった, 困ることはありません: it never was (they read as complaints).
         if before and before[-1].base in _BE:
             before.pop()
-        if len(before) > 1 and before[-1].base == "こと":
+        never = len(before) > 1 and before[-1].base in ("こと", "点")
+        if never:
             before.pop()
             if before[-1].base == "た":
                 before.pop()
-        if before and before[-1].base in _DO and _past(said, nai[-1]):
-            before.pop()
+        if before and before[-1].base in _DO and (never or _past(said, nai[-1])):
+            before.pop()  # (苦労したことはない: した says it never was, whatever the tense of ない)
         # A hard thing that did not come about: 手間がかからなかった, 問題は起きなかった,
         # 問題は発生しませんでした (they read as complaints).
-        if len(before) > 1 and before[-1].base in _OCCUR and _past(said, nai[-1]):
+        if len(before) > 1 and before[-1].base in _OCCUR and (never or _past(said, nai[-1])):
             before.pop()
+            if len(before) > 1 and before[-1].base in ("を", "に"):
+                before.pop()  # (負担を感じなかった, 負担に感じることはなかった)
         # A word whose synonyms are such a cue counts as one: 問題なかった, 手間はない, 難航しなかった.
         return bool(before) and self._names_a_complaint(before[-1].base)
 
@@ -380,12 +409,36 @@ _BE = frozenset(("ある", "ござる"))
 _SUBJECT = frozenset(("が", "は", "も", "を"))
 # What a hard thing may be said to come about by (負担がかかる, 問題が起きる, 苦労を感じる): not
 # come about, it is no complaint (手間がかからなかった, トラブルは起きなかった).
-_OCCUR = frozenset(("かかる", "起きる", "起こる", "生じる", "発生", "出る", "増える", "生まれる", "感じる"))
+_OCCUR = frozenset(("かかる", "起きる", "起こる", "生じる", "発生", "出る", "増える", "生まれる", "感じる",
+                    "大きい", "多い", "重い"))
+# What grows (負担が増えた, 手間が広がった, 課題ができた: said of a hard thing, a complaint).
+_GROW = frozenset(("増える", "広がる", "生まれる", "できる", "出来る", "増す"))
+# How much, or at all, between a thing and what is said of it (困ったことは一度もなかった,
+# 苦労した点は特にない, 負担がかなり減った).
+_AT_ALL = frozenset(("一度", "一", "度", "何", "全く", "特に", "別に", "さほど", "それほど", "あまり", "ほとんど",
+                     "さらに", "かなり", "だいぶ", "どんどん", "少し"))
+# What people ask to be given, asked whether there is any (参考になる事例はありませんか):
+# the thing, not a complaint.
+_ASKED_FOR = frozenset(("事例", "例", "方法", "やり方", "進め方", "手法", "資料", "情報", "ヒント", "コツ", "アイデア",
+                        "アイディア", "工夫", "手段", "知恵", "取組", "取り組み", "仕組み", "窓口", "場", "機会",
+                        "ツール", "参考", "人", "人材", "協力者", "担い手", "団体", "相手", "専門家", "仲間", "好事例",
+                        "先進事例", "成功事例", "モデル", "マニュアル", "ノウハウ", "支援", "制度", "補助", "補助金",
+                        "助成", "助成金", "連携先", "相談先", "者", "金", "策", "先"))
+_WHY = frozenset(("なぜ", "何故", "どうして", "なんで", "何で"))
+# After a lessened hard thing, what still asks for it (負担が減った事例を知りたい).
+_ASKING = frozenset(("知る", "教える", "聞く", "見る", "探す", "たい", "ほしい", "欲しい", "です", "だ", "する", "いる",
+                     "ある", "感じる", "思う", "実感", "た"))
 # What lessens a hard thing (負担が減った, 苦労が少なかった, 負担を軽減した, 課題が解消された),
 # and the endings it may go on with before its tense (軽く+なった, 解消+さ+れ+た, 減ら+せ+た).
-_LESS = frozenset(("減る", "減らす", "少ない", "軽減", "減少", "解消", "解決", "なくなる", "無くなる",
-                   "軽い", "小さい", "和らぐ", "緩和", "改善", "下がる"))
-_LESS_ENDINGS = frozenset(("する", "できる", "れる", "られる", "せる", "なる", "て", "いる", "てる", "た", "ない"))
+_LESS = frozenset(("減る", "減らす", "減らせる", "少ない", "軽減", "減少", "解消", "解決", "なくなる", "無くなる",
+                   "軽い", "小さい", "和らぐ", "緩和", "改善", "下がる", "半減", "削減", "低減", "抑える", "抑えられる",
+                   "克服", "乗り越える", "乗り越えられる", "分散"))
+# What is done with a hard thing by those who share it: 悩みを共有できる場, 悩みを打ち明けられる場
+# are a good thing to have (they read as asking for 苦労したこと: stop 39's blind203-27).
+_SHARED = frozenset(("共有", "話す", "話せる", "聞く", "聞ける", "相談", "打ち明ける", "吐き出す", "吐き出せる",
+                     "受け止める", "語る", "語れる", "語り合う", "話し合う", "出し合う", "聞き合う", "分かち合う"))
+_LESS_ENDINGS = frozenset(("する", "できる", "れる", "られる", "せる", "なる", "て", "で", "いる", "てる", "くる", "た", "だ",
+                           "ない", "済む", "つつ", "ある"))
 
 
 def _past(said, i: int) -> bool:
@@ -408,20 +461,43 @@ def _next_negation(said, i: int) -> int:
     for j in range(i + 1, len(said)):
         if said[j].base == "ない":
             return j
-        if said[j].base not in _BEFORE_NEGATION and not said[j].pos.startswith("副詞"):
+        if said[j].base not in _BEFORE_NEGATION and not said[j].pos.startswith("副詞") and said[j].base not in _AT_ALL:
             return -1
     return -1
 
 
 def _never(said, i: int) -> bool:
-    """Whether ``said[i]`` is in a run (した)ことは/が/も + ない: it never was."""
+    """Whether ``said[i]`` is in a run (した)ことは/が/も + ない: it never was (苦労したことは
+    なかった, 困ったことは一度もなかった, 苦労した点は特にありません, 負担に感じることはなかった)."""
     j = i
-    while j < len(said) and said[j].base in ("する", "た"):
+    while j < len(said) and (said[j].base in ("する", "た") or said[j].base in _OCCUR):
         j += 1
-    if not (j + 1 < len(said) and said[j].base == "こと" and said[j + 1].base in ("は", "が", "も")):
+    if not (j + 1 < len(said) and said[j].base in ("こと", "点") and said[j + 1].base in ("は", "が", "も")):
         return False
-    nai = _next_negation(said, j + 1)
-    return nai >= 0 or j + 3 < len(said) and said[j + 2].base in _BE and said[j + 3].base == "ない"
+    j += 2
+    while j < len(said) and (said[j].base in _AT_ALL or said[j].base in _BE or said[j].base in ("も", "は")
+                             or said[j].pos.startswith("副詞")):
+        j += 1
+    return j < len(said) and said[j].base == "ない"
+
+
+def _skip_adverbs(said, j: int, step: int) -> int:
+    """From ``j`` on (step 1) or back (-1), past words that say how much: さらに, かなり,
+    大幅に, 大きく (負担が大幅に増えた, 負担がかなり減った, 負担が、減った)."""
+    while 0 <= j < len(said):
+        m = said[j]
+        if m.pos.startswith(("副詞", "記号")) or m.base in _AT_ALL:
+            j += step
+        elif step == 1 and m.pos.startswith("名詞,形容動詞語幹") and j + 1 < len(said) and said[j + 1].base == "に":
+            j += 2  # (大幅に, 確実に)
+        elif step == -1 and m.base == "に" and j > 0 and said[j - 1].pos.startswith("名詞,形容動詞語幹"):
+            j -= 2
+        elif (m.pos.startswith("形容詞") and m.base not in _LESS and j + 1 < len(said)
+              and said[j + 1].pos.startswith("動詞")):
+            j += step  # (大きく減った, 大きく増えた)
+        else:
+            break
+    return j
 
 
 def _negation_after(lemmas, end: int, good: bool = False) -> int:
@@ -436,7 +512,7 @@ def _negation_after(lemmas, end: int, good: bool = False) -> int:
     for i, m in enumerate(said):
         if m.start < end:
             continue
-        if (m.base in _BEFORE_NEGATION or m.pos.startswith("副詞")  # (特に, ほとんど, あまり)
+        if (m.base in _BEFORE_NEGATION or m.pos.startswith("副詞") or m.base in _AT_ALL  # (特に, 一度も)
                 or m.base == "の" and i + 1 < len(said) and said[i + 1].base == "ない"):  # 成果のない
             object_of_a_verb = object_of_a_verb or m.base in ("が", "は", "も")
             continue
@@ -448,7 +524,10 @@ def _negation_after(lemmas, end: int, good: bool = False) -> int:
                          or not good and m.base in _OCCUR and _past(said, nai)):  # (手間がかからなかった)
             continue
         # That it never was: 苦労したことはなかった, 成功したことがない, 困ることはない.
-        if m.base in ("する", "た", "こと") and _never(said, i):
+        if (m.base in ("する", "た", "こと", "点") or m.base in _OCCUR) and _never(said, i):
+            continue
+        # 負担を感じなかった, 負担に感じることはなかった: not come about.
+        if not good and m.base in ("を", "に") and i + 1 < len(said) and said[i + 1].base in _OCCUR:
             continue
         # A good thing that did not come: 成果が出なかった, 好評を得られなかった (not a hard one:
         # 課題を解決できなかった is a complaint still).
@@ -549,7 +628,7 @@ def _find(seq: tuple[_Lemma, ...], part: tuple[_Lemma, ...]) -> int:
 
 NEGATION_INTENT = "hard"
 # After the negated verb, only these may follow for it to be the query's last word.
-_TAIL_NOUNS = {"こと", "点", "ところ", "の", "もの", "場合", "とき", "時"}
+_TAIL_NOUNS = {"こと", "点", "ところ", "の", "ん", "もの", "場合", "とき", "時"}
 
 
 def _final_negation(said: tuple[_Lemma, ...]) -> tuple[int, int] | None:
@@ -563,6 +642,9 @@ def _final_negation(said: tuple[_Lemma, ...]) -> tuple[int, int] | None:
                 return None  # まだ…ない says "not yet": where things stand, not what went wrong
             if i > 0 and said[i - 1].base == "たい":
                 return None  # …したくない is a wish (what to avoid), not something that went wrong
+            if i > 1 and said[i - 1].base in ("なる", "いける") and any(
+                    x.base == "ない" for x in said[max(0, i - 4):i - 1]):
+                return None  # 連携しないといけない, 組まなければならない: what must be done (stop 39)
             if i + 1 < len(said) and said[i + 1].base in ("に", "で") and said[i + 1].pos.startswith("助詞"):
                 return None  # お金をかけずに, 苦労しないで: how to do it (the stop-38 review)
             if i > 0 and (said[i - 1].base in ("で", "じゃ") or (said[i - 1].base == "は" and i > 1 and said[i - 2].base == "で")):
@@ -577,6 +659,8 @@ def _final_negation(said: tuple[_Lemma, ...]) -> tuple[int, int] | None:
                              or (said[v - 1].base in ("て", "で") and v > 1 and said[v - 2].pos.startswith("動詞"))):
                 v -= 1  # 動いてくれない: the verb phrase, not only its last word
             return said[v].start, m.end
+        if m.pos.startswith("記号") or m.base in ("?", "!"):
+            continue  # (分からない？ read as nothing: Janome calls a half-width ? a noun)
         if m.pos.startswith(("名詞", "形容詞", "副詞", "連体詞")) and m.base not in _TAIL_NOUNS:
             return None
         if m.pos.startswith("動詞") and not m.pos.startswith("動詞,非自立"):

@@ -2414,12 +2414,13 @@ def test_a_complaint_negated_is_no_complaint(engine, query):
     # nor in the past past する (苦労しなかった), nor where it is a synonym of one (問題, 難航,
     # 手間: stop 38).
     assert engine.search(query, limit=1).reading.polarity != "hard"
-    for complaint in ("分からない", "進まない", "ノウハウがない", "参加が増えない"):
+    for complaint in ("分からない", "進まない", "ノウハウがない", "参加が増えない", "分からない？", "進め方が分からない?"):
         assert engine.search(complaint, limit=1).reading.polarity == "hard", complaint
 
 
 @pytest.mark.parametrize("query", ["立ち上げで苦労しませんでしたか", "課題はありませんでしたか？", "問題はなかったですか",
-                                   "苦労しなかったのか", "大変じゃなかったですか", "他自治体で苦労しなかったか知りたい"])
+                                   "苦労しなかったのか", "大変じゃなかったですか", "他自治体で苦労しなかったか知りたい",
+                                   "苦労しなかった？", "成功しなかった？"])
 def test_a_complaint_negated_and_asked_asks_for_the_hard_side(engine, query):
     # Asking whether it was hard is asking for what was: each read as no side once 苦労しなかった
     # and 課題はありませんでした stopped reading as complaints (the stop-38 review).
@@ -2434,18 +2435,48 @@ def test_a_complaint_negated_and_asked_asks_for_the_hard_side(engine, query):
     ("職員の負担が軽くなった", "good"), ("課題が解消された", "good"), ("負担を減らせた", "good"),
     ("負担が増えた", "hard"), ("手間が増えた", "hard"), ("成功したことがない", "hard"),
     ("負担が減らなかった", "hard"), ("課題が解決しなかった", "hard"), ("苦労したことはありませんか", "hard"),
-    ("参加者が増えた", "good"), ("職員の負担が大きい", "hard")])
+    ("参加者が増えた", "good"), ("職員の負担が大きい", "hard"),
+    # (The review of the first version: what may be, and what goes on into another clause,
+    # says neither; asked whether it is, it is as it was; how much between is nothing.)
+    ("負担を軽減できる方法", None), ("負担が減ったら参加したい", None), ("負担を減らした方がいい", None),
+    ("負担を減らしたら参加者が減った", None), ("負担が減った事例を知りたい", "good"),
+    ("負担が減った自治体はありますか", "good"), ("負担を減らせるか不安", "hard"), ("課題を解決できるのか不安", "hard"),
+    ("負担が大幅に増えた", "hard"), ("手間がさらに増えました", "hard"), ("負担増えた", "hard"),
+    ("負担がかなり減った", "good"), ("負担が大きく減った", "good"), ("負担は確実に減った", "good"),
+    ("負担が減っている", "good"), ("負担が和らいだ", "good"), ("負担が減ったと感じた", "good"),
+    ("苦労したことはない", None), ("困ったことは一度もなかった", None), ("難しいことは何もなかった", None),
+    ("苦労した点は特にない", None), ("負担を感じなかった", None), ("負担に感じることはなかった", None),
+    ("問題が起きたことはない", None), ("負担は大きくなかった", None),
+    ("もっと早く始めればよかった", "hard"), ("もっと負担を減らせばよかった", "hard"), ("相談できたらよかった", "hard"),
+    ("課題がくれた気づき", "good")])
 def test_what_is_said_of_a_hard_thing(engine, query, side):
     # A hard thing lessened went well, one that did not come about is no complaint, and
     # a thing that grows said of a hard one is a complaint: 負担が減った and 苦労が少なかった
     # read hard, 手間がかからなかった and 困ることはなかった hard (by their negation), 負担が増えた
-    # and 手間が増えた good (by 増えた): the stop-39 review.
+    # and 手間が増えた good (by 増えた): the stop-39 review. A regret (…ればよかった) read good.
+    assert engine.search(query, limit=1).reading.polarity == side
+
+
+@pytest.mark.parametrize("query, side", [("悩みを共有できる場", None), ("支援者同士で悩みを話せる場", None),
+                                         ("悩みを打ち明けられる場がほしい", None), ("連携しないといけない", None),
+                                         ("企業とも組まなきゃいけないの？", None), ("組まなければならない", None),
+                                         ("悩みを抱えている", "hard"), ("連携できない", "hard")])
+def test_worries_shared_and_what_must_be_done_are_no_complaint(engine, query, side):
+    # 「悩みを共有できる場」 read as asking for 苦労したこと by its 悩み, and its judge graded three good
+    # snippets (blind203-27, behind whoosh-bigram); 連携しないといけない is an obligation, not a
+    # complaint (stop 39).
     assert engine.search(query, limit=1).reading.polarity == side
 
 
 @pytest.mark.parametrize("query, side", [("参考になる事例はありませんか", None), ("良い方法はないでしょうか", None),
-                                         ("参考資料はないか", None), ("課題はありませんか", "hard"),
-                                         ("なぜ参加者が集まらないのか", "hard")])
+                                         ("参考資料はないか", None), ("住民にも関わってもらう方法ってない？", None),
+                                         ("課題はありませんか", "hard"), ("課題ってない？", "hard"),
+                                         ("なぜ参加者が集まらないのか", "hard"), ("協力者はいませんか", None),
+                                         ("使える補助金はありませんか", None), ("解決策はありませんか", None),
+                                         # (of anything else, or why there is none: the review)
+                                         ("トラブルはありませんか", "hard"), ("デメリットはありませんか", "hard"),
+                                         ("成果はないのか", "hard"), ("なぜ予算がないのか", "hard"),
+                                         ("なぜ予算がないんですか", "hard")])
 def test_asking_whether_there_is_a_thing_asks_for_it(engine, query, side):
     # 「参考になる事例はありませんか」 read as a complaint, by its ありません: asked, whether
     # there is any of a thing asks for the thing (of a hard one, for the hard side).
@@ -2549,11 +2580,21 @@ def test_romaji_typed_with_the_ime_off_is_read_as_its_kana(engine):
 
     assert [romaji_to_kana(w) for w in ("tatewari", "hanni", "gakkou", "chounai", "platform")] == [
         "たてわり", "はんい", "がっこう", "ちょうない", None]
+    # nn before a vowel read both ways, Hepburn's first (konnan read こんあん and found nothing:
+    # stop 39), and Hepburn's m for ん.
+    from kodoku_search.analysis import romaji_readings
+
+    assert romaji_readings("konnan") == ("こんなん", "こんあん") and romaji_readings("hanni") == ("はんに", "はんい")
+    assert [romaji_to_kana(w) for w in ("kannri", "konnnichiha", "shimbun", "semmon")] == [
+        "かんり", "こんにちは", "しんぶん", "せんもん"]
     for typed, word in (("tatewari", "縦割り"), ("renkei", "連携"), ("chounairenkei", "連携"),
-                        ("tatewari no heigai", "縦割り")):
+                        ("tatewari no heigai", "縦割り"), ("kinnen", "近年"), ("hanni", "範囲"), ("semmon", "専門"),
+                        ("tennyuu", "転入")):
         r = engine.search(typed, limit=3, related=False)
         assert r.total and word in r.hits[0].text, typed
         assert any(t == typed.split()[0] for t, _ in r.reading.respellings), typed
+    # konnan finds what 困難 does (its synonyms too: 難しさ's snippet comes first).
+    assert {h.id for h in engine.search("konnan", limit=5).hits} == {h.id for h in engine.search("困難", limit=5).hits}
     # Not a word the index has (npo: NPO), nor one whose sound the corpus does not spell.
     assert not any(t == "npo" for t, _ in engine.search("npo", limit=1).reading.respellings)
     assert engine.search("make", limit=1).total == 0
