@@ -194,6 +194,9 @@ class Vocabulary:
                     (eased if side == "good" else worsened)[_fold(query[start:at])] = at
             if hit:
                 consider(intent, hit)
+        if any(m.base in _LESS or m.base in _HAPPEN for m in lemmas()):
+            for side, begin, at in self._said_of_synonyms(lemmas()):
+                (eased if side == "good" else worsened)[_fold(query[begin:at])] = at
         for side, turned_hits in (("good", eased), ("hard", worsened)):
             if turned_hits:
                 consider(side, turned_hits)
@@ -287,25 +290,29 @@ class Vocabulary:
         j = _skip_adverbs(said, j, 1)
         if j >= len(said) or said[j].base not in _LESS or not (particle or said[j].pos.startswith(("動詞", "形容詞"))):
             return None
-        k = j + 1
-        while k < len(said) and said[k].base in _LESS_ENDINGS:
-            k += 1
-        after = said[j + 1:k]
-        if any(m.base == "ない" for m in after):
-            return None  # (負担が減らなかった: a complaint still)
-        # Done: in the past (減った, 和らいだ; not 減ったら), or so now (減っている).
-        done = any(m.base in ("た", "だ") and m.end - m.start == 1 for m in after) or any(
-            a.base in ("て", "で") and b.base in ("いる", "てる", "くる") for a, b in zip(after, after[1:]))
-        # Asked whether it is (負担は減りましたか, 負担を減らせるか不安): as it was, a complaint.
-        rest = said[k:]
-        if rest and (rest[0].base in ("か", "?") or rest[0].base in ("の", "ん") and rest[1:2] and rest[1].base == "か"):
-            return None
-        # And said last: after it only what names its cases (事例, 取組) or asks for them (知りたい,
-        # 自治体はありますか).
-        if not done or any(m.base in ("ら", "ば") or m.pos.startswith(("動詞", "形容詞", "助動詞"))
-                           and m.base not in _ASKING for m in rest):
-            return ()
-        return ("good", said[k - 1].end)
+        told = _told(said, j)
+        if told is None:
+            return None  # (負担が減らなかった, 負担は減りましたか, 負担を減らせるか不安: as it was)
+        return ("good", told) if told else ()
+
+    def _said_of_synonyms(self, said) -> list[tuple[str, int, int]]:
+        """(side, start, end) for what is said of a word that names a hard thing only as the
+        synonym of a cue (手間: 負担, 問題: 課題): lessened it went well (手間が減った, 問題が
+        解決した), come about it did not (手間がかかった, 問題が起きた); they read as no side."""
+        out: list[tuple[str, int, int]] = []
+        hard = self.intents.get(NEGATION_INTENT, ())
+        for i, m in enumerate(said[:-2]):
+            if not m.pos.startswith("名詞") or said[i + 1].base not in _SUBJECT or m.base in hard:
+                continue
+            j = _skip_adverbs(said, i + 2, 1)
+            if j >= len(said) or not (said[j].base in _LESS or said[j].base in _HAPPEN):
+                continue
+            if not self._names_a_complaint(m.base):
+                continue
+            told = _told(said, j)
+            if told:
+                out.append(("good" if said[j].base in _LESS else "hard", m.start, told))
+        return out
 
     def _names_a_complaint(self, base: str) -> bool:
         """Whether a word asks for the hard side by itself, as a cue (苦労, 負担) or as the
@@ -411,6 +418,8 @@ _SUBJECT = frozenset(("が", "は", "も", "を"))
 # come about, it is no complaint (手間がかからなかった, トラブルは起きなかった).
 _OCCUR = frozenset(("かかる", "起きる", "起こる", "生じる", "発生", "出る", "増える", "生まれる", "感じる",
                     "大きい", "多い", "重い"))
+# What a hard thing comes about by, said of one named by a synonym (手間がかかった, 問題が起きた).
+_HAPPEN = frozenset(("かかる", "起きる", "起こる", "生じる", "発生", "出る"))
 # What grows (負担が増えた, 手間が広がった, 課題ができた: said of a hard thing, a complaint).
 _GROW = frozenset(("増える", "広がる", "生まれる", "できる", "出来る", "増す"))
 # How much, or at all, between a thing and what is said of it (困ったことは一度もなかった,
@@ -432,7 +441,7 @@ _ASKING = frozenset(("知る", "教える", "聞く", "見る", "探す", "た�
 # and the endings it may go on with before its tense (軽く+なった, 解消+さ+れ+た, 減ら+せ+た).
 _LESS = frozenset(("減る", "減らす", "減らせる", "少ない", "軽減", "減少", "解消", "解決", "なくなる", "無くなる",
                    "軽い", "小さい", "和らぐ", "緩和", "改善", "下がる", "半減", "削減", "低減", "抑える", "抑えられる",
-                   "克服", "乗り越える", "乗り越えられる", "分散"))
+                   "克服", "乗り越える", "乗り越えられる", "分散", "省く", "省ける"))
 # What is done with a hard thing by those who share it: 悩みを共有できる場, 悩みを打ち明けられる場
 # are a good thing to have (they read as asking for 苦労したこと: stop 39's blind203-27).
 _SHARED = frozenset(("共有", "話す", "話せる", "聞く", "聞ける", "相談", "打ち明ける", "吐き出す", "吐き出せる",
@@ -464,6 +473,29 @@ def _next_negation(said, i: int) -> int:
         if said[j].base not in _BEFORE_NEGATION and not said[j].pos.startswith("副詞") and said[j].base not in _AT_ALL:
             return -1
     return -1
+
+
+def _told(said, j: int) -> int | None:
+    """Where the predicate at ``said[j]`` ends, as the query's last word on it, done (減った, 和らいだ,
+    減っている, 減った事例を知りたい); 0 where it is not done or goes on into another clause
+    (減ったら, 減らす方法, 減らしたら参加者が減った); None where it is negated or asked
+    (減らなかった, 減りましたか, 減らせるか不安)."""
+    k = j + 1
+    while k < len(said) and said[k].base in _LESS_ENDINGS:
+        k += 1
+    after = said[j + 1:k]
+    if any(m.base == "ない" for m in after):
+        return None
+    done = any(m.base in ("た", "だ") and m.end - m.start == 1 for m in after) or any(
+        a.base in ("て", "で") and b.base in ("いる", "てる", "くる") for a, b in zip(after, after[1:]))
+    rest = said[k:]
+    if rest and (rest[0].base in ("か", "?") or rest[0].base in ("の", "ん") and rest[1:2] and rest[1].base == "か"):
+        return None
+    # (After it only what names its cases, 事例, 取組, or asks for them, 知りたい, 自治体はありますか.)
+    if not done or any(m.base in ("ら", "ば") or m.pos.startswith(("動詞", "形容詞", "助動詞"))
+                       and m.base not in _ASKING for m in rest):
+        return 0
+    return said[k - 1].end
 
 
 def _never(said, i: int) -> bool:
