@@ -415,6 +415,14 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     return cleaned, notes
 
 
+def _in_okurigana(text: str, at: int) -> bool:
+    """Whether ``at`` falls inside a word Janome reads with kanji, in its kana ending (the し of
+    探しています, the き of 聞きたい): a kana run from there is that word's inflection."""
+    from .analysis import _is_kanji, morphs
+
+    return any(m.start < at < m.end and any(_is_kanji(c) for c in m.surface) for m in morphs(text))
+
+
 def _kana_respellings(text: str, spellings: dict[str, str]) -> list[tuple[int, int, str]]:
     """(start, end, the corpus's spelling) of each piece of the text's kana runs that the
     corpus spells otherwise (_respell_pieces); a run that fails whole is tried again
@@ -499,6 +507,10 @@ def _respell_fragments(text: str, spellings: dict[str, str], vocab=None) -> tupl
     swaps: list[tuple[int, int, str]] = []
     pieces = _kana_respellings(text, spellings)
     runs = [m.span() for m in _KANA_RUN.finditer(text)]
+    # (A piece that starts inside a word Janome read, in its okurigana, is that word's ending,
+    # not a word typed in kana: the してい of 探しています is no 指定, the きたい of 聞きたい
+    # no 期待; each was searched for, and the intent read on the text they made (stop 39).)
+    pieces = [(a, b, sp) for a, b, sp in pieces if not _in_okurigana(text, a)]
     for a, b, spelled in pieces:
         over = [w for w in ws if w.start < b and a < w.end]
         whole = len(over) == 1 and over[0].start == a and over[0].end == b
@@ -838,6 +850,8 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     respelled_at: list[tuple[int, int, str]] = []
     if spellings and ws:
         for a, b, spelled in _kana_respellings(text, spellings):
+            if _in_okurigana(text, a):
+                continue  # (探しています's してい is no 指定: see _respell_fragments)
             inside = [k for k, w in enumerate(ws) if w.start < b and a < w.end]
             # (Not the kana ending of one word with kanji: 名ばかり's ばかり is no 図り.)
             if (len(inside) == 1 and any(_is_kanji(c) for c in ws[inside[0]].surface)

@@ -266,9 +266,10 @@ class Vocabulary:
         last = next((i for i, m in enumerate(said) if m.end == end), -1)
         if first < 0 or last < 0:
             return None
-        # What should have been: もっと早く始めればよかった, 相談できたらよかった (a regret, read good).
-        if intent == "good" and said[first].base in ("よい", "良い", "いい") and first > 0 and (
-                said[first - 1].base == "ば" or said[first - 1].base == "た" and said[first - 1].end - said[first - 1].start == 2):
+        # What should have been: もっと早く始めればよかった, 相談できたらよかった, 早めに始めた
+        # ほうがよかった, 人手が十分ならよかった (a regret, read good); not 使ってみたら良かった
+        # (tried, and it was good: the second stop-39 review).
+        if intent == "good" and said[first].base in ("よい", "良い", "いい") and first > 0 and _regret(said, first):
             return ("hard", end)
         # Said of a hard thing: 負担が増えた, 手間が大幅に増えた, 負担増えた, 手間が増えなかった.
         if said[first].pos.startswith("動詞") and said[first].base in _GROW:
@@ -285,7 +286,15 @@ class Vocabulary:
         particle = j < len(said) and said[j].base in _SUBJECT
         if particle:
             if said[j].base == "を" and j + 1 < len(said) and said[j + 1].base in _SHARED:
-                return ()  # (悩みを共有できる場, 悩みを話せる場: where worries are shared, no complaint)
+                # (悩みを共有できる場, 悩みを話せる場: where worries are shared, no complaint; asked
+                # to be shared, 苦労を聞かせてください, 課題を共有してほしい, they are what is asked for.)
+                # (On the verb itself: 悩みを吐き出せる場がほしい wants the place.)
+                for m in said[j + 2:]:
+                    if m.base in _PLEASE or m.base == "たい" and said[j + 1].base in ("聞く", "聞ける"):
+                        return None
+                    if m.pos.startswith("名詞"):
+                        break
+                return ()
             j += 1
         j = _skip_adverbs(said, j, 1)
         if j >= len(said) or said[j].base not in _LESS or not (particle or said[j].pos.startswith(("動詞", "形容詞"))):
@@ -339,8 +348,8 @@ class Vocabulary:
             # なる事例はありませんか, 良い方法はないでしょうか, 協力者はいませんか (they read as
             # complaints). Not of anything else (トラブルはありませんか, 成果はないのか), nor why
             # there is none (なぜ予算がないのか): the stop-39 review.
-            while before and (before[-1].base in _BE or before[-1].base in ("いる", "って", "もの")):
-                before.pop()  # (方法ってない？, 方法はないものか)
+            while before and (before[-1].base in _BE or before[-1].base in ("いる", "って", "もの", "など", "とか", "等")):
+                before.pop()  # (方法ってない？, 方法はないものか, 事例などはありませんか)
             return bool(before and before[-1].pos.startswith("名詞") and before[-1].base in _ASKED_FOR
                         and not any(m.base in _WHY for m in said))
         # 苦労しなかった, 苦戦しませんでした: it was not; (苦労しない at the end is left a
@@ -348,7 +357,8 @@ class Vocabulary:
         # ことはなかった, 困ることはありません: it never was (they read as complaints).
         if before and before[-1].base in _BE:
             before.pop()
-        never = len(before) > 1 and before[-1].base in ("こと", "点")
+        never = (len(before) > 1 and before[-1].base in _NEVER_NOUNS
+                 and before[-2].pos.startswith(("動詞", "助動詞", "形容詞", "名詞,形容動詞語幹")))  # (not 反省点's 点)
         if never:
             before.pop()
             if before[-1].base == "た":
@@ -358,11 +368,14 @@ class Vocabulary:
         # A hard thing that did not come about: 手間がかからなかった, 問題は起きなかった,
         # 問題は発生しませんでした (they read as complaints).
         if len(before) > 1 and before[-1].base in _OCCUR and (never or _past(said, nai[-1])):
+            if before[-1].base == "かかる" and before[-2].base in _COSTS:
+                return True  # (費用がかからなかった, 時間はかからなかった)
             before.pop()
             if len(before) > 1 and before[-1].base in ("を", "に"):
-                before.pop()  # (負担を感じなかった, 負担に感じることはなかった)
+                before.pop()  # (負担を感じなかった, 負担に感じることはなかった, 負担にならなかった)
         # A word whose synonyms are such a cue counts as one: 問題なかった, 手間はない, 難航しなかった.
-        return bool(before) and self._names_a_complaint(before[-1].base)
+        return bool(before) and (self._names_a_complaint(before[-1].base) or len(before) > 1 and (
+            before[-2].base + before[-1].base) in self.intents.get(NEGATION_INTENT, ()))  # (反省点は特にない)
 
     def _inflected(self, said: tuple["_Lemma", ...], cue: str) -> tuple[int, int] | None:
         """Where ``cue``'s words stand inflected in ``said`` (the last time), or None:
@@ -417,7 +430,9 @@ _SUBJECT = frozenset(("が", "は", "も", "を"))
 # What a hard thing may be said to come about by (負担がかかる, 問題が起きる, 苦労を感じる): not
 # come about, it is no complaint (手間がかからなかった, トラブルは起きなかった).
 _OCCUR = frozenset(("かかる", "起きる", "起こる", "生じる", "発生", "出る", "増える", "生まれる", "感じる",
-                    "大きい", "多い", "重い"))
+                    "大きい", "多い", "重い", "なる"))
+# What may be spent: not spent, it is no complaint (費用がかからなかった, 時間はかからなかった).
+_COSTS = frozenset(("費用", "お金", "金", "時間", "コスト", "経費", "予算", "労力", "人手"))
 # What a hard thing comes about by, said of one named by a synonym (手間がかかった, 問題が起きた).
 _HAPPEN = frozenset(("かかる", "起きる", "起こる", "生じる", "発生", "出る"))
 # What grows (負担が増えた, 手間が広がった, 課題ができた: said of a hard thing, a complaint).
@@ -432,11 +447,13 @@ _ASKED_FOR = frozenset(("事例", "例", "方法", "やり方", "進め方", "�
                         "アイディア", "工夫", "手段", "知恵", "取組", "取り組み", "仕組み", "窓口", "場", "機会",
                         "ツール", "参考", "人", "人材", "協力者", "担い手", "団体", "相手", "専門家", "仲間", "好事例",
                         "先進事例", "成功事例", "モデル", "マニュアル", "ノウハウ", "支援", "制度", "補助", "補助金",
-                        "助成", "助成金", "連携先", "相談先", "者", "金", "策", "先"))
+                        "助成", "助成金", "連携先", "相談先", "者", "金", "策", "先", "予算", "会場", "講師", "企業",
+                        "居場所", "場所", "講座", "研修", "アドバイス", "助言"))
 _WHY = frozenset(("なぜ", "何故", "どうして", "なんで", "何で"))
 # After a lessened hard thing, what still asks for it (負担が減った事例を知りたい).
 _ASKING = frozenset(("知る", "教える", "聞く", "見る", "探す", "たい", "ほしい", "欲しい", "です", "だ", "する", "いる",
-                     "ある", "感じる", "思う", "実感", "た"))
+                     "ある", "感じる", "実感", "た", "くださる", "下さる", "らしい", "言える", "思う", "なる", "続ける",
+                     "やすい", "られる", "れる", "ます", "いう", "言う", "する", "できる"))
 # What lessens a hard thing (負担が減った, 苦労が少なかった, 負担を軽減した, 課題が解消された),
 # and the endings it may go on with before its tense (軽く+なった, 解消+さ+れ+た, 減ら+せ+た).
 _LESS = frozenset(("減る", "減らす", "減らせる", "少ない", "軽減", "減少", "解消", "解決", "なくなる", "無くなる",
@@ -446,8 +463,9 @@ _LESS = frozenset(("減る", "減らす", "減らせる", "少ない", "軽減",
 # are a good thing to have (they read as asking for 苦労したこと: stop 39's blind203-27).
 _SHARED = frozenset(("共有", "話す", "話せる", "聞く", "聞ける", "相談", "打ち明ける", "吐き出す", "吐き出せる",
                      "受け止める", "語る", "語れる", "語り合う", "話し合う", "出し合う", "聞き合う", "分かち合う"))
-_LESS_ENDINGS = frozenset(("する", "できる", "れる", "られる", "せる", "なる", "て", "で", "いる", "てる", "くる", "た", "だ",
-                           "ない", "済む", "つつ", "ある"))
+_PLEASE = frozenset(("くださる", "下さる", "ほしい", "欲しい", "もらう", "いただく", "頂く", "願う", "頂戴"))
+_LESS_ENDINGS = frozenset(("する", "できる", "れる", "られる", "せる", "なる", "て", "で", "いる", "てる", "くる", "いく", "た",
+                           "だ", "ない", "済む", "つつ", "ある", "もらう", "いただく"))
 
 
 def _past(said, i: int) -> bool:
@@ -460,9 +478,9 @@ def _asked(said, i: int) -> bool:
     """Whether the negation at ``said[i]`` is asked, not said: 課題がないか,
     苦労しなかったですか, 問題はなかったのでしょうか, 難航しませんでしたか？"""
     j = i + 1
-    while j < len(said) and said[j].base in ("た", "の", "ん", "う", "だ"):
+    while j < len(said) and said[j].base in ("た", "の", "ん", "う", "だ", "もの"):
         j += 1
-    return j < len(said) and said[j].base in ("か", "?", "かな", "かしら")
+    return j < len(said) and (said[j].base in ("か", "かな", "かしら") or _is_mark(said[j], "?"))
 
 
 def _next_negation(said, i: int) -> int:
@@ -475,11 +493,22 @@ def _next_negation(said, i: int) -> int:
     return -1
 
 
+def _regret(said, first: int) -> bool:
+    """Whether the よい at ``said[first]`` follows a condition (…ば, …たら, …なら, …ほうが):
+    what should have been."""
+    b = said[first - 1]
+    if b.base == "ば":
+        return True
+    if b.base in ("た", "だ") and b.end - b.start == 2:  # (たら, だら, なら)
+        return not (first > 1 and said[first - 2].base == "みる")  # (使ってみたら良かった: it was)
+    return b.base == "が" and first > 1 and said[first - 2].base in ("ほう", "方")
+
+
 def _told(said, j: int) -> int | None:
     """Where the predicate at ``said[j]`` ends, as the query's last word on it, done (減った, 和らいだ,
     減っている, 減った事例を知りたい); 0 where it is not done or goes on into another clause
-    (減ったら, 減らす方法, 減らしたら参加者が減った); None where it is negated or asked
-    (減らなかった, 減りましたか, 減らせるか不安)."""
+    (減ったら, 減らす方法, 減らしたら参加者が減った); None where it is negated, asked or undercut
+    (減らなかった, 減りましたか, 減らせるか不安, 減ったのに, 減るはずだった: as it was)."""
     k = j + 1
     while k < len(said) and said[k].base in _LESS_ENDINGS:
         k += 1
@@ -487,15 +516,54 @@ def _told(said, j: int) -> int | None:
     if any(m.base == "ない" for m in after):
         return None
     done = any(m.base in ("た", "だ") and m.end - m.start == 1 for m in after) or any(
-        a.base in ("て", "で") and b.base in ("いる", "てる", "くる") for a, b in zip(after, after[1:]))
+        a.base in ("て", "で") and b.base in ("いる", "てる", "くる", "いく") for a, b in zip(after, after[1:]))
     rest = said[k:]
-    if rest and (rest[0].base in ("か", "?") or rest[0].base in ("の", "ん") and rest[1:2] and rest[1].base == "か"):
+    if rest and (_is_mark(rest[0], "?") or rest[0].base == "か"
+                 or rest[0].base in ("の", "ん") and rest[1:2] and rest[1].base == "か"):
         return None
-    # (After it only what names its cases, 事例, 取組, or asks for them, 知りたい, 自治体はありますか.)
-    if not done or any(m.base in ("ら", "ば") or m.pos.startswith(("動詞", "形容詞", "助動詞"))
-                       and m.base not in _ASKING for m in rest):
+    past = any(m.base == "た" for m in rest)
+    if past and any(m.base in _UNDERCUT for m in rest):
+        return None  # (減るはずだった, 減らすべきだった: what should have been)
+    if not done or any(m.base in ("ら", "ば") for m in rest):
+        return 0  # (減らすには, 減ったら, 減ればいいのに)
+    # Undercut: 減ったのに, 減ったけど不満もある, 減った反面, 減ったのは最初だけ, 減ったと思っていた,
+    # 減った。だが…: as it was, a complaint (the second stop-39 review). (Not a softener at the end:
+    # 減った事例を知りたいのですが.)
+    last = len(rest) - 1
+    while last >= 0 and _is_mark(rest[last]):
+        last -= 1
+    if (any((i < last or m.base == "のに") and (m.pos.startswith(("接続詞", "助詞,接続助詞")) and m.base not in _SO
+                                                or m.base in _BUT) for i, m in enumerate(rest))
+            or rest and rest[0].base in ("の", "ん") and rest[1:2] and rest[1].base in ("は", "も")
+            or rest and rest[0].base == "と" and past and any(m.base == "思う" for m in rest)
+            and any(a.base in ("て", "で") and b.base == "いる" for a, b in zip(rest, rest[1:]))
+            or any(_is_mark(m, "。") for m in rest[:last])):
+        return None
+    if rest and rest[last:last + 1] and rest[last].base in ("のに", "けど", "けれど", "が") and last == 0:
+        return None  # (減ったのに, 減ったけど: said and left hanging)
+    # (After it only what names its cases, 事例, 取組, or asks for them, 知りたい, 自治体はありますか;
+    # not 減ったはずだ, a guess.)
+    if any(m.pos.startswith(("動詞", "形容詞", "助動詞")) and m.base not in _ASKING or m.base in _UNDERCUT for m in rest):
         return 0
     return said[k - 1].end
+
+
+# What it never was is said of (苦労したことはない, 困った経験はない, 苦労した覚えはない).
+_NEVER_NOUNS = frozenset(("こと", "事", "点", "経験", "覚え", "記憶"))
+_UNDERCUT = frozenset(("はず", "つもり", "べし", "べき"))  # (in the past: 減るはずだった, 減らすべきだった)
+_BUT = frozenset(("反面", "半面", "一方", "だけ", "のみ", "束の間", "一時", "だが", "しかし"))
+_SO = frozenset(("て", "で", "ので", "から", "し"))  # (a reason, or …を教えて: not a contrast)
+
+
+def _is_mark(m, kind: str = "") -> bool:
+    """Whether a word is punctuation (Janome calls ?? and !? nouns), of ``kind`` if given:
+    "?" a question's mark, "。" a sentence's end."""
+    marks = bool(m.base) and all(c in "?!？！…‥.。、，,・" for c in m.base)
+    if kind == "?":
+        return marks and ("?" in m.base or "？" in m.base)
+    if kind == "。":
+        return marks and any(c in "。!！" for c in m.base)
+    return marks or m.pos.startswith("記号")
 
 
 def _never(said, i: int) -> bool:
@@ -504,7 +572,7 @@ def _never(said, i: int) -> bool:
     j = i
     while j < len(said) and (said[j].base in ("する", "た") or said[j].base in _OCCUR):
         j += 1
-    if not (j + 1 < len(said) and said[j].base in ("こと", "点") and said[j + 1].base in ("は", "が", "も")):
+    if not (j + 1 < len(said) and said[j].base in _NEVER_NOUNS and said[j + 1].base in ("は", "が", "も")):
         return False
     j += 2
     while j < len(said) and (said[j].base in _AT_ALL or said[j].base in _BE or said[j].base in ("も", "は")
@@ -518,15 +586,14 @@ def _skip_adverbs(said, j: int, step: int) -> int:
     大幅に, 大きく (負担が大幅に増えた, 負担がかなり減った, 負担が、減った)."""
     while 0 <= j < len(said):
         m = said[j]
-        if m.pos.startswith(("副詞", "記号")) or m.base in _AT_ALL:
+        if m.pos.startswith(("副詞", "記号")) or m.base in _AT_ALL or m.base in _VERY and m.base != "に":
             j += step
         elif step == 1 and m.pos.startswith("名詞,形容動詞語幹") and j + 1 < len(said) and said[j + 1].base == "に":
             j += 2  # (大幅に, 確実に)
         elif step == -1 and m.base == "に" and j > 0 and said[j - 1].pos.startswith("名詞,形容動詞語幹"):
             j -= 2
-        elif (m.pos.startswith("形容詞") and m.base not in _LESS and j + 1 < len(said)
-              and said[j + 1].pos.startswith("動詞")):
-            j += step  # (大きく減った, 大きく増えた)
+        elif m.base in ("大きい", "著しい") and j + 1 < len(said) and said[j + 1].pos.startswith("動詞"):
+            j += step  # (大きく減った, 大きく増えた; not 苦労なくできた)
         else:
             break
     return j
@@ -556,7 +623,7 @@ def _negation_after(lemmas, end: int, good: bool = False) -> int:
                          or not good and m.base in _OCCUR and _past(said, nai)):  # (手間がかからなかった)
             continue
         # That it never was: 苦労したことはなかった, 成功したことがない, 困ることはない.
-        if (m.base in ("する", "た", "こと", "点") or m.base in _OCCUR) and _never(said, i):
+        if (m.base in ("する", "た") or m.base in _NEVER_NOUNS or m.base in _OCCUR) and _never(said, i):
             continue
         # 負担を感じなかった, 負担に感じることはなかった: not come about.
         if not good and m.base in ("を", "に") and i + 1 < len(said) and said[i + 1].base in _OCCUR:
@@ -675,8 +742,9 @@ def _final_negation(said: tuple[_Lemma, ...]) -> tuple[int, int] | None:
             if i > 0 and said[i - 1].base == "たい":
                 return None  # …したくない is a wish (what to avoid), not something that went wrong
             if i > 1 and said[i - 1].base in ("なる", "いける") and any(
-                    x.base == "ない" for x in said[max(0, i - 4):i - 1]):
-                return None  # 連携しないといけない, 組まなければならない: what must be done (stop 39)
+                    x.base == "ない" for x in said[max(0, i - 4):i - 1]) and not _past(said, i):
+                return None  # 連携しないといけない, 組まなければならない: what must be done (stop 39;
+                # …しないといけなかった is what should have been, a regret)
             if i + 1 < len(said) and said[i + 1].base in ("に", "で") and said[i + 1].pos.startswith("助詞"):
                 return None  # お金をかけずに, 苦労しないで: how to do it (the stop-38 review)
             if i > 0 and (said[i - 1].base in ("で", "じゃ") or (said[i - 1].base == "は" and i > 1 and said[i - 2].base == "で")):
@@ -691,8 +759,8 @@ def _final_negation(said: tuple[_Lemma, ...]) -> tuple[int, int] | None:
                              or (said[v - 1].base in ("て", "で") and v > 1 and said[v - 2].pos.startswith("動詞"))):
                 v -= 1  # 動いてくれない: the verb phrase, not only its last word
             return said[v].start, m.end
-        if m.pos.startswith("記号") or m.base in ("?", "!"):
-            continue  # (分からない？ read as nothing: Janome calls a half-width ? a noun)
+        if _is_mark(m):
+            continue  # (分からない？, 分からない？？, 分からない… read as nothing: Janome calls ?, ?? and ... nouns)
         if m.pos.startswith(("名詞", "形容詞", "副詞", "連体詞")) and m.base not in _TAIL_NOUNS:
             return None
         if m.pos.startswith("動詞") and not m.pos.startswith("動詞,非自立"):
