@@ -133,6 +133,12 @@ def cli(ctx: click.Context, corpus_dir: str | None, index_dir: str | None) -> No
 def _echo_json(obj: Any) -> None:
     from .render import to_json
 
+    # What opening the index had to say (it is out of date and could not be rebuilt, so the
+    # last good one is used): in the JSON too, not only on stderr (the stop-39 review).
+    ctx = click.get_current_context(silent=True)
+    said = ctx.meta.get("engine_notes") if ctx is not None else None
+    if said and isinstance(obj, dict) and obj.get("ok", True) is not False:
+        obj = {**obj, "notes": [*said, *(n for n in obj.get("notes") or () if n not in said)]}
     click.echo(_safe(to_json(obj)))  # a query typed in bytes that are not UTF-8 holds lone surrogates
 
 
@@ -196,6 +202,9 @@ def _engine(obj: dict[str, Any], rebuild: str = "auto", lazy: bool = False):
     engine = SearchEngine.open(obj["corpus_dir"], obj["index_dir"], rebuild=rebuild, progress=progress, lazy=lazy)
     for note in engine.notes:
         click.echo(f"note: {note}", err=True)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and engine.notes:
+        ctx.meta["engine_notes"] = list(engine.notes)
     return engine
 
 
@@ -477,7 +486,7 @@ def _emit_page(page, fmt: str) -> None:
         if read:
             click.echo(read, err=True)
         if result.unmatched:
-            click.echo(f"not found: {'、'.join(_safe(w) for w in result.unmatched)}", err=True)
+            click.echo(f"not found{_where_filtered(result)}: {'、'.join(_safe(w) for w in result.unmatched)}", err=True)
         if result.suggestion:
             click.echo(f"Did you mean: {_safe(result.suggestion)}", err=True)
     if fmt == "json":
@@ -557,7 +566,7 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
     r = result.reading
     rest = len(result.unmatched) < len(r.words) or bool(r.cities or r.regions or r.polarity or r.theme)
     if result.unmatched and result.hits and (rest or not result.suggestion):  # (else "Did you mean" says it)
-        click.echo(f"not found: {'、'.join(_safe(w) for w in result.unmatched)} "
+        click.echo(f"not found{_where_filtered(result)}: {'、'.join(_safe(w) for w in result.unmatched)} "
                    f"({'the results match the rest of the query' if rest else 'the results are related to it'})")
     if result.suggestion:
         why = "the results include it" if result.reading.respelled else "nothing matched a whole word of your query"
@@ -991,6 +1000,16 @@ def _neither_line(c) -> str:
     filters = "".join(f" --{k} {shlex.quote(v) if any(ch.isspace() for ch in v) else v}" for k, v in c.filters.items())
     return (f"also matched, stating neither side: {where}; "
             f"list {'them' if n != 1 else 'it'} with: kodoku-search search {query}{filters} --polarity other")
+
+
+def _where_filtered(result) -> str:
+    """" in the snippets --city X keeps": a word the filters' snippets lack may be in others
+    (「部署間の連携 --prefecture 兵庫県 --polarity hard」 said "not found: 連携", which 29
+    snippets say: the stop-39 review)."""
+    active = result.filters.active()
+    if not active:
+        return ""
+    return " in the snippets " + " ".join(f"--{k} {v}" for k, v in active.items()) + " keeps"
 
 
 def _say_unmatched(c) -> None:

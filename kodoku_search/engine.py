@@ -147,15 +147,21 @@ class SearchEngine:
         return check(where, corpus)
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> ix.Generation:
-        """Rebuild the index from the corpus now and switch to it."""
+        """Rebuild the index from the corpus now and switch to it. A search running meanwhile
+        in another thread ends on the index it began with: the old searcher is let go, not
+        closed (its files close with its last reference; closed, that search failed with
+        whoosh's ReaderClosed: the stop-39 review)."""
         gen = ix.build(self.corpus_dir, self.index_dir, progress, force=True)
-        self.close()
-        self.generation = gen
-        self._ix = ix.open_generation(gen)
-        self._values = {}
+        new_ix = ix.open_generation(gen)
         from .fastjanome import use_janome_cache
 
         use_janome_cache(gen.path / ix.JANOME_CACHE)
+        self._ix, self._searcher, self.generation, self._values = new_ix, None, gen, {}
+        # (The new index's own spellings, not the old one's: a corpus edited since spelled
+        # "did you mean" from the words it had.)
+        self.__dict__.pop("_spellings_map", None)
+        self.__dict__.pop("_meaning", None)
+        self.searcher()
         return gen
 
     def close(self) -> None:

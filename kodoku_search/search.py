@@ -3941,7 +3941,9 @@ _AROUND = {"context": "context", "context-synonym": "context", "sequel": "sequel
 def _through(contributions) -> str | None:
     """"context" or "sequel" when the snippets around a match are all that has the query's
     words (a match by its side alone, 「苦労したこと」, or by its heading, is neither)."""
-    fields = {c.field for c in contributions if c.score > 0 and c.field != "meaning"}
+    # (Nor the phrase's pairs, which only add to a match: 企業との連携's トノ, met in どのような,
+    # left 中野区/4 a match with no word marked and no line saying why: the stop-39 review.)
+    fields = {c.field for c in contributions if c.score > 0 and c.field not in ("meaning", "phrase")}
     if not fields or not fields <= _AROUND.keys():
         return None
     return "context" if "context" in {_AROUND[f] for f in fields} else "sequel"

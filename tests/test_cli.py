@@ -423,3 +423,25 @@ def test_a_repost_is_said_where_it_is_cited(run):
                                           "--format", "csv").stdout.lstrip("\ufeff"))))
     at = rows[0].index("repost_of")
     assert {r[at] for r in rows[1:]} == {"", "advice-2025-10/general/市原市/2"}
+
+
+def test_json_says_when_the_last_good_index_is_used(tmp_path, corpus_copy):
+    # A corpus the index could not be rebuilt from: the note went to stderr only, and a script
+    # reading --json saw "notes": [] over results from the stale index (the stop-39 review).
+    idx = tmp_path / "idx"
+    base = ["--corpus-dir", str(corpus_copy), "--index-dir", str(idx)]
+    assert CliRunner().invoke(cli, [*base, "index"]).exit_code == 0
+    (corpus_copy / "bad.jsonl").write_text("{not json\n", "utf-8")
+    for args in (["search", "縦割り", "--json"], ["compare", "縦割り", "--json"]):
+        r = CliRunner().invoke(cli, [*base, *args])
+        assert r.exit_code == 0, r.output
+        notes = json.loads(r.stdout)["notes"]
+        assert any("last good index" in n and "bad.jsonl:1" in n for n in notes), (args, notes)
+
+
+def test_a_word_the_filters_snippets_lack_is_said_so(run):
+    # 「部署間の連携 --prefecture 兵庫県 --polarity hard」 said "not found: 連携", which 29 snippets
+    # say: the filters hid them (the stop-39 review).
+    out = run("search", "部署間の連携", "--prefecture", "兵庫県", "--polarity", "hard").output
+    assert "not found in the snippets --prefecture 兵庫県 --polarity hard keeps: 連携" in out
+    assert "not found: 自殺 (" in run("search", "自殺対策").output  # (no filter: as it was)

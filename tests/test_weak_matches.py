@@ -111,3 +111,13 @@ def test_a_result_whose_related_records_are_replaced_still_lists(engine):
     bare = replace(page, related=())
     assert bare.ranked == bare.hits  # (it raised IndexError: the layout outlived the records)
     assert bare.to_dict()["results"][0]["rank"] == 1
+
+
+@pytest.mark.parametrize("query", ["企業との連携", "シンクタンクとの関係"])
+def test_every_match_has_a_word_marked_or_says_where_its_words_are(engine, query):
+    # 中野区/4 matched 企業との連携 by 連携 in the snippet before it and by the phrase's pair トノ
+    # (どのような, voicing dropped), which only adds to a match: it had no word marked and no
+    # "none of your words here" (through was None; the stop-39 review).
+    r = engine.search(query, limit=200, related=False)
+    assert r.total > 20
+    assert all(h.matches or h.through for h in r.hits), [h.id for h in r.hits if not (h.matches or h.through)]
