@@ -444,7 +444,11 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
     from .search import NO_WORDS
 
     if NO_WORDS in page.result.notes:  # (「。、」, 「の」: as the empty query, nothing to search for)
-        aside = page.result.reading.not_cities if page.result.reading else ()
+        r = page.result.reading
+        aside = (*r.not_cities, *r.excluded) if r else ()
+        if r and r.excluded and not r.not_cities:  # (「-企業」 alone)
+            raise UsageError(f"the query only sets {'、'.join(r.excluded)} aside: say what to look for too, "
+                             f"e.g. kodoku-search search -- '連携 -{r.excluded[0]}'")
         if aside:  # (「呉市以外」: everything else is no query)
             raise UsageError(f"the query only sets {'、'.join(aside)} aside: say what to look for too, "
                              f"e.g. kodoku-search search {aside[0]}以外の苦労")
@@ -677,8 +681,10 @@ def _describe_reading(result) -> str:
     aside = r.not_cities if not (result.filters.city or result.filters.prefecture) else ()
     if aside:
         parts.append(f"not about {'、'.join(aside)}: {'its' if len(aside) == 1 else 'their'} snippets come last")
-    if polarity or theme or cities or aside:
-        parts.append("nothing else is hidden" if result.filters.active() else "nothing is hidden")
+    if r.excluded:
+        parts.append(f"set aside by a minus: {'、'.join(r.excluded)} (no snippet that says it, or of it, is listed)")
+    if polarity or theme or cities or aside or r.excluded:
+        parts.append("nothing else is hidden" if result.filters.active() or r.excluded else "nothing is hidden")
     if not parts:
         return ""
     return "read as: " + "; ".join(parts)

@@ -280,6 +280,8 @@ class Reading:
     also: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Cities the query names only to set aside (京都市以外, 福岡市じゃなくて): their snippets come last
     not_cities: tuple[str, ...] = ()
+    # Words typed with a minus before them (連携 -企業): no snippet that says one is listed
+    excluded: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -293,6 +295,7 @@ class Reading:
             "respellings": {run: spelled for run, spelled in self.respellings},
             "also": {typed: list(alts) for typed, alts in self.also},
             "not_cities": list(self.not_cities),
+            "excluded": list(self.excluded),
         }
 
 
@@ -381,6 +384,57 @@ class SearchResult:
 
 # ---------------------------------------------------------------------------
 # Reading the query
+
+
+# A word with a minus before it, at the query's start or after a space (連携 -企業, 連携　－企業):
+# set aside. Not a hyphen inside a word (COVID-19), nor an option pasted into the query (--city).
+_EXCLUSION = re.compile(r"(?:^|(?<=[\s\u3000]))[-－−]([^\s\u3000\-－−][^\s\u3000]*)")
+
+
+def _exclusions(text: str) -> tuple[str, tuple[str, ...]]:
+    """``text`` without its words set aside with a minus, and those words (連携 -企業: 企業).
+    The convention of web search and of Elasticsearch's simple_query_string: read as a word
+    to look for, 「連携 -企業」 ranked the 企業 snippets first (the stop-39 review)."""
+    if "-" not in text and "－" not in text and "−" not in text:
+        return text, ()
+    found = tuple(dict.fromkeys(m.group(1) for m in _EXCLUSION.finditer(text)))
+    if not found:
+        return text, ()
+    return re.sub(r"\s+", " ", _EXCLUSION.sub(" ", text)).strip(), found
+
+
+def _excluded_docs(searcher, reading: "Reading") -> set[int]:
+    """The records that say a word the query sets aside with a minus: as a word of the text
+    (its base forms in a row: -連携する sets aside 連携した too), or, where the analysis
+    makes no word of it, as written."""
+    if not reading.excluded:
+        return set()
+    from whoosh import query as Q
+
+    from .analysis import words as content_words
+
+    out: set[int] = set()
+    cities = set(_index_cities(searcher))
+    prefectures = set(_index_prefectures(searcher))
+    for said in reading.excluded:
+        place = unicodedata.normalize("NFKC", said)
+        if place in cities or place in prefectures:  # (縦割り -福山市: not that city's snippets)
+            out.update(searcher.docs_for_query(Q.Term("city" if place in cities else "prefecture", place)))
+            continue
+        terms = [w.term for w in content_words(said)]
+        if terms:
+            q = Q.Term("text", terms[0]) if len(terms) == 1 else Q.Phrase("text", terms)
+            out.update(searcher.docs_for_query(q))
+        folded = unicodedata.normalize("NFKC", said).lower()
+        if not terms or len(folded) >= 2 and not all(_is_word_char(c) for c in folded):
+            for d, stored in searcher.reader().iter_docs():  # (letters and symbols: -COVID-19)
+                if folded in unicodedata.normalize("NFKC", stored.get("text", "")).lower():
+                    out.add(d)
+    return out
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum()
 
 
 def clean_query(text: str) -> tuple[str, list[str]]:
@@ -2684,6 +2738,7 @@ def _read(searcher, text: str, vocab=None, spellings: dict[str, str] | None = No
     blanked out, and cities and letters typed in kana written as the index has them
     (うわじま: 宇和島市, ぴーえふ: PF), before the words are read."""
     cleaned, notes = clean_query(text)
+    cleaned, excluded = _exclusions(cleaned)
     cities = _index_cities(searcher) if NAMED_CITY_FIRST else ()
     cleaned, elsewhere, shared = _elsewhere(searcher, cleaned, cities)
     for ward, of in shared:
@@ -2725,6 +2780,8 @@ def _read(searcher, text: str, vocab=None, spellings: dict[str, str] | None = No
     if as_katakana:  # (said as typed: フタン → 負担, not ふたん → 負担)
         reading = _typed_back(reading, as_katakana)
         cleaned = _typed_back_text(cleaned, as_katakana)
+    if excluded:
+        reading = replace(reading, excluded=excluded)
     return cleaned, notes, cities, regions, elsewhere, shared, reading
 
 
@@ -2896,7 +2953,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
             near = _near(searcher, meaning, reading, [], vocab)
             if near:
                 near.scale = W_MEANING
-                alike = _nearest(searcher, near, set(), filters, limit, explain, len(reading.words))
+                alike = _nearest(searcher, near, _excluded_docs(searcher, reading), filters, limit, explain,
+                                 len(reading.words))
         return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, suggestion, alike,
                             _unmatched(reading, [], cleaned))
     cands = [(d, base, searcher.stored_fields(d)) for d, base in best]
@@ -3048,7 +3106,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         # meaning first, then the one sharing the most of the best matches' telling words.
         room = limit - len(hits) + ahead
         matched = {d for _, d, _, _, _ in ranked}
-        alike = _nearest(searcher, near, matched, filters, room, explain, len(reading.words)) if near else ()
+        alike = (_nearest(searcher, near, matched | _excluded_docs(searcher, reading), filters, room, explain,
+                          len(reading.words)) if near else ())
         sharing = _related(searcher, ranked, reading, filters, room, explain)
         merged: dict[str, Hit] = {}
         for pair in zip_longest(alike, sharing):
@@ -3467,7 +3526,8 @@ def _related(searcher, ranked: list, reading: Reading, filters: Filters, room: i
         st = searcher.stored_fields(d)
         return st["source"], int(st["line"]), st["id"]
 
-    found = related(searcher, terms, {d for _, d, _, _, _ in ranked}, filter_query(filters), room, order)
+    found = related(searcher, terms, {d for _, d, _, _, _ in ranked} | _excluded_docs(searcher, reading),
+                    filter_query(filters), room, order)
     out = []
     for r in found:
         stored = searcher.stored_fields(r.docnum)
@@ -3593,6 +3653,9 @@ def _accumulated(searcher, reading: Reading, leaves: list[_Leaf], side: list, fi
     only_add = frozenset(lf.key() for lf in leaves if lf.kind == "phrase")  # they re-rank, they never match alone
     acc, plists, stray = accumulate(searcher, queries, filter_query(filters), only_add,
                                     _pieces(leaves, reading, searcher) if PIECES_MATCH_TOGETHER else None)
+    gone = _excluded_docs(searcher, reading)
+    if gone:  # (連携 -企業: what says 企業 is not a match, counted, grouped or listed)
+        acc = {d: v for d, v in acc.items() if d not in gone}
     return acc, queries, plists, stray
 
 

@@ -445,3 +445,10 @@ def test_a_word_the_filters_snippets_lack_is_said_so(run):
     out = run("search", "部署間の連携", "--prefecture", "兵庫県", "--polarity", "hard").output
     assert "not found in the snippets --prefecture 兵庫県 --polarity hard keeps: 連携" in out
     assert "not found: 自殺 (" in run("search", "自殺対策").output  # (no filter: as it was)
+
+
+def test_a_query_that_only_sets_a_word_aside_says_what_to_do(run):
+    r = run("search", "--", "-企業")
+    assert r.exit_code != 0 and "the query only sets 企業 aside: say what to look for too" in r.output
+    out = run("search", "連携 -企業").output
+    assert "set aside by a minus: 企業" in out.splitlines()[1]

@@ -294,3 +294,22 @@ def test_a_search_engine_made_without_open_says_how():
 
     with pytest.raises(TypeError, match=r"SearchEngine\.open\(\)"):
         SearchEngine()
+
+
+def test_a_word_with_a_minus_before_it_is_set_aside(engine):
+    # 「連携 -企業」 ranked the 企業 snippets first: the minus was read as punctuation and 企業
+    # as a word to look for (the stop-39 review). Web search and Elasticsearch's
+    # simple_query_string set such a word aside; so does this, in the list, the count, the
+    # facets and the related records.
+    plain = engine.search("連携", limit=100, related=False)
+    r = engine.search("連携 -企業", limit=100)
+    assert r.reading.excluded == ("企業",) and r.to_dict()["reading"]["excluded"] == ["企業"]
+    assert 0 < r.total < plain.total and not any("企業" in h.text for h in (*r.hits, *r.related))
+    assert r.total == sum(engine.facets("連携 -企業")["theme"].values())
+    assert engine.search("連携 －企業", limit=1).total == r.total  # (typed with the IME on)
+    # A place set aside is its snippets: 「縦割り -福山市」.
+    assert all(h.city != "福山市" for h in engine.search("縦割り -福山市", limit=20).hits)
+    assert any(h.city == "福山市" for h in engine.search("縦割り", limit=20).hits)
+    # Not a hyphen inside a word, nor an option pasted into the query.
+    assert engine.search("連携 --city", limit=1).reading.excluded == ()
+    assert engine.search("COVID-19 連携", limit=1).reading.excluded == ()
