@@ -667,8 +667,13 @@ def _describe_reading(result) -> str:
     if theme:
         parts.append(f"about {labels.THEME_SHORT[theme]} ({'、'.join(_as_typed(result.query, c, r.respellings) for c in r.theme_cues)})")
     if polarity or theme:  # (the ranker weighs the side asked for: it does not put it all first)
+        from .search import _side_of_theme
+
         only = " ".join(f"--{k} {v}" for k, v in (("polarity", polarity), ("theme", theme)) if v)
-        parts[-1] += f": those are ranked up ({only} lists only them)"
+        if polarity and theme and _side_of_theme(r, result.filters):  # (「PFで苦労したこと」: its words name only them)
+            parts[-1] += f": the query names only them, so they come first ({only} lists only them)"
+        else:
+            parts[-1] += f": those are ranked up ({only} lists only them)"
     cities = r.cities if not result.filters.city else ()  # (--city says it: a note where it names another)
     if result.filters.prefecture and any(n.startswith("the query names") for n in result.notes):
         cities = ()  # (「九州の苦労」 --prefecture 京都府: the note says --prefecture wins)

@@ -313,3 +313,18 @@ def test_a_word_with_a_minus_before_it_is_set_aside(engine):
     # Not a hyphen inside a word, nor an option pasted into the query.
     assert engine.search("連携 --city", limit=1).reading.excluded == ()
     assert engine.search("COVID-19 連携", limit=1).reading.excluded == ()
+
+
+@pytest.mark.parametrize("query, side", [("地方版官民連携プラットフォームの立ち上げで良かったこと", "good"),
+                                         ("PFの立ち上げで良かったこと", "good"), ("PFで苦労したこと", "hard")])
+def test_a_query_that_names_only_a_side_and_a_theme_lists_that_side_of_that_theme(engine, query, side):
+    # Read as asking for 良かったこと about PF立上げ, the first query listed 52 results with a
+    # 苦労したこと and an その他 snippet in its first five and 3 of the platform's 12 good ones
+    # missing: 連携 and 官民, words of the theme's name, matched every snippet that says them (the
+    # stop-39 user review). Its words only name the side and the theme: what --polarity and
+    # --theme would list comes first, all of it; the rest follows (nothing is hidden).
+    r = engine.search(query, limit=200, related=False)
+    filtered = engine.search(query, limit=50, related=False, polarity=side, theme="platform")
+    assert r.reading.polarity == side and r.reading.theme == "platform" and filtered.total >= 12
+    assert {h.id for h in r.hits[:filtered.total]} == {h.id for h in filtered.hits}
+    assert r.total > filtered.total and any(h.theme == "general" for h in r.hits)
