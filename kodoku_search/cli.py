@@ -66,9 +66,12 @@ class _Command(click.Command):
                 # option '-孤'": say how to search for what begins with a hyphen.
                 typed = next((a for a in given if a.startswith(e.option_name)), e.option_name)
                 if not e.possibilities and any(isinstance(p, click.Argument) and p.nargs == -1 for p in self.params):
-                    e.message += (f" A query that begins with '-' goes after '--': "
-                                  f"kodoku-search {ctx.info_name} [OPTIONS] -- '{typed}' (a word cannot be "
-                                  "left out by '-'; --city, --theme and --polarity narrow the results)")
+                    # (The whole query after it, quoted: 「連携 -企業」 sets 企業 aside; the hint
+                    # suggested -- '-企業' alone, which sets aside all there is to look for.)
+                    words = [a for a in given if not a.startswith("--") and a != "--"]
+                    query = " ".join(words) if typed in words else typed
+                    e.message += (f" A word with '-' before it is set aside: put the query after '--', quoted: "
+                                  f"kodoku-search {ctx.info_name} [OPTIONS] -- '{query}'")
             if _asks_json(given):  # (-n -1 --json, --bogus --json: on stdout too; the stop-34 review)
                 _echo_json({"ok": False, "error": e.format_message()})
             raise

@@ -112,18 +112,32 @@ class Comparison:
 
 
 def _says(h: Hit, compounds: tuple[tuple[str, ...], ...]) -> bool:
-    """Whether a hit says the query's words: one is marked, and each compound is there whole."""
+    """Whether a hit says the query's words: one is marked, and each compound is there whole,
+    as written or as marked (【つながりづくり】 says 繋がり作り; 【孤立】 does not say 孤立死)."""
+    if not h.matches:
+        return False
     text = unicodedata.normalize("NFKC", h.text)
-    return bool(h.matches) and all(any(f in text for f in forms) for forms in compounds)
+    longest = max((b - a for a, b in h.matches), default=0)
+    return all(any(f in text for f in forms) or longest >= len(forms[0]) for forms in compounds)
+
+
+_ETC = ("等", "など", "ら")
 
 
 def _compounds(reading) -> tuple[tuple[str, ...], ...]:
-    """The query's words that have another of its words in them (孤立死: 孤立), each with the
-    forms that say it (itself, its synonyms)."""
-    return tuple(
-        tuple(unicodedata.normalize("NFKC", f) for f in (w.surface, w.term, *w.synonyms))
-        for w in reading.words if any(o is not w and o.term and o.term in w.term and len(o.term) < len(w.term)
-                                      for o in reading.words))
+    """The query's words that have another of its words in them (孤立死: 孤立; not 連携先等's 等
+    alone, a list's "and so on"), each with the forms that say it (itself, its synonyms)."""
+    out = []
+    for w in reading.words:
+        forms = []
+        for f in (w.surface, w.term, *w.synonyms):
+            f = unicodedata.normalize("NFKC", f)
+            while f.endswith(_ETC) and len(f) > 2:
+                f = f[:-2] if f.endswith("など") else f[:-1]
+            forms.append(f)
+        if any(o is not w and o.term and o.term in forms[1] and len(o.term) < len(forms[1]) for o in reading.words):
+            out.append(tuple(dict.fromkeys(forms)))
+    return tuple(out)
 
 
 def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, city=None,

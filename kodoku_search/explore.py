@@ -46,11 +46,12 @@ def facets(engine: "SearchEngine", query: str, *, city=None, prefecture=None, th
 
     filters = engine.filters(city=city, prefecture=prefecture, theme=theme, polarity=polarity)
     spellings = engine._spellings if isinstance(query, str) and KANA_RUN_AS_TYPED.search(query) else None
-    docs = matched(engine.searcher(), query, vocabulary(engine.corpus_dir), filters, spellings)
+    searcher = engine.searcher()  # (one: a rebuild between two calls counted one index's records on the other)
+    docs = matched(searcher, query, vocabulary(engine.corpus_dir), filters, spellings)
     if not docs:
         return {name: {} for name in FACET_FIELDS}
     groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS + ("also",)}
-    results = engine.searcher().search(Q.Every(), filter=docs, groupedby=groupedby, limit=1, scored=False)
+    results = searcher.search(Q.Every(), filter=docs, groupedby=groupedby, limit=1, scored=False)
     out: dict[str, dict[str, int]] = {}
     for name in FACET_FIELDS + ("also",):
         groups = results.groups(name)

@@ -386,55 +386,111 @@ class SearchResult:
 # Reading the query
 
 
-# A word with a minus before it, at the query's start or after a space (連携 -企業, 連携　－企業):
-# set aside. Not a hyphen inside a word (COVID-19), nor an option pasted into the query (--city).
-_EXCLUSION = re.compile(r"(?:^|(?<=[\s\u3000]))[-－−]([^\s\u3000\-－−][^\s\u3000]*)")
+# A word with a minus before it, at the query's start or after a space (連携 -企業, 連携　－企業,
+# 連携 ー企業: the minus key with the IME on), or a phrase so (-"地域 企業", -「地域 企業」): set
+# aside. Not a hyphen inside a word (COVID-19), an option pasted into the query (--city, -n 3), or
+# a particle (-の: in nearly every snippet).
+_MINUS = "-－−‐–—―﹣ーｰ"
+_EXCLUSION = re.compile(r"(?:^|(?<=[\s\u3000]))[" + re.escape(_MINUS) + r"]"
+                        r"(?:\"([^\"]+)\"|「([^」]+)」|“([^”]+)”|([^\s\u3000" + re.escape(_MINUS) + r"\"「“][^\s\u3000]*))")
+_OPTION_WORDS = frozenset(("n", "city", "prefecture", "theme", "polarity", "limit", "offset", "sort", "json", "format",
+                           "explain", "facets", "width", "color", "related", "rerank", "meaning", "help", "h"))
 
 
 def _exclusions(text: str) -> tuple[str, tuple[str, ...]]:
     """``text`` without its words set aside with a minus, and those words (連携 -企業: 企業).
     The convention of web search and of Elasticsearch's simple_query_string: read as a word
     to look for, 「連携 -企業」 ranked the 企業 snippets first (the stop-39 review)."""
-    if "-" not in text and "－" not in text and "−" not in text:
+    if not any(c in text for c in _MINUS):
         return text, ()
-    found = tuple(dict.fromkeys(m.group(1) for m in _EXCLUSION.finditer(text)))
+    from .analysis import morphs
+
+    found: list[str] = []
+
+    def aside(m: re.Match) -> str:
+        said = next(g for g in m.groups() if g is not None).strip()
+        plain = m.group(4) is not None
+        if not said or plain and said.lower() in _OPTION_WORDS:
+            return m.group()
+        if all(x.pos.startswith(("助詞", "助動詞", "記号")) for x in morphs(said)):
+            return m.group()  # (-の, -です: no word; the reader drops it as it drops any particle)
+        found.append(said)
+        return " "
+
+    rest = _EXCLUSION.sub(aside, text)
     if not found:
         return text, ()
-    return re.sub(r"\s+", " ", _EXCLUSION.sub(" ", text)).strip(), found
+    return re.sub(r"\s+", " ", rest).strip(), tuple(dict.fromkeys(found))
 
 
 def _excluded_docs(searcher, reading: "Reading") -> set[int]:
-    """The records that say a word the query sets aside with a minus: as a word of the text
-    (its base forms in a row: -連携する sets aside 連携した too), or, where the analysis
-    makes no word of it, as written."""
+    """The records a word set aside with a minus is in: a snippet that says it, as written
+    (NFKC, any case: -他部署 is not every 部署, -良かった is 「取り組んで良かった」 too), or, a
+    place, its snippets (-福山市, -福山, -広島県, -中国地方). Once per searcher and words."""
     if not reading.excluded:
         return set()
+    cache = searcher.__dict__.setdefault("_kodoku_excluded", {})
+    if reading.excluded in cache:
+        return cache[reading.excluded]
     from whoosh import query as Q
 
-    from .analysis import words as content_words
+    from .analysis import ngram_analyzer
 
     out: set[int] = set()
-    cities = set(_index_cities(searcher))
-    prefectures = set(_index_prefectures(searcher))
+    cities = _index_cities(searcher)
     for said in reading.excluded:
-        place = unicodedata.normalize("NFKC", said)
-        if place in cities or place in prefectures:  # (縦割り -福山市: not that city's snippets)
-            out.update(searcher.docs_for_query(Q.Term("city" if place in cities else "prefecture", place)))
-            continue
-        terms = [w.term for w in content_words(said)]
-        if terms:
-            q = Q.Term("text", terms[0]) if len(terms) == 1 else Q.Phrase("text", terms)
-            out.update(searcher.docs_for_query(q))
         folded = unicodedata.normalize("NFKC", said).lower()
-        if not terms or len(folded) >= 2 and not all(_is_word_char(c) for c in folded):
-            for d, stored in searcher.reader().iter_docs():  # (letters and symbols: -COVID-19)
-                if folded in unicodedata.normalize("NFKC", stored.get("text", "")).lower():
-                    out.add(d)
+        place = [c for c in cities if folded in (c, _place_stem(c))]
+        place += [c for p, of in _index_regions(searcher, cities, folded) if folded in (p, _place_stem(p)) or p == folded
+                  for c in of]
+        if place:  # (縦割り -福山市: not that city's snippets)
+            for c in dict.fromkeys(place):
+                out.update(searcher.docs_for_query(Q.Term("city", c)))
+            continue
+        out |= _docs_saying(searcher, said)
+    if len(cache) > 64:
+        cache.clear()
+    cache[reading.excluded] = out
     return out
 
 
-def _is_word_char(c: str) -> bool:
-    return c.isalnum()
+def _docs_saying(searcher, said: str) -> set[int]:
+    """The records whose text says ``said`` as written (NFKC, any case, spaces aside): those
+    with all its character pairs, read to see which say it."""
+    from whoosh import query as Q
+
+    from .analysis import ngram_analyzer
+
+    folded = re.sub(r"\s+", "", unicodedata.normalize("NFKC", said).lower())
+    if not folded:
+        return set()
+    grams = list(dict.fromkeys(t.text for t in ngram_analyzer()(folded)))
+    maybe = (searcher.docs_for_query(Q.And([Q.Term("ngram", g) for g in grams])) if grams
+             else range(searcher.doc_count_all()))
+    return {d for d in maybe
+            if folded in re.sub(r"\s+", "", unicodedata.normalize("NFKC", searcher.stored_fields(d).get("text", "")).lower())}
+
+
+def _set_aside(searcher, reading: "Reading", unmatched: tuple[str, ...], notes: list[str],
+               suggestion: str | None) -> tuple[tuple[str, ...], str | None]:
+    """A query word whose every snippet a minus set aside is no word "not found" (孤独 -孤立:
+    every snippet that says 孤独 says 孤立; 連携 -連携), and "did you mean" keeps the minus."""
+    if not reading.excluded:
+        return unmatched, suggestion
+    gone = _excluded_docs(searcher, reading)
+    kept = []
+    for w in unmatched:
+        said = _docs_saying(searcher, w)
+        if said and said <= gone:
+            asked = [x for x in reading.excluded if x in w or w in x]
+            notes.append(f"{w}: the query sets it aside too (-{asked[0]})" if asked else
+                         f"{w}: every snippet that says it says what the query sets aside "
+                         f"({'、'.join('-' + x for x in reading.excluded)})")
+        else:
+            kept.append(w)
+    if suggestion:
+        suggestion = suggestion + "".join(f" -{x}" if " " not in x else f' -"{x}"' for x in reading.excluded)
+    return tuple(kept), suggestion
 
 
 def clean_query(text: str) -> tuple[str, list[str]]:
@@ -2872,6 +2928,12 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         if of and filters.prefecture not in of:
             notes.append(f"--city {filters.city} is in {'、'.join(of)}, not in --prefecture {filters.prefecture}: "
                          f"no snippet can pass both; drop one of them")
+    if reading.excluded and (filters.city or filters.prefecture):
+        # (縦割り -福山市 --city 福山市: "4 results without --city 福山市", as if the filter were to blame.)
+        asked = filters.city or filters.prefecture
+        if any(unicodedata.normalize("NFKC", x) in (asked, _place_stem(asked)) for x in reading.excluded):
+            notes.append(f"the query sets {asked} aside, and --{'city' if filters.city else 'prefecture'} {asked} "
+                         f"asks for it: no snippet can pass both")
     if reading.not_cities and (filters.city or filters.prefecture):
         # (「京都市以外の苦労」 --city 京都市: the page is 京都市's all the same; the stop-34 review.)
         asked = f"--city {filters.city}" if filters.city else f"--prefecture {filters.prefecture}"
@@ -2966,8 +3028,8 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                 near.scale = W_MEANING
                 alike = _nearest(searcher, near, _excluded_docs(searcher, reading), filters, limit, explain,
                                  len(reading.words))
-        return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, suggestion, alike,
-                            _unmatched(reading, [], cleaned))
+        unmatched, suggestion = _set_aside(searcher, reading, _unmatched(reading, [], cleaned), notes, suggestion)
+        return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, suggestion, alike, unmatched)
     cands = [(d, base, searcher.stored_fields(d)) for d, base in best]
     contribs: dict[int, list[tuple[_Leaf, float]]] = {}
     for lf in leaves:  # each leaf's part of each candidate's sum, for ranking and --explain
@@ -3127,6 +3189,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         more = tuple(merged.values())[:room]
         if ahead and more:
             layout, hits, more = _weak_layout(hits[:strong], hits[strong:], more, ahead, limit)
+    unmatched, suggestion = _set_aside(searcher, reading, unmatched, notes, suggestion)
     return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion, more, unmatched,
                         layout)
 

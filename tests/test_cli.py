@@ -447,6 +447,11 @@ def test_a_word_the_filters_snippets_lack_is_said_so(run):
     assert "not found: 自殺 (" in run("search", "自殺対策").output  # (no filter: as it was)
 
 
+def test_a_minus_word_typed_as_an_option_says_how_to_type_it(run):
+    r = run("search", "連携", "-企業")
+    assert r.exit_code != 0 and "put the query after '--', quoted: kodoku-search search [OPTIONS] -- '連携 -企業'" in r.output
+
+
 def test_a_query_that_only_sets_a_word_aside_says_what_to_do(run):
     r = run("search", "--", "-企業")
     assert r.exit_code != 0 and "the query only sets 企業 aside: say what to look for too" in r.output

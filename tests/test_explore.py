@@ -265,6 +265,9 @@ def test_compare_says_which_cities_say_the_words(engine, run):
     # A compound whose part is a word of the query too: only the cities that say it whole (孤立死
     # was "in the snippets of" all 12 by 孤立, said by nearly every snippet: the stop-39 review).
     assert engine.compare("孤立死").said_in == ("福岡市",) and engine.compare("連携先").said_in == ("宇和島市",)
+    # Said as marked, another spelling, or with a list's 等 (つながり作り's 【つながりづくり】, 事業者等:
+    # none, and one, said them at 4012461: the review of it).
+    assert engine.compare("つながり作り").said_in and len(engine.compare("事業者等").said_in) >= 3
 
 
 def test_compare_names_the_words_no_snippet_has(engine, run):

@@ -328,3 +328,27 @@ def test_a_query_that_names_only_a_side_and_a_theme_lists_that_side_of_that_them
     assert r.reading.polarity == side and r.reading.theme == "platform" and filtered.total >= 12
     assert {h.id for h in r.hits[:filtered.total]} == {h.id for h in filtered.hits}
     assert r.total > filtered.total and any(h.theme == "general" for h in r.hits)
+
+
+def test_what_a_minus_sets_aside_is_what_the_snippets_say(engine):
+    # The review of 4012461: the minus key with the IME on gives ー, and a phrase in quotes was
+    # cut at its space; -他部署 set aside all 6 snippets that say 部署 (one says 他部署), and
+    # 孤立 -良かった kept 4 that say 良かった, the analysis reading no word there; -福山 and
+    # -中国地方 set nothing aside.
+    plain = engine.search("連携", limit=1).total
+    for typed in ("連携 ー企業", "連携 ｰ企業", "連携 —企業", "連携 ‐企業"):
+        assert engine.search(typed, limit=1).reading.excluded == ("企業",), typed
+    phrase = engine.search('連携 -"民間 事業者"', limit=100)
+    assert phrase.reading.excluded == ("民間 事業者",) and not any("民間事業者" in h.text for h in phrase.hits)
+    said = engine.search("部署 -他部署", limit=100, related=False)
+    assert said.total > 0 and not any("他部署" in h.text for h in said.hits) and any("部署" in h.text for h in said.hits)
+    assert not any("良かった" in h.text for h in engine.search("孤立 -良かった", limit=100).hits)
+    for place, city in (("福山", "福山市"), ("広島", "福山市"), ("中国地方", "呉市")):
+        assert all(h.city != city for h in engine.search(f"縦割り -{place}", limit=20).hits), place
+    # Not an option pasted into the query, nor a particle.
+    for typed in ("連携 -n 3", "連携 -city 福岡市", "連携 -の"):
+        assert engine.search(typed, limit=1).reading.excluded == (), typed
+    # A word whose every snippet the minus set aside is not "not found"; "did you mean" keeps it.
+    r = engine.search("孤独 -孤立", limit=5)
+    assert "孤独" not in r.unmatched and any(n.startswith("孤独: every snippet that says it") for n in r.notes)
+    assert engine.search("たてわり -福山市", limit=5).suggestion in (None, "縦割り -福山市")
