@@ -456,7 +456,8 @@ def check_judgments(judgments: Sequence[Judgment], records: Sequence[Hit]) -> tu
 def format_report(report: EvalReport) -> str:
     """A plain-text table, one row per query and a MEAN row, 3 decimals."""
     qid_width = max([len("qid"), len("MEAN")] + [len(r.qid) for r in report.per_query])
-    header = f"{'qid':<{qid_width}}  nDCG@10   R@10    MRR  hits  query"
+    k = report.k  # (eval -k 3 printed its columns as @10: the stop-39 user review)
+    header = f"{'qid':<{qid_width}}  {'nDCG@' + str(k):>7}  {'R@' + str(k):>5}  {'MRR':>5}  hits  query"
     rule = "-" * len(header)
 
     def row(qid: str, ndcg: float, recall: float, mrr: float, hits: str, query: str) -> str:

@@ -457,3 +457,9 @@ def test_a_query_that_only_sets_a_word_aside_says_what_to_do(run):
     assert r.exit_code != 0 and "the query only sets 企業 aside: say what to look for too" in r.output
     out = run("search", "連携 -企業").output
     assert "set aside by a minus: 企業" in out.splitlines()[1]
+
+
+def test_eval_names_its_cutoff_in_the_columns(run, tmp_path):
+    # eval -k 3 printed "nDCG@10 R@10" over figures at 3 (the stop-39 user review).
+    out = run("eval", str(ROOT / "benchmarks" / "queries_dev.jsonl"), "-k", "3").output
+    assert "nDCG@3" in out.splitlines()[0] and "R@3" in out.splitlines()[0] and "@10" not in out.splitlines()[0]
