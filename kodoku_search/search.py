@@ -434,8 +434,6 @@ def _excluded_docs(searcher, reading: "Reading") -> set[int]:
         return cache[reading.excluded]
     from whoosh import query as Q
 
-    from .analysis import ngram_analyzer
-
     out: set[int] = set()
     cities = _index_cities(searcher)
     for said in reading.excluded:
@@ -2779,8 +2777,7 @@ def _matching(reading: Reading, filters: Filters, searcher=None) -> tuple[list[_
 
         side = side + [Q.Term("city", c, boost=NAMED_CITY_BOOST) for c in reading.cities if filters.city in (None, c)]
     lone = _lone_kanji(reading, searcher) if searcher is not None else []
-    leaves = _leaves(reading)
-    return leaves + _label_leaves(reading, filters) + lone, side
+    return _leaves(reading) + _label_leaves(reading, filters) + lone, side
 
 
 # ---------------------------------------------------------------------------

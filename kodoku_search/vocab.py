@@ -257,7 +257,8 @@ class Vocabulary:
         A hard thing lessened went well, where that is what the query ends by saying
         (負担が減った, 苦労が少なかった, 負担を軽減できた事例: they read hard); said of what may
         be, or going on into another clause, it says neither (負担を減らすには, 負担が減ったら,
-        負担が減るか心配, 負担を減らしたら参加者が減った). A thing that grows, said of a hard
+        負担を減らしたら参加者が減った); asked or undercut, it is as it was (負担が減るか心配,
+        負担が減ったのに: _told). A thing that grows, said of a hard
         one, is a complaint (負担が増えた, 手間がさらに増えた read good), and one that does not
         grow is none (負担が増えなかった). Worries shared are no complaint (悩みを共有できる場)."""
         if intent not in ("hard", "good"):
