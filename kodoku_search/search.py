@@ -1467,7 +1467,7 @@ _MACRONS = str.maketrans({"ā": "aa", "ī": "ii", "ū": "uu", "ē": "ei", "ō": 
 
 
 def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities: tuple[str, ...] = (),
-                  prefectures: tuple[str, ...] = ()) -> tuple[str, tuple[tuple[str, str], ...]]:
+                  prefectures: tuple[str, ...] = (), vocab=None) -> tuple[str, tuple[tuple[str, str], ...]]:
     """``text`` with each word of romaji that the index does not have, and whose sound the
     corpus spells with kanji or katakana (tatewari: 縦割り, kodoku: 孤独) or that names one
     of its places (kure: 呉市), in hiragana, and the (typed, kana) pairs. Typed with the IME
@@ -1537,7 +1537,10 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
         particles = all(x.pos.startswith(("助詞", "助動詞")) for x in morphs(kana))
         if not particles:
             place = bool(cities and _kana_places(kana, cities, spellings, prefectures)[1])
-            if len(kana) >= 3 and written(kana) or place:  # (two kana are an English word as often: mono, data)
+            # (Or, as usually written, a word of the synonyms file the corpus never says: yosan is
+            # よさん, 予算, as typed in kana it is: the stop-39 user review. By the kana-kanji table,
+            # not Vocabulary.written_for_reading, which reads every entry: a romaji miss cost 90 ms.)
+            if len(kana) >= 3 and (written(kana) or vocab is not None and _in_vocabulary(vocab, kana)) or place:
                 swaps.append((typed, kana))
                 return kana
         # Typed without its long vowels, as Hepburn writes names (kyoto, tokyo, chonai, tayo): those
@@ -1578,6 +1581,14 @@ def _romaji_words(text: str, searcher, spellings: dict[str, str] | None, cities:
 
         text = _ROMAJI_PARTICLE.sub(particle, text)
     return text, tuple(swaps)
+
+
+def _in_vocabulary(vocab, kana: str) -> bool:
+    """Whether ``kana``'s usual kanji is an entry of the synonyms file (よさん: 予算)."""
+    from .analysis import usual_kanji
+
+    word = usual_kanji(kana)
+    return bool(word) and bool(vocab.alternatives(word))
 
 
 def _as_romaji_types(kana: str) -> str:
@@ -2801,7 +2812,7 @@ def _read(searcher, text: str, vocab=None, spellings: dict[str, str] | None = No
     cleaned, as_katakana = _katakana_said(cleaned, spellings) if KATAKANA_AS_KANA and spellings else (cleaned, ())
     prefectures = _index_prefectures(searcher) if cities else ()
     # (Romaji first: kure is くれ, which is 呉市 as the city step reads it.)
-    cleaned, romaji = _romaji_words(cleaned, searcher, spellings, cities, prefectures)
+    cleaned, romaji = _romaji_words(cleaned, searcher, spellings, cities, prefectures, vocab)
     cleaned, in_kana = _kana_places(cleaned, cities, spellings, prefectures)
     in_kana = romaji + in_kana
     cleaned, spelled_out = _kana_letters(cleaned, searcher)
