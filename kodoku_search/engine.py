@@ -454,6 +454,14 @@ class SearchEngine:
         # (Pasted ids often bring a space or a newline along.)
         stored = self.searcher().document(id=record_id.strip()) if valid else None
         if stored is None:
+            # (The ids of its kind, where the id names a city and theme that have records: show
+            # …/福岡市/9 did not say that 福岡市's general records are 1–4: the stop-39 user review.)
+            stem = record_id.strip().rpartition("/")[0] + "/" if valid and "/" in record_id else ""
+            near = sorted((f["id"] for f in self.searcher().all_stored_fields() if stem and f["id"].startswith(stem)),
+                          key=lambda i: (len(i), i))
+            if near:
+                raise UsageError(f"no record with id {record_id!r}; {stem}… has "
+                                 f"{near[0].rpartition('/')[2]}–{near[-1].rpartition('/')[2]}: e.g. {near[0]}")
             raise UsageError(f"no record with id {record_id!r}; ids look like advice-2025-10/general/福岡市/2")
         from .search import hit_from_stored
 

@@ -463,3 +463,9 @@ def test_eval_names_its_cutoff_in_the_columns(run, tmp_path):
     # eval -k 3 printed "nDCG@10 R@10" over figures at 3 (the stop-39 user review).
     out = run("eval", str(ROOT / "benchmarks" / "queries_dev.jsonl"), "-k", "3").output
     assert "nDCG@3" in out.splitlines()[0] and "R@3" in out.splitlines()[0] and "@10" not in out.splitlines()[0]
+
+
+def test_show_of_a_number_the_city_has_not_says_which_it_has(run):
+    # show …/福岡市/9 said only what ids look like (the stop-39 user review).
+    out = run("show", "advice-2025-10/general/福岡市/9").output
+    assert "advice-2025-10/general/福岡市/… has 1–" in out and "e.g. advice-2025-10/general/福岡市/1" in out
