@@ -1624,10 +1624,11 @@ def test_the_kana_kanji_table_is_the_one_its_script_makes():
     make = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make)
     shipped = make.OUT.read_bytes()
-    assert shipped == b"".join(sorted(f"{k}\t{v}\n".encode("utf-8") for k, v in make.table().items()))
+    table = make.table()
+    assert shipped == b"".join(sorted(f"{k}\t{v}\n".encode("utf-8") for k, v in table.items()))
     from kodoku_search.analysis import usual_kanji
 
-    for k, v in make.table().items():  # (found by the search in place; an adjective only on request)
+    for k, v in table.items():  # (found by the search in place; an adjective only on request)
         word, _, kind = v.partition("\t")
         assert usual_kanji(k, adjectives=True) == word and usual_kanji(k) == (None if kind == "a" else word), k
     assert usual_kanji("ぁ") is None and usual_kanji("ゖゖゖ") is None and usual_kanji("") is None

@@ -30,11 +30,12 @@ def test_the_check_notices_a_stale_example(tmp_path):
     env = {**os.environ, "KODOKU_SEARCH_INDEX": str(tmp_path / "index"), "KODOKU_SEARCH_CORPUS": str(CORPUS)}
     first, block = ex.blocks(text)[0]
     hit = next(line for line in block if line.startswith("1. "))
+    upto = first + len(block) + 1  # (only the first example is run: each command is a process)
     wrong = text.replace(hit, hit.replace("1. ", "1. 〇〇", 1), 1)
-    assert ex.stale(wrong, env)
+    assert ex.stale("\n".join(wrong.split("\n")[:upto]), env)
     # a score that moved is not a stale example
     moved = text.replace(hit, hit.rsplit("[", 1)[0] + "[99.99]", 1)
-    assert not ex.stale("\n".join(moved.split("\n")[: first + len(block) + 1]), env)
+    assert not ex.stale("\n".join(moved.split("\n")[:upto]), env)
 
 
 def test_a_score_of_another_width_is_not_a_stale_line():

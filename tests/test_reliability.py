@@ -159,7 +159,7 @@ def test_readers_see_a_complete_old_or_new_index_while_another_process_rebuilds(
     """Three readers (opening afresh for every search, and keeping one engine) while a
     writer rebuilds the index over and over, alternating two corpus versions: every
     search succeeds with exactly version A's or version B's result set."""
-    s = load_soak().run(seconds=3, readers=3, writers=1, modes=("fresh", "long"), max_searches=5000, min_rebuilds=2)
+    s = load_soak().run(seconds=0.5, readers=3, writers=1, modes=("fresh", "long"), max_searches=5000, min_rebuilds=2)
     print(json.dumps(s, ensure_ascii=False))
     assert s["failures"] == 0, s["failure_examples"]
     assert s["rebuilds"] >= 2 and s["searches"] >= 30
@@ -170,7 +170,7 @@ def test_readers_see_a_complete_old_or_new_index_while_another_process_rebuilds(
 def test_same_corpus_rebuilt_by_two_processes_at_once_gives_identical_results():
     """Two writers rebuild one corpus concurrently (the lock serializes them) while
     readers open with rebuild="auto": every search returns the same total and ids."""
-    s = load_soak().run(seconds=2.5, readers=2, writers=2, modes=("fresh", "long"), same_corpus=True,
+    s = load_soak().run(seconds=0.5, readers=2, writers=2, modes=("fresh", "long"), same_corpus=True,
                        max_searches=5000, min_rebuilds=1)
     print(json.dumps(s, ensure_ascii=False))
     assert s["failures"] == 0, s["failure_examples"]
