@@ -457,9 +457,9 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
                              f"e.g. kodoku-search search {aside[0]}以外の苦労")
         raise UsageError(f"{NO_WORDS}: type a word or phrase, e.g. kodoku-search search 縦割り")
     if fmt == "text":
-        _print_page(page, text, _use_color(color), _wrap_width(width))
+        _print_page(page, text, _use_color(color), _wrap_width(width), engine)
     else:
-        _emit_page(page, fmt)
+        _emit_page(page, fmt, engine)
 
 
 _PASTED_OPTION = re.compile(r"(?:^|\s)(--?[a-z][a-z-]*)(?=\s|$)")
@@ -478,7 +478,7 @@ def _warn_pasted_options(text: str) -> None:
                    "half-width spaces around it (IME off), e.g. kodoku-search search 連携 --city 福岡市", err=True)
 
 
-def _emit_page(page, fmt: str) -> None:
+def _emit_page(page, fmt: str, engine=None) -> None:
     from .render import HIT_COLUMNS, HIT_COLUMNS_LATER, hit_row, hit_row_later, to_csv, to_jsonl, to_markdown
 
     kinds = [("related" if kind == "related" else "match", h) for kind, block in page.result.blocks() for h in block]
@@ -493,7 +493,7 @@ def _emit_page(page, fmt: str) -> None:
         if read:
             click.echo(read, err=True)
         if result.unmatched:
-            click.echo(f"not found{_where_filtered(result)}: {'、'.join(_safe(w) for w in result.unmatched)}", err=True)
+            click.echo(_not_found(result, engine), err=True)
         if result.suggestion:
             click.echo(f"Did you mean: {_safe(result.suggestion)}", err=True)
     if fmt == "json":
@@ -526,7 +526,7 @@ def _facet_label(name: str, value: str) -> str:
     return value
 
 
-def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
+def _print_page(page, text: str, use_color: bool, width: int | None, engine=None) -> None:
     """A page of results as text: header, then each hit with its citation."""
     from .render import highlight, wrap_indented
 
@@ -573,7 +573,7 @@ def _print_page(page, text: str, use_color: bool, width: int | None) -> None:
     r = result.reading
     rest = len(result.unmatched) < len(r.words) or bool(r.cities or r.regions or r.polarity or r.theme)
     if result.unmatched and result.hits and (rest or not result.suggestion):  # (else "Did you mean" says it)
-        click.echo(f"not found{_where_filtered(result)}: {'、'.join(_safe(w) for w in result.unmatched)} "
+        click.echo(f"{_not_found(result, engine)} "
                    f"({'the results match the rest of the query' if rest else 'the results are related to it'})")
     if result.suggestion:
         why = "the results include it" if result.reading.respelled else "nothing matched a whole word of your query"
@@ -1016,14 +1016,26 @@ def _neither_line(c) -> str:
             f"list {'them' if n != 1 else 'it'} with: kodoku-search search {query}{filters} --polarity other")
 
 
-def _where_filtered(result) -> str:
-    """" in the snippets --city X keeps": a word the filters' snippets lack may be in others
-    (「部署間の連携 --prefecture 兵庫県 --polarity hard」 said "not found: 連携", which 29
-    snippets say: the stop-39 review)."""
+def _not_found(result, engine=None) -> str:
+    """"not found: X" for the query's words no snippet has; under filters, "not found in the
+    snippets --city X keeps: Y" for those only the filtered-out snippets have (「部署間の連携
+    --prefecture 兵庫県 --polarity hard」 said "not found: 連携", which 29 snippets say: the
+    stop-39 review), found by the same query unfiltered (it said 自殺, which none has, was
+    not in the snippets --polarity hard keeps)."""
+    words = result.unmatched
     active = result.filters.active()
     if not active:
-        return ""
-    return " in the snippets " + " ".join(f"--{k} {v}" for k, v in active.items()) + " keeps"
+        return f"not found: {'、'.join(_safe(w) for w in words)}"
+    nowhere: tuple[str, ...] = ()
+    if engine is not None:
+        anywhere = engine.find(result.query, limit=1, related=False, meaning=False, rerank=False).result.unmatched
+        nowhere = tuple(w for w in words if w in anywhere)
+    kept = [w for w in words if w not in nowhere]
+    where = "in the snippets " + " ".join(f"--{k} {v}" for k, v in active.items()) + " keeps"
+    said = [f"not found: {'、'.join(_safe(w) for w in nowhere)}"] if nowhere else []
+    if kept:
+        said.append(f"{'not found' if not said else 'not'} {where}: {'、'.join(_safe(w) for w in kept)}")
+    return "; ".join(said)
 
 
 def _say_unmatched(c) -> None:
@@ -1172,7 +1184,7 @@ def interactive(obj, limit, color, width) -> None:
             if reply.message:
                 click.echo(reply.message)
         elif reply.kind == "results":
-            _print_page(reply.page, reply.page.result.query, use_color, _wrap_width(width))
+            _print_page(reply.page, reply.page.result.query, use_color, _wrap_width(width), session.engine)
         elif reply.kind == "compare":
             _print_comparison(reply.comparison, use_color, _table_width(width))
             click.echo()

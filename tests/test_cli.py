@@ -445,6 +445,13 @@ def test_a_word_the_filters_snippets_lack_is_said_so(run):
     out = run("search", "部署間の連携", "--prefecture", "兵庫県", "--polarity", "hard").output
     assert "not found in the snippets --prefecture 兵庫県 --polarity hard keeps: 連携" in out
     assert "not found: 自殺 (" in run("search", "自殺対策").output  # (no filter: as it was)
+    # A word no snippet has is not one the filters hid: "not found in the snippets --polarity
+    # hard keeps: 自殺" said so of it (stop 40); both kinds at once are told apart.
+    assert "not found: 自殺 (" in run("search", "縦割り 自殺", "--polarity", "hard").output
+    out = run("search", "部署間の連携 自殺", "--prefecture", "兵庫県", "--polarity", "hard").output
+    assert "not found: 自殺; not in the snippets --prefecture 兵庫県 --polarity hard keeps: 連携 (" in out
+    r = run("search", "縦割り 自殺", "--polarity", "hard", "--format", "csv")
+    assert "not found: 自殺\n" in r.stderr and "keeps" not in r.stderr
 
 
 def test_a_minus_word_typed_as_an_option_says_how_to_type_it(run):
