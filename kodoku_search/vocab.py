@@ -160,6 +160,7 @@ class Vocabulary:
         unsaid: dict[str, int] = {}
         eased: dict[str, int] = {}
         worsened: dict[str, int] = {}
+        spans: dict[str, list[tuple[int, int]]] = {}  # (where each side's cues were found)
         for intent, cues in self.intents.items():
             hit: dict[str, int] = {}
             good = intent == "good"
@@ -186,15 +187,18 @@ class Vocabulary:
                     continue
                 # What is said of a hard thing, or which thing a cue is said of, can turn it
                 # round: 負担が減った went well, 負担が増えた did not (the stop-39 review).
+                if good and _supposed(query, end):
+                    continue  # (連携が進んだら, 参加が増えてほしい: what may be, not what was)
                 turned = self._turned(lemmas(), start, end, intent)
                 if turned is None:
                     hit[c] = end
+                    spans.setdefault(intent, []).append((start, end))
                 elif turned:
                     side, at = turned
                     (eased if side == "good" else worsened)[_fold(query[start:at])] = at
             if hit:
                 consider(intent, hit)
-        if any(m.base in _LESS or m.base in _HAPPEN for m in lemmas()):
+        if any(m.base in _LESS or m.base in _HAPPEN or m.base in _DECLINE or m.base in _BECOME for m in lemmas()):
             for side, begin, at in self._said_of_synonyms(lemmas()):
                 (eased if side == "good" else worsened)[_fold(query[begin:at])] = at
         for side, turned_hits in (("good", eased), ("hard", worsened)):
@@ -205,6 +209,8 @@ class Vocabulary:
         neg = _final_negation(lemmas()) if any(c in q for c in "なんぬず") else None
         if neg and not self._negates_a_complaint(lemmas(), neg[1]):
             consider(NEGATION_INTENT, {_fold(query[neg[0]:neg[1]]): neg[1]})
+        if "polarity" in found and _both_sides(query, spans):
+            del found["polarity"]  # (良かったことと苦労したこと, 成果と課題: both asked for, neither first)
         return {k: (intent, cues) for k, (intent, cues, _) in found.items()}
 
     def side_named(self, kind: str, value: str) -> str | None:
@@ -272,12 +278,15 @@ class Vocabulary:
         # (tried, and it was good: the second stop-39 review).
         if intent == "good" and said[first].base in ("よい", "良い", "いい") and first > 0 and _regret(said, first):
             return ("hard", end)
-        # Said of a hard thing: 負担が増えた, 手間が大幅に増えた, 負担増えた, 手間が増えなかった.
-        if said[first].pos.startswith("動詞") and said[first].base in _GROW:
+        # Said of a hard thing: 負担が増えた, 手間が大幅に増えた, 負担増えた, 手間が増えなかった;
+        # or of an ill: 孤立が深まった, 高齢化が進んだ, 不安が広がった, 孤立につながった (stop 40).
+        if said[first].pos.startswith(("動詞", "名詞,サ変")) and said[first].base in _GROW:
             k = _skip_adverbs(said, first - 1, -1)
-            if k >= 0 and said[k].base in ("が", "は", "も"):
+            if k >= 0 and said[k].base in ("ばかり", "だけ"):
+                k -= 1  # (負担ばかり増えた)
+            if k >= 0 and (said[k].base in ("が", "は", "も") or said[k].base == "に" and said[first].base in _LEAD):
                 k -= 1
-            if k >= 0 and said[k].pos.startswith("名詞") and self._names_a_complaint(said[k].base):
+            if k >= 0 and said[k].pos.startswith("名詞") and (self._names_a_complaint(said[k].base) or _ill(said, k)):
                 return ("hard", end) if intent == "good" else ()
             return None
         if not (intent == "hard" and first == last and said[first].pos.startswith("名詞")):
@@ -311,17 +320,34 @@ class Vocabulary:
         解決した), come about it did not (手間がかかった, 問題が起きた); they read as no side."""
         out: list[tuple[str, int, int]] = []
         hard = self.intents.get(NEGATION_INTENT, ())
-        for i, m in enumerate(said[:-2]):
-            if not m.pos.startswith("名詞") or said[i + 1].base not in _SUBJECT or m.base in hard:
+        for i, m in enumerate(said[:-1]):
+            if (m.pos.startswith("名詞") and said[i + 1].base in _BECOME and said[i + 1].pos.startswith("動詞")
+                    and _ill(said, i, _PROCESSES)):
+                # (An ill come about: PFが形骸化した, 職員が疲弊している, 関係が悪化した. Stop 40.)
+                told = _told(said, i + 1)
+                if told:
+                    out.append(("hard", said[_compound_start(said, i)].start, told))
+                continue
+            if i + 2 >= len(said) or not m.pos.startswith("名詞") or said[i + 1].base not in _SUBJECT or m.base in hard:
                 continue
             j = _skip_adverbs(said, i + 2, 1)
-            if j >= len(said) or not (said[j].base in _LESS or said[j].base in _HAPPEN):
+            if j >= len(said) or not (said[j].base in _LESS or said[j].base in _HAPPEN or said[j].base in _DECLINE):
                 continue
-            if not self._names_a_complaint(m.base):
+            start = _compound_start(said, i)
+            if self._names_a_complaint(m.base) or _ill(said, i):
+                # (An ill lessened went well, come about it did not: 孤独感が和らいだ, 縦割りが解消
+                # された, 抵抗感が薄れた; 不安が生じた. Stop 40.)
+                if said[j].base in _HAPPEN or said[j].base in _LESS or said[j].base in _DECLINE_OF_ILL:
+                    told = _told(said, j)
+                    if told:
+                        out.append(("hard" if said[j].base in _HAPPEN else "good", said[start].start, told))
                 continue
-            told = _told(said, j)
-            if told:
-                out.append(("good" if said[j].base in _LESS else "hard", m.start, told))
+            if said[j].base in _DECLINE and said[i + 1].base != "を" and m.base not in _COSTS:
+                # What went well, lessened, is a complaint: 参加者が減った, 関心が薄れた, 認知度が
+                # 低い, つながりが途切れた (stop 40; read as no side).
+                told = _told(said, j) if said[j].pos.startswith(("動詞", "名詞")) else _stated(said, j)
+                if told:
+                    out.append(("hard", said[start].start, told))
         return out
 
     def _names_a_complaint(self, base: str) -> bool:
@@ -436,8 +462,32 @@ _OCCUR = frozenset(("かかる", "起きる", "起こる", "生じる", "発生"
 _COSTS = frozenset(("費用", "お金", "金", "時間", "コスト", "経費", "予算", "労力", "人手"))
 # What a hard thing comes about by, said of one named by a synonym (手間がかかった, 問題が起きた).
 _HAPPEN = frozenset(("かかる", "起きる", "起こる", "生じる", "発生", "出る"))
-# What grows (負担が増えた, 手間が広がった, 課題ができた: said of a hard thing, a complaint).
-_GROW = frozenset(("増える", "広がる", "生まれる", "できる", "出来る", "増す"))
+# What grows (負担が増えた, 手間が広がった, 課題ができた: said of a hard thing, a complaint; 理解が
+# 深まった, 連携が進んだ, 意識が高まった: said of anything else, it went well).
+_GROW = frozenset(("増える", "広がる", "生まれる", "できる", "出来る", "増す", "深まる", "高まる", "強まる", "広まる",
+                   "進む", "強化", "向上", "浸透", "定着", "つながる", "繋がる", "得る", "築く", "築ける"))
+# What a thing leads to (孤立につながった, 相談につながった): said of an ill, a complaint.
+_LEAD = frozenset(("つながる", "繋がる"))
+# Ills: what a thing may grow into or lessen by, not a complaint asked for by itself (孤立が
+# 深まった, 高齢化が進んだ, 不安が広がった: hard; 孤独感が和らいだ, 縦割りが解消された, 温度差が
+# 縮まった: good). Matched as the compound before the particle or its end (担い手の高齢化).
+_ILLS = frozenset(("孤立", "孤独", "孤独感", "孤立感", "孤立化", "孤立死", "孤独死", "高齢化", "希薄化", "形骸化",
+                   "マンネリ化", "固定化", "長期化", "深刻化", "複雑化", "重度化", "潜在化", "硬直化", "悪化", "不安",
+                   "不安感", "分断", "溝", "縦割り", "不信", "不信感", "反発", "疲弊", "温度差", "戸惑い", "弊害",
+                   "業務量", "負担感", "格差", "偏見", "誤解", "抵抗", "抵抗感", "壁", "垣根", "ハードル", "混乱",
+                   "困惑", "自殺", "ひきこもり", "引きこもり", "不満", "批判", "苦情", "閉塞感", "孤独・孤立", "リスク",
+                   "残業", "不足", "人手不足", "空白", "重複", "無関心", "差", "隔たり", "ずれ", "ズレ", "トラブル",
+                   "事故", "摩擦", "対立", "衝突", "ミス", "孤立状態"))
+# What an ill comes about by, said as a verb (形骸化した, 疲弊している), and the ills that are
+# a process so said (not 孤立した人: who, not how it went).
+_BECOME = frozenset(("する", "なる", "させる", "しまう"))
+_PROCESSES = frozenset(("高齢化", "希薄化", "形骸化", "マンネリ化", "固定化", "長期化", "深刻化", "複雑化", "重度化",
+                        "潜在化", "硬直化", "悪化", "疲弊", "困惑", "混乱", "孤立化"))
+# What a thing that went well lessens by (参加者が減った, 関心が薄れた, 認知度が低い: a complaint).
+_DECLINE = frozenset(("減る", "減少", "薄れる", "弱まる", "低下", "下がる", "途切れる", "途絶える", "崩れる", "離れる",
+                      "しぼむ", "衰える", "低い", "薄い", "少ない", "乏しい", "鈍い", "冷める"))
+# Of those, what lessens an ill too (抵抗感が薄れた, ハードルが下がった, 温度差が縮まった).
+_DECLINE_OF_ILL = frozenset(("薄れる", "弱まる", "低下", "下がる", "縮まる", "低い", "解ける", "消える"))
 # How much, or at all, between a thing and what is said of it (困ったことは一度もなかった,
 # 苦労した点は特にない, 負担がかなり減った).
 _AT_ALL = frozenset(("一度", "一", "度", "何", "全く", "特に", "別に", "さほど", "それほど", "あまり", "ほとんど",
@@ -582,6 +632,59 @@ def _never(said, i: int) -> bool:
     return j < len(said) and said[j].base == "ない"
 
 
+# Between two sides' cues, a list of both: 良かったことと苦労したこと, 良かった点・苦労した点, 成果と課題
+# (the stop-40 user review: the last one won, and the good side was not on the page).
+_LISTED = re.compile(r"(?:し|だっ|かっ|でき)?た?(?:こと|点|ところ|もの|事)?(?:と|や|、|,|，|・|/|／|及び|および|&|＆|\s)\s*")
+
+
+def _both_sides(query: str, spans: dict[str, list[tuple[int, int]]]) -> bool:
+    """Whether the query lists the good and the hard side side by side."""
+    good, hard = spans.get("good"), spans.get("hard")
+    if not good or not hard:
+        return False
+    for a, b in ((good, hard), (hard, good)):
+        for _, end in a:
+            for start, _ in b:
+                if start >= end and _LISTED.fullmatch(query, end, start):
+                    return True
+    return False
+
+
+def _compound_start(said, k: int) -> int:
+    """Where the run of nouns ending at ``said[k]`` starts (高齢+化, 孤独+感, 担い手)."""
+    i = k
+    while i > 0 and said[i - 1].pos.startswith("名詞") and said[i - 1].end == said[i].start:
+        i -= 1
+    return i
+
+
+def _ill(said, k: int, ills: frozenset[str] | None = None) -> bool:
+    """Whether the noun run ending at ``said[k]`` names an ill (_ILLS): as a whole or by its end
+    (民生委員の高齢化, 孤独感, つながりの希薄化)."""
+    start = _compound_start(said, k)
+    return any("".join(m.base for m in said[i:k + 1]) in (ills or _ILLS) for i in range(start, k + 1))
+
+
+def _supposed(query: str, end: int) -> bool:
+    """Whether what ends at ``end`` is supposed or wished for, not said to have been: 連携が
+    進んだら, 関係が築けたら, 理解が広がってほしい (read as they went well: stop 40)."""
+    return query.startswith(("ら", "ば", "なら", "ほしい", "欲しい"), end)
+
+
+def _stated(said, j: int) -> int | None:
+    """Where the adjective at ``said[j]`` ends, stated as how things are (関心が低い, 認知度が低かった);
+    None where negated, asked or supposed (低くない, 低いですか, 低ければ)."""
+    k = j + 1
+    while k < len(said) and said[k].base in ("た", "だ", "なる", "て", "いる", "ある", "です", "ます"):
+        k += 1
+    rest = said[j + 1:]
+    if any(m.base in ("ない", "か", "ば", "たら", "なら") or _is_mark(m, "?") for m in rest):
+        return None
+    if any(m.base in _BUT for m in rest):
+        return None
+    return said[k - 1].end
+
+
 def _skip_adverbs(said, j: int, step: int) -> int:
     """From ``j`` on (step 1) or back (-1), past words that say how much: さらに, かなり,
     大幅に, 大きく (負担が大幅に増えた, 負担がかなり減った, 負担が、減った)."""
@@ -709,6 +812,8 @@ def _lemmas(text: str) -> tuple[_Lemma, ...]:
                 continue
             if base in ("ん", "ぬ"):
                 base = "ない"
+            elif base == "だ" and out and out[-1].pos.startswith("動詞"):
+                base = "た"  # (the past of 進んだ, 読んだ; だ after a noun says what it is)
         out.append(_Lemma(base, m.pos, m.start, m.end))
     return tuple(out)
 
