@@ -446,6 +446,10 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
                        rerank=rerank)
     from .search import NO_WORDS
 
+    typed = {"city": city, "prefecture": prefecture, "theme": theme, "polarity": polarity}
+    for k, v in page.result.filters.active().items():
+        if typed.get(k) and typed[k] != v:  # (--polarity 大変だった, --city くれ: say how each was read)
+            click.echo(f"note: --{k} {_safe(typed[k])} read as {v}", err=True)
     if NO_WORDS in page.result.notes:  # (「。、」, 「の」: as the empty query, nothing to search for)
         r = page.result.reading
         aside = (*r.not_cities, *r.excluded) if r else ()

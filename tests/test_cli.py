@@ -136,24 +136,24 @@ def test_show_prints_the_record_and_neighbours(run):
     assert r.exit_code == 0
     assert "> advice-2025-10.txt:31" in r.output and "福岡市 (福岡県)" in r.output
     assert "advice-2025-10.txt:29" in r.output and "advice-2025-10.txt:36" in r.output
-    data = json.loads(run("show", "advice-2025-10/general/福岡市/2", "--json").output)
+    data = json.loads(run("show", "advice-2025-10/general/福岡市/2", "--json").stdout)
     assert data["record"]["line"] == 31 and len(data["before"]) == 2
 
 
 def test_stats(run):
     r = run("stats")
     assert r.exit_code == 0 and "春日井市" in r.output and "90" in r.output
-    assert json.loads(run("stats", "--json").output)["total"] == 90
+    assert json.loads(run("stats", "--json").stdout)["total"] == 90
 
 
 def test_stats_say_which_records_state_both_sides(run):
     """座間市 has no 全般:hard record in the table, yet --polarity hard finds its
     「調整に苦労しましたが、…」: the table says so under it."""
-    data = json.loads(run("stats", "--json").output)
+    data = json.loads(run("stats", "--json").stdout)
     zama = next(c for c in data["cities"] if c["city"] == "座間市")
     assert zama["counts"]["general/hard"] == 0 and zama["also"] == {"general/hard": 1}
     assert "座間市 全般:hard 1" in run("stats").output.splitlines()[-1]
-    hard = json.loads(run("search", "調整", "--city", "座間市", "--polarity", "hard", "--json").output)
+    hard = json.loads(run("search", "調整", "--city", "座間市", "--polarity", "hard", "--json").stdout)
     assert hard["total"] == 1 and hard["results"][0]["polarity"] == "good"
 
 
@@ -220,11 +220,11 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
     rows = [json.loads(x) for x in run("search", "見守り役", "-n", "10", "--format", "jsonl").stdout.splitlines()]
     assert {r["kind"] for r in rows} == {"match", "related"} and all("related_by" in r for r in rows)
     # Matched terms are words, not the index's phrase tokens (庁 内, 気 かける); CSV joins them with 、.
-    d = json.loads(run("search", "庁内連携", "-n", "5", "--json").output)
+    d = json.loads(run("search", "庁内連携", "-n", "5", "--json").stdout)
     assert all(" " not in t for h in d["results"] for t in h["matched_terms"])
     # A synonym looked for by its characters is named as its entry says it: 十一月's 11月
     # was its bigrams run together, 「111月」 (the stop-25 review).
-    d = json.loads(run("search", "十一月", "-n", "1", "--json").output)
+    d = json.loads(run("search", "十一月", "-n", "1", "--json").stdout)
     assert d["results"][0]["matched_terms"] == ["11月"]
     # The labels results show are accepted back as filters.
     assert run("search", "設置", "--theme", "PF立上げ", "--polarity", "苦労したこと", "-n", "1").exit_code == 0
@@ -235,7 +235,7 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
     # Said in words, as a query says them (corpus/intents.csv): each was "unknown" (the stop-38 review).
     for theme, polarity, side in (("地方版官民連携プラットフォーム", "大変だった", "hard"), ("PF", "困ったこと", "hard"),
                                   ("地方版孤独・孤立対策官民連携プラットフォーム", "うまくいったこと", "good")):
-        d = json.loads(run("search", "連携", "--theme", theme, "--polarity", polarity, "--json").output)
+        d = json.loads(run("search", "連携", "--theme", theme, "--polarity", polarity, "--json").stdout)
         assert d["filters"]["theme"] == "platform" and d["filters"]["polarity"] == side, (theme, polarity)
         assert d["results"] and all(h["polarity"] == side and h["theme"] == "platform" for h in d["results"])
     assert run("search", "連携", "--polarity", "連携").exit_code == 2  # (a word that says no side is still unknown)
@@ -256,7 +256,7 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
         assert r.exit_code == 2 and "unknown" in r.output, (option, value)
     assert run("search", "連携", "--polarity", "うまくいかなかったこと", "-n", "1").exit_code == 0
     for very_good in ("大変良かったこと", "大変好評だったこと"):  # (大変 as "very": the side that follows it)
-        d = json.loads(run("search", "連携", "--polarity", very_good, "--json").output)
+        d = json.loads(run("search", "連携", "--polarity", very_good, "--json").stdout)
         assert d["filters"]["polarity"] == "good", very_good
     # Only the cue words, "very" before them and an ending after: anything more may turn them
     # round, and did, one way after another (the review of dac2703: 成果ナシ, 成果が乏しい, 負担が
@@ -270,14 +270,14 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
     for option, value, key in (("--polarity", "非常に良かった", "good"), ("--polarity", "とても大変だった", "hard"),
                                ("--polarity", "苦労した点", "hard"), ("--polarity", "成功!", "good"),
                                ("--theme", "地方版孤独・孤立対策官民連携プラットフォーム", "platform"), ("--theme", "PFの立ち上げ", "platform")):
-        d = json.loads(run("search", "連携", option, value, "--json").output)
+        d = json.loads(run("search", "連携", option, value, "--json").stdout)
         assert d["filters"][option[2:]] == key, value
     # A pasted id with a space after it.
     assert "福岡市/2" in run("show", "advice-2025-10/general/福岡市/2 ").output
     # compare says "1 city"; every city has more_good / more_hard, empty or not.
     out = run("compare", "ポッドキャスト").output
     assert "in 1 city:" in out
-    d = json.loads(run("compare", "庁内連携", "--json").output)
+    d = json.loads(run("compare", "庁内連携", "--json").stdout)
     assert all(c["more_good"] == [] and c["more_hard"] == [] for c in d["cities"])
     # Synonyms and cues are shown as written (NPO法人, PF), not folded (npo法人, pf).
     out = run("search", "ＮＰＯ", "-n", "1").output
@@ -452,6 +452,16 @@ def test_a_word_the_filters_snippets_lack_is_said_so(run):
     assert "not found: 自殺; not in the snippets --prefecture 兵庫県 --polarity hard keeps: 連携 (" in out
     r = run("search", "縦割り 自殺", "--polarity", "hard", "--format", "csv")
     assert "not found: 自殺\n" in r.stderr and "keeps" not in r.stderr
+
+
+def test_a_filter_value_given_in_words_says_how_it_was_read(run):
+    # `--polarity 大変だった` listed the hard side and said nothing of how the value was read
+    # (the stop-40 user review); a canonical value says nothing.
+    for option, value, read in (("--polarity", "大変だった", "hard"), ("--theme", "プラットフォーム立ち上げ", "platform"),
+                                ("--city", "くれ", "呉市")):
+        r = run("search", "連携", option, value, "-n", "1")
+        assert r.exit_code == 0 and f"note: {option} {value} read as {read}" in r.stderr, r.output
+    assert "read as" not in run("search", "連携", "--polarity", "hard", "-n", "1").stderr
 
 
 def test_a_minus_word_typed_as_an_option_says_how_to_type_it(run):
