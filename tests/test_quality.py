@@ -2522,6 +2522,17 @@ def test_an_outcome_read_ranks_its_side_first(engine):
     assert r.reading.polarity == "good" and all(h.polarity == "good" for h in r.hits)
 
 
+@pytest.mark.parametrize("query, needle, within", [
+    ("関係者の理解が深まった", "理解を深める", 3), ("理解を深める", "理解が深まり", 3),
+    ("横のつながり", "横断的なつながり", 3), ("大学との連携", "兵庫県立大学", 1)])
+def test_what_the_user_review_of_stop_40_did_not_find_first(engine, query, needle, within):
+    # 深まる and 深める are one verb (each found only its own city, 7th and 3rd); 播磨町's 横断的な
+    # つながり ranked 16th for 横のつながり; 大学との連携 ranked 中学3年生 first by 年生, a counter
+    # in 大学's synonym group.
+    hits = engine.search(query, limit=within, related=False).hits
+    assert any(needle in h.text for h in hits), [h.text[:30] for h in hits]
+
+
 @pytest.mark.parametrize("query, kana", [("負担が減った取組を探しています", "してい"), ("他市の苦労を聞きたい", "きたい")])
 def test_a_verbs_kana_ending_is_not_respelled(engine, query, kana):
     # 探しています's してい was looked for as 指定 and 聞きたい's きたい as 期待 (「also as してい → 指定」),
