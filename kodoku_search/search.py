@@ -3283,6 +3283,12 @@ def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "",
         # A name with its number: COVID of COVID19対策 (19 goes with 対策 in Janome's reading).
         missing = [named.group() if _LATIN.fullmatch(m) and (named := re.search(
             re.escape(m) + r"[-‐‑–—−－]?[0-9０-９]+(?![0-9０-９])", typed)) else m for m in joined]
+        # A word with the one kanji that ends it: 温度差 was "not found: 温度", its 差 met
+        # alone in other words (the stop-40 user review). Not 自殺 of 自殺対策: 対策 is a word.
+        bound = {w.surface for w in reading.words if w.parts}  # (温度差, read as 温度 + 差; not 最近困 of 最近困って)
+        missing = [whole.group() if (whole := re.search(re.escape(m) + r"[\u3005\u4e00-\u9fff](?![\u3005\u4e00-\u9fff])",
+                                                       typed)) and _KANJI_RUN.fullmatch(m) and whole.group() in bound
+                   else m for m in missing]
     return tuple(dict.fromkeys(missing))
 
 
@@ -3384,6 +3390,7 @@ def _dictionary_form(w: QueryWord) -> str:
 
 _ALNUM_RUN = re.compile(r"[0-9０-９]+|[A-Za-zＡ-Ｚａ-ｚ]+")
 _LATIN = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]+")
+_KANJI_RUN = re.compile(r"[\u3005\u4e00-\u9fff]{2,}")  # (a word of two kanji or more)
 _WORDLIKE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u30a1-\u30faA-Za-z0-9\uff21-\uff3a\uff41-\uff5a]")
 
 

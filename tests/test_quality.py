@@ -1928,6 +1928,8 @@ def test_the_page_says_which_query_words_no_match_has(engine):
     r = engine.search("自殺対策", limit=3)
     assert r.total > 10 and r.unmatched == ("自殺",) and r.to_dict()["unmatched"] == ["自殺"]
     assert engine.search("前例がない", limit=3).unmatched == ("前例",)
+    # Named with the kanji that ends it, met alone elsewhere: 温度差 was "not found: 温度" (stop 40).
+    assert engine.search("部署間の温度差", limit=3).unmatched == ("温度差",)
     # A word some result has in part is not named: the page marks where (居場 of 居場しょ,
     # 上げ of 立ち上げ時; 形がい化 is 形骸化: the second stop-24 review).
     for part in ("居場しょ", "形がい化", "立ち上げ時の苦労"):
