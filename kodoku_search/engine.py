@@ -240,8 +240,32 @@ class SearchEngine:
         # The spellings serve only runs of kana (respelling, "did you mean"): read them then.
         spellings = self._spellings if isinstance(query, str) and KANA_RUN_AS_TYPED.search(query) else None
         searcher = self.searcher()
-        return run_search(searcher, query, filters, limit, vocabulary(self.corpus_dir), explain, spellings,
-                          related, self._meaning_table() if meaning else None, rerank)
+        result = run_search(searcher, query, filters, limit, vocabulary(self.corpus_dir), explain, spellings,
+                            related, self._meaning_table() if meaning else None, rerank)
+        if not result.total and filters.city and filters.theme:
+            result = self._pointed_elsewhere(result)
+        return result
+
+    def _pointed_elsewhere(self, result: SearchResult) -> SearchResult:
+        """A city whose block in the filtered theme only points to another (宇和島市's platform
+        block says 【孤独・孤立対策全般】参照): say so, or "No results" reads as if the city had
+        said nothing of it (the stop-40 user review)."""
+        import dataclasses
+
+        f = result.filters
+        try:
+            files = json.loads((self.generation.path / ix.FILES).read_text("utf-8"))
+        except (OSError, ValueError):
+            return result
+        for info in files.values():
+            for ref in info.get("references", ()):
+                if ref.get("city") == f.city and ref.get("theme") == f.theme and ref.get("target_theme"):
+                    to = ref["target_theme"]
+                    here, there = labels.THEME_SHORT.get(f.theme, f.theme), labels.THEME_SHORT.get(to, to)
+                    note = (f"{f.city}'s {here} block says to see its {there} snippets "
+                            f"({ref.get('source')}:{ref.get('line')}): try --theme {to}")
+                    return dataclasses.replace(result, notes=(*result.notes, note))
+        return result
 
     def _open_meaning(self) -> None:
         """Read this generation's meaning table (meaning.py) as its index is opened."""

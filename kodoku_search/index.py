@@ -568,6 +568,9 @@ def _write_generation(path: Path, files, fp: dict[str, str], progress: Progress 
                 "segments": [seg.segment_id() for seg, _ in mine],
                 "spellings": _merge_counts(sp for _, sp in mine),
                 "counts": counts(fr.records),
+                # (Blocks that only point elsewhere, 【孤独・孤立対策全般】参照: a filter that finds
+                # nothing there says where the city's answer is; engine.py.)
+                "references": [r.to_dict() for r in fr.references],
             }
     info = {name: info[name] for name in files}  # corpus order
     total = sum(v["records"] for v in info.values())

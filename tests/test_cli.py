@@ -464,6 +464,17 @@ def test_a_filter_value_given_in_words_says_how_it_was_read(run):
     assert "read as" not in run("search", "連携", "--polarity", "hard", "-n", "1").stderr
 
 
+def test_a_city_whose_theme_block_points_elsewhere_says_so(run, engine):
+    # 宇和島市's platform block says 【孤独・孤立対策全般】参照: `--city 宇和島市 --theme PF` said
+    # "No results" as if it had said nothing of its platform (the stop-40 user review).
+    r = engine.search("協議会", city="宇和島市", theme="platform")
+    assert r.total == 0 and any("宇和島市's PF立上げ block says to see its 全般 snippets" in n
+                                and "try --theme general" in n for n in r.notes), r.notes
+    assert engine.search("協議会", city="宇和島市", theme="general").total  # (where it points has them)
+    assert not any("block says" in n for n in engine.search("協議会", city="福山市", theme="platform").notes)
+    assert "try --theme general" in run("search", "協議会", "--city", "宇和島市", "--theme", "PF").stderr
+
+
 def test_a_minus_word_typed_as_an_option_says_how_to_type_it(run):
     r = run("search", "連携", "-企業")
     assert r.exit_code != 0 and "put the query after '--', quoted: kodoku-search search [OPTIONS] -- '連携 -企業'" in r.output
