@@ -180,9 +180,11 @@ class Vocabulary:
                     start, end = span
                 else:
                     continue
-                neg = _negation_after(lemmas, end, good)
+                neg = -1 if good and _RHETORICAL.match(query, end) else _negation_after(lemmas, end, good)
                 if neg >= 0:
-                    if good:
+                    # (An ill that did not grow is no complaint: 孤立が深まらなかった, 不安は広がって
+                    # いない; the stop-40 review read them hard.)
+                    if good and (self._turned(lemmas(), start, end, intent) or ("",))[0] != "hard":
                         unsaid[_fold(query[start:neg])] = neg
                     continue
                 # What is said of a hard thing, or which thing a cue is said of, can turn it
@@ -207,6 +209,8 @@ class Vocabulary:
         if unsaid:
             consider(NEGATION_INTENT, unsaid)
         neg = _final_negation(lemmas()) if any(c in q for c in "なんぬず") else None
+        if neg and (said_so := _RHETORICAL.search(query)) and not query[said_so.end():].strip(" 　?？。!！"):
+            neg = None  # (理解が深まったのではないか: it did, I think)
         if neg and not self._negates_a_complaint(lemmas(), neg[1]):
             consider(NEGATION_INTENT, {_fold(query[neg[0]:neg[1]]): neg[1]})
         if "polarity" in found and _both_sides(query, spans):
@@ -278,13 +282,29 @@ class Vocabulary:
         # (tried, and it was good: the second stop-39 review).
         if intent == "good" and said[first].base in ("よい", "良い", "いい") and first > 0 and _regret(said, first):
             return ("hard", end)
+        # Easier or harder said of an ill turns round: 孤立しやすくなった, 誤解されやすくなった are
+        # complaints, 孤立しにくくなった went well (a goal, 孤立しにくい地域づくり, neither): stop 40.
+        if said[first].base in ("やすい", "にくい") and intent == ("good" if said[first].base == "やすい" else "hard"):
+            k = first - 1
+            while k >= 0 and said[k].pos.startswith(("動詞", "助動詞")):
+                k -= 1
+            if k >= 0 and said[k].base in ("が", "を", "に", "は", "も"):
+                k -= 1
+            if k >= 0 and said[k].pos.startswith("名詞") and (self._names_a_complaint(said[k].base) or _ill(said, k)):
+                if intent == "good":
+                    return ("hard", end)
+                return ("good", end) if any(m.base == "た" for m in said[last + 1:]) else ()
+            return None
         # Said of a hard thing: 負担が増えた, 手間が大幅に増えた, 負担増えた, 手間が増えなかった;
         # or of an ill: 孤立が深まった, 高齢化が進んだ, 不安が広がった, 孤立につながった (stop 40).
         if said[first].pos.startswith(("動詞", "名詞,サ変")) and said[first].base in _GROW:
-            k = _skip_adverbs(said, first - 1, -1)
+            # (孤独につながった: its に is no adverb's, as 大幅に is.)
+            k = first - 1 if said[first].base in _LEAD and first > 0 and said[first - 1].base == "に" else (
+                _skip_adverbs(said, first - 1, -1))
             if k >= 0 and said[k].base in ("ばかり", "だけ"):
                 k -= 1  # (負担ばかり増えた)
-            if k >= 0 and (said[k].base in ("が", "は", "も") or said[k].base == "に" and said[first].base in _LEAD):
+            if k >= 0 and (said[k].base in ("が", "は", "も") or said[k].base == "に" and said[first].base in _LEAD
+                           or said[k].base == "を" and said[first].base in _GIVEN):
                 k -= 1
             if k >= 0 and said[k].pos.startswith("名詞") and (self._names_a_complaint(said[k].base) or _ill(said, k)):
                 return ("hard", end) if intent == "good" else ()
@@ -324,7 +344,7 @@ class Vocabulary:
             if (m.pos.startswith("名詞") and said[i + 1].base in _BECOME and said[i + 1].pos.startswith("動詞")
                     and _ill(said, i, _PROCESSES)):
                 # (An ill come about: PFが形骸化した, 職員が疲弊している, 関係が悪化した. Stop 40.)
-                told = _told(said, i + 1)
+                told = _told_or_asked(said, i + 1)
                 if told:
                     out.append(("hard", said[_compound_start(said, i)].start, told))
                 continue
@@ -345,7 +365,7 @@ class Vocabulary:
             if said[j].base in _DECLINE and said[i + 1].base != "を" and m.base not in _COSTS:
                 # What went well, lessened, is a complaint: 参加者が減った, 関心が薄れた, 認知度が
                 # 低い, つながりが途切れた (stop 40; read as no side).
-                told = _told(said, j) if said[j].pos.startswith(("動詞", "名詞")) else _stated(said, j)
+                told = _told_or_asked(said, j) if said[j].pos.startswith(("動詞", "名詞")) else _stated(said, j)
                 if told:
                     out.append(("hard", said[start].start, told))
         return out
@@ -400,6 +420,25 @@ class Vocabulary:
             before.pop()
             if len(before) > 1 and before[-1].base in ("を", "に"):
                 before.pop()  # (負担を感じなかった, 負担に感じることはなかった, 負担にならなかった)
+        # What went well that did not lessen, an ill that did not come about or grow: 参加者が減ら
+        # なかった, 関心は薄れていない, 形骸化しなかった, 孤立を生まない (the stop-40 review: hard).
+        if before and (before[-1].base in _DECLINE or before[-1].base in _GROW or before[-1].base in _BECOME
+                       or before[-1].base in ("生む", "生じる", "招く", "陥る")):
+            k = len(before) - 2
+            if k >= 0 and before[k].base in ("が", "は", "も", "を", "に"):
+                k -= 1
+            if k >= 0 and before[k].pos.startswith("名詞"):
+                at = said.index(before[k])
+                ill = self._names_a_complaint(before[k].base) or _ill(said, at)
+                if before[-1].base in _DECLINE:
+                    return not ill and before[k].base not in _COSTS
+                if before[-1].base in _BECOME:
+                    return before[k + 1].base in _BECOME and ill
+                return ill
+        if before and before[-1].pos.startswith("名詞"):
+            at = said.index(before[-1])  # (形骸化しなかった, 疲弊していない: する was taken off above)
+            if at + 1 < len(said) and said[at + 1].base in _BECOME and _ill(said, at):
+                return True
         # A word whose synonyms are such a cue counts as one: 問題なかった, 手間はない, 難航しなかった.
         return bool(before) and (self._names_a_complaint(before[-1].base) or len(before) > 1 and (
             before[-2].base + before[-1].base) in self.intents.get(NEGATION_INTENT, ()))  # (反省点は特にない)
@@ -465,7 +504,10 @@ _HAPPEN = frozenset(("かかる", "起きる", "起こる", "生じる", "発生
 # What grows (負担が増えた, 手間が広がった, 課題ができた: said of a hard thing, a complaint; 理解が
 # 深まった, 連携が進んだ, 意識が高まった: said of anything else, it went well).
 _GROW = frozenset(("増える", "広がる", "生まれる", "できる", "出来る", "増す", "深まる", "高まる", "強まる", "広まる",
-                   "進む", "強化", "向上", "浸透", "定着", "つながる", "繋がる", "得る", "築く", "築ける"))
+                   "進む", "強化", "向上", "浸透", "定着", "つながる", "繋がる", "得る", "築く", "築ける", "増加",
+                   "いただける", "頂ける"))
+# What is given, said of what is received (批判をいただけた, 苦情を得た: a complaint).
+_GIVEN = frozenset(("得る", "いただける", "頂ける"))
 # What a thing leads to (孤立につながった, 相談につながった): said of an ill, a complaint.
 _LEAD = frozenset(("つながる", "繋がる"))
 # Ills: what a thing may grow into or lessen by, not a complaint asked for by itself (孤立が
@@ -477,15 +519,21 @@ _ILLS = frozenset(("孤立", "孤独", "孤独感", "孤立感", "孤立化", "�
                    "業務量", "負担感", "格差", "偏見", "誤解", "抵抗", "抵抗感", "壁", "垣根", "ハードル", "混乱",
                    "困惑", "自殺", "ひきこもり", "引きこもり", "不満", "批判", "苦情", "閉塞感", "孤独・孤立", "リスク",
                    "残業", "不足", "人手不足", "空白", "重複", "無関心", "差", "隔たり", "ずれ", "ズレ", "トラブル",
-                   "事故", "摩擦", "対立", "衝突", "ミス", "孤立状態"))
+                   "事故", "摩擦", "対立", "衝突", "ミス", "孤立状態", "業務", "仕事", "事務作業", "作業量", "離職",
+                   "離職者", "離職率", "退会", "不登校", "生活困窮者", "困窮", "空き家", "貧困", "ストレス", "過疎化",
+                   "少子化", "人口減少", "核家族化", "単身化", "属人化", "縦割り化", "空洞化", "負担増", "停滞", "頓挫",
+                   "敷居", "慣行", "悪循環"))
+# Who a clause before them describes (孤独を感じる人, 孤立する高齢者): an ill if it names one.
+_PEOPLE = frozenset(("人", "方", "者", "人々", "世帯", "高齢者", "若者", "住民", "人数", "数"))
 # What an ill comes about by, said as a verb (形骸化した, 疲弊している), and the ills that are
 # a process so said (not 孤立した人: who, not how it went).
 _BECOME = frozenset(("する", "なる", "させる", "しまう"))
 _PROCESSES = frozenset(("高齢化", "希薄化", "形骸化", "マンネリ化", "固定化", "長期化", "深刻化", "複雑化", "重度化",
-                        "潜在化", "硬直化", "悪化", "疲弊", "困惑", "混乱", "孤立化"))
+                        "潜在化", "硬直化", "悪化", "疲弊", "困惑", "混乱", "孤立化", "過疎化", "少子化", "核家族化",
+                        "単身化", "属人化", "縦割り化", "空洞化", "停滞", "頓挫"))
 # What a thing that went well lessens by (参加者が減った, 関心が薄れた, 認知度が低い: a complaint).
 _DECLINE = frozenset(("減る", "減少", "薄れる", "弱まる", "低下", "下がる", "途切れる", "途絶える", "崩れる", "離れる",
-                      "しぼむ", "衰える", "低い", "薄い", "少ない", "乏しい", "鈍い", "冷める"))
+                      "しぼむ", "衰える", "低い", "薄い", "少ない", "乏しい", "鈍い", "冷める", "激減", "半減"))
 # Of those, what lessens an ill too (抵抗感が薄れた, ハードルが下がった, 温度差が縮まった).
 _DECLINE_OF_ILL = frozenset(("薄れる", "弱まる", "低下", "下がる", "縮まる", "低い", "解ける", "消える"))
 # How much, or at all, between a thing and what is said of it (困ったことは一度もなかった,
@@ -516,7 +564,7 @@ _SHARED = frozenset(("共有", "話す", "話せる", "聞く", "聞ける", "�
                      "受け止める", "語る", "語れる", "語り合う", "話し合う", "出し合う", "聞き合う", "分かち合う"))
 _PLEASE = frozenset(("くださる", "下さる", "ほしい", "欲しい", "もらう", "いただく", "頂く", "願う", "頂戴"))
 _LESS_ENDINGS = frozenset(("する", "できる", "れる", "られる", "せる", "なる", "て", "で", "いる", "てる", "くる", "いく", "た",
-                           "だ", "ない", "済む", "つつ", "ある", "もらう", "いただく"))
+                           "だ", "ない", "済む", "つつ", "ある", "もらう", "いただく", "しまう", "ちゃう", "じゃう", "ちまう"))
 
 
 def _past(said, i: int) -> bool:
@@ -634,7 +682,8 @@ def _never(said, i: int) -> bool:
 
 # Between two sides' cues, a list of both: 良かったことと苦労したこと, 良かった点・苦労した点, 成果と課題
 # (the stop-40 user review: the last one won, and the good side was not on the page).
-_LISTED = re.compile(r"(?:し|だっ|かっ|でき)?た?(?:こと|点|ところ|もの|事)?(?:と|や|、|,|，|・|/|／|及び|および|&|＆|\s)\s*")
+_LISTED = re.compile(r"(?:し|だっ|かっ|でき)?た?(?:(?:こと|点|ところ|もの|事|例|事例|面)(?:と|や|も|、|,|，|・|/|／|及び|および|並びに|ならびに|&|＆|\s)?"
+                     r"|(?:と|や|、|,|，|・|/|／|及び|および|並びに|ならびに|&|＆|\s))\s*")
 
 
 def _both_sides(query: str, spans: dict[str, list[tuple[int, int]]]) -> bool:
@@ -662,13 +711,40 @@ def _ill(said, k: int, ills: frozenset[str] | None = None) -> bool:
     """Whether the noun run ending at ``said[k]`` names an ill (_ILLS): as a whole or by its end
     (民生委員の高齢化, 孤独感, つながりの希薄化)."""
     start = _compound_start(said, k)
-    return any("".join(m.base for m in said[i:k + 1]) in (ills or _ILLS) for i in range(start, k + 1))
+    if any("".join(m.base for m in said[i:k + 1]) in (ills or _ILLS) for i in range(start, k + 1)):
+        return True
+    if ills is None and said[k].base in _PEOPLE and start > 0 and said[start - 1].pos.startswith(("動詞", "助動詞")):
+        # (孤独を感じる人が増えた, 孤立する人が減った: the people an ill is said of.)
+        j = start - 1
+        while j >= 0 and said[j].pos.startswith(("動詞", "助動詞")):
+            j -= 1
+        if j >= 0 and said[j].base in ("を", "が", "に"):
+            j -= 1
+        return j >= 0 and said[j].pos.startswith("名詞") and _ill(said, j)
+    return False
 
 
 def _supposed(query: str, end: int) -> bool:
     """Whether what ends at ``end`` is supposed or wished for, not said to have been: 連携が
-    進んだら, 関係が築けたら, 理解が広がってほしい (read as they went well: stop 40)."""
-    return query.startswith(("ら", "ば", "なら", "ほしい", "欲しい"), end)
+    進んだら, 関係が築けたら, 理解が広がってほしい, 進んでいれば, 進んだとしても, 深まったかどうか
+    (read as they went well: stop 40; not 進んだらしい, hearsay of what was)."""
+    return _SUPPOSED.match(query, end) is not None
+
+
+_SUPPOSED = re.compile(r"(?:い|お)?(?:れば|たら|なら)|ば|ら(?!しい)|と(?:しても|したら|すれば|すると)|かどうか|ほしい|欲しい")
+# After a good cue, a negation that says it: 理解が深まったのではないか (it did, I think).
+_RHETORICAL = re.compile(r"(?:の|ん)(?:では|じゃ)(?:ない|なかろう)(?:か|でしょうか|だろうか)?")
+
+
+def _told_or_asked(said, j: int) -> int | None:
+    """As _told, and asked too: PFが形骸化した？, 参加者が減ったのはなぜ ask about what was
+    (they read as no side: the stop-40 review)."""
+    told = _told(said, j)
+    rest = said[j + 1:]
+    if told is None and not any(m.base == "ない" for m in rest) and any(
+            _is_mark(m, "?") or m.base in ("か", "理由") or m.base in _WHY for m in rest):
+        return said[-1].end
+    return told
 
 
 def _stated(said, j: int) -> int | None:

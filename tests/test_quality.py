@@ -2506,6 +2506,23 @@ _OUTCOMES = [
     ("良かったことと苦労したこと", None), ("取り組んで良かったこと、苦労したこと", None),
     ("苦労した点と工夫した点", None), ("成果と課題", None),
     ("周知はできたがその先に進めない", "hard"), ("苦労したことは多いが良かった", "good"),
+    # The adversarial review of the first version (2,170 queries, 1,823 → 1,966 read as meant):
+    # what did not lessen or come about is no complaint (they read hard) …
+    ("参加者が減らなかった", None), ("関心は薄れていない", None), ("形骸化しなかった", None),
+    ("職員が疲弊していない", None), ("孤立が深まらなかった", None), ("孤立を生まない", None),
+    # … easier or harder, said of an ill, turns round …
+    ("孤立しやすくなった", "hard"), ("誤解されやすくなった", "hard"), ("相談しやすくなった", "good"),
+    ("孤立しにくくなった", "good"), ("孤立しにくい地域づくり", None),
+    # … more ills, the people an ill is said of, and what an ill leads to …
+    ("孤独を感じる人が増えた", "hard"), ("孤立する人が減った", "good"), ("過疎化が進んだ", "hard"),
+    ("業務が増えた", "hard"), ("孤独につながった", "hard"), ("不安につながった", "hard"), ("敷居が下がった", "good"),
+    # … asked about, or said with しまった, it is as said …
+    ("PFが形骸化した？", "hard"), ("参加者が減ったのはなぜ", "hard"), ("PFが形骸化してしまった", "hard"),
+    ("参加者が減ってしまった", "hard"),
+    # … supposed in other words, hearsay, an affirmation asked, a denial, both sides in other words.
+    ("連携が進んでいれば", None), ("連携が進んだとしても", None), ("理解が深まったかどうか", None),
+    ("連携が進んだらしい", "good"), ("理解が深まったのではないか", "good"), ("連携が進んだとは言い難い", "hard"),
+    ("成功例と失敗例", None), ("良かったことも苦労したことも", None), ("良かったこと並びに苦労したこと", None),
 ]
 
 
