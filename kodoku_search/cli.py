@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import unicodedata
 from typing import Any
 
 import click
@@ -448,8 +449,9 @@ def search(obj, query, city, prefecture, theme, polarity, limit, offset, sort, f
 
     typed = {"city": city, "prefecture": prefecture, "theme": theme, "polarity": polarity}
     for k, v in page.result.filters.active().items():
-        if typed.get(k) and typed[k] != v:  # (--polarity 大変だった, --city くれ: say how each was read)
-            click.echo(f"note: --{k} {_safe(typed[k])} read as {v}", err=True)
+        # (--polarity 大変だった, --city くれ: say how each was read; not GOOD or ｇｏｏｄ, the value itself)
+        if typed.get(k) and unicodedata.normalize("NFKC", typed[k]).strip().lower() != v:
+            click.echo(f"note: --{k} {_safe(typed[k].strip())} read as {v}", err=True)
     if NO_WORDS in page.result.notes:  # (「。、」, 「の」: as the empty query, nothing to search for)
         r = page.result.reading
         aside = (*r.not_cities, *r.excluded) if r else ()

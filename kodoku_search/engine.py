@@ -242,30 +242,39 @@ class SearchEngine:
         searcher = self.searcher()
         result = run_search(searcher, query, filters, limit, vocabulary(self.corpus_dir), explain, spellings,
                             related, self._meaning_table() if meaning else None, rerank)
-        if not result.total and filters.city and filters.theme:
+        if filters.theme and (filters.city or result.reading and result.reading.cities):
             result = self._pointed_elsewhere(result)
         return result
 
     def _pointed_elsewhere(self, result: SearchResult) -> SearchResult:
         """A city whose block in the filtered theme only points to another (宇和島市's platform
-        block says 【孤独・孤立対策全般】参照): say so, or "No results" reads as if the city had
-        said nothing of it (the stop-40 user review)."""
+        block says 【孤独・孤立対策全般】参照), asked for by --city or by name, with nothing of its
+        own there: say so, or "No results" reads as if the city had said nothing of it (the
+        stop-40 user review); only where the other theme has something for the query."""
         import dataclasses
 
         f = result.filters
+        asked = (f.city,) if f.city else result.reading.cities
+        first = result.hits[0].city if result.hits else None  # (a named city's snippets come first)
+        asked = tuple(c for c in asked if c != first)
+        if not asked:
+            return result
         try:
             files = json.loads((self.generation.path / ix.FILES).read_text("utf-8"))
         except (OSError, ValueError):
             return result
+        notes = list(result.notes)
         for info in files.values():
             for ref in info.get("references", ()):
-                if ref.get("city") == f.city and ref.get("theme") == f.theme and ref.get("target_theme"):
-                    to = ref["target_theme"]
-                    here, there = labels.THEME_SHORT.get(f.theme, f.theme), labels.THEME_SHORT.get(to, to)
-                    note = (f"{f.city}'s {here} block says to see its {there} snippets "
-                            f"({ref.get('source')}:{ref.get('line')}): try --theme {to}")
-                    return dataclasses.replace(result, notes=(*result.notes, note))
-        return result
+                city, to = ref.get("city"), ref.get("target_theme")
+                if city in asked and ref.get("theme") == f.theme and to:
+                    there = self.search(result.query, city=city, prefecture=f.prefecture, theme=to, polarity=f.polarity,
+                                        limit=1, related=False, meaning=False, rerank=False)
+                    if there.total:
+                        here, label = labels.THEME_SHORT.get(f.theme, f.theme), labels.THEME_SHORT.get(to, to)
+                        notes.append(f"{city}'s {here} block says to see its {label} snippets "
+                                     f"({ref.get('source')}:{ref.get('line')}): try --city {city} --theme {to}")
+        return dataclasses.replace(result, notes=tuple(notes)) if len(notes) > len(result.notes) else result
 
     def _open_meaning(self) -> None:
         """Read this generation's meaning table (meaning.py) as its index is opened."""

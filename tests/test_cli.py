@@ -469,10 +469,18 @@ def test_a_city_whose_theme_block_points_elsewhere_says_so(run, engine):
     # "No results" as if it had said nothing of its platform (the stop-40 user review).
     r = engine.search("協議会", city="宇和島市", theme="platform")
     assert r.total == 0 and any("宇和島市's PF立上げ block says to see its 全般 snippets" in n
-                                and "try --theme general" in n for n in r.notes), r.notes
+                                and "--theme general" in n for n in r.notes), r.notes
     assert engine.search("協議会", city="宇和島市", theme="general").total  # (where it points has them)
     assert not any("block says" in n for n in engine.search("協議会", city="福山市", theme="platform").notes)
-    assert "try --theme general" in run("search", "協議会", "--city", "宇和島市", "--theme", "PF").stderr
+    assert "try --city 宇和島市 --theme general" in run("search", "協議会", "--city", "宇和島市", "--theme", "PF").stderr
+    # Named in the query, as --city is (the adversarial review); not where the other theme has
+    # nothing either (--polarity other), nor where another filter rules everything out.
+    assert any("block says" in n for n in engine.search("宇和島市 協議会", theme="platform").notes)
+    for kw in ({"polarity": "other"}, {"prefecture": "愛知県"}):
+        assert not any("block says" in n for n in engine.search("協議会", city="宇和島市", theme="platform", **kw).notes)
+    # A canonical value however typed says nothing of how it was read.
+    for value in ("GOOD", "ｇｏｏｄ", " good"):
+        assert "read as" not in run("search", "連携", "--polarity", value, "-n", "1").stderr
 
 
 def test_a_minus_word_typed_as_an_option_says_how_to_type_it(run):
