@@ -3284,14 +3284,25 @@ def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "",
         missing = [named.group() if _LATIN.fullmatch(m) and (named := re.search(
             re.escape(m) + r"[-‐‑–—−－]?[0-9０-９]+(?![0-9０-９])", typed)) else m for m in joined]
         # A word with the one kanji that ends it: 温度差 was "not found: 温度", its 差 met
-        # alone in other words (the stop-40 user review). Not 自殺 of 自殺対策: 対策 is a word.
-        bound = {w.surface for w in reading.words if w.parts}  # (温度差, read as 温度 + 差; not 最近困 of 最近困って)
-        missing = [whole.group() if (whole := re.search(re.escape(m) + r"[\u3005\u4e00-\u9fff](?![\u3005\u4e00-\u9fff])",
-                                                       typed)) and _KANJI_RUN.fullmatch(m) and whole.group() in bound
-                   else m for m in missing]
+        # alone in other words (the stop-40 user review), 縦割り under --polarity good "縦",
+        # 単身高齢者 "単身高齢" (the review after it). Not 自殺 of 自殺対策: 対策 is a word.
+        missing = [_with_its_ending(m, reading, typed) for m in missing]
     return tuple(dict.fromkeys(missing))
 
 
+def _with_its_ending(m: str, reading: Reading, typed: str) -> str:
+    """``m`` with the rest of a word Janome read as it and one kanji more (温度差: 温度 + 差,
+    縦割り: 縦 + 割り), as typed."""
+    for w in reading.words:
+        if (w.parts and len(w.parts) > 1 and m.endswith(w.parts[0]) and w.surface.startswith(w.parts[0])
+                and all(len(_KANJI_RUN_1.findall(p)) <= 1 for p in w.parts[1:])):
+            whole = m + w.surface[len(w.parts[0]):]
+            if whole in typed:
+                return whole
+    return m
+
+
+_KANJI_RUN_1 = re.compile(r"[\u3005\u4e00-\u9fff]")
 _MANNER = frozenset(("うまい", "上手い", "上手", "旨い"))  # how well (うまく, 上手に): no topic of its own
 _POLITE_PREFIXES = frozenset(("お", "ご"))
 
@@ -3390,7 +3401,6 @@ def _dictionary_form(w: QueryWord) -> str:
 
 _ALNUM_RUN = re.compile(r"[0-9０-９]+|[A-Za-zＡ-Ｚａ-ｚ]+")
 _LATIN = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]+")
-_KANJI_RUN = re.compile(r"[\u3005\u4e00-\u9fff]{2,}")  # (a word of two kanji or more)
 _WORDLIKE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u30a1-\u30faA-Za-z0-9\uff21-\uff3a\uff41-\uff5a]")
 
 

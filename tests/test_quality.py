@@ -1930,6 +1930,8 @@ def test_the_page_says_which_query_words_no_match_has(engine):
     assert engine.search("前例がない", limit=3).unmatched == ("前例",)
     # Named with the kanji that ends it, met alone elsewhere: 温度差 was "not found: 温度" (stop 40).
     assert engine.search("部署間の温度差", limit=3).unmatched == ("温度差",)
+    assert engine.search("単身高齢者の孤立", limit=3).unmatched == ("単身高齢者",)  # (was 単身高齢: the review)
+    assert engine.search("縦割り 連携", polarity="good", limit=3).unmatched == ("縦割り",)  # (was 縦)
     # A word some result has in part is not named: the page marks where (居場 of 居場しょ,
     # 上げ of 立ち上げ時; 形がい化 is 形骸化: the second stop-24 review).
     for part in ("居場しょ", "形がい化", "立ち上げ時の苦労"):
