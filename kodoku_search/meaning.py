@@ -58,6 +58,8 @@ SPELLING_SIMILARITY = 0.7  # another spelling of the query word (same reading, a
 # but dev d05 人との繋がりが生まれた then falls 0.05 behind the bigram baseline)
 SHARED_SIMILARITY = 0.7  # two words on one vector (ja-ginza mapped a rare word to a kept word's): alike, not one
 MIN_SIMILARITY = 0.4  # cosine below this is not "alike" (chiVe: 0.4 ≈ same topic, related use)
+# Words said of anything: no record is related to a query by them alone (QueryMeaning.without).
+GENERIC = frozenset(("ない", "ある", "いる", "する", "なる", "できる", "今", "人", "方", "こと", "もの", "ため", "よう"))
 _OFFSET = 128  # int8 components are stored and multiplied as uint8 (x + 128)
 
 
@@ -374,6 +376,15 @@ class QueryMeaning:
                 out.append((w, idf, alike, reading))
         total = sum(idf for _, idf, _, _ in out)
         return cls(tuple(out), total) if out and total > 0 else None
+
+    def without(self, generic: frozenset[str]) -> "QueryMeaning":
+        """The same query, its words no longer near the ``generic`` ones (a word stays near
+        itself). For the records that fill a page by meaning alone: near まず or 若者 by the
+        vectors, ない, 今 and 人 explained them as "near in meaning: 今, ない" (the stop-40 user
+        review); in the matches' ranking they stay (taken out there, 26 judged queries fell)."""
+        words = tuple((w, idf, {o: sim for o, sim in alike.items() if o == w or o not in generic}, reading)
+                      for w, idf, alike, reading in self.words)
+        return QueryMeaning(words, self.total)
 
     def of_record(self, spans, heading: str = "") -> Closeness | None:
         """One record's closeness, from its words as (base form, reading) pairs (and

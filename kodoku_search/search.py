@@ -3553,8 +3553,10 @@ def _nearest(searcher, near: _Near, exclude: set[int], filters: Filters, room: i
     # A record's words are those of its text and of the heading it is listed under (few words:
     # looked up only where the heading field has them).
     headings = cache.terms("heading")
-    found = near.query.of_all(lambda w: cache.ids("text", w) + cache.ids("heading", w) if w in headings
-                              else cache.ids("text", w), FILL_POSTINGS, FILL_WORDS)
+    from .meaning import GENERIC
+
+    found = near.query.without(GENERIC).of_all(lambda w: cache.ids("text", w) + cache.ids("heading", w)
+                                               if w in headings else cache.ids("text", w), FILL_POSTINGS, FILL_WORDS)
     for d, c in found.items():
         if d not in exclude and (allowed is None or d in allowed):
             near.records[d] = c

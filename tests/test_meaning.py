@@ -135,6 +135,18 @@ def test_closeness_weighs_each_query_word_by_its_idf():
     assert closeness(Table(), [("x", 1.0)], lambda w: []) == {}
 
 
+@pytest.mark.parametrize("query, near", [("まず始めたこと", "開始"), ("子ども", "学校"), ("若者", "世代")])
+def test_records_filling_a_page_by_meaning_are_not_near_by_words_said_of_anything(engine, query, near):
+    """「まず始めたこと」's related snippets were "near in meaning: 今, ない" and 若者's "人" (the
+    stop-40 user review); 熊本市's 講座を開始 came third, 播磨町's 学校 for 子ども not at all."""
+    from kodoku_search.meaning import GENERIC
+
+    r = engine.search(query, limit=5)
+    assert r.total == 0 and r.related
+    assert not any(set(h.matched_terms) & GENERIC for h in r.related), [h.matched_terms for h in r.related]
+    assert any(near in h.matched_terms for h in r.related[:2])
+
+
 def test_a_lone_kana_is_never_near_in_meaning():
     """「メンバーが固定」's related snippets were explained "near in meaning: グループ, お", with
     the お of 「私のおススメ」 marked (the stop-37 user review): a lone kana is no word to be near."""
