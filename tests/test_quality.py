@@ -2525,6 +2525,10 @@ _OUTCOMES = [
     ("連携が進んでいれば", None), ("連携が進んだとしても", None), ("理解が深まったかどうか", None),
     ("連携が進んだらしい", "good"), ("理解が深まったのではないか", "good"), ("連携が進んだとは言い難い", "hard"),
     ("成功例と失敗例", None), ("良かったことも苦労したことも", None), ("良かったこと並びに苦労したこと", None),
+    # Said with のではないか, as what comes before it: it did, or it is a complaint (意味がない).
+    ("意味がないのではないか", "hard"), ("連携が進まないのではないか", "hard"),
+    # An ill feared (〜てしまう) is a complaint; one to be kept off (〜ないように) none.
+    ("当事者が困惑してしまう", "hard"), ("PFが形骸化してしまう", "hard"), ("形骸化してしまわないように", None),
 ]
 
 
