@@ -3243,6 +3243,17 @@ def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "",
         if k not in found and not (cues and _names(w, cues, reading.respellings))
         and (_WORDLIKE.search(w.surface) or _hiragana_noun(w.surface, typed))
         and not w.parts]  # (nor a word bound to its suffix, 立ち上げ時's 上げ時: its pieces speak)
+    if typed:
+        # A word typed in hiragana alone, between spaces, that Janome cut into pieces nothing
+        # matched: named as typed (「ひへい 連携」 listed 連携's 29 and said nothing of ひへい,
+        # read as ひ; the stop-40 review). Not one whose pieces are function words (について), nor
+        # courtesies (よろしくおねがいします).
+        for t in typed.split():
+            if len(t) >= 3 and _HIRAGANA_WORD.fullmatch(t) and t not in missing:
+                inner = [k for k, w in enumerate(reading.words) if w.surface and w.surface in t]
+                if inner and not any(k in found for k in inner) and not any(c in t for c in _COURTESIES) and not (
+                        cues and any(_names(reading.words[k], cues, reading.respellings) for k in inner)):
+                    missing = [m for m in missing if m not in t] + [t]
     if texts is not None:
         # 「8050問題」 listed 21 snippets on 問題 and said nothing of 8050, which none has:
         # the compound matched by its pair 問題. (A number of three digits or more, or two
