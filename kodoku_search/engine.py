@@ -268,8 +268,14 @@ class SearchEngine:
             for ref in info.get("references", ()):
                 city, to = ref.get("city"), ref.get("target_theme")
                 if city in asked and ref.get("theme") == f.theme and to:
-                    there = self.search(result.query, city=city, prefecture=f.prefecture, theme=to, polarity=f.polarity,
-                                        limit=1, related=False, meaning=False, rerank=False)
+                    # (The first stage alone, and not through search(): two blocks pointing at each
+                    # other would send it back and forth.)
+                    from .search import run_search
+                    from .vocab import vocabulary
+
+                    where = self.filters(city=city, prefecture=f.prefecture, theme=to, polarity=f.polarity)
+                    there = run_search(self.searcher(), result.query, where, 1, vocabulary(self.corpus_dir), False,
+                                       None, False, None, False)
                     if there.total:
                         here, label = labels.THEME_SHORT.get(f.theme, f.theme), labels.THEME_SHORT.get(to, to)
                         notes.append(f"{city}'s {here} block says to see its {label} snippets "

@@ -483,6 +483,26 @@ def test_a_city_whose_theme_block_points_elsewhere_says_so(run, engine):
         assert "read as" not in run("search", "連携", "--polarity", value, "-n", "1").stderr
 
 
+def test_two_blocks_pointing_at_each_other_end(engine, monkeypatch):
+    # (The final read of stop 40: the check of the other theme went through search(), which
+    # checks again; two blocks pointing at each other would have sent it back and forth.)
+    import json
+
+    real = json.loads
+
+    def both_ways(text, *a, **k):
+        d = real(text, *a, **k)
+        if isinstance(d, dict) and d and all(isinstance(v, dict) and "references" in v for v in d.values()):
+            for info in d.values():
+                info["references"] += [dict(r, theme=r["target_theme"], target_theme=r["theme"])
+                                       for r in info["references"]]
+        return d
+
+    monkeypatch.setattr(json, "loads", both_ways)
+    r = engine.search("ポッドキャスト", city="宇和島市", theme="platform")
+    assert r.total == 0 and not any("block says" in n for n in r.notes)
+
+
 def test_a_minus_word_typed_as_an_option_says_how_to_type_it(run):
     r = run("search", "連携", "-企業")
     assert r.exit_code != 0 and "put the query after '--', quoted: kodoku-search search [OPTIONS] -- '連携 -企業'" in r.output
