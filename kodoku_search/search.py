@@ -3304,16 +3304,17 @@ def _unmatched(reading: Reading, credits: list[list[float]], typed: str = "",
 def _with_its_ending(m: str, reading: Reading, typed: str) -> str:
     """``m`` with the rest of a word Janome read as it and one kanji more (温度差: 温度 + 差,
     縦割り: 縦 + 割り), as typed."""
+    from .analysis import _is_kanji
+
     for w in reading.words:
         if (w.parts and len(w.parts) > 1 and m.endswith(w.parts[0]) and w.surface.startswith(w.parts[0])
-                and all(len(_KANJI_RUN_1.findall(p)) <= 1 for p in w.parts[1:])):
+                and all(sum(map(_is_kanji, p)) <= 1 for p in w.parts[1:])):
             whole = m + w.surface[len(w.parts[0]):]
             if whole in typed:
                 return whole
     return m
 
 
-_KANJI_RUN_1 = re.compile(r"[\u3005\u4e00-\u9fff]")
 _MANNER = frozenset(("うまい", "上手い", "上手", "旨い"))  # how well (うまく, 上手に): no topic of its own
 _POLITE_PREFIXES = frozenset(("お", "ご"))
 
