@@ -163,6 +163,22 @@ def morphs(text: str) -> tuple[Morph, ...]:
     return tuple(out)
 
 
+def as_said(text: str) -> str:
+    """``text``, or ``text`` with a particle after it where Janome reads its last word as
+    a noun only in a sentence: alone, 結びつき is the verb 結びつく (its stem), and a
+    query or synonym typed so missed 「有機的な結びつきを」, which the index holds as
+    結び + つき. The particle is left out with the others; nothing else moves."""
+    said = morphs(text)
+    if not said or not said[-1].pos.startswith("動詞") or said[-1].surface == said[-1].base \
+            or said[-1].end != len(text):
+        return text
+    start = said[-1].start
+    after = [m for m in morphs(text + "を")[:-1] if m.end > start]
+    if after and after[0].start == start and after[-1].end == len(text) and all(m.pos.startswith("名詞") for m in after):
+        return text + "を"
+    return text
+
+
 LEMMA_READING = True  # a verb or adjective is also in the reading field as its dictionary form sounds (増え: フエル)
 
 

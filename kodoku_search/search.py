@@ -821,7 +821,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     with their cities, a prefecture named standing for its cities. ``slips``: (reading,
     word) → the index's words of that sound that share a kanji with a word in kanji
     that no snippet says (連係 → 連携: what the IME offered first), or None."""
-    from .analysis import _is_kanji, all_kanji, bigrams, morphs, words
+    from .analysis import _is_kanji, all_kanji, as_said, bigrams, morphs, words
 
     if spellings and RESPELL_FRAGMENTS and _kana_at is None:
         swapped, swaps, kana_at = _respell_fragments(text, spellings, vocab)
@@ -972,6 +972,12 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                 respelled = True
                 respellings.append((text[a:b], spelled))
                 respelled_at.append((a, b, spelled))
+    if ws and ws[-1].end == len(text) and ws[-1].surface != ws[-1].term and as_said(ws[-1].surface) != ws[-1].surface:
+        # A last word Janome reads as a verb alone and as nouns in a sentence (結びつき: 結びつく,
+        # and 結び + つき in 「有機的な結びつきを」) is also looked for as the sentence holds it, as a
+        # synonym is. (Not read so instead: a verb's meaning finds what no snippet says in its
+        # words; 「参画団体の巻き込み」 read so lost 0.14.)
+        phrase_syn.setdefault(len(ws) - 1, []).append(ws[-1].surface)
     in_compound: dict[int, list[str]] = {}
     if slips is not None and getattr(slips, "in_compound", None):
         for k in range(len(ws) - 1):
@@ -2443,9 +2449,11 @@ def _as_phrase(text: str) -> tuple[str | None, int]:
     field leaves out (意識したことのない層 → 意識 ない 層, five apart at most).
     None when those words would not say it: Janome reads 声かけ as 声 + particles,
     地域の方 loses 方, 作った後 loses 後, 限り and 小さな leave nothing; such an
-    entry is looked for by its characters instead of matching every 声 or 地域."""
-    from .analysis import STOP_BASES, is_function_word, morph_analyzer, morphs
+    entry is looked for by its characters instead of matching every 声 or 地域.
+    Read as a sentence holds it (analysis.as_said: 結びつき, 結び + つき)."""
+    from .analysis import STOP_BASES, as_said, is_function_word, morph_analyzer, morphs
 
+    text = as_said(text)
     toks = [(t.text, t.pos) for t in morph_analyzer()(text, positions=True)]
     if not toks:
         return None, 1

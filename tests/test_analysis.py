@@ -42,6 +42,18 @@ def test_base_forms_and_function_words():
     assert [t for t, _, _ in terms("参加が増えない")] == ["参加", "増える"]
 
 
+def test_a_word_janome_reads_as_a_verb_alone_is_read_as_a_sentence_holds_it():
+    """Alone, Janome reads 結びつき as the verb 結びつく; in 「…結びつきを生み出せた」 it is
+    結び + つき, as the index holds it. Only a last word a particle turns into nouns moves."""
+    from kodoku_search.analysis import as_said
+
+    assert [t for t, _, _ in terms(as_said("結びつき"))] == ["結び", "つき"]
+    assert as_said("団体の結びつき") == "団体の結びつきを"
+    assert as_said("結びつきが生まれた") == "結びつきが生まれた"  # already in a sentence
+    assert as_said("巻き込み") == "巻き込み"  # 巻き + 込み: still a verb before を
+    assert as_said("聞き取り") == "聞き取り" and as_said("苦労した") == "苦労した" and as_said("") == ""
+
+
 def test_analyzer_pickles_without_janome_and_still_works():
     a = morph_analyzer()
     list(a("使ってから"))  # a Janome tokenizer now exists in this thread…

@@ -930,6 +930,16 @@ def test_a_synonym_with_particles_matches_as_far_apart_as_it_is_written(engine):
     assert any(c.field == "synonym" and c.term == "意識 ない 層" for c in r.hits[0].explanation.contributions)
 
 
+def test_a_word_read_as_a_verb_alone_finds_it_as_the_text_says_it(engine):
+    """春日井市's 「参加者同士の有機的な結びつきを生み出せた」: typed alone, 結びつき was the
+    verb 結びつく to Janome, so neither the query nor the synonym entry of ネットワーク met
+    the text's 結び + つき (the query ranked it 8th, marking 【結び】; ネットワーク not at all)."""
+    r = engine.search("結びつき", limit=1)
+    hit = r.hits[0]
+    assert "有機的な結びつき" in hit.text and "結びつき" in [hit.text[a:b] for a, b in hit.matches]
+    assert finds(engine, "ネットワーク", "有機的な結びつき", within=5)
+
+
 def test_a_favour_done_is_a_word(engine):
     """くれる (someone did it for us) is kept as a word, in the index and the query:
     「他部署が協力してくれた」 finds the list of what other sections did for the
