@@ -48,13 +48,17 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
         text = path.read_text("utf-8-sig")
     except FileNotFoundError:
         return []
-    except (OSError, UnicodeDecodeError) as e:
-        raise CorpusError([f"{path.name}: cannot read: {e}"]) from None
+    except UnicodeDecodeError:
+        # (Saved as Shift_JIS, it said only "'utf-8' codec can't decode byte 0x8c": the stop-41 review.)
+        raise CorpusError([f"{path}: cannot read: not UTF-8 text; save it as UTF-8 (Excel: \"CSV UTF-8\")"]) from None
+    except OSError as e:
+        raise CorpusError([f"{path}: cannot read: {e.strerror or e}"]) from None
     out = []
     for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         # A row typed with the IME on separates its words with 、 or ，: read them as commas
         # (no entry is a phrase with a comma in it); the row was one word before, silently.
-        cells = [c.strip() for cell in row for c in re.split("[、，]", cell) if c.strip()]
+        # So is a row quoted whole ("縦割り,セクショナリズム", as a spreadsheet may save it).
+        cells = [c.strip() for cell in row for c in re.split("[、，,]", cell) if c.strip()]
         if cells and not cells[0].startswith("#"):
             out.append((n, cells))
     return out
@@ -479,7 +483,7 @@ _ENDINGS = frozenset(("た", "だ", "です", "ます", "する", "いる", "あ
                       "もの", "物", "話", "例", "事例", "面", "さ", "とき", "時", "場合", "集", "一覧", "など", "等"))
 _THEME_NAMES = frozenset(("地方", "版", "官民", "連携", "孤独", "孤立", "対策"))
 _PUNCTUATION = frozenset("、。，．,.・!！…‥「」『』()（）")
-_REGRET = re.compile(r"(ば|たら)(よ|良)かっ")
+_REGRET = re.compile(r"(ば|たら|なきゃ|なけりゃ)(よ|良)かっ")
 _THEME_ENDINGS = frozenset(("設置", "取組", "取り組み", "運営", "立ち上げる", "立上げ"))
 
 
@@ -601,11 +605,13 @@ def _next_negation(said, i: int) -> int:
 
 
 def _regret(said, first: int) -> bool:
-    """Whether the よい at ``said[first]`` follows a condition (…ば, …たら, …なら, …ほうが):
+    """Whether the よい at ``said[first]`` follows a condition (…ば, …たら, …なら, …ほうが, …きゃ):
     what should have been."""
     b = said[first - 1]
     if b.base == "ば":
         return True
+    if b.base == "ない" and b.pos.startswith("助動詞") and b.end - b.start >= 3:
+        return True  # (やらなきゃ, やらなけりゃ: なければ said short; ない itself is two)
     if b.base in ("た", "だ") and b.end - b.start == 2:  # (たら, だら, なら)
         return not (first > 1 and said[first - 2].base == "みる")  # (使ってみたら良かった: it was)
     return b.base == "が" and first > 1 and said[first - 2].base in ("ほう", "方")
