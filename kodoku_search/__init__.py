@@ -48,3 +48,8 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module 'kodoku_search' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names too, though they are imported on first use (tab completion, help())."""
+    return sorted(set(globals()) | set(__all__))

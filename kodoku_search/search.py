@@ -1050,6 +1050,12 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     cues = (*pcues, *tcues)
     kept = tuple(replace(w, lemma="") if w.lemma and any(c in w.surface for c in cues) else w
                  for w in seen.values() if w.surface.upper() not in aside_cues)  # (PF of PF以外 is not looked for)
+    if pcues and any(w.term in _MANNER and _names(w, pcues) for w in kept) \
+            and not all(w.term in _MANNER or _names(w, pcues) for w in kept):
+        # How well, inside the side's cue (うまくいかない), is the side, no topic: its うまく put
+        # 京都市's 「うまく工夫しないと」 first for 連携がうまくいかない and 情報共有がうまくいかない
+        # (the stop-41 review). Alone it stays the word (うまくいかなかったこと: stop 40).
+        kept = tuple(w for w in kept if not (w.term in _MANNER and _names(w, pcues)))
     if CUE_KANA_NO_PAIRS and vocab and pcues:
         # A side's word from intents.csv typed in kana (きつかった, しんどい) is matched by the side's
         # label, not by its pairs: きつかった's きつ + つか met 「きっかけ」 (small っ folds to つ), two
@@ -2628,7 +2634,7 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
                 # A word of kana alone matches by its pairs in one place: さびしい's サビ (in
                 # サービス) and シイ (in 難しい) are two pairs, not half of さびしい.
                 together = partial(_in_one_place, searcher, w.surface, _kana_word(w),
-                                   frozenset(lf.term for lf in telling), need)
+                                   frozenset(lf.term for lf in telling), need, _known(w.surface))
             tell = frozenset(lf.key() for lf in telling)
             out.append((frozenset(lf.key() for lf in grams), need, tell, required, rescue, together, tell, whole))
     # A bigram that is also another word's stays with each group; it counts for a group
@@ -2661,16 +2667,40 @@ def _within_words(searcher, pair: str, docnum: int) -> bool:
     return False
 
 
-def _in_one_place(searcher, word: str, katakana: bool, telling: frozenset, need: int, docnum: int) -> bool:
+def _known(word: str) -> bool:
+    """Whether Janome's dictionary has every piece of ``word`` (はやく: 早く; not ぱんふれっと)."""
+    from .analysis import morphs
+
+    said = morphs(word)
+    return bool(said) and all(m.reading for m in said)
+
+
+def _in_one_place(searcher, word: str, katakana: bool, telling: frozenset, need: int, known: bool,
+                  docnum: int) -> bool:
     """Whether a record has ``need`` of a kana word's telling pairs in one place: as
     ``need`` + 1 of its kana in a row (つながっ: つながり's ツナガ), or for a word in
     katakana (or a loanword typed in hiragana), within one katakana word of the record,
-    wherever its slip falls (シンポジューム: シンポジウム)."""
+    wherever its slip falls (シンポジューム: シンポジウム). A word Janome ``known`` in
+    hiragana is a word of Japanese, no piece of a longer katakana word."""
     from .analysis import bigrams, fold
 
     text = unicodedata.normalize("NFKC", searcher.stored_fields(docnum).get("text") or "")
-    q, folded = fold(word)[0], fold(text)[0]
-    return (any(q[i:i + need + 1] in folded for i in range(len(q) - need))
+    q, (folded, where) = fold(word)[0], fold(text)
+    # (A word of Japanese typed in hiragana is no piece of a longer katakana word: はやく's
+    # ヤク is not 「兵庫ヤクルト」's, which the stop-41 review found as はやく's one result. A word
+    # Janome does not know may be a loanword: ぱんふれっと finds リー【フレッ】ト.)
+    inside = [m.span() for m in _KATAKANA_RUN.finditer(text)] if known and not katakana else []
+
+    def found(run: str) -> bool:
+        at = folded.find(run)
+        while at >= 0:
+            a, b = where[at], where[at + len(run) - 1] + 1
+            if not any(x <= a and b <= y and (x, y) != (a, b) for x, y in inside):
+                return True
+            at = folded.find(run, at + 1)
+        return False
+
+    return (any(found(q[i:i + need + 1]) for i in range(len(q) - need))
             or katakana and any(len(telling & {g for g, _, _ in bigrams(run)}) >= need
                                 for run in _KATAKANA_RUN.findall(text)))
 

@@ -190,6 +190,16 @@ def test_a_synonym_row_typed_with_japanese_commas_is_read(tmp_path):
     v = load_vocabulary(tmp_path)
     assert v.alternatives("合意形成") == ("意思決定",)
     assert set(v.alternatives("架け橋")) == {"つなぎめ", "結び目"}
+    # Quoted whole, as a spreadsheet may save it; saved as Shift_JIS, said so with the path
+    # and what to do (it was "'utf-8' codec can't decode byte 0x8c": the stop-41 review).
+    (tmp_path / "synonyms.csv").write_text('"縦割り,セクショナリズム"\n', "utf-8")
+    assert load_vocabulary(tmp_path).alternatives("縦割り") == ("セクショナリズム",)
+    (tmp_path / "synonyms.csv").write_bytes("縦割り,セクショナリズム\n".encode("shift_jis"))
+    from kodoku_search.errors import CorpusError
+
+    with pytest.raises(CorpusError, match="save it as UTF-8") as info:
+        load_vocabulary(tmp_path)
+    assert str(tmp_path / "synonyms.csv") in str(info.value)
 
 
 # --- compounds and unknown words -------------------------------------------------------
@@ -577,6 +587,10 @@ def test_a_city_named_in_the_query_ranks_its_snippets_first_and_hides_nothing(en
     assert alone.total == 4 and {h.city for h in alone.hits} == {"福岡市"} and not alone.related
     assert [h.line for h in alone.hits] == sorted(h.line for h in alone.hits)  # the document's order
     assert alone.suggestion is None
+    # A snippet that says the name comes first (熊本市's 「…熊本市内のNPO…」), the others after
+    # it in the document's order (the README said "in the document's order" alone: stop 41).
+    kumamoto = engine.search("熊本市", limit=10).hits
+    assert "熊本市内" in kumamoto[0].text and [h.line for h in kumamoto[1:]] == sorted(h.line for h in kumamoto[1:])
     # Without 市 too, where Janome's words begin and end: 東京都 does not name 京都市
     # (it names the prefecture, and so 中野区).
     assert engine.search("宇和島", limit=1).reading.cities == ("宇和島市",)
@@ -1541,6 +1555,10 @@ def test_a_kana_words_pairs_match_in_one_place(engine):
     # a katakana word with a slip finds the word (シンポジューム: シンポジウム).
     assert any("つながり" in h.text for h in engine.search("つながった", limit=10, related=False).hits)
     assert any("シンポジウム" in h.text for h in engine.search("シンポジューム", limit=5, related=False).hits)
+    # A word typed in hiragana is no piece of a longer katakana word: はやく (早く) was one
+    # result, 播磨町's 「兵庫ヤクルト…」, by ヤク, nothing marked (the stop-41 review).
+    assert engine.search("はやく", limit=5, related=False).total == 0
+    assert "ヤクルト" in engine.search("やくると", limit=1, related=False).hits[0].text  # (a loanword in hiragana: as before)
 
 
 @pytest.mark.parametrize("query, side", [("うまくいかなかったこと", "hard"), ("うまくいったこと", "good")])
@@ -2482,6 +2500,8 @@ def test_a_complaint_negated_and_asked_asks_for_the_hard_side(engine, query):
     ("負担が減った事例を知りたいのですが", "good"), ("負担が減ったはずだ", None), ("負担が減ればいいのに", None),
     ("使ってみたら良かった", "good"), ("早めに始めたほうがよかった", "hard"), ("人手が十分ならよかった", "hard"),
     ("もっと早く頼んだらよかった", "hard"), ("もっと周知しないといけなかった", "hard"),
+    # (なければ said short, the stop-41 review: read good.)
+    ("やらなきゃよかった", "hard"), ("やらなけりゃよかったこと", "hard"), ("やらなくてよかった", "good"),
     ("苦労を聞かせてください", "hard"), ("先輩自治体の苦労を聞いてみたい", "hard"), ("課題を共有してほしい", "hard"),
     ("悩みを吐き出せる場がほしい", None), ("課題を共有したい", None),
     ("困った事は一度もなかった", None), ("困った経験はない", None), ("大変なことはなかった", None),

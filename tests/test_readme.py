@@ -73,3 +73,11 @@ def test_every_name_the_readme_says_the_package_exports_imports():
     for name in said:
         assert name in kodoku_search.__all__, name
         exec(f"from kodoku_search import {name}", {})
+    # (Listed by dir() too before any is used, imported on first use as they are: tab
+    # completion showed none of them, the stop-41 review.)
+    import subprocess
+    import sys
+
+    listed = subprocess.run([sys.executable, "-c", "import kodoku_search; print(' '.join(dir(kodoku_search)))"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert set(kodoku_search.__all__) <= set(listed), listed
