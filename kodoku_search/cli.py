@@ -60,7 +60,7 @@ class _Command(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         given = list(args)  # (the parser consumes its list)
         try:
-            return super().parse_args(ctx, args)
+            rest = super().parse_args(ctx, args)
         except click.ClickException as e:
             if isinstance(e, click.NoSuchOption):
                 # 「-孤独 連携」 (a word to leave out, as other search engines write it) was "No such
@@ -76,6 +76,16 @@ class _Command(click.Command):
             if _asks_json(given):  # (-n -1 --json, --bogus --json: on stdout too; the stop-34 review)
                 _echo_json({"ok": False, "error": e.format_message()})
             raise
+        if "--" in given:
+            # After '--' every word is the query's: 「-- '連携 -企業' -n 2 --no-related」 searched
+            # for n and no-related and showed ten (the stop-41 review). Said, not guessed at: a
+            # query may mean them.
+            names = {o for p in self.params if isinstance(p, click.Option) for o in (*p.opts, *p.secondary_opts)}
+            late = [a for a in given[given.index("--") + 1:] if a.split("=")[0] in names]
+            if late:
+                click.echo(f"note: {', '.join(late)} after '--' read as words of the query; "
+                           "options go before '--'", err=True)
+        return rest
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -844,10 +854,14 @@ def check(obj, as_json) -> None:
 def show(obj, record_id, around, as_json) -> None:
     """Print one record in full, with its neighbours in the source.
 
-    RECORD_ID is the id a search prints, e.g. advice-2025-10/general/福岡市/2.
+    RECORD_ID is the id a search prints, e.g. advice-2025-10/general/福岡市/2,
+    or the citation under it, e.g. advice-2025-10.txt:31.
     """
     engine = _engine(obj)
     before, rec, after = engine.neighbours(record_id, around)
+    others = [h.id for h in engine.cited(record_id) if h.id != rec.id] if rec.id != record_id.strip() else []
+    if others:
+        click.echo(f"note: {record_id.strip()} also holds {', '.join(others)}", err=True)
     if as_json:
         _echo_json({"record": rec.to_dict(), "before": [h.to_dict() for h in before], "after": [h.to_dict() for h in after]})
         return

@@ -492,6 +492,10 @@ class SearchEngine:
         valid = isinstance(record_id, str) and not any("\ud800" <= c <= "\udfff" for c in record_id)
         # (Pasted ids often bring a space or a newline along.)
         stored = self.searcher().document(id=record_id.strip()) if valid else None
+        if stored is None and valid:
+            cited = self.cited(record_id)
+            if cited:
+                return cited[0]
         if stored is None:
             # (The ids of its kind, where the id names a city and theme that have records: show
             # …/福岡市/9 did not say that 福岡市's general records are 1–4: the stop-39 user review.)
@@ -501,10 +505,26 @@ class SearchEngine:
             if near:
                 raise UsageError(f"no record with id {record_id!r}; {stem}… has "
                                  f"{near[0].rpartition('/')[2]}–{near[-1].rpartition('/')[2]}: e.g. {near[0]}")
-            raise UsageError(f"no record with id {record_id!r}; ids look like advice-2025-10/general/福岡市/2")
+            raise UsageError(f"no record with id {record_id!r}; ids look like advice-2025-10/general/福岡市/2 "
+                             "(or a citation: advice-2025-10.txt:31)")
         from .search import hit_from_stored
 
         return hit_from_stored(stored)
+
+    @_reads_index
+    def cited(self, citation: str) -> list[Hit]:
+        """The records a search's citation names (advice-2025-10.txt:31: source and line), in
+        id order: a user copies it from under a hit as readily as the id (the stop-41 review).
+        A line may hold two (a sentence of each side); [] where it names none."""
+        from whoosh import query as Q
+
+        from .search import hit_from_stored
+
+        source, _, line = citation.strip().rpartition(":") if isinstance(citation, str) else ("", "", "")
+        if not source or not line.isdigit() or any("\ud800" <= c <= "\udfff" for c in source):
+            return []
+        found = [f.fields() for f in self.searcher().search(Q.Term("source", source), limit=None)]
+        return [hit_from_stored(f) for f in sorted(found, key=lambda f: f["id"]) if f.get("line") == int(line)]
 
     @_reads_index
     def neighbours(self, record_id: str, around: int = 2) -> tuple[list[Hit], Hit, list[Hit]]:

@@ -88,6 +88,7 @@ class Judgment:
     polarity: str | None
     relevant: tuple[JudgedPassage, ...]
     where: str = field(default="", compare=False)  # FILE:LINE it was read from, for messages
+    ignored: tuple[str, ...] = field(default=(), compare=False)  # keys it had that mean nothing here
 
     def filters(self) -> dict[str, str]:
         """The filters to hand the system under test, as search() keywords."""
@@ -190,6 +191,10 @@ def _parse_passage(obj: Any, i: int, where: str) -> JudgedPassage:
     return JudgedPassage(city=city, grade=grade, text=text, theme=theme)
 
 
+_KEYS = frozenset(("qid", "query", "relevant", "city", "theme", "polarity"))
+_FILTER_LIKE = frozenset(("filters", "filter", "side", "sides", "label", "labels", "prefecture", "region"))
+
+
 def _parse_judgment(obj: Any, where: str) -> Judgment:
     if not isinstance(obj, dict):
         raise EvalError(f"{where}: expected a JSON object, got {type(obj).__name__}")
@@ -207,6 +212,13 @@ def _parse_judgment(obj: Any, where: str) -> Judgment:
     if not isinstance(relevant, list):
         raise EvalError(f"{where}: 'relevant' must be a list, got {relevant!r}")
     passages = tuple(_parse_passage(p, i, where) for i, p in enumerate(relevant))
+    # A filter written another way ({"filters": {"theme": "PF"}}, "side") was scored as no
+    # filter at all, silently (the stop-41 review): refused, with how to write it.
+    for key in obj:
+        if key in _FILTER_LIKE:
+            raise EvalError(f"{where}: '{key}' is not read: set a filter with top-level keys "
+                            '"city", "theme" and "polarity" (e.g. {"qid": ..., "query": ..., '
+                            '"theme": "platform", "polarity": "hard", "relevant": [...]})')
     return Judgment(
         qid=qid,
         query=query,
@@ -215,6 +227,7 @@ def _parse_judgment(obj: Any, where: str) -> Judgment:
         polarity=_optional_choice(obj, "polarity", POLARITIES, where),
         relevant=passages,
         where=where,
+        ignored=tuple(k for k in obj if k not in _KEYS),
     )
 
 
@@ -425,6 +438,9 @@ def check_judgments(judgments: Sequence[Judgment], records: Sequence[Hit]) -> tu
     out = []
     for j in judgments:
         where = f"{j.where or j.qid}: {j.qid!r}"
+        if j.ignored:
+            out.append(f"{where}: {', '.join(repr(k) for k in j.ignored)} ignored (a judgment reads "
+                       "qid, query, relevant, city, theme, polarity)")
         if not any(p.grade > 0 for p in j.relevant):
             out.append(f"{where} lists no relevant passage (a grade above 0): it scores 0 whatever is found")
         for p in j.relevant:

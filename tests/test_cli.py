@@ -140,6 +140,24 @@ def test_show_prints_the_record_and_neighbours(run):
     assert data["record"]["line"] == 31 and len(data["before"]) == 2
 
 
+def test_show_takes_the_citation_a_search_prints(run):
+    """The line under each hit (advice-2025-10.txt:31) was refused: "no record with id"
+    (the stop-41 review). A line holding two records shows the first and names the other."""
+    r = run("show", "advice-2025-10.txt:31", "--around", "0")
+    assert r.exit_code == 0 and "> advice-2025-10.txt:31  advice-2025-10/general/福岡市/2" in r.output
+    two = run("show", "advice-2025-10.txt:198", "--around", "0")
+    assert "春日井市/1" in two.stdout and "also holds advice-2025-10/platform/春日井市/2" in two.stderr
+    none = run("show", "advice-2025-10.txt:2")
+    assert none.exit_code == 2 and "advice-2025-10.txt:31" in none.output
+
+
+def test_options_after_the_double_dash_are_said_to_be_query_words(run):
+    """Everything after '--' is the query's: -n 2 there searched for 'n' (the stop-41 review)."""
+    late = run("search", "--", "連携 -企業", "-n", "2", "--no-related")
+    assert "note: -n, --no-related after '--' read as words of the query" in late.stderr
+    assert "after '--'" not in run("search", "-n", "2", "--", "連携 -企業").stderr
+
+
 def test_stats(run):
     r = run("stats")
     assert r.exit_code == 0 and "春日井市" in r.output and "90" in r.output

@@ -324,6 +324,9 @@ def test_filters_are_read_in_the_words_search_takes(tmp_path: Path) -> None:
         ('{"qid": true, "query": "x", "relevant": []}', "'qid'"),
         ('{"qid": 1.5, "query": "x", "relevant": []}', "'qid'"),
         (GOOD, "duplicate qid"),
+        # A filter written another way was scored unfiltered, silently (the stop-41 review).
+        ('{"qid": "d02", "query": "x", "filters": {"theme": "PF"}, "relevant": []}', "'filters' is not read"),
+        ('{"qid": "d02", "query": "x", "side": "hard", "relevant": []}', "top-level keys"),
     ],
 )
 def test_malformed_judgments_name_file_and_line(tmp_path: Path, bad: str, reason: str) -> None:
@@ -351,6 +354,16 @@ def test_a_numbered_qid_and_its_string_are_one_qid(tmp_path: Path) -> None:
     path = write(tmp_path, '{"qid": 7, "query": "x", "relevant": []}', '{"qid": "7", "query": "y", "relevant": []}')
     with pytest.raises(EvalError, match="duplicate qid '7'"):
         load_judgments(path)
+
+
+def test_a_key_a_judgment_does_not_read_is_warned_of(tmp_path: Path) -> None:
+    from kodoku_search.evaluate import check_judgments
+
+    path = write(tmp_path, '{"qid": "n1", "query": "x", "note": "mine", "relevant": [{"city": "福岡市", "grade": 2, "text": "t"}]}')
+    (j,) = load_judgments(path)
+    assert j.ignored == ("note",)
+    assert any("'note' ignored" in w for w in check_judgments([j], []))
+    assert load_judgments(write(tmp_path, GOOD))[0].ignored == ()
 
 
 def test_missing_file_raises_eval_error(tmp_path: Path) -> None:
