@@ -592,7 +592,11 @@ def _print_page(page, text: str, use_color: bool, width: int | None, engine=None
         click.echo(f"{_not_found(result, engine)} "
                    f"({'the results match the rest of the query' if rest else 'the results are related to it'})")
     if result.suggestion:
-        why = "the results include it" if result.reading.respelled else "nothing matched a whole word of your query"
+        from .search import _CITY_SHAPE
+
+        slips = [m.group() for m in _CITY_SHAPE.finditer(result.query) if m.group() not in result.suggestion]
+        why = (f"no city {'、'.join(slips)} here" if slips else "the results include it" if result.reading.respelled
+               else "nothing matched a whole word of your query")
         click.echo(f"Did you mean: {_safe(result.suggestion)}  ({why})")
     click.echo()
     rank = page.offset
@@ -1163,7 +1167,8 @@ def _emit_similar(sim, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Results per query.")
+@click.option("-n", "--limit", type=click.IntRange(0, 1000), default=10, show_default=True,
+              help="Results per query (0: only how many, as :limit 0).")
 @click.option("--color/--no-color", default=None, help="Highlight with colour (default: on a terminal, unless NO_COLOR is set).")
 @click.option("--width", type=click.IntRange(20, 1000), default=None, help="Wrap text at this many columns (default: the terminal's).")
 @click.pass_obj

@@ -153,8 +153,9 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
                                      limit=COMPARE_WINDOW, related=False)  # compare reads matches only
     # (A word one side has is found: 「自殺対策」 listed ten cities and never said that no snippet
     # has 自殺, as search does; the stop-38 user review.)
-    with_hits = [r for r in sides.values() if r.total]  # (a side with no match names nothing)
-    unmatched = tuple(w for w in (with_hits[0].unmatched if with_hits else ())
+    with_hits = [r for r in sides.values() if r.total]  # (a side with no match names nothing…)
+    # (…unless none has one: 「自殺」 said "unmatched": [] where search says ["自殺"], the stop-41 review.)
+    unmatched = tuple(w for w in (with_hits[0].unmatched if with_hits else sides["good"].unmatched)
                       if all(w in r.unmatched for r in with_hits))
     compounds = _compounds(sides["good"].reading)
     neither = tuple(h for h in sides.pop("other").hits if h.matches)  # (those that say the query's words)

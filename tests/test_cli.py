@@ -158,6 +158,10 @@ def test_options_after_the_double_dash_are_said_to_be_query_words(run):
     assert "after '--'" not in run("search", "-n", "2", "--", "連携 -企業").stderr
 
 
+def test_a_city_typed_wrong_is_offered_with_why(run):
+    assert "Did you mean: 岡崎市の苦労  (no city 岡埼市 here)" in run("search", "岡埼市の苦労", "-n", "1").output
+
+
 def test_stats(run):
     r = run("stats")
     assert r.exit_code == 0 and "春日井市" in r.output and "90" in r.output

@@ -276,6 +276,8 @@ def test_compare_names_the_words_no_snippet_has(engine, run):
     c = engine.compare("自殺対策")
     assert len(c) >= 5 and c.unmatched == ("自殺",) and c.to_dict()["unmatched"] == ["自殺"]
     assert c.unmatched == engine.search("自殺対策").unmatched
+    # So where no city has a match at all (it said [], the stop-41 review).
+    assert engine.compare("自殺").unmatched == engine.search("自殺").unmatched == ("自殺",)
     for fmt in ("text", "markdown", "csv"):
         assert "not found: 自殺" in run("compare", "自殺対策", "--format", fmt).output, fmt
     assert engine.compare("縦割り").unmatched == () and engine.compare("連携 縦割り").unmatched == ()

@@ -2946,3 +2946,12 @@ def test_an_everyday_verb_finds_the_noun_the_cities_wrote(engine, said, wrote):
     # 見つける found nothing (the stop-35 review): corpus/synonyms.csv pairs it with 発見.
     r = engine.search(said, limit=3, related=False)
     assert r.total and wrote in r.hits[0].text
+
+
+def test_a_city_typed_a_character_wrong_is_offered_the_city(engine):
+    """「岡埼市の苦労」 said only "not found: 岡埼市" (an IME's 埼 for 崎; the stop-41 review).
+    Not a municipality of Japan that is not here (府中市), nor a city's name inside a word."""
+    assert engine.search("岡埼市の苦労", limit=1).suggestion == "岡崎市の苦労"
+    assert engine.search("豊多市", limit=1).suggestion == "豊田市"
+    for q in ("府中市", "熊本市内", "市区町村", "春日井市の取組"):
+        assert engine.search(q, limit=1).suggestion is None, q
