@@ -636,8 +636,10 @@ def _print_page(page, text: str, use_color: bool, width: int | None, engine=None
 
 
 THROUGH = {  # (Hit.through: a match that says none of the query's words itself)
-    "context": "none of your words here: the snippet it continues says them",
-    "sequel": "none of your words here: the snippets that continue it say them",
+    # (Said of where they are, not what they are to it: the item before it in a list of separate
+    # bullets does not continue it, as "the snippet it continues" said; the stop-41 review.)
+    "context": "none of your words here: the snippet before it (or the lines leading into its list) says them",
+    "sequel": "none of your words here: the snippets after it (or the list it leads into) say them",
 }
 
 

@@ -33,7 +33,7 @@ def run(tmp_path_factory):
 
 def test_search_says_when_a_match_has_none_of_the_words_itself(run):
     out = run("search", "アニメ", "--no-related").output
-    said = out.index("none of your words here: the snippet it continues says them")
+    said = out.index("none of your words here: the snippet before it (or the lines leading into its list) says them")
     assert out.index("中野区/1") < said < out.index("中野区/2")  # (under the second, above its citation)
     assert out.count("none of your words here") == 1
 

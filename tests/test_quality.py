@@ -2955,3 +2955,20 @@ def test_a_city_typed_a_character_wrong_is_offered_the_city(engine):
     assert engine.search("豊多市", limit=1).suggestion == "豊田市"
     for q in ("府中市", "熊本市内", "市区町村", "春日井市の取組"):
         assert engine.search(q, limit=1).suggestion is None, q
+
+
+@pytest.mark.parametrize("query, word", [("れんけー", "連携"), ("ちょうないれんけー", "庁内"), ("ちょーない", "庁内"),
+                                         ("れんけーがむずかしー", "連携")])
+def test_a_long_vowel_typed_as_a_bar_in_hiragana_is_read_as_said(engine, query, word):
+    """れんけー found nothing and ちょうないれんけー marked 【庁】 alone (the stop-41 review):
+    the bar after an e-row kana is said い, after an o-row kana う."""
+    r = engine.search(query, limit=5)
+    assert any(word in h.text[a:b] for h in r.hits for a, b in h.matches), [h.text[:20] for h in r.hits]
+
+
+def test_a_bar_that_makes_no_corpus_word_stays_as_typed(engine):
+    from kodoku_search.search import _bar_as_said
+
+    assert _bar_as_said("れんけー") == "れんけい" and _bar_as_said("ちょーない") == "ちょうない"
+    assert _bar_as_said("らーめん") == "らあめん" and _bar_as_said("ラーメン") == "ラーメン"  # (katakana's own)
+    assert engine.search("すごーく大変だった", limit=1).reading.respellings == ()
