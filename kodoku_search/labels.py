@@ -41,8 +41,11 @@ POLARITY_ALIASES: dict[str, tuple[str, ...]] = {
 
 
 def _fold(word: str) -> str:
-    # (Spaces inside too: 「PF 立ち上げ」 is PF立ち上げ.)
-    return "".join(unicodedata.normalize("NFKC", word).lower().split())
+    # (Spaces inside too: 「PF 立ち上げ」 is PF立ち上げ. Katakana as hiragana: --polarity クロウ and
+    # ｸﾛｳ were unknown where くろう was read, --theme ぷらっとふぉーむ where プラットフォーム was;
+    # the stop-41 review.)
+    folded = "".join(unicodedata.normalize("NFKC", word).lower().split())
+    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in folded)
 
 
 def _resolve(word: str, aliases: dict[str, tuple[str, ...]], shown: dict[str, str]) -> str | None:

@@ -252,7 +252,9 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
     assert run("search", "設置", "--theme", "PF立上げ", "--polarity", "苦労したこと", "-n", "1").exit_code == 0
     # And as people write them: PF立ち上げ, 困難, くろう were rejected (the stop-37 user review).
     for theme, polarity in (("PF立ち上げ", "困難"), ("PFの立ち上げ", "くろう"), ("全般", "よかったこと"),
-                            ("PF 立ち上げ", "苦労していること"), ("プラットフォームの立ち上げ", "良いこと")):
+                            ("PF 立ち上げ", "苦労していること"), ("プラットフォームの立ち上げ", "良いこと"),
+                            # (In katakana or half-width as in hiragana: the stop-41 review.)
+                            ("ぷらっとふぉーむ", "クロウ"), ("ﾌﾟﾗｯﾄﾌｫｰﾑ", "ｸﾛｳ")):
         assert run("search", "設置", "--theme", theme, "--polarity", polarity, "-n", "1").exit_code == 0, (theme, polarity)
     # Said in words, as a query says them (corpus/intents.csv): each was "unknown" (the stop-38 review).
     for theme, polarity, side in (("地方版官民連携プラットフォーム", "大変だった", "hard"), ("PF", "困ったこと", "hard"),
