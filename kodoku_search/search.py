@@ -850,7 +850,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                 def spelled_over(t: str) -> int:  # (how much of it the corpus spells, as its words)
                     return sum(b - a for a, b, _ in _kana_respellings(t, spellings))
 
-                if spelled_over(said) > spelled_over(text):
+                if spelled_over(said) >= spelled_over(text) > 0 or spelled_over(said) > 0 == spelled_over(text):
                     text = said  # (read on as said)
                     swapped, swaps, kana_at = _respell_fragments(text, spellings, vocab)
         if swaps:
@@ -876,6 +876,10 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
         after = [x for x in typed_words if x.start >= w.end]
         return bool(after) and not after[0].lemma
 
+    # よかった after a condition said short (始めなきゃよかった) is what should have been, as after
+    # ば, where Janome reads it as no word of its own (非自立); read as one, it found the good
+    # side's 良かった while the page said it asked for the hard side (the stop-41 review).
+    plain = [w for w in plain if not (w.term in ("よい", "良い", "いい") and text[:w.start].endswith(("なきゃ", "なけりゃ")))] or plain
     manner = [w for w in plain if w.term in _MANNER and (w.surface.endswith("く") or text[w.end:].startswith("に"))
               and not re.match(r"\s*(い|行)(く|か|き|っ|け)", text[w.end:]) and of_a_noun(w)]
     if manner and len(manner) < len(plain):
@@ -1000,12 +1004,19 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                 respelled = True
                 respellings.append((text[a:b], spelled))
                 respelled_at.append((a, b, spelled))
-    if ws and ws[-1].end == len(text) and ws[-1].surface != ws[-1].term and as_said(ws[-1].surface) != ws[-1].surface:
-        # A last word Janome reads as a verb alone and as nouns in a sentence (結びつき: 結びつく,
-        # and 結び + つき in 「有機的な結びつきを」) is also looked for as the sentence holds it, as a
-        # synonym is. (Not read so instead: a verb's meaning finds what no snippet says in its
-        # words; 「参画団体の巻き込み」 read so lost 0.14.)
-        phrase_syn.setdefault(len(ws) - 1, []).append(ws[-1].surface)
+    for k, w in enumerate(ws):
+        after = text[w.end:w.end + 1]
+        # (Where a noun would stand: before a particle, a space, a kanji or nothing; not a verb
+        # going on into its ending, いき of うまくいきません, which costs a reading for nothing.)
+        noun_like = not after or after in "がをにはもでとやの" or not ("\u3041" <= after <= "\u3096")
+        verb = w.term[-1:] in tuple("うくぐすずつぬぶむる") and w.surface != w.term  # (a verb's stem typed)
+        if noun_like and verb and as_said(w.surface) != w.surface:
+            # A word Janome reads as a verb alone and as nouns in a sentence (結びつき: 結びつく,
+            # and 結び + つき in 「有機的な結びつきを」), typed last or before a space (「結びつき 連携」
+            # ranked it 35th: the stop-41 review), is also looked for as the sentence holds it, as
+            # a synonym is. (Not read so instead: a verb's meaning finds what no snippet says in
+            # its words; 「参画団体の巻き込み」 read so lost 0.14.)
+            phrase_syn.setdefault(k, []).append(w.surface)
     in_compound: dict[int, list[str]] = {}
     if slips is not None and getattr(slips, "in_compound", None):
         for k in range(len(ws) - 1):
@@ -3103,7 +3114,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
                 alike = _nearest(searcher, near, _excluded_docs(searcher, reading), filters, limit, explain,
                                  len(reading.words))
         unmatched, suggestion = _set_aside(searcher, reading, _unmatched(reading, [], cleaned), notes, suggestion)
-        suggestion = suggestion or _city_slip(cleaned, cities)
+        suggestion = suggestion or _city_slip(text, cities)
         return SearchResult(text, 0, (), terms, filters, tuple(notes), reading, suggestion, alike, unmatched)
     cands = [(d, base, searcher.stored_fields(d)) for d, base in best]
     contribs: dict[int, list[tuple[_Leaf, float]]] = {}
@@ -3265,7 +3276,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         if ahead and more:
             layout, hits, more = _weak_layout(hits[:strong], hits[strong:], more, ahead, limit)
     unmatched, suggestion = _set_aside(searcher, reading, unmatched, notes, suggestion)
-    suggestion = suggestion or _city_slip(cleaned, cities)
+    suggestion = suggestion or _city_slip(text, cities)
     return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion, more, unmatched,
                         layout)
 

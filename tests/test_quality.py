@@ -2972,3 +2972,17 @@ def test_a_bar_that_makes_no_corpus_word_stays_as_typed(engine):
     assert _bar_as_said("れんけー") == "れんけい" and _bar_as_said("ちょーない") == "ちょうない"
     assert _bar_as_said("らーめん") == "らあめん" and _bar_as_said("ラーメン") == "ラーメン"  # (katakana's own)
     assert engine.search("すごーく大変だった", limit=1).reading.respellings == ()
+
+
+def test_the_adversarial_reviews_findings_of_stop_41(engine):
+    """What the review of this stop's rules found: 結びつき before a space (35th) and spelled
+    結び付き (nothing); a regret said short of a verb no snippet says (始めなきゃよかった) listed
+    two good snippets by よかった under "asking for 苦労したこと"; むずかしー was the stem 難し,
+    no side; 宇和嶋市 (嶋 for 島) was "not in this collection" and nothing more."""
+    for q in ("結びつき 連携", "結び付き"):
+        assert "有機的な結びつき" in engine.search(q, limit=1).hits[0].text, q
+    regret = engine.search("始めなきゃよかった", limit=5)
+    assert regret.reading.polarity == "hard" and regret.total > 5 and all(h.polarity == "hard" for h in regret.hits)
+    hard = engine.search("むずかしー", limit=1)
+    assert hard.reading.polarity == "hard" and hard.total == engine.search("むずかしい", limit=1).total
+    assert engine.search("宇和嶋市", limit=1).suggestion == "宇和島市"
