@@ -1089,12 +1089,19 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     cues = (*pcues, *tcues)
     kept = tuple(replace(w, lemma="") if w.lemma and any(c in w.surface for c in cues) else w
                  for w in seen.values() if w.surface.upper() not in aside_cues)  # (PF of PF以外 is not looked for)
-    if pcues and any(w.term in _MANNER and _names(w, pcues) for w in kept) \
-            and not all(w.term in _MANNER or _names(w, pcues) for w in kept):
-        # How well, inside the side's cue (うまくいかない), is the side, no topic: its うまく put
-        # 京都市's 「うまく工夫しないと」 first for 連携がうまくいかない and 情報共有がうまくいかない
-        # (the stop-41 review). Alone it stays the word (うまくいかなかったこと: stop 40).
-        kept = tuple(w for w in kept if not (w.term in _MANNER and _names(w, pcues)))
+    def how_it_went(w: QueryWord) -> bool:  # (a side read, or いく / 行く after it, any form)
+        at = text.find(w.surface)
+        return bool(pcues) or at >= 0 and bool(re.match(r"\s*(い|行)(く|か|き|っ|け)", text[at + len(w.surface):]))
+
+    went = [w for w in kept if w.term in _MANNER and how_it_went(w)]
+    if went and any(w.term not in _MANNER and not (pcues and _names(w, pcues))
+                    and w.term[-1:] not in tuple("うくぐすずつぬぶむる") for w in kept):
+        # How well it went (うまくいかない, うまく行った, うまく進まない) is the side, no topic, where
+        # the query names a thing: its うまく put 京都市's 「うまく工夫しないと」 first for
+        # 連携がうまくいかない, 情報共有がうまくいかない, 連携がうまく行かない (the stop-41 reviews).
+        # Alone, or with verbs only, it stays the word (うまくいかなかったこと: stop 40; うまく
+        #巻き込むコツ: stop 38).
+        kept = tuple(w for w in kept if not any(w is x for x in went))
     if CUE_KANA_NO_PAIRS and vocab and pcues:
         # A side's word from intents.csv typed in kana (きつかった, しんどい) is matched by the side's
         # label, not by its pairs: きつかった's きつ + つか met 「きっかけ」 (small っ folds to つ), two
