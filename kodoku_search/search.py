@@ -3293,12 +3293,14 @@ def _city_slip(text: str, cities: tuple[str, ...]) -> str | None:
     kanji of the same sound): a name of a city's shape (kanji and 市/区/町/村), one character off
     one of the index's cities and no municipality of Japan itself. 「岡埼市の苦労」 said only
     "not found: 岡埼市" (the stop-41 review)."""
-    from .gazetteer import prefectures_of
-
     out = text
     for found in _CITY_SHAPE.finditer(text):
         word = found.group()
-        if word in cities or prefectures_of(word):
+        if word in cities:
+            continue
+        from .gazetteer import prefectures_of  # (here: a cold search imports it only for a name's shape)
+
+        if prefectures_of(word):
             continue
         near = [c for c in cities if len(c) == len(word) and c[-1] == word[-1]
                 and sum(a != b for a, b in zip(c, word)) == 1]
