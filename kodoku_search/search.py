@@ -543,8 +543,24 @@ def _kana_respellings(text: str, spellings: dict[str, str]) -> list[tuple[int, i
                 and _HIRAGANA_RUN.fullmatch(run[1:])):
             run, at = run[1:], at + 1
             pieces = _respell_pieces(run, spellings)
-        out += [(a + at, b + at, sp) for a, b, sp in pieces or () if sp != text[a + at:b + at]]
+        out += [(a + at, b + at, sp) for a, b, sp in pieces or () if sp != text[a + at:b + at]
+                and not _light_verb_form(text[a + at:b + at])]
     return out
+
+
+def _light_verb_form(kana: str) -> bool:
+    """Whether Janome reads ``kana`` as a light verb and its endings only (しない: し + ない,
+    したい, いない): grammar, not the corpus's word of that sound. 「しない方がよかった」 was read
+    as 市内, 「れんけいしたい」's したい as 肢体 (the stop-41 review). (だんたい, だ + ん + たい,
+    has no verb: it is 団体.)"""
+    from .analysis import morphs
+
+    ms = morphs(kana)
+    return (len(ms) >= 2 and ms[0].pos.startswith("動詞") and ms[0].base in _LIGHT_VERBS
+            and all(m.pos.startswith(("助動詞", "助詞")) for m in ms[1:]))
+
+
+_LIGHT_VERBS = frozenset(("する", "いる", "なる", "ある", "できる", "くる", "いく"))
 
 
 def _nearest_loanword(text: str, a: int, b: int, spellings: dict[str, str]) -> tuple[int, int, str] | None:
@@ -781,6 +797,8 @@ def _two_words_in_kana(run: str, spellings: dict[str, str]) -> list[tuple[int, i
         return []
 
     def word(kana: str) -> str | None:
+        if _light_verb_form(kana):
+            return None  # (れんけいしたい's したい is し + たい, no 肢体)
         found = spelled_as(kana, spellings)
         return found if found and found != kana else usual_kanji(kana)
 
@@ -2061,8 +2079,11 @@ def _elsewhere(searcher, text: str, cities: tuple[str, ...]) -> tuple[str, tuple
         # municipality is not the prefecture of its name: 広島市 and 千葉市 are not here, though
         # 広島県 and 千葉県 are.)
         municipal = suffixed and text[b.start:b.end] in _MUNICIPAL_SUFFIX
-        if any(p == name or (len(p) > 2 and p[:-1] == stem and not (municipal and p in prefectures))
-               for p in (*cities, *prefectures)):
+        # (Nor another municipality of that stem that Japan has: 中野市 is 長野県's, not 中野区,
+        # which it was read as, silently; the stop-41 review.)
+        elsewhere_too = municipal and name not in cities and bool(_prefectures_of(name))
+        if any(p == name or (len(p) > 2 and p[:-1] == stem and not (municipal and p in prefectures)
+                             and not elsewhere_too) for p in (*cities, *prefectures)):
             continue
         if not suffixed and any(r == stem or r == stem + "地方" for r, _ in _wider_regions(searcher, cities)):
             continue  # (a region with cities here: 九州, 東海)
@@ -3286,6 +3307,12 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
     suggestion = suggestion or _city_slip(text, cities)
     return SearchResult(text, total, hits, terms, filters, tuple(notes), reading, suggestion, more, unmatched,
                         layout)
+
+
+def _prefectures_of(name: str) -> tuple[str, ...]:
+    from .gazetteer import prefectures_of
+
+    return prefectures_of(name)
 
 
 def _city_slip(text: str, cities: tuple[str, ...]) -> str | None:

@@ -2991,3 +2991,21 @@ def test_the_adversarial_reviews_findings_of_stop_41(engine):
     hard = engine.search("むずかしー", limit=1)
     assert hard.reading.polarity == "hard" and hard.total == engine.search("むずかしい", limit=1).total
     assert engine.search("宇和嶋市", limit=1).suggestion == "宇和島市"
+
+
+def test_a_light_verb_typed_in_kana_is_no_corpus_word(engine):
+    """しない (し + ない) was read as 市内 and したい as 肢体 (「しない方がよかった」: "Did you mean:
+    市内方がよかった"; the stop-41 review). だんたい, which Janome reads as だ + ん + たい, is 団体."""
+    for q in ("しない方がよかった", "れんけいしたい"):
+        r = engine.search(q, limit=1)
+        assert not any(sp in ("市内", "肢体") for _, sp in r.reading.respellings), (q, r.reading.respellings)
+    assert ("だんたい", "団体") in engine.search("だんたい", limit=1).reading.respellings
+
+
+def test_another_municipality_of_a_citys_stem_is_not_that_city(engine):
+    """中野市 (長野県) was read as 中野区, silently (the stop-41 review); 宇和島町, which Japan has
+    not, is still 宇和島市, and 中野 alone 中野区."""
+    r = engine.search("中野市", limit=1)
+    assert r.reading.cities == () and any("中野市: not in this collection" in n for n in r.notes)
+    assert engine.search("宇和島町", limit=1).reading.cities == ("宇和島市",)
+    assert engine.search("中野", limit=1).reading.cities == ("中野区",)
