@@ -548,6 +548,29 @@ def _kana_respellings(text: str, spellings: dict[str, str]) -> list[tuple[int, i
     return out
 
 
+def _katakana_entries(text: str, vocab, spellings: dict[str, str]) -> str:
+    """``text`` with each run of hiragana (less a particle after it) that is, in katakana, a word
+    of the synonym file written so (さろん: サロン, まっぷ: マップ, みーてぃんぐ: ミーティング) in
+    katakana, one character for one. Janome read さろん as さろ + ん, a negated verb that asked
+    for the hard side, まっぷ as まっ + ぷ (the stop-41 review). (Not a word the corpus spells:
+    めりっと is respelled メリット, as typed, where the corpus's words are.)"""
+    from .analysis import spelled as spelled_as
+
+    out = text
+    for m in _HIRAGANA_BAR_RUN.finditer(text):
+        run, at = m.group(), m.start()
+        for word in (run, run[:-1] if run[-1] in "のをがにでとはもや" else ""):
+            if len(word) >= 3 and spelled_as(word, spellings, swaps=False) is None:
+                kata = "".join(chr(ord(c) + 0x60) if c != "ー" else c for c in word)
+                if vocab.synonyms.get(kata.lower()) is not None:
+                    out = out[:at] + kata + out[at + len(word):]
+                    break
+    return out
+
+
+_HIRAGANA_BAR_RUN = re.compile(r"[\u3041-\u3096ー]+")
+
+
 def _light_verb_form(kana: str) -> bool:
     """Whether Janome reads ``kana`` as a light verb and its endings only (しない: し + ない,
     したい, いない): grammar, not the corpus's word of that sound. 「しない方がよかった」 was read
@@ -856,6 +879,8 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     that no snippet says (連係 → 連携: what the IME offered first), or None."""
     from .analysis import _is_kanji, all_kanji, as_said, bigrams, morphs, words
 
+    if vocab is not None and _kana_at is None:
+        text = _katakana_entries(text, vocab, spellings or {})
     if spellings and RESPELL_FRAGMENTS and _kana_at is None:
         swapped, swaps, kana_at = _respell_fragments(text, spellings, vocab)
         if LONG_VOWELS and "ー" in text:

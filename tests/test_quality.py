@@ -3009,3 +3009,12 @@ def test_another_municipality_of_a_citys_stem_is_not_that_city(engine):
     assert r.reading.cities == () and any("中野市: not in this collection" in n for n in r.notes)
     assert engine.search("宇和島町", limit=1).reading.cities == ("宇和島市",)
     assert engine.search("中野", limit=1).reading.cities == ("中野区",)
+
+
+@pytest.mark.parametrize("query, word, found", [("さろん", "サロン", "居場所"), ("まっぷ", "マップ", "MAP"),
+                                                ("みーてぃんぐ", "ミーティング", "会議"), ("ちらし", "チラシ", "リーフレット")])
+def test_a_katakana_entry_typed_in_hiragana_is_the_entry(engine, query, word, found):
+    """さろん (サロン, in 居場所's group) read as a negated verb and listed the hard side; まっぷ
+    found nothing; ちらし was the verb 散らす (the stop-41 review)."""
+    r = engine.search(query, limit=3)
+    assert r.reading.polarity is None and any(found in h.text[a:b] for h in r.hits for a, b in h.matches), word
