@@ -642,9 +642,11 @@ def _katakana_spellings(spellings: dict[str, str]) -> list[tuple[str, str]]:
     return got
 
 
-_VOWEL_ROWS = {"い": "いきぎしじちぢにひびぴみりゐぃ", "う": "うくぐすずつづぬふぶぷむゆるぅゅ" + "おこごそぞとどのほぼぽもよろぉょ",
+# The kana a bar after each is said as: an e-row kana's い (せんせー: せんせい), an o-row kana's う
+# (ちょーない: ちょうない), else its own vowel.
+_VOWEL_ROWS = {"い": "いきぎしじちぢにひびぴみりゐぃ" "えけげせぜてでねへべぺめれゑぇ",
+               "う": "うくぐすずつづぬふぶぷむゆるぅゅ" "おこごそぞとどのほぼぽもよろぉょ",
                "あ": "あかがさざただなはばぱまやらわぁゃ"}
-_VOWEL_ROWS["い"] += "えけげせぜてでねへべぺめれゑぇ"  # (せんせー: せんせい; えー after an e-row kana is read い)
 
 
 def _bar_as_said(text: str) -> str:
@@ -890,10 +892,9 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
             # character for one: what was typed stays where it was). (すごーく stays as typed.)
             said = _bar_as_said(text)
             if said != text:
-                def spelled_over(t: str) -> int:  # (how much of it the corpus spells, as its words)
-                    return sum(b - a for a, b, _ in _kana_respellings(t, spellings))
-
-                if spelled_over(said) >= spelled_over(text) > 0 or spelled_over(said) > 0 == spelled_over(text):
+                # (How much of each the corpus spells, as its words.)
+                now, then = (sum(b - a for a, b, _ in _kana_respellings(t, spellings)) for t in (text, said))
+                if then and then >= now:
                     text = said  # (read on as said)
                     swapped, swaps, kana_at = _respell_fragments(text, spellings, vocab)
         if swaps:
@@ -3335,6 +3336,7 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
 
 
 def _prefectures_of(name: str) -> tuple[str, ...]:
+    """gazetteer.prefectures_of, imported only where a name of a municipality's shape is read."""
     from .gazetteer import prefectures_of
 
     return prefectures_of(name)
@@ -3348,11 +3350,7 @@ def _city_slip(text: str, cities: tuple[str, ...]) -> str | None:
     out = text
     for found in _CITY_SHAPE.finditer(text):
         word = found.group()
-        if word in cities:
-            continue
-        from .gazetteer import prefectures_of  # (here: a cold search imports it only for a name's shape)
-
-        if prefectures_of(word):
+        if word in cities or _prefectures_of(word):
             continue
         near = [c for c in cities if len(c) == len(word) and c[-1] == word[-1]
                 and sum(a != b for a, b in zip(c, word)) == 1]
