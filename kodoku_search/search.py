@@ -4170,6 +4170,15 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False,
                     for k in ks:
                         spans[k].append((where[at], where[end]))
                 at = folded.find(g, at + 1)
+    if whole:
+        # A word with a number, where the text says it whole, is marked there only: R6年度
+        # (令和6年度) marked 【令和】4【年度】 too, pairs of another year (the stop-41 review).
+        for k, w in enumerate(reading.words):
+            if any(c.isdigit() for c in w.term) and not w.parts:
+                norm, at_ = _normalized(text)
+                found = [(at_[m.start()], at_[m.end()]) for m in re.finditer(re.escape(w.term), norm)]
+                if found:
+                    spans[k] = found
     return spans
 
 

@@ -2025,6 +2025,8 @@ def test_how_well_is_no_word_of_the_query(engine):
     for query in ("連携がうまくいかない", "連携がうまく行かない", "連携がうまくいっていない", "連携がうまく進まない"):
         r = engine.search(query, limit=3)
         assert "うまい" not in r.terms and r.reading.polarity == "hard" and "うまく工夫" not in r.hits[0].text, query
+    went = engine.search("連携がうまく行った", limit=3)  # (行 in kanji read no side: corpus/intents.csv)
+    assert went.reading.polarity == "good" and "うまい" not in went.terms
 
 
 def test_a_filter_said_in_words_in_the_library(engine):
@@ -3018,3 +3020,9 @@ def test_a_katakana_entry_typed_in_hiragana_is_the_entry(engine, query, word, fo
     found nothing; ちらし was the verb 散らす (the stop-41 review)."""
     r = engine.search(query, limit=3)
     assert r.reading.polarity is None and any(found in h.text[a:b] for h in r.hits for a, b in h.matches), word
+
+
+def test_a_word_with_a_number_is_marked_where_it_stands_whole(engine):
+    """R6年度 marked 熊本市's 【令和】4【年度】 as well as its 【令和6年度】 (the stop-41 review)."""
+    hit = next(h for h in engine.search("R6年度", limit=5).hits if h.city == "熊本市")
+    assert [hit.text[a:b] for a, b in hit.matches] == ["令和6年度"]
