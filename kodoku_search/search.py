@@ -561,7 +561,7 @@ def _katakana_entries(text: str, vocab, spellings: dict[str, str]) -> str:
         run, at = m.group(), m.start()
         for word in (run, run[:-1] if run[-1] in "のをがにでとはもや" else ""):
             if len(word) >= 3 and spelled_as(word, spellings, swaps=False) is None:
-                kata = "".join(chr(ord(c) + 0x60) if c != "ー" else c for c in word)
+                kata = _katakana(word)
                 if vocab.synonyms.get(kata.lower()) is not None:
                     out = out[:at] + kata + out[at + len(word):]
                     break

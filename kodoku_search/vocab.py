@@ -80,13 +80,6 @@ class Vocabulary:
         found = self.synonyms.get(key)
         if found is not None:
             return found
-        if re.fullmatch(_HIRAGANA, key):
-            # A katakana entry typed in hiragana (ちらし: チラシ, whose group is リーフレット,
-            # パンフレット; the stop-41 review found ちらし matched 「岡崎市【らし】さ」 alone).
-            as_katakana = "".join(chr(ord(c) + 0x60) for c in key)
-            found = self.synonyms.get(as_katakana)
-            if found is not None:
-                return (self.written.get(as_katakana, as_katakana), *found)
         bare = _okurigana_free(key)
         if not bare or bare == key:  # (a word of kanji alone is itself: 地域 is not 地域づくり)
             return ()
