@@ -672,7 +672,13 @@ def _as_typed(query: str, cue: str, respellings=()) -> str:
     if at >= 0 and len(folded) == len(query):
         return query[at:at + len(cue)]
     typed = [run for run, spelled in respellings if unicodedata.normalize("NFKC", spelled).lower() == cue]
-    return typed[0] if typed else cue
+    said = typed[0] if typed else cue
+    # (typed in katakana, read in hiragana: クロウシタ's くろう)
+    in_hiragana = "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in folded)
+    at = in_hiragana.find(said)
+    if at >= 0 and len(folded) == len(query):
+        return query[at:at + len(said)]
+    return said
 
 
 def _describe_reading(result) -> str:
@@ -943,6 +949,14 @@ def eval_(obj, judgments, k, as_json, related, meaning, rerank) -> None:
 # compare, similar, interactive
 
 
+def _both_sides(ctx, param, value):
+    """compare --polarity: Click's guess was "Did you mean '--city'?" (the stop-42 review)."""
+    if value is not None:
+        raise click.UsageError("compare shows both sides, 良かったこと and 苦労したこと, side by side, so it takes no "
+                               "--polarity; for one side, search: kodoku-search search QUERY --polarity "
+                               f"{value}", ctx=ctx)
+
+
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
 @click.option("--theme", help=THEME_HELP, shell_complete=complete_theme, multiple=True, callback=_once, metavar="TEXT")
@@ -951,6 +965,7 @@ def eval_(obj, judgments, k, as_json, related, meaning, rerank) -> None:
               shell_complete=complete_city, multiple=True, callback=_once, metavar="TEXT")
 @click.option("--per-side", "per_side", type=click.IntRange(1, 20), default=1, show_default=True,
               help="How many snippets to show per city and side.")
+@click.option("--polarity", hidden=True, expose_value=False, callback=_both_sides)
 @_output_options
 @click.pass_obj
 def compare(obj, query, theme, prefecture, city, per_side, fmt, as_json, color, width) -> None:

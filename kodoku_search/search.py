@@ -3004,12 +3004,32 @@ def _katakana_said(text: str, spellings: dict[str, str]) -> tuple[str, tuple[tup
         kana = _to_hiragana(run)
         if said is not None and not any(_is_kanji(c) for c in said):
             continue  # (the corpus's katakana word, or its kana)
-        if said is None and usual_kanji(kana) is None:
+        if said is None and usual_kanji(kana) is None and not _a_sentence_in_kana(run, kana):
             continue
         out += [text[last:m.start()], kana]
         pairs.append((kana, run))
         last = m.end()
     return "".join(out) + text[last:], tuple(pairs)
+
+
+_TENSE = frozenset({"た", "だ", "ない", "ます", "です", "たい"})
+
+
+def _a_sentence_in_kana(run: str, kana: str) -> bool:
+    """A katakana run that is words with their endings, not a word: ヨカッタコト and
+    クロウシタ found nothing, their hiragana the side and its snippets (the stop-42
+    review). Janome knows no such katakana word, reads every piece of the hiragana, and
+    one is an ending of tense or politeness after a word (よかっ + た, だっ + た); a
+    loanword Janome does not know (ナッジ: なっ + じ) has none of those."""
+    from .analysis import morphs
+
+    typed = morphs(run)
+    if len(typed) == 1 and typed[0].reading:
+        return False  # (a katakana word: シンクタンク)
+    said = morphs(kana)
+    return (len(said) > 1 and all(m.reading for m in said)
+            and said[0].pos.startswith(("動詞", "形容詞", "副詞", "名詞"))
+            and any(m.pos.startswith("助動詞") and m.base in _TENSE for m in said[1:]))
 
 
 def _typed_back_text(text: str, pairs) -> str:
@@ -3022,14 +3042,16 @@ def _typed_back(reading: Reading, pairs) -> Reading:
     """``reading`` with the hiragana _katakana_said made of a katakana run said as typed."""
     back = dict(pairs)
 
-    def said(t: str) -> str:
+    def said(t: str, piece: bool = False) -> str:
         for kana, typed in back.items():
+            if piece and t and t != kana and t in kana:  # a piece of the run (くろう of くろうした): in katakana
+                return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in t)
             t = t.replace(kana, typed)
         return t
 
     # (Not a word "also as" itself: おススメ, read as おすすめ, whose corpus spelling is
     # おススメ, said "also as おススメ → おススメ"; the stop-35 review.)
-    also = ((said(t), tuple(a for a in alts if a != said(t))) for t, alts in reading.also)
+    also = ((said(t, True), tuple(a for a in alts if a != said(t, True))) for t, alts in reading.also)
     return replace(reading,
                    respellings=tuple((said(t), sp) for t, sp in reading.respellings if said(t) != sp),
                    also=tuple((t, alts) for t, alts in also if alts),
@@ -4143,6 +4165,9 @@ def _word_spans(stored: dict, reading: Reading, quick: bool = False,
                     pieces = _phrase_pieces(alt)
                     if len(pieces) > 1:
                         spans[k] += _in_order(stored.get("spans") or (), pieces)
+                    elif pieces:  # one word, inflected: 幅広い in 幅広く (the stop-42 review)
+                        spans[k] += [(int(sp[2]), int(sp[3])) for sp in stored.get("spans") or ()
+                                     if sp and sp[0] == pieces[0]]
     if whole:  # a lone kanji no word of the text is (孤): where the text says it, on the page
         for k, w in enumerate(reading.words):
             if len(reading.words) == 1 and len(w.term) == 1 and not w.synonyms and not spans[k] and "一" <= w.term <= "鿿":
@@ -4338,8 +4363,30 @@ def _with_okurigana(stored: dict, marks: tuple[tuple[int, int], ...]) -> tuple[t
             if s < b < e and e - b <= 2 and _is_kanji(text[b - 1]) and all("\u3041" <= c <= "\u3096" for c in text[b:e]):
                 b = e
                 break
+        else:
+            b = _inflected_end(text, a, b)
         out.append((a, b))
     return _merge(out)
+
+
+def _inflected_end(text: str, a: int, b: int) -> int:
+    """The end of a mark that stops inside the kana of an inflected word the index keeps
+    no span for (して良かった's 良かっ, an auxiliary there): 【良か】った marked 【良かっ】た,
+    as where the word is indexed (the stop-42 review). Janome reads a few characters."""
+    from .analysis import _is_kanji, morphs
+
+    if not (0 <= a < b < len(text) and _is_kanji(text[a]) and _is_hiragana_char(text[b - 1])
+            and _is_hiragana_char(text[b])):
+        return b
+    for m in morphs(text[a:b + 4]):
+        if m.start < b - a < m.end and m.pos.startswith(("動詞", "形容詞")) \
+                and all(_is_hiragana_char(c) for c in text[b:a + m.end]):
+            return a + m.end
+    return b
+
+
+def _is_hiragana_char(c: str) -> bool:
+    return "\u3041" <= c <= "\u3096"
 
 
 def _phrase_spans(text: str, phrase: str) -> list[tuple[int, int]]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,7 +100,8 @@ class Session:
                                       f" (:help lists the commands)")
             return self._search(text, 0)
         cmd, _, arg = text[1:].partition(" ")
-        cmd, arg = cmd.strip().lower(), arg.strip()
+        # (and its letters, in full width mode: ：ｃｉｔｙ, the stop-42 review)
+        cmd, arg = unicodedata.normalize("NFKC", cmd).strip().lower(), arg.strip()
         try:
             if cmd in ("q", "quit", "exit"):
                 return Reply("quit")
@@ -167,7 +169,15 @@ class Session:
         if NO_WORDS in page.result.notes:  # (「。」: an error, as on the command line, not "No results")
             return Reply("error", f"{NO_WORDS}: type a word or phrase")
         self._last = (query, offset + len(page.ranked))
+        # The notes name filters as the command line's options ("5 results without --city
+        # 熊本市", "try --city 宇和島市 --theme general"); here they are commands (the stop-42 review).
+        said = tuple(_AS_COMMAND.sub(r":\1", n) for n in page.result.notes)
+        if said != tuple(page.result.notes):
+            page = replace(page, result=replace(page.result, notes=said))
         return Reply("results", page=page)
+
+
+_AS_COMMAND = re.compile(r"--(city|prefecture|theme|polarity)\b")
 
 
 SESSION_COMMANDS: tuple[str, ...] = (

@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -966,16 +967,49 @@ def _final_negation(said: tuple[_Lemma, ...]) -> tuple[int, int] | None:
     return None
 
 
+MAX_ALTERNATIVES = 100  # a word's group-mates looked for: a pasted list of 5,000 on one row took 5 s a query
+
+
+class _Groups(Mapping):
+    """folded word → the others of its groups (at most MAX_ALTERNATIVES), made when asked:
+    each word's list made at load, a row of 1,000 words took 4 s, of 6,000 minutes (the
+    stop-42 review)."""
+
+    def __init__(self, groups: list[tuple[str, ...]], of: dict[str, list[int]]):
+        self._groups, self._of, self._made = groups, of, {}
+
+    def __getitem__(self, word: str) -> tuple[str, ...]:
+        made = self._made.get(word)
+        if made is None:
+            rows = self._of[word]
+            others = dict.fromkeys(x for g in rows for x in self._groups[g] if x != word)
+            if len(others) > MAX_ALTERNATIVES:  # (the smaller rows first: a pasted list does not crowd out the rest)
+                rows = sorted(rows, key=lambda g: len(self._groups[g]))
+                others = dict.fromkeys(x for g in rows for x in self._groups[g] if x != word)
+            made = self._made[word] = tuple(others)[:MAX_ALTERNATIVES]
+        return made
+
+    def __iter__(self):
+        return iter(self._of)
+
+    def __len__(self) -> int:
+        return len(self._of)
+
+    def __contains__(self, word) -> bool:
+        return word in self._of
+
+
 def load_vocabulary(directory: Path) -> Vocabulary:
-    synonyms: dict[str, list[str]] = {}
+    groups: list[tuple[str, ...]] = []
+    of: dict[str, list[int]] = {}
     written: dict[str, str] = {}
     for _, cells in _rows(directory / SYNONYMS_FILE):
         for c in cells:
             written.setdefault(_fold(c), unicodedata.normalize("NFKC", c).strip())
-        group = list(dict.fromkeys(_fold(c) for c in cells))
-        for w in group:
-            synonyms.setdefault(w, [])
-            synonyms[w].extend(x for x in group if x != w and x not in synonyms[w])
+        groups.append(tuple(dict.fromkeys(_fold(c) for c in cells)))
+        for w in groups[-1]:
+            of.setdefault(w, []).append(len(groups) - 1)
+    synonyms = _Groups(groups, of)
     intents: dict[str, list[str]] = {}
     problems = []
     for n, cells in _rows(directory / INTENTS_FILE):
@@ -993,7 +1027,7 @@ def load_vocabulary(directory: Path) -> Vocabulary:
         row = {_fold(c) for c in cells}
         for w in row:
             opposites.setdefault(w, set()).update(row - {w})
-    return Vocabulary({k: tuple(v) for k, v in synonyms.items()}, {k: tuple(v) for k, v in intents.items()},
+    return Vocabulary(synonyms, {k: tuple(v) for k, v in intents.items()},
                       {k: frozenset(v) for k, v in opposites.items()}, written)
 
 

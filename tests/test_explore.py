@@ -926,3 +926,34 @@ def test_a_place_set_aside_that_a_filter_overrules_says_so(run):
     assert "sets 京都市 aside, but --city 京都市 decides" in out.stderr and "not about" not in out.stdout + out.stderr
     out = run("search", "九州の苦労", "--prefecture", "京都府", "-n", "1")
     assert "--prefecture 京都府 wins" in out.stderr and "about 九州" not in out.stdout + out.stderr
+
+
+def test_a_session_reads_a_command_typed_in_full_width_letters(engine):
+    """With the IME in full-width mode, ：ｃｉｔｙ　熊本市 and ：ｑｕｉｔ were unknown commands
+    (the stop-42 review); the colon and space were read already."""
+    s = engine.session()
+    assert s.execute("：ｃｉｔｙ　熊本市").kind == "message" and s.filters == {"city": "熊本市"}
+    assert s.execute("：ＬＩＭＩＴ　２").kind == "message" and s.limit == 2
+    assert s.execute("：ｑｕｉｔ").kind == "quit"
+
+
+def test_a_sessions_notes_name_its_commands_not_the_command_lines_options(engine):
+    """「5 results without --city 熊本市」 and 「try --city 宇和島市 --theme general」 told a session
+    to type what it refuses (the stop-42 review)."""
+    s = engine.session()
+    s.execute(":city 熊本市")
+    notes = s.execute("縦割り").page.result.notes
+    assert any(":city 熊本市" in n for n in notes) and not any("--" in n for n in notes)
+    s.execute(":city 宇和島市")
+    s.execute(":theme PF")
+    notes = s.execute("連携").page.result.notes
+    assert any(":theme general" in n for n in notes) and not any("--" in n for n in notes)
+    # (the command line's own notes keep their options)
+    assert any("--city 熊本市" in n for n in engine.search("縦割り", city="熊本市").notes)
+
+
+def test_compare_says_it_has_no_polarity_option(run):
+    """Click guessed "Did you mean '--city'?" for compare --polarity (the stop-42 review)."""
+    r = run("compare", "連携", "--polarity", "hard")
+    assert r.exit_code == 2 and "both sides" in r.output and "--polarity hard" in r.output
+    assert "Did you mean" not in r.output and "Traceback" not in r.output

@@ -3026,3 +3026,52 @@ def test_a_word_with_a_number_is_marked_where_it_stands_whole(engine):
     """R6年度 marked 熊本市's 【令和】4【年度】 as well as its 【令和6年度】 (the stop-41 review)."""
     hit = next(h for h in engine.search("R6年度", limit=5).hits if h.city == "熊本市")
     assert [hit.text[a:b] for a, b in hit.matches] == ["令和6年度"]
+
+
+@pytest.mark.parametrize("katakana, hiragana", [("ヨカッタコト", "よかったこと"), ("クロウシタ", "くろうした"),
+                                               ("ウマクイッタコト", "うまくいったこと"), ("タイヘンダッタ", "たいへんだった"),
+                                               ("ｸﾛｳｼﾀｺﾄ", "くろうしたこと")])
+def test_words_with_their_endings_typed_in_katakana_are_read_as_in_hiragana(engine, katakana, hiragana):
+    """ヨカッタコト, クロウシタ and the rest found nothing, with no suggestion, where the hiragana
+    read the side and listed it (the stop-42 review)."""
+    k, h = engine.search(katakana, limit=20), engine.search(hiragana, limit=20)
+    assert k.total == h.total > 0 and [x.id for x in k.hits] == [x.id for x in h.hits]
+    assert k.reading.polarity == h.reading.polarity is not None
+
+
+@pytest.mark.parametrize("query", ["ナッジ", "シンクタンク", "ポッドキャスト", "マスタ"])
+def test_a_katakana_word_is_not_read_as_a_sentence_in_kana(engine, query):
+    from kodoku_search.search import _katakana_said
+
+    assert _katakana_said(query, engine._spellings) == (query, ())
+
+
+def test_a_synonym_is_marked_where_the_text_inflects_it(engine):
+    """広すぎる matched 福岡市's 「幅広く」 by the synonym 幅広い and marked nothing: the page
+    showed a match with no word marked and no line saying why (the stop-42 review)."""
+    r = engine.search("広すぎる", limit=10, related=False)
+    hit = next(h for h in r.hits if "幅広く" in h.text)
+    assert "幅広く" in {hit.text[a:b] for a, b in hit.matches}
+
+
+def test_a_mark_inside_an_inflected_word_takes_in_its_kana(engine):
+    """「設置して良かったこと」's 良かっ is an auxiliary there, no word of the index, and 良かった点
+    marked it 【良か】ったこと by its pair; where the index has it, 【良かっ】た (the stop-42 review)."""
+    r = engine.search("良かった点", limit=10, related=False)
+    marks = {h.text[a:b] for h in r.hits for a, b in h.matches}
+    assert "良かっ" in marks and "良か" not in marks
+
+
+def test_a_pasted_list_on_one_synonym_row_is_read_and_cut(tmp_path):
+    """A row of 6,000 words (a list pasted on one line) took minutes a query: each word's
+    group-mates were made at load, one list each (the stop-42 review). They are made when
+    asked, at most MAX_ALTERNATIVES, the smaller rows' first."""
+    from kodoku_search.vocab import MAX_ALTERNATIVES, load_vocabulary
+
+    words = [f"語{i}" for i in range(6000)]
+    (tmp_path / "synonyms.csv").write_text(",".join(["縦割り", *words]) + "\n縦割り,セクショナリズム\n", "utf-8")
+    v = load_vocabulary(tmp_path)
+    assert len(v.synonyms) == 6002 and "語5999" in v.synonyms
+    got = v.alternatives("縦割り")
+    assert len(got) == MAX_ALTERNATIVES and got[:3] == ("セクショナリズム", "語0", "語1")
+    assert v.alternatives("語5999")[0] == "縦割り" and v.alternatives("セクショナリズム") == ("縦割り",)
