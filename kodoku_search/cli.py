@@ -117,16 +117,22 @@ _Group.command_class = _Command
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
+# (Plain text, checked where it is opened: Click's own check said 「Invalid value for
+# '--corpus-dir'」 to one who had set KODOKU_SEARCH_CORPUS, and printed no JSON under --json;
+# an empty value, a variable unset in a script, is the default, as the empty variable is:
+# it read the working directory. The stop-42 review.)
 @click.option(
     "--corpus-dir",
-    type=click.Path(file_okay=False, path_type=str),
+    metavar="DIRECTORY",
     envvar="KODOKU_SEARCH_CORPUS",
+    callback=lambda ctx, param, value: value or None,
     help="Directory of corpus files (*.txt documents, *.jsonl records). Default: the bundled corpus.",
 )
 @click.option(
     "--index-dir",
-    type=click.Path(file_okay=False, path_type=str),
+    metavar="DIRECTORY",
     envvar="KODOKU_SEARCH_INDEX",
+    callback=lambda ctx, param, value: value or None,
     help="Where the search index lives. Default: index/ in a checkout, else a per-user cache.",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="kodoku-search")
@@ -822,7 +828,7 @@ def index(obj, as_json) -> None:
     gen = engine.generation
     took = time.perf_counter() - t0
     if as_json:
-        _echo_json({"records": gen.records, "index": str(gen.path), "seconds": round(took, 3), "fingerprint": gen.fingerprint})
+        _echo_json({"ok": True, "records": gen.records, "index": str(gen.path), "seconds": round(took, 3), "fingerprint": gen.fingerprint})
     else:
         click.echo(f"Indexed {gen.records} records from {engine.corpus_dir} into {gen.path} in {took:.2f} s.")
 

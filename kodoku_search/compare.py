@@ -100,7 +100,7 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "filters": dict(self.filters), "cities": [c.to_dict() for c in self.cities],
                 "said_in": list(self.said_in), "neither": [h.to_dict() for h in self.neither],
-                "unmatched": list(self.unmatched)}
+                "unmatched": list(self.unmatched), "notes": list(self.notes)}
 
     @property
     def neither_by_city(self) -> dict[str, int]:

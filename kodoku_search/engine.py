@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -84,6 +85,12 @@ class SearchEngine:
         (use whatever index exists; raise if there is none). ``lazy``: open the
         Whoosh index only when a search needs it (``stats`` needs none).
         """
+        for name, value in (("corpus_dir", corpus_dir), ("index_dir", index_dir)):
+            if value is not None and not isinstance(value, (str, os.PathLike)):
+                raise UsageError(f"{name} must be a path (str or Path) or None, not {type(value).__name__}")
+            if isinstance(value, str) and not value.strip():
+                # (Path("") is the working directory: a variable unset in a script indexed it)
+                raise UsageError(f"{name} is empty: give a directory, or None for the default")
         corpus = _corpus_path(corpus_dir)
         where = Path(index_dir) if index_dir is not None else paths.default_index_dir()
         if rebuild not in ("auto", "always", "never"):
@@ -423,6 +430,14 @@ class SearchEngine:
         written = _kana_places(typed, tuple(valid))[0]
         if typed and written in valid:
             return written
+        if typed and typed.strip().isascii() and typed.strip().isalpha():
+            # In romaji, as a query reads it (fukuoka, kyoto: 福岡市, 京都市; hyogo: 兵庫県; the
+            # stop-42 review): the places the query of that word names, where it names one.
+            reading = self.search(typed.strip(), limit=0, related=False, meaning=False, rerank=False).reading
+            named = (reading.cities if not reading.regions else ()) if fieldname == "city" \
+                else tuple(p for p, _ in reading.regions)
+            if len(named) == 1 and named[0] in valid:
+                return named[0]
         if fieldname == "city" and typed:
             from .search import _city_by_sound
 
@@ -605,10 +620,10 @@ def warn(message: str) -> None:
 def _corpus_path(corpus_dir: str | Path | None) -> Path:
     """The corpus directory asked for; one given that is not there is a typo, not a
     corpus gone unreadable: the index of another corpus must not answer for it."""
-    import os
 
     corpus = Path(corpus_dir) if corpus_dir is not None else paths.default_corpus_dir()
     if (corpus_dir is not None or os.environ.get(paths.ENV_CORPUS)) and not corpus.is_dir():
-        raise UsageError(f"no corpus directory at {corpus}: give a directory of *.txt documents or *.jsonl "
+        what = "a file, not a directory" if corpus.exists() else "not there"
+        raise UsageError(f"no corpus directory at {corpus} ({what}): give a directory of *.txt documents or *.jsonl "
                          f"records (--corpus-dir or {paths.ENV_CORPUS}), or leave it out for the bundled corpus")
     return corpus

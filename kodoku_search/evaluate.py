@@ -69,6 +69,7 @@ class JudgedPassage:
     grade: int
     text: str
     theme: str | None = None
+    ignored: tuple[str, ...] = field(default=(), compare=False)  # keys it had that mean nothing here
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"city": self.city, "grade": self.grade, "text": self.text}
@@ -188,7 +189,11 @@ def _parse_passage(obj: Any, i: int, where: str) -> JudgedPassage:
     if not isinstance(text, str) or not normalize_for_match(text):
         raise EvalError(f"{at}: 'text' must be a non-empty string, got {text!r}")
     theme = _optional_choice(obj, "theme", THEMES, at)
-    return JudgedPassage(city=city, grade=grade, text=text, theme=theme)
+    return JudgedPassage(city=city, grade=grade, text=text, theme=theme,
+                         ignored=tuple(k for k in obj if k not in _PASSAGE_KEYS))
+
+
+_PASSAGE_KEYS = frozenset(("city", "grade", "text", "theme"))
 
 
 _KEYS = frozenset(("qid", "query", "relevant", "city", "theme", "polarity"))
@@ -443,7 +448,13 @@ def check_judgments(judgments: Sequence[Judgment], records: Sequence[Hit]) -> tu
                        "qid, query, relevant, city, theme, polarity)")
         if not any(p.grade > 0 for p in j.relevant):
             out.append(f"{where} lists no relevant passage (a grade above 0): it scores 0 whatever is found")
-        for p in j.relevant:
+        for i, p in enumerate(j.relevant):
+            if p.ignored:
+                # (a passage's "polarity" was dropped without a word: the stop-42 review)
+                out.append(f"{where}: relevant[{i}]: {', '.join(repr(k) for k in p.ignored)} ignored (a passage "
+                           "reads city, grade, text, theme)")
+        same: dict[frozenset, list[int]] = {}  # the records a passage matches → its passages
+        for i, p in enumerate(j.relevant):
             if p.grade <= 0:
                 continue
             mine = [r for c, rs in by_city.items() if _same_city(c, p.city) for r in rs]
@@ -452,6 +463,8 @@ def check_judgments(judgments: Sequence[Judgment], records: Sequence[Hit]) -> tu
                 out.append(f"{where}: no record of city {p.city!r} (cities: {listed})")
                 continue
             hits = [r for r in mine if passage_matches(r.text, p.text)]
+            if hits:
+                same.setdefault(frozenset(r.id for r in hits), []).append(i)
             theme = p.theme or j.theme
             if not hits:
                 out.append(f"{where}: no record of {p.city} matches the passage 「{shown}」")
@@ -466,6 +479,14 @@ def check_judgments(judgments: Sequence[Judgment], records: Sequence[Hit]) -> tu
                     j.polarity in (getattr(r, "polarity", None), getattr(r, "also", None)) for r in hits):
                 out.append(f"{where}: the passage 「{shown}」 is in no {j.polarity} record of {p.city}: "
                            "the query's polarity filter keeps it from being found")
+        for ids, at in same.items():
+            if len(at) > len(ids):
+                # (A passage listed twice, or two stretches of one snippet: a hit counts for one
+                # passage, so recall stayed at 0.5 with the snippet first; the stop-42 review.
+                # 市原市's snippet listed twice is two records, its 再掲 copy under the other theme.)
+                out.append(f"{where}: relevant[{', '.join(map(str, at))}] are the same "
+                           f"{'records' if len(ids) > 1 else 'record'}'s ({', '.join(sorted(ids))}): a hit counts for "
+                           "one passage, so this query cannot score 1; list each record once")
     return tuple(out)
 
 

@@ -34,10 +34,12 @@ def facets(engine: "SearchEngine", query: str, *, city=None, prefecture=None, th
 
     Counted by the index (Whoosh grouping over the same query and filters the
     search uses), so the cost does not grow with the number of hits fetched.
-    Each count maps value → number of matches, largest first. A polarity's count
-    is what ``--polarity`` that side finds: a record whose sentence states both
-    sides (``Hit.also``) counts on both.
-    """
+    Each count maps value → number of matches, largest first; a record whose
+    sentence states both sides (``Hit.also``) counts on both. They describe the
+    matches, not what adding that filter finds: a word that names what a filter
+    asks for (負担, PF) is then met by every record it lets through, and a match
+    made only as the side the query asked for is none under the other (README,
+    "Facets")."""
     from whoosh import query as Q
     from whoosh import sorting
 

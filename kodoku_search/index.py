@@ -736,7 +736,8 @@ def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *
         raise IndexError_(f"cannot write to the index directory {index_dir} (permission denied); "
                           "choose another with --index-dir or KODOKU_SEARCH_INDEX") from None
     except OSError as e:
-        raise IndexError_(f"cannot lock the index directory {index_dir}: {e.strerror or e}") from None
+        raise IndexError_(f"cannot lock the index directory {index_dir}: {e.strerror or e}; the index there, "
+                          "if any, is as it was: choose another with --index-dir or KODOKU_SEARCH_INDEX") from None
     try:
         from .paths import corpus_files
 

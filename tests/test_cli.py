@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -549,3 +550,47 @@ def test_show_of_a_number_the_city_has_not_says_which_it_has(run):
     # show …/福岡市/9 said only what ids look like (the stop-39 user review).
     out = run("show", "advice-2025-10/general/福岡市/9").output
     assert "advice-2025-10/general/福岡市/… has 1–" in out and "e.g. advice-2025-10/general/福岡市/1" in out
+
+
+def test_an_empty_directory_option_is_the_default_as_the_empty_variable_is(tmp_path, engine, monkeypatch):
+    """--corpus-dir "" (a variable unset in a script) read the working directory, and
+    --index-dir "" wrote an index there; KODOKU_SEARCH_CORPUS= was the bundled corpus
+    (the stop-42 review). An empty option is the default too."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.jsonl").write_text('{"oops": 1}\n', "utf-8")
+    r = CliRunner().invoke(cli, ["--corpus-dir", "", "--index-dir", str(engine.index_dir), "search", "縦割り", "-n", "1"])
+    assert r.exit_code == 0 and "縦割り" in r.output and "mine.jsonl" not in r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.jsonl"]
+
+
+def test_a_directory_variable_naming_a_file_is_said_so_in_json(tmp_path):
+    """KODOKU_SEARCH_CORPUS naming a file got Click's 「Invalid value for '--corpus-dir'」, an
+    option never given, and no JSON under --json (the stop-42 review)."""
+    afile = tmp_path / "afile"
+    afile.write_text("", "utf-8")
+    for var, said in (("KODOKU_SEARCH_CORPUS", "no corpus directory at"), ("KODOKU_SEARCH_INDEX", "is a file")):
+        r = CliRunner().invoke(cli, ["search", "縦割り", "--json"], env={var: str(afile)})
+        assert r.exit_code == 2 and "Traceback" not in r.output
+        out = json.loads(r.stdout)
+        assert out["ok"] is False and said in out["error"] and "a file, not a directory" in out["error"]
+
+
+def test_the_library_refuses_a_directory_that_is_no_path():
+    from kodoku_search import SearchEngine, UsageError
+
+    for kw in ({"index_dir": 123}, {"corpus_dir": 4.5}, {"corpus_dir": ""}, {"index_dir": " "}):
+        with pytest.raises(UsageError):
+            SearchEngine.open(**kw)
+
+
+@pytest.mark.parametrize("option, value, place", [("--city", "fukuoka", "福岡市"), ("--city", "kyoto", "京都市"),
+                                                  ("--city", "Kumamoto", "熊本市"), ("--prefecture", "hyogo", "兵庫県")])
+def test_a_place_filter_in_romaji_is_read_as_a_query_reads_it(run, option, value, place):
+    """search fukuoka read 福岡市, --city fukuoka was "unknown city" (the stop-42 review)."""
+    r = run("search", "連携", option, value, "-n", "0")
+    assert r.exit_code == 0 and f"{option} {value} read as {place}" in r.output
+
+
+def test_a_prefecture_in_romaji_given_as_a_city_names_its_option(run):
+    r = run("search", "連携", "--city", "hyogo")
+    assert r.exit_code == 2 and "--prefecture 兵庫県" in r.output

@@ -393,3 +393,23 @@ def test_evaluate_module_imports_only_the_standard_library() -> None:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             imported.add(node.module.split(".")[0])
     assert imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
+
+
+def test_a_passage_key_no_one_reads_and_one_record_judged_twice_are_warned_of(tmp_path: Path, engine) -> None:
+    """A passage's "polarity" was dropped without a word, and 福岡市's snippet judged twice (two
+    stretches of it, or pasted twice) held recall at 0.5 with it first, silently (the stop-42
+    review). 市原市's snippet judged twice is two records (its 再掲 copy): no warning."""
+    twice = {"qid": "dup", "query": "縦割り", "relevant": [
+        {"city": "福岡市", "grade": 2, "text": "縦割り組織において横連携が困難", "polarity": "hard"},
+        {"city": "福岡市", "grade": 2, "text": "横連携が困難であることです。"}]}
+    copy = "社会的なつながりづくりの重要性と、本市の地域資源の多様性を市民、関係者等に広く周知し"
+    reposted = {"qid": "ok", "query": "周知", "relevant": [{"city": "市原市", "grade": 2, "text": copy}] * 2}
+    path = write(tmp_path, json.dumps(twice, ensure_ascii=False), json.dumps(reposted, ensure_ascii=False))
+    (j, _) = load_judgments(path)
+    assert j.relevant[0].ignored == ("polarity",) and j.relevant[1].ignored == ()
+    report = engine.evaluate(path)
+    said = [w for w in report.warnings if "'dup'" in w]
+    assert any("relevant[0]: 'polarity' ignored" in w for w in said)
+    assert any("relevant[0, 1] are the same record's (advice-2025-10/general/福岡市/2)" in w for w in said)
+    assert not any("'ok'" in w for w in report.warnings)
+    assert report.per_query[0].recall == 0.5  # (scored as written: the warning says why)

@@ -957,3 +957,12 @@ def test_compare_says_it_has_no_polarity_option(run):
     r = run("compare", "連携", "--polarity", "hard")
     assert r.exit_code == 2 and "both sides" in r.output and "--polarity hard" in r.output
     assert "Did you mean" not in r.output and "Traceback" not in r.output
+
+
+def test_compare_json_keeps_the_notes_the_text_prints(run, engine):
+    """compare --json dropped 「3 results without --city 豊田市」 and 「大阪市: not in this
+    collection」, which the text printed and search --json keeps (the stop-42 review)."""
+    r = run("compare", "ポッドキャスト", "--city", "豊田市", "--json")
+    assert r.exit_code == 0 and json.loads(r.output)["notes"] == ["3 results without --city 豊田市"]
+    assert any("大阪市" in n for n in engine.compare("大阪市の連携").to_dict()["notes"])
+    assert json.loads(run("index", "--json").output)["ok"] is True
