@@ -895,6 +895,8 @@ def show(obj, record_id, around, as_json) -> None:
         click.echo(f"  section:   {rec.section}")
     if rec.repost_of:
         click.echo(f"  repost of: {rec.repost_of}")
+    if rec.announced_by:
+        click.echo(f"  listed by: {rec.announced_by} (the sentence announcing its list)")
     click.echo(f"  {_one_line(rec.text)}")
     for h in after:
         click.echo(f"  {h.source}:{h.line}  {h.city} · {_label(h.theme, h.polarity, h.also)}  {_one_line(h.text)}")

@@ -145,9 +145,20 @@ def load_corpus(directory: str | Path | None = None) -> Corpus:
         tuple(files),
         tuple(records),
         tuple(p.document for p in parts if p.document),
-        tuple(a for p in parts for a in p.anomalies),
+        tuple(a for p in parts for a in p.anomalies) + dangling_references(records),
         tuple(r for p in parts for r in p.references),
     )
+
+
+def dangling_references(records) -> tuple[Anomaly, ...]:
+    """A record's repost_of or announced_by that names no record: a misspelt id loses
+    the link silently (the repost is no repost, the list item no context), and `corpus`
+    counted them as reposts and lists (the stop-42 review). Kept as given, and said."""
+    ids = {r.id for r in records}
+    return tuple(Anomaly(r.source, r.line, "dangling-reference",
+                         f"{r.id}: {key} names {ref!r}, which is no record's id (kept as given)")
+                 for r in records for key, ref in (("repost_of", r.repost_of), ("announced_by", r.announced_by))
+                 if ref and ref not in ids)
 
 
 def parse_jsonl(text: str, source: str, problems: list[str]) -> list[Snippet]:

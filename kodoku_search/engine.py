@@ -562,12 +562,20 @@ class SearchEngine:
     def stats(self) -> dict[str, Any]:
         """Counts per city × theme × polarity, from the index (kept with it at build time)."""
 
-        try:
-            return json.loads((self.generation.path / ix.STATS).read_text("utf-8"))
-        except (OSError, ValueError):
-            from .stats import counts
+        from .stats import counts
 
+        # (Checked as the other small files are: a digit changed in place was served, and
+        # valid JSON of another shape ended in a traceback; the stop-42 review.)
+        try:
+            data = ix.read_verified_json(self.generation, ix.STATS)
+        except OSError:  # (missing: a generation from before it was kept)
             return counts(self.records())
+        if not (isinstance(data, dict) and isinstance(data.get("cities"), list)
+                and all(isinstance(c, dict) and isinstance(c.get("counts"), dict) for c in data["cities"])
+                and isinstance(data.get("totals"), dict)):
+            raise IndexError_(f"the index in {self.generation.path} is damaged ({ix.STATS} is not counts); "
+                              "rebuild it with: kodoku-search index")
+        return data
 
     # -- exploring (see explore.py, compare.py, session.py) ------------------
 

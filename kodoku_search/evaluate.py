@@ -247,7 +247,9 @@ def load_judgments(path: str | Path) -> list[Judgment]:
     try:
         # utf-8-sig: a file saved by Excel or Notepad opens with a byte-order mark.
         lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # (as the synonyms file says it: the stop-42 review)
+        raise EvalError(f"{path}: cannot read judgments: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
         raise EvalError(f"{path}: cannot read judgments: {exc}") from exc
     judgments: list[Judgment] = []
     seen: dict[str, int] = {}
@@ -258,7 +260,12 @@ def load_judgments(path: str | Path) -> list[Judgment]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise EvalError(f"{where}: malformed JSON: {exc.msg} (column {exc.colno})") from exc
+            # (jq's default output spreads an object over lines: line 1 is 「{」)
+            spread = line.strip() in ("{", "[") or (line.lstrip().startswith(("{", "[")) and exc.msg.startswith(
+                ("Expecting property name", "Unterminated string", "Expecting value", "Expecting ',' delimiter"))
+                and exc.pos >= len(line.rstrip()))
+            hint = ("; a judgments file is JSON Lines, one object a line (jq -c writes it so)" if spread else "")
+            raise EvalError(f"{where}: malformed JSON: {exc.msg} (column {exc.colno}){hint}") from exc
         judgment = _parse_judgment(obj, where)
         if judgment.qid in seen:
             raise EvalError(

@@ -84,6 +84,7 @@ def schema():
         sequel=TEXT(analyzer=morph_analyzer(), phrase=False),  # the snippets that continue this one
         heading=TEXT(analyzer=heading_analyzer(), phrase=False),  # its section heading (取り組み例): base forms + readings
         repost_of=STORED,
+        announced_by=STORED,  # (for show: the sentence announcing the list it is an item of)
         spans=STORED,  # [[term, reading, start, end], …]: highlighting without re-analysis
     )
 
@@ -396,6 +397,7 @@ def _document(r, context: tuple[str, str], ws) -> dict:
         "sequel": context[1],
         "heading": r.section or "",
         "repost_of": r.repost_of,
+        "announced_by": r.announced_by,
         "spans": [[w.term, w.reading, w.start, w.end] for w in ws],
     }
 
@@ -647,11 +649,12 @@ def read_verified_json(gen: Generation, name: str):
     want = read_checksums(gen.path).get(name)
     digest = want.get("sha256") if isinstance(want, dict) else want
     if digest and hashlib.sha256(data).hexdigest() != digest:
-        raise IndexError_(f"the index in {gen.path} is damaged ({name} changed since it was written)")
+        raise IndexError_(f"the index in {gen.path} is damaged ({name} changed since it was written); "
+                          "rebuild it with: kodoku-search index")
     try:
         return json.loads(data.decode("utf-8"))
     except ValueError as e:
-        raise IndexError_(f"the index in {gen.path} is damaged ({name}: {e})") from None
+        raise IndexError_(f"the index in {gen.path} is damaged ({name}: {e}); rebuild it with: kodoku-search index") from None
 
 
 def read_checksums(path: Path) -> dict:

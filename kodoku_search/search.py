@@ -223,6 +223,7 @@ class Hit:
     # says them: 「講座受講者から…」 after the line that names the course), "sequel" (the
     # snippets that continue it do: a lead-in, 「以下に…」); None for the rest.
     through: str | None = None
+    announced_by: str | None = None  # the record whose sentence announces the list it is an item of
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)  # (related_by is null for a match: every row has the same keys)
@@ -4424,6 +4425,7 @@ def hit_from_stored(stored: dict, score: float = 0.0, matches=(), matched_terms=
         explanation=explanation,
         related_by=related_by,
         also=stored.get("also"),
+        announced_by=stored.get("announced_by"),
     )
 
 

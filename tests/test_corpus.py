@@ -309,3 +309,24 @@ def test_cli_corpus_bad_record_exits_2_without_traceback(corpus_copy):
     assert r.exit_code == 2
     assert "x.jsonl:1: invalid JSON" in r.output
     assert "Traceback" not in r.output
+
+
+def test_a_reference_to_no_record_is_an_anomaly(tmp_path):
+    """repost_of and announced_by naming no record were counted as reposts and lists, and
+    nothing was listed (the stop-42 review)."""
+    rec = {"city": "架空市", "prefecture": "北海道", "theme": "general", "polarity": "hard"}
+    rows = [{"id": "a/1", "text": "庁内の調整に苦労", "repost_of": "nope/1", **rec},
+            {"id": "a/2", "text": "連絡会議", "announced_by": "nope/2", **rec},
+            {"id": "a/3", "text": "次の二つ", **rec}, {"id": "a/4", "text": "会議", "announced_by": "a/3", **rec}]
+    (tmp_path / "t.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
+    got = [(a.line, a.kind, a.message) for a in load_corpus(tmp_path).anomalies]
+    assert [(line, kind) for line, kind, _ in got] == [(1, "dangling-reference"), (2, "dangling-reference")]
+    assert "repost_of names 'nope/1'" in got[0][2] and "announced_by names 'nope/2'" in got[1][2]
+    assert not [a for a in load_corpus().anomalies if a.kind == "dangling-reference"]
+
+
+def test_show_gives_the_sentence_a_list_item_is_announced_by(tmp_path, engine):
+    """show --json (engine.get) left out announced_by, which corpus --json gives (the stop-42 review)."""
+    rec = engine.get("advice-2025-10/platform/鳥取市/3")
+    assert rec.announced_by == "advice-2025-10/platform/鳥取市/1" and rec.to_dict()["announced_by"] == rec.announced_by
+    assert engine.get("advice-2025-10/platform/鳥取市/1").announced_by is None

@@ -413,3 +413,20 @@ def test_a_passage_key_no_one_reads_and_one_record_judged_twice_are_warned_of(tm
     assert any("relevant[0, 1] are the same record's (advice-2025-10/general/福岡市/2)" in w for w in said)
     assert not any("'ok'" in w for w in report.warnings)
     assert report.per_query[0].recall == 0.5  # (scored as written: the warning says why)
+
+
+def test_a_judgments_file_not_in_utf8_or_spread_over_lines_says_what_to_do(tmp_path: Path) -> None:
+    """Shift_JIS got the codec's words, and jq's default output (an object over many lines)
+    「Expecting property name」 at line 1 (the stop-42 review)."""
+    one = {"qid": "a", "query": "予防", "relevant": [{"city": "豊田市", "grade": 2, "text": "予防"}]}
+    sjis = tmp_path / "sjis.jsonl"
+    sjis.write_bytes((json.dumps(one, ensure_ascii=False) + "\n").encode("shift_jis"))
+    with pytest.raises(EvalError, match="not UTF-8 text .*save it as UTF-8"):
+        load_judgments(sjis)
+    spread = tmp_path / "spread.jsonl"
+    spread.write_text(json.dumps(one, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    with pytest.raises(EvalError, match=r"spread.jsonl:1: .*one object a line"):
+        load_judgments(spread)
+    with pytest.raises(EvalError) as info:  # (a typo inside a line is only the typo)
+        load_judgments(write(tmp_path, '{"qid": "a", "query": "x" "relevant": []}'))
+    assert "one object a line" not in str(info.value)

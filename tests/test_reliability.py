@@ -750,6 +750,25 @@ def test_a_file_damaged_in_place_is_reported_by_the_search_that_meets_it(built, 
     assert r.exit_code == 2 and "kodoku-search index" in r.output and "Traceback" not in r.output, r.output[-500:]
 
 
+def test_counts_damaged_in_place_are_reported_not_served(built):
+    """A digit of stats.json changed in place (size and mtime kept) was served by stats, a
+    table that did not add up; valid JSON of another shape ended in a traceback (the
+    stop-42 review)."""
+    idx, gen = built
+    p = gen.path / ix.STATS
+    st = p.stat()
+    text = p.read_text("utf-8")
+    at = text.index('"general/good": ') + len('"general/good": ')
+    p.write_text(text[:at] + ("7" if text[at] != "7" else "8") + text[at + 1:], "utf-8")
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with SearchEngine.open(CORPUS, idx, rebuild="never", lazy=True) as e:
+        with pytest.raises(IndexError_, match="stats.json changed.*kodoku-search index"):
+            e.stats()
+    for args in (["stats"], ["stats", "--json"]):
+        r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx), *args])
+        assert r.exit_code == 2 and "damaged" in r.output and "Traceback" not in r.output, r.output[-300:]
+
+
 def test_opening_checks_sizes_and_times_and_hashes_only_what_changed(built, expected):
     idx, gen = built
     seg = _seg(gen.path)
