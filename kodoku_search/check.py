@@ -39,6 +39,9 @@ def check(index_dir: Path, corpus_dir: Path) -> CheckReport:
         if (index_dir / ix.CURRENT).exists():  # (there is one, and what names its generation cannot be read)
             raise IndexError_(f"the index in {index_dir} is damaged (its {ix.CURRENT} or {ix.FINGERPRINT} cannot be "
                               "read); rebuild it with: kodoku-search index")
+        if index_dir.exists() and not index_dir.is_dir():  # (then `index` failed on it: the stop-42 review)
+            raise IndexError_(f"the index directory {index_dir} is a file, not a directory: "
+                              "give --index-dir (or KODOKU_SEARCH_INDEX) a directory")
         raise IndexError_(f"no index in {index_dir}; build one with: kodoku-search index")
     try:
         ix.verify_generation(gen, full=True)

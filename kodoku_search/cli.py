@@ -62,7 +62,25 @@ class _Command(click.Command):
         try:
             rest = super().parse_args(ctx, args)
         except click.ClickException as e:
-            if isinstance(e, click.NoSuchOption):
+            if isinstance(e, click.NoSuchOption) and ctx.info_name == "compare" and e.option_name.startswith("--pol"):
+                # compare --polarity: Click's guess was "Did you mean '--city'?" (the stop-42 review).
+                flags = {o for p in self.params if isinstance(p, click.Option) and p.is_flag for o in (*p.opts, *p.secondary_opts)}
+                words, value, skip = [], "", False
+                for a, b in zip(given, [*given[1:], ""]):
+                    if skip:
+                        skip = False
+                    elif a.startswith(e.option_name):
+                        value, skip = (a.split("=", 1)[1], False) if "=" in a else (b, not b.startswith("-"))
+                    elif a.startswith("-"):
+                        skip = "=" not in a and a not in flags
+                    else:
+                        words.append(a)
+                value = value if value and not value.startswith("-") else "hard"
+                query = " ".join(words) or "QUERY"
+                e = click.UsageError("compare shows both sides, 良かったこと and 苦労したこと, side by side, so it takes "
+                                     f"no {e.option_name}; for one side, search: kodoku-search search {query} "
+                                     f"--polarity {value}", ctx=ctx)
+            elif isinstance(e, click.NoSuchOption):
                 # 「-孤独 連携」 (a word to leave out, as other search engines write it) was "No such
                 # option '-孤'": say how to search for what begins with a hyphen.
                 typed = next((a for a in given if a.startswith(e.option_name)), e.option_name)
@@ -75,7 +93,7 @@ class _Command(click.Command):
                                   f"kodoku-search {ctx.info_name} [OPTIONS] -- '{query}'")
             if _asks_json(given):  # (-n -1 --json, --bogus --json: on stdout too; the stop-34 review)
                 _echo_json({"ok": False, "error": e.format_message()})
-            raise
+            raise e from None
         if "--" in given:
             # After '--' every word is the query's: 「-- '連携 -企業' -n 2 --no-related」 searched
             # for n and no-related and showed ten (the stop-41 review). Said, not guessed at: a
@@ -125,14 +143,14 @@ _Group.command_class = _Command
     "--corpus-dir",
     metavar="DIRECTORY",
     envvar="KODOKU_SEARCH_CORPUS",
-    callback=lambda ctx, param, value: value or None,
+    callback=lambda ctx, param, value: value if value and value.strip() else None,
     help="Directory of corpus files (*.txt documents, *.jsonl records). Default: the bundled corpus.",
 )
 @click.option(
     "--index-dir",
     metavar="DIRECTORY",
     envvar="KODOKU_SEARCH_INDEX",
-    callback=lambda ctx, param, value: value or None,
+    callback=lambda ctx, param, value: value if value and value.strip() else None,
     help="Where the search index lives. Default: index/ in a checkout, else a per-user cache.",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="kodoku-search")
@@ -618,8 +636,9 @@ def _print_page(page, text: str, use_color: bool, width: int | None, engine=None
 
                 turns = (f"; they take turns with the weaker matches (under {WEAK_SHARE:.0%} of the best "
                          "one's score), the higher score first")
-            click.echo(wrap_indented(f"Related: none of your words, but {' or '.join(ties) or 'near them'}{turns} "
-                                     "(--no-related leaves these out):", width, first=""))
+            leave = "" if _IN_SESSION else " (--no-related leaves these out)"
+            click.echo(wrap_indented(f"Related: none of your words, but {' or '.join(ties) or 'near them'}{turns}"
+                                     f"{leave}:", width, first=""))
             click.echo()
         for h in block:
             rank += 1
@@ -668,6 +687,17 @@ def _describe_facets(facets: dict[str, dict[str, int]], total: int, width: int |
     return "\n".join(lines)
 
 
+_IN_SESSION = False  # (set by interactive: filters are said as its commands, :polarity hard)
+
+
+def _as_option(*settings: str) -> str:
+    """Filters as the user types them here: --polarity hard, or in a session :polarity hard
+    (the stop-42 review: the session refuses the command line's options it was told to type)."""
+    if _IN_SESSION:
+        return ", then ".join(f":{s}" for s in settings)
+    return " ".join(f"--{s}" for s in settings)
+
+
 def _as_typed(query: str, cue: str, respellings=()) -> str:
     """A cue (kept folded: pf) as the query typed it (PF, ＰＦ, or ぴーえふ, respelled), where
     the query has it."""
@@ -706,7 +736,7 @@ def _describe_reading(result) -> str:
     if polarity or theme:  # (the ranker weighs the side asked for: it does not put it all first)
         from .search import _side_of_theme
 
-        only = " ".join(f"--{k} {v}" for k, v in (("polarity", polarity), ("theme", theme)) if v)
+        only = _as_option(*(f"{k} {v}" for k, v in (("polarity", polarity), ("theme", theme)) if v))
         if polarity and theme and _side_of_theme(r, result.filters):  # (「PFで苦労したこと」: its words name only them)
             parts[-1] += f": the query names only them, so they come first ({only} lists only them)"
         else:
@@ -957,14 +987,6 @@ def eval_(obj, judgments, k, as_json, related, meaning, rerank) -> None:
 # compare, similar, interactive
 
 
-def _both_sides(ctx, param, value):
-    """compare --polarity: Click's guess was "Did you mean '--city'?" (the stop-42 review)."""
-    if value is not None:
-        raise click.UsageError("compare shows both sides, 良かったこと and 苦労したこと, side by side, so it takes no "
-                               "--polarity; for one side, search: kodoku-search search QUERY --polarity "
-                               f"{value}", ctx=ctx)
-
-
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
 @click.option("--theme", help=THEME_HELP, shell_complete=complete_theme, multiple=True, callback=_once, metavar="TEXT")
@@ -973,7 +995,6 @@ def _both_sides(ctx, param, value):
               shell_complete=complete_city, multiple=True, callback=_once, metavar="TEXT")
 @click.option("--per-side", "per_side", type=click.IntRange(1, 20), default=1, show_default=True,
               help="How many snippets to show per city and side.")
-@click.option("--polarity", hidden=True, expose_value=False, callback=_both_sides)
 @_output_options
 @click.pass_obj
 def compare(obj, query, theme, prefecture, city, per_side, fmt, as_json, color, width) -> None:
@@ -1061,6 +1082,9 @@ def _neither_line(c) -> str:
         query = shlex.quote(query)
     # (With the filters the comparison had: --city 鳥取市 listed every city's otherwise.)
     filters = "".join(f" --{k} {shlex.quote(v) if any(ch.isspace() for ch in v) else v}" for k, v in c.filters.items())
+    if _IN_SESSION:
+        return (f"also matched, stating neither side: {where}; list {'them' if n != 1 else 'it'} with: "
+                f"{_as_option(*(f'{k} {v}' for k, v in c.filters.items()), 'polarity other')}, then {query}")
     return (f"also matched, stating neither side: {where}; "
             f"list {'them' if n != 1 else 'it'} with: kodoku-search search {query}{filters} --polarity other")
 
@@ -1217,6 +1241,16 @@ def interactive(obj, limit, color, width) -> None:
     lines = _tty_lines(session) if tty else _piped_lines(stdin)
     if tty:
         click.echo(f"kodoku-search: {len(engine.values('id'))} snippets loaded. Type a query, :help for commands, :quit to leave.", err=True)
+    global _IN_SESSION
+    _IN_SESSION = True
+    try:
+        _answer(session, lines, use_color, width)
+    finally:
+        _IN_SESSION = False
+
+
+def _answer(session, lines, use_color: bool, width) -> None:
+    """The session's replies to ``lines``, printed as they come."""
     for line in lines:
         try:
             reply = session.execute(line)

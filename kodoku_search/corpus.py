@@ -130,7 +130,7 @@ def load_corpus(directory: str | Path | None = None) -> Corpus:
     """Read and validate every corpus file; raise CorpusError listing every problem."""
     directory = Path(directory) if directory is not None else paths.default_corpus_dir()
     if not directory.is_dir():
-        raise CorpusError([f"{directory}: corpus directory not found"])
+        raise CorpusError([f"{directory}: {'a file, not a corpus directory' if directory.exists() else 'corpus directory not found'}"])
     files = corpus_files(directory)
     if not files:
         raise CorpusError([f"{directory}: no *.txt or *.jsonl files to index"])

@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import sys
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -98,6 +99,9 @@ class SearchEngine:
         notes: list[str] = []
         gen = ix.current_generation(where)
         if rebuild == "never":
+            if gen is None and where.exists() and not where.is_dir():  # (then `index` failed on it: the stop-42 review)
+                raise UsageError(f"the index directory {where} is a file, not a directory: "
+                                 "give --index-dir (or KODOKU_SEARCH_INDEX) a directory")
             if gen is None:
                 raise IndexError_(f"no index in {where}; build one with: kodoku-search index")
         else:
@@ -430,12 +434,17 @@ class SearchEngine:
         written = _kana_places(typed, tuple(valid))[0]
         if typed and written in valid:
             return written
-        if typed and typed.strip().isascii() and typed.strip().isalpha():
+        romaji = unicodedata.normalize("NFKC", typed).strip().lower() if typed else ""
+        if romaji.isascii() and romaji.isalpha():
             # In romaji, as a query reads it (fukuoka, kyoto: 福岡市, 京都市; hyogo: 兵庫県; the
-            # stop-42 review): the places the query of that word names, where it names one.
-            reading = self.search(typed.strip(), limit=0, related=False, meaning=False, rerank=False).reading
-            named = (reading.cities if not reading.regions else ()) if fieldname == "city" \
-                else tuple(p for p, _ in reading.regions)
+            # stop-42 review): the place the query of that word names, where it names one; as
+            # a prefecture, a city's too (--prefecture fukuoka: 福岡県).
+            reading = self.search(romaji, limit=0, related=False, meaning=False, rerank=False).reading
+            if fieldname == "city":
+                named = reading.cities if not reading.regions else ()
+            else:
+                named = tuple(p for p, _ in reading.regions) or tuple(
+                    dict.fromkeys(h.prefecture for h in self.records() if h.city in reading.cities))
             if len(named) == 1 and named[0] in valid:
                 return named[0]
         if fieldname == "city" and typed:
@@ -565,16 +574,16 @@ class SearchEngine:
         from .stats import counts
 
         # (Checked as the other small files are: a digit changed in place was served, and
-        # valid JSON of another shape ended in a traceback; the stop-42 review.)
+        # valid JSON of another shape ended in a traceback; the stop-42 review. Damaged, the
+        # counts are made from the records, as a search rebuilds past it; `check` reports it.)
         try:
             data = ix.read_verified_json(self.generation, ix.STATS)
-        except OSError:  # (missing: a generation from before it was kept)
+        except (OSError, IndexError_):  # (missing: a generation from before it was kept; or damaged)
             return counts(self.records())
         if not (isinstance(data, dict) and isinstance(data.get("cities"), list)
                 and all(isinstance(c, dict) and isinstance(c.get("counts"), dict) for c in data["cities"])
                 and isinstance(data.get("totals"), dict)):
-            raise IndexError_(f"the index in {self.generation.path} is damaged ({ix.STATS} is not counts); "
-                              "rebuild it with: kodoku-search index")
+            return counts(self.records())
         return data
 
     # -- exploring (see explore.py, compare.py, session.py) ------------------

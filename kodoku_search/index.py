@@ -727,7 +727,9 @@ def build(corpus_dir: Path, index_dir: Path, progress: Progress | None = None, *
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
     except FileExistsError:  # (mkdir's "File exists" for a file in the way, /dev/null, or a dangling link)
-        what = (f"a link to {os.readlink(index_dir)}, which is not there" if index_dir.is_symlink()
+        what = (f"a link to {os.readlink(index_dir)}, which is not there"
+                if index_dir.is_symlink() and not index_dir.exists()
+                else f"a link to {os.readlink(index_dir)}, a file, not a directory" if index_dir.is_symlink()
                 else "a file, not a directory")
         raise IndexError_(f"the index directory {index_dir} is {what}: "
                           "give --index-dir (or KODOKU_SEARCH_INDEX) a directory") from None

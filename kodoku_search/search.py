@@ -3005,7 +3005,7 @@ def _katakana_said(text: str, spellings: dict[str, str]) -> tuple[str, tuple[tup
         kana = _to_hiragana(run)
         if said is not None and not any(_is_kanji(c) for c in said):
             continue  # (the corpus's katakana word, or its kana)
-        if said is None and usual_kanji(kana) is None and not _a_sentence_in_kana(run, kana):
+        if said is None and usual_kanji(kana) is None and not _a_sentence_in_kana(run, kana, spellings):
             continue
         out += [text[last:m.start()], kana]
         pairs.append((kana, run))
@@ -3014,23 +3014,33 @@ def _katakana_said(text: str, spellings: dict[str, str]) -> tuple[str, tuple[tup
 
 
 _TENSE = frozenset({"た", "だ", "ない", "ます", "です", "たい"})
+_CASE = frozenset({"が", "を", "に", "は", "も", "で"})
 
 
-def _a_sentence_in_kana(run: str, kana: str) -> bool:
+def _a_sentence_in_kana(run: str, kana: str, spellings: dict[str, str]) -> bool:
     """A katakana run that is words with their endings, not a word: ヨカッタコト and
     クロウシタ found nothing, their hiragana the side and its snippets (the stop-42
-    review). Janome knows no such katakana word, reads every piece of the hiragana, and
-    one is an ending of tense or politeness after a word (よかっ + た, だっ + た); a
-    loanword Janome does not know (ナッジ: なっ + じ) has none of those."""
+    review). Read so where the hiragana is Japanese throughout: Janome reads every piece,
+    the first a word of two kana or more, no other lone kana but an ending, a particle or
+    する's し, and an ending of tense or a case particle after the first word (よかっ + た,
+    れんけい + が + むずかしい). Not a run that starts with one of the corpus's katakana words
+    (メリットダッタ, チャレンジシタ), nor a slip of one (シンクタク: しん + く + たく)."""
     from .analysis import morphs
+    from .analysis import spelled as spelled_as
 
-    typed = morphs(run)
-    if len(typed) == 1 and typed[0].reading:
-        return False  # (a katakana word: シンクタンク)
+    for i in range(len(run) - 1, 2, -1):
+        s = spelled_as(run[:i], spellings)
+        if s is not None and _KATAKANA_RUN.fullmatch(s):
+            return False
     said = morphs(kana)
-    return (len(said) > 1 and all(m.reading for m in said)
-            and said[0].pos.startswith(("動詞", "形容詞", "副詞", "名詞"))
-            and any(m.pos.startswith("助動詞") and m.base in _TENSE for m in said[1:]))
+    if len(said) < 2 or not all(m.reading for m in said):
+        return False
+    if len(said[0].surface) < 2 or not said[0].pos.startswith(("動詞", "形容詞", "副詞", "名詞")):
+        return False
+    if any(len(m.surface) == 1 and not m.pos.startswith(("助詞", "助動詞")) and m.base != "する" for m in said):
+        return False
+    return any((m.pos.startswith("助動詞") and m.base in _TENSE) or (m.pos.startswith("助詞") and m.surface in _CASE)
+               for m in said[1:])
 
 
 def _typed_back_text(text: str, pairs) -> str:
@@ -3056,8 +3066,10 @@ def _typed_back(reading: Reading, pairs) -> Reading:
     return replace(reading,
                    respellings=tuple((said(t), sp) for t, sp in reading.respellings if said(t) != sp),
                    also=tuple((t, alts) for t, alts in also if alts),
-                   polarity_cues=tuple(said(c) for c in reading.polarity_cues),
-                   theme_cues=tuple(said(c) for c in reading.theme_cues))
+                   # (The cues as read, in hiragana: the words are, and a cue is found among them
+                   # by its spelling; ヨカッタ's cue said back as typed found no word, and lost the
+                   # side's snippets: 2 results, よかった 49. The page says them as typed: cli._as_typed.)
+                   polarity_cues=reading.polarity_cues, theme_cues=reading.theme_cues)
 
 
 def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, explain: bool = False,

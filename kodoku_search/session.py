@@ -85,8 +85,8 @@ class Session:
         # Typed with the IME on, a command's colon and space are full width (：city　福岡市).
         if text[0] in ":：":
             text = ":" + text[1:].replace("\u3000", " ")
-        elif text.lower() in ("exit", "quit", "help"):  # (no one searches the advice for these)
-            text = ":" + text.lower()
+        elif unicodedata.normalize("NFKC", text).lower() in ("exit", "quit", "help"):  # (no one searches the advice
+            text = ":" + unicodedata.normalize("NFKC", text).lower()  # for these; ｅｘｉｔ is exit, as ：ｑｕｉｔ is)
         if not text.startswith(":"):
             # 「連携 --city 福岡市」, the command line's habit, searched for 連携 city 福岡市 and
             # said "not found: city" (the stop-37 user review): say what to type here.
@@ -171,13 +171,21 @@ class Session:
         self._last = (query, offset + len(page.ranked))
         # The notes name filters as the command line's options ("5 results without --city
         # 熊本市", "try --city 宇和島市 --theme general"); here they are commands (the stop-42 review).
-        said = tuple(_AS_COMMAND.sub(r":\1", n) for n in page.result.notes)
+        said = tuple(_as_commands(n) for n in page.result.notes)
         if said != tuple(page.result.notes):
             page = replace(page, result=replace(page.result, notes=said))
         return Reply("results", page=page)
 
 
 _AS_COMMAND = re.compile(r"--(city|prefecture|theme|polarity)\b")
+_ONE_A_LINE = re.compile(r"(:(?:city|prefecture|theme|polarity) \S+) (?=:(?:city|prefecture|theme|polarity)\b)")
+
+
+def _as_commands(note: str) -> str:
+    """A note's filters as this session's commands: what to type one a line ("try :city
+    宇和島市, then :theme general"), or what is set ("without :city 宇和島市 and :theme platform")."""
+    said = _AS_COMMAND.sub(r":\1", note)
+    return _ONE_A_LINE.sub(r"\1, then " if "try :" in said else r"\1 and ", said)
 
 
 SESSION_COMMANDS: tuple[str, ...] = (

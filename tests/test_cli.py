@@ -584,7 +584,9 @@ def test_the_library_refuses_a_directory_that_is_no_path():
 
 
 @pytest.mark.parametrize("option, value, place", [("--city", "fukuoka", "福岡市"), ("--city", "kyoto", "京都市"),
-                                                  ("--city", "Kumamoto", "熊本市"), ("--prefecture", "hyogo", "兵庫県")])
+                                                  ("--city", "Kumamoto", "熊本市"), ("--prefecture", "hyogo", "兵庫県"),
+                                                  ("--city", "ｆｕｋｕｏｋａ", "福岡市"), ("--city", "KURE", "呉市"),
+                                                  ("--prefecture", "fukuoka", "福岡県"), ("--prefecture", "kyoto", "京都府")])
 def test_a_place_filter_in_romaji_is_read_as_a_query_reads_it(run, option, value, place):
     """search fukuoka read 福岡市, --city fukuoka was "unknown city" (the stop-42 review)."""
     r = run("search", "連携", option, value, "-n", "0")
@@ -594,3 +596,24 @@ def test_a_place_filter_in_romaji_is_read_as_a_query_reads_it(run, option, value
 def test_a_prefecture_in_romaji_given_as_a_city_names_its_option(run):
     r = run("search", "連携", "--city", "hyogo")
     assert r.exit_code == 2 and "--prefecture 兵庫県" in r.output
+
+
+def test_an_index_directory_that_is_a_file_or_a_link_to_one_is_said_so(tmp_path):
+    """check said 「no index in …; build one with: kodoku-search index」, which then failed;
+    a link to a file was "a link to …, which is not there" (the stop-42 adversarial review)."""
+    afile = tmp_path / "afile"
+    afile.write_text("", "utf-8")
+    link = tmp_path / "link"
+    link.symlink_to(afile)
+    r = CliRunner().invoke(cli, ["--index-dir", str(afile), "check"])
+    assert r.exit_code == 2 and "is a file, not a directory" in r.output
+    r = CliRunner().invoke(cli, ["--index-dir", str(link), "search", "縦割り"])
+    assert r.exit_code == 2 and "a file, not a directory" in r.output and "not there" not in r.output
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(afile), "corpus"])
+    assert r.exit_code == 2 and "a file" in r.output
+
+
+def test_compare_polarity_suggests_the_search_of_the_query_typed(run):
+    r = run("compare", "連携", "--city", "熊本", "--polarity=good", "庁内")
+    assert r.exit_code == 2 and "kodoku-search search 連携 庁内 --polarity good" in r.output
+    assert "Did you mean '--polarity'" not in run("compare", "連携", "--polarity-x").output

@@ -935,7 +935,19 @@ def test_a_session_reads_a_command_typed_in_full_width_letters(engine):
     assert s.execute("：ｃｉｔｙ　熊本市").kind == "message" and s.filters == {"city": "熊本市"}
     assert s.execute("：ＬＩＭＩＴ　２").kind == "message" and s.limit == 2
     assert s.execute("：ｑｕｉｔ").kind == "quit"
+    assert s.execute("ｅｘｉｔ").kind == "quit" and s.execute("ＨＥＬＰ").kind == "message"
 
+
+def test_a_session_prints_filters_as_its_commands(run):
+    """The read-as line said 「--polarity hard lists only them」, compare 「list it with:
+    kodoku-search search 縦割り --polarity other」 and the related header 「--no-related leaves
+    these out」, all refused in a session (the stop-42 adversarial review)."""
+    out = run("interactive", "-n", "1", input=":compare 縦割り\n難しい\n寂しい\n").output
+    assert "(:polarity hard lists only them)" in out and "list it with: :polarity other, then 縦割り" in out
+    assert "--polarity" not in out and "--no-related" not in out
+    out = run("interactive", "-n", "1", input=":city 宇和島市\n:theme PF\n連携\n").output
+    assert "without :city 宇和島市 and :theme platform" in out and "try :city 宇和島市, then :theme general" in out
+    assert "--polarity hard lists only them" in run("search", "難しい", "-n", "1").output  # (the command line's own)
 
 def test_a_sessions_notes_name_its_commands_not_the_command_lines_options(engine):
     """「5 results without --city 熊本市」 and 「try --city 宇和島市 --theme general」 told a session

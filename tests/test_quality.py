@@ -3030,7 +3030,8 @@ def test_a_word_with_a_number_is_marked_where_it_stands_whole(engine):
 
 @pytest.mark.parametrize("katakana, hiragana", [("ヨカッタコト", "よかったこと"), ("クロウシタ", "くろうした"),
                                                ("ウマクイッタコト", "うまくいったこと"), ("タイヘンダッタ", "たいへんだった"),
-                                               ("ｸﾛｳｼﾀｺﾄ", "くろうしたこと")])
+                                               ("ｸﾛｳｼﾀｺﾄ", "くろうしたこと"), ("ヨカッタ", "よかった"),
+                                               ("レンケイガムズカシイ", "れんけいがむずかしい")])
 def test_words_with_their_endings_typed_in_katakana_are_read_as_in_hiragana(engine, katakana, hiragana):
     """ヨカッタコト, クロウシタ and the rest found nothing, with no suggestion, where the hiragana
     read the side and listed it (the stop-42 review)."""
@@ -3039,11 +3040,17 @@ def test_words_with_their_endings_typed_in_katakana_are_read_as_in_hiragana(engi
     assert k.reading.polarity == h.reading.polarity is not None
 
 
-@pytest.mark.parametrize("query", ["ナッジ", "シンクタンク", "ポッドキャスト", "マスタ"])
+@pytest.mark.parametrize("query", ["ナッジ", "シンクタンク", "ポッドキャスト", "マスタ", "メリットダッタ", "チャレンジシタ",
+                                   "バラバラダッタ", "シンポジウムシタ", "シンクタク", "シンンクタンク", "アイデデア", "スダンド"])
 def test_a_katakana_word_is_not_read_as_a_sentence_in_kana(engine, query):
+    """Nor a corpus loanword with an ending, nor a slip of one: the adversarial review of the
+    first rule found シンクタク (しん + く + たく) and メリットダッタ (め + り + っと + だっ + た) read
+    in hiragana, and 「つなぎ【め】」 first."""
     from kodoku_search.search import _katakana_said
 
     assert _katakana_said(query, engine._spellings) == (query, ())
+    assert engine.search("シンクタク", limit=1).suggestion == "シンクタンク"
+    assert "メリット" in engine.search("メリットダッタ", limit=1).hits[0].text
 
 
 def test_a_synonym_is_marked_where_the_text_inflects_it(engine):

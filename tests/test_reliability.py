@@ -753,7 +753,7 @@ def test_a_file_damaged_in_place_is_reported_by_the_search_that_meets_it(built, 
 def test_counts_damaged_in_place_are_reported_not_served(built):
     """A digit of stats.json changed in place (size and mtime kept) was served by stats, a
     table that did not add up; valid JSON of another shape ended in a traceback (the
-    stop-42 review)."""
+    stop-42 review). The counts are made from the records instead; check reports it."""
     idx, gen = built
     p = gen.path / ix.STATS
     st = p.stat()
@@ -761,12 +761,20 @@ def test_counts_damaged_in_place_are_reported_not_served(built):
     at = text.index('"general/good": ') + len('"general/good": ')
     p.write_text(text[:at] + ("7" if text[at] != "7" else "8") + text[at + 1:], "utf-8")
     os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+    from kodoku_search.stats import counts
+
     with SearchEngine.open(CORPUS, idx, rebuild="never", lazy=True) as e:
-        with pytest.raises(IndexError_, match="stats.json changed.*kodoku-search index"):
-            e.stats()
+        assert e.stats() == counts(e.records())  # (made from the records, as a search rebuilds past it)
+    size = p.stat().st_size
+    p.write_bytes(json.dumps({"cities": 5, "x": "a" * (size - 22)}).encode())  # another shape, the same size
+    assert p.stat().st_size == size
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
     for args in (["stats"], ["stats", "--json"]):
         r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx), *args])
-        assert r.exit_code == 2 and "damaged" in r.output and "Traceback" not in r.output, r.output[-300:]
+        assert r.exit_code == 0 and "Traceback" not in r.output, r.output[-300:]
+        assert "京都市" in r.output and '"cities": 5' not in r.output
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx), "check"])
+    assert r.exit_code == 2 and "stats.json" in r.output
 
 
 def test_opening_checks_sizes_and_times_and_hashes_only_what_changed(built, expected):
