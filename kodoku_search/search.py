@@ -4377,7 +4377,8 @@ def _with_okurigana(stored: dict, marks: tuple[tuple[int, int], ...]) -> tuple[t
                 b = e
                 break
         else:
-            b = _inflected_end(text, a, b)
+            if not any(e == b for _, e in words):  # (a mark that ends where a word of the index does is whole)
+                b = _inflected_end(text, a, b)
         out.append((a, b))
     return _merge(out)
 

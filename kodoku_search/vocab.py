@@ -998,6 +998,9 @@ class _Groups(Mapping):
     def __contains__(self, word) -> bool:
         return word in self._of
 
+    def get(self, word, default=None):  # (Mapping's goes through a KeyError for every miss: most lookups are)
+        return self[word] if word in self._of else default
+
 
 def load_vocabulary(directory: Path) -> Vocabulary:
     groups: list[tuple[str, ...]] = []
