@@ -637,7 +637,6 @@ def warn(message: str) -> None:
 def _corpus_path(corpus_dir: str | Path | None) -> Path:
     """The corpus directory asked for; one given that is not there is a typo, not a
     corpus gone unreadable: the index of another corpus must not answer for it."""
-
     corpus = Path(corpus_dir) if corpus_dir is not None else paths.default_corpus_dir()
     if (corpus_dir is not None or os.environ.get(paths.ENV_CORPUS)) and not corpus.is_dir():
         what = "a file, not a directory" if corpus.exists() else "not there"
