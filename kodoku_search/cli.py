@@ -203,10 +203,11 @@ def corpus(obj: dict[str, Any], as_json: bool) -> None:
             click.echo(
                 f"  {r.source}:{r.line}  {r.city} [{r.theme}] → see [{r.target_theme}]: {', '.join(r.target_ids) or '(nothing)'}"
             )
-    reposts = [r for r in c.records if r.repost_of]
+    ids = {r.id for r in c.records}  # (a link to no record, or to itself, is an anomaly, listed below)
+    reposts = [r for r in c.records if r.repost_of in ids and r.repost_of != r.id]
     if reposts:
         click.echo(f"\nReposts (再掲): {len(reposts)} record(s) repeat another theme's records, linked by repost_of.")
-    items = [r for r in c.records if r.announced_by]
+    items = [r for r in c.records if r.announced_by in ids and r.announced_by != r.id]
     if items:
         lists = len({r.announced_by for r in items})
         click.echo(f"\nAnnounced lists: {len(items)} record(s) in {lists} list(s) a sentence announces "

@@ -156,9 +156,10 @@ def dangling_references(records) -> tuple[Anomaly, ...]:
     counted them as reposts and lists (the stop-42 review). Kept as given, and said."""
     ids = {r.id for r in records}
     return tuple(Anomaly(r.source, r.line, "dangling-reference",
-                         f"{r.id}: {key} names {ref!r}, which is no record's id (kept as given)")
+                         f"{r.id}: {key} names " + ("itself" if ref == r.id else f"{ref!r}, which is no record's id")
+                         + " (kept as given)")
                  for r in records for key, ref in (("repost_of", r.repost_of), ("announced_by", r.announced_by))
-                 if ref and ref not in ids)
+                 if ref and (ref not in ids or ref == r.id))
 
 
 def parse_jsonl(text: str, source: str, problems: list[str]) -> list[Snippet]:

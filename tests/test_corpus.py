@@ -317,12 +317,17 @@ def test_a_reference_to_no_record_is_an_anomaly(tmp_path):
     rec = {"city": "架空市", "prefecture": "北海道", "theme": "general", "polarity": "hard"}
     rows = [{"id": "a/1", "text": "庁内の調整に苦労", "repost_of": "nope/1", **rec},
             {"id": "a/2", "text": "連絡会議", "announced_by": "nope/2", **rec},
-            {"id": "a/3", "text": "次の二つ", **rec}, {"id": "a/4", "text": "会議", "announced_by": "a/3", **rec}]
+            {"id": "a/3", "text": "次の二つ", **rec}, {"id": "a/4", "text": "会議", "announced_by": "a/3", **rec},
+            {"id": "a/5", "text": "再掲", "repost_of": "a/5", **rec}]
     (tmp_path / "t.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
     got = [(a.line, a.kind, a.message) for a in load_corpus(tmp_path).anomalies]
-    assert [(line, kind) for line, kind, _ in got] == [(1, "dangling-reference"), (2, "dangling-reference")]
+    assert [(line, kind) for line, kind, _ in got] == [(1, "dangling-reference"), (2, "dangling-reference"),
+                                                       (5, "dangling-reference")]
     assert "repost_of names 'nope/1'" in got[0][2] and "announced_by names 'nope/2'" in got[1][2]
+    assert "a/5: repost_of names itself" in got[2][2]  # (the adversarial review)
     assert not [a for a in load_corpus().anomalies if a.kind == "dangling-reference"]
+    out = CliRunner().invoke(cli, ["--corpus-dir", str(tmp_path), "--index-dir", str(tmp_path / "idx"), "corpus"]).output
+    assert "Reposts" not in out and "Announced lists: 1 record(s) in 1 list(s)" in out  # (counted: the links that hold)
 
 
 def test_show_gives_the_sentence_a_list_item_is_announced_by(tmp_path, engine):
