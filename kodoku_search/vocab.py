@@ -69,7 +69,7 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
 class Vocabulary:
     """Synonym groups and intent cue words."""
 
-    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # folded word → the others in its group
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # folded word → the others of its groups (_Groups)
     intents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # intent → folded cue words
     opposites: dict[str, frozenset[str]] = field(default_factory=dict)  # folded word → its opposites (meaning.py)
     written: dict[str, str] = field(default_factory=dict)  # folded word → as the file writes it (NPO法人, PF)
