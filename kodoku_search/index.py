@@ -160,8 +160,14 @@ def fingerprint_and_memo(corpus_dir: Path, memo: dict | None = None) -> tuple[di
 
     at = time.time_ns()
     memo = memo or {}
+    root = str(corpus_dir.resolve())
+    # (The memo's sizes and mtimes speak for the directory they were taken in: another
+    # directory's files of the same names are read. The fingerprint itself is the
+    # contents alone: a copy of the corpus elsewhere, or a second install sharing the
+    # cache's index, is the same index, not a rebuild each time they take turns.)
+    was = memo.get("corpus") if (memo.get("corpus") or {}).get("root") == root else None
     try:
-        corpus = _digests(corpus_files(corpus_dir), corpus_dir, memo.get("corpus"))
+        corpus = _digests(corpus_files(corpus_dir), corpus_dir, was)
     except OSError as e:
         raise CorpusError([f"{e.filename or corpus_dir}: cannot read the corpus: {e.strerror or e}"]) from None
     try:
@@ -170,13 +176,13 @@ def fingerprint_and_memo(corpus_dir: Path, memo: dict | None = None) -> tuple[di
         raise KodokuError(f"kodoku-search's installation is incomplete ({e.filename or e}: {e.strerror or e}); "
                           "reinstall it (pip install --force-reinstall kodoku-search, or pip install . from a checkout)") from None
     versions = _versions()
-    was_c, was_a = memo.get("corpus") or {}, memo.get("analysis") or {}
+    was_c, was_a = was or {}, memo.get("analysis") or {}
     # Every file as the memo has it: the combined digests are the memo's too.
     fc = was_c["combined"] if corpus == was_c.get("files") and "combined" in was_c else _combine(corpus)
     fa = (was_a["combined"] if code == was_a.get("files") and was_a.get("versions") == versions and "combined" in was_a
           else _combine(code, versions))
-    fp = {"corpus": fc, "analysis": fa, "corpus_dir": str(corpus_dir.resolve())}
-    return fp, {"corpus": {"at": at, "files": corpus, "combined": fc},
+    fp = {"corpus": fc, "analysis": fa}
+    return fp, {"corpus": {"at": at, "files": corpus, "combined": fc, "root": root},
                 "analysis": {"at": at, "files": code, "combined": fa, "versions": versions}}
 
 
@@ -820,8 +826,7 @@ def _plan(corpus_dir: Path, live: Generation | None, fp: dict[str, str], force: 
         raise CorpusError([f"{corpus_dir}: no *.txt or *.jsonl files to index"])
     old: dict = {}
     base = None
-    if not force and live is not None and live.fingerprint.get("analysis") == fp["analysis"] \
-            and live.fingerprint.get("corpus_dir") == fp["corpus_dir"]:
+    if not force and live is not None and live.fingerprint.get("analysis") == fp["analysis"]:
         try:
             old = json.loads((live.path / FILES).read_text("utf-8"))
             base = live

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -100,6 +101,30 @@ def test_an_edited_corpus_file_is_seen_through_the_memo(tmp_path, corpus_copy):
     src.write_text(text.replace("縦割", "横割", 1), "utf-8")
     with SearchEngine.open(corpus_copy, idx) as e:
         assert e.search("横割").total >= 1
+
+
+def test_the_same_corpus_in_another_directory_is_the_same_index(tmp_path, corpus_copy):
+    """Two copies of one corpus (two installs sharing the cache's index, or a copy made
+    to try a synonyms edit) take turns without a rebuild: the fingerprint is the
+    contents; the memo of mtimes speaks only for the directory it was taken in."""
+    _age(corpus_copy.iterdir())
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy2(corpus_copy / "advice-2025-10.txt", other / "advice-2025-10.txt")  # same name, size and mtime
+    idx = tmp_path / "idx"
+    built = ix.build(corpus_copy, idx)
+    for d in (other, corpus_copy, other):
+        with SearchEngine.open(d, idx) as e:
+            assert e.generation.path == built.path
+    # Other bytes under the same name, size and mtime in the other directory: read, not trusted.
+    src = other / "advice-2025-10.txt"
+    st = src.stat()
+    data = src.read_bytes().replace("縦割り".encode(), "縦割ル".encode(), 1)
+    assert len(data) == st.st_size
+    src.write_bytes(data)
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with SearchEngine.open(other, idx) as e:
+        assert e.generation.path != built.path and e.search("縦割ル").total >= 1
 
 
 def test_a_change_within_the_racy_window_is_hashed(tmp_path, corpus_copy):
