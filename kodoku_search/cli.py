@@ -182,16 +182,26 @@ def _echo_json(obj: Any) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print every record as a JSON array.")
+@click.option("--full", is_flag=True,
+              help="With --json: one object, the records with the documents' metadata, the cross-references "
+                   "and the anomalies (load_corpus(...).to_dict()).")
 @click.pass_obj
-def corpus(obj: dict[str, Any], as_json: bool) -> None:
+def corpus(obj: dict[str, Any], as_json: bool, full: bool) -> None:
     """Show what the parser made of the corpus: counts per city × theme × polarity,
-    the documents' own metadata, cross-references and every anomaly found."""
+    the documents' own metadata, cross-references and every anomaly found.
+
+    \b
+      kodoku-search corpus --json | jq length              # the records, an array
+      kodoku-search corpus --json --full | jq .anomalies   # all of it, one object
+    """
     from .corpus import load_corpus
     from .stats import counts, format_counts
 
+    if full and not as_json:
+        raise click.UsageError("--full is a form of --json's: give both (kodoku-search corpus --json --full)")
     c = load_corpus(obj["corpus_dir"])
     if as_json:
-        _echo_json([r.to_dict() for r in c.records])
+        _echo_json(c.to_dict() if full else [r.to_dict() for r in c.records])
         return
     for d in c.documents:
         click.echo(f"{d.source}: {d.title}" + (f"  ({d.as_of})" if d.as_of else ""))
@@ -973,8 +983,9 @@ def eval_(obj, judgments, k, as_json, related, meaning, rerank) -> None:
       kodoku-search eval mine.jsonl
       kodoku-search eval benchmarks/queries_dev.jsonl    # from a source checkout: the 20 dev queries
     """
-    from .evaluate import format_report
+    from .evaluate import format_report, load_judgments
 
+    load_judgments(judgments)  # (a file refused before the index is opened, or built: the stop-43 review)
     report = _engine(obj).evaluate(judgments, k=k, related=related, meaning=meaning, rerank=rerank)
     for w in report.warnings:
         click.echo(f"warning: {w}", err=True)
@@ -1040,13 +1051,11 @@ def _print_comparison(c, use_color: bool, width: int) -> None:
     goods = sum(1 for p in c.cities if p.good)
     hards = sum(1 for p in c.cities if p.hard)
     n = len(c.cities)
-    said = c.said_in
     click.echo(f"「{_echo_query(c.query)}」 in {n} cit{'ies' if n != 1 else 'y'}: {goods} with something that went well, "
                f"{hards} with something hard")
-    if len(said) < n and c.words:  # (負担 asks for the hard side: every city's hardest snippet matches it)
-        click.echo(f"its words are in the snippets of {len(said)} of them{' (' + '、'.join(said) + ')' if said else ''}; "
-                   "the others match without saying them (the side it asks for, pieces of its words, "
-                   "or the snippets around them)")
+    said = _said_line(c)
+    if said:
+        click.echo(said)
     click.echo()
 
     def cell(hits) -> list[str]:
@@ -1119,6 +1128,17 @@ def _say_unmatched(c) -> None:
                    err=True)
 
 
+def _said_line(c) -> str | None:
+    """Which cities' snippets say the query's words, where some match without (負担 asks for
+    the hard side: every city's hardest snippet matches it)."""
+    said = c.said_in
+    if len(said) >= len(c.cities) or not c.words:
+        return None
+    return (f"its words are in the snippets of {len(said)} of them{' (' + '、'.join(said) + ')' if said else ''}; "
+            "the others match without saying them (the side it asks for, pieces of its words, "
+            "or the snippets around them)")
+
+
 def _emit_comparison(c, fmt: str, per_side: int) -> None:
     from .render import to_csv, to_jsonl, to_markdown
 
@@ -1130,13 +1150,21 @@ def _emit_comparison(c, fmt: str, per_side: int) -> None:
     _say_unmatched(c)
     if c.neither:
         click.echo(f"note: {_neither_line(c)}", err=True)
+    # Whether a city's snippets say the query's words, on its row: a table pasted into a report
+    # listed eight cities for 負担 as if each had said it, and six do not (the stop-43 review).
+    # (None, and an empty cell, where the query has no words to say: うまくいかなかったこと.)
+    said = set(c.said_in)
+
+    def says(city: str) -> bool | None:
+        return city in said if c.words else None
+
     if fmt == "jsonl":
         if c.cities:
-            click.echo(to_jsonl({"query": c.query, **p.to_dict()} for p in c.cities))
+            click.echo(to_jsonl({"query": c.query, **p.to_dict(), "says_query": says(p.city)} for p in c.cities))
         return
     if fmt == "csv":
         sides = ("text", "source", "line", "id", "score")
-        headers = ["city", "prefecture", "rank"] + [f"{s}_{f}" for s in ("good", "hard") for f in sides]
+        headers = ["city", "prefecture", "rank"] + [f"{s}_{f}" for s in ("good", "hard") for f in sides] + ["says_query"]
 
         def part(h) -> list:
             return [h.text, h.source, h.line, h.id, f"{h.score:.4f}"] if h else [""] * len(sides)
@@ -1146,7 +1174,7 @@ def _emit_comparison(c, fmt: str, per_side: int) -> None:
             for k in range(max(len(p.good), len(p.hard))):
                 g = p.good[k] if k < len(p.good) else None
                 hd = p.hard[k] if k < len(p.hard) else None
-                rows.append([p.city, p.prefecture, k + 1, *part(g), *part(hd)])
+                rows.append([p.city, p.prefecture, k + 1, *part(g), *part(hd), {True: "true", False: "false", None: ""}[says(p.city)]])
         _echo_csv(to_csv(headers, rows))
         return
 
@@ -1155,6 +1183,9 @@ def _emit_comparison(c, fmt: str, per_side: int) -> None:
 
     rows = [[p.city, p.prefecture, md(p.good), md(p.hard)] for p in c.cities]
     click.echo(to_markdown(["city", "prefecture", labels.POLARITIES["good"], labels.POLARITIES["hard"]], rows))
+    line = _said_line(c)
+    if line:  # (under the table, as a reader of the report should read it)
+        click.echo(f"\n{line[0].upper()}{line[1:]}.")
 
 
 @cli.command()

@@ -220,8 +220,9 @@ class Similar:
 
     def to_dict(self) -> dict[str, Any]:
         results = []
-        for h in self.hits:
+        for rank, h in enumerate(self.hits, 1):
             d = h.to_dict()
+            d["rank"] = rank  # (as search's results and similar's jsonl and csv rows have it)
             d["shared_terms"] = list(h.matched_terms)
             d["same_city"] = h.city == self.record.city
             results.append(d)

@@ -32,6 +32,17 @@ class Corpus:
     def by_id(self) -> dict[str, Snippet]:
         return {r.id: r for r in self.records}
 
+    def to_dict(self) -> dict[str, Any]:
+        """All the parser made of the directory, as `kodoku-search corpus --json --full` prints it."""
+        return {
+            "directory": str(self.directory),
+            "files": [p.name for p in self.files],
+            "documents": [d.to_dict() for d in self.documents],
+            "records": [r.to_dict() for r in self.records],
+            "references": [r.to_dict() for r in self.references],
+            "anomalies": [a.to_dict() for a in self.anomalies],
+        }
+
 
 MAX_LINE_CHARS = 100_000  # a record is a snippet, not a book: bounds the work one line can cause
 MAX_LINE_NUMBER = 2**31 - 1  # what the index can store

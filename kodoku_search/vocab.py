@@ -9,7 +9,6 @@ so editing them needs no rebuild; each file is re-read when it changes.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -55,7 +54,11 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
     except OSError as e:
         raise CorpusError([f"{path}: cannot read: {e.strerror or e}"]) from None
     out = []
-    for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    # Row by row, each line on its own: a stray quote ("協力,連携 without its closing one) took
+    # the next line into its row, silently (協力 → 「連携\nハブ」, and ハブ lost its group: the
+    # stop-43 review). No entry spans lines, and none has a quote in it.
+    for n, line in enumerate(text.splitlines(), start=1):
+        row = [c.replace('"', "") for c in next(csv.reader([line]), [])]
         # A row typed with the IME on separates its words with 、 or ，: read them as commas
         # (no entry is a phrase with a comma in it); the row was one word before, silently.
         # So is a row quoted whole ("縦割り,セクショナリズム", as a spreadsheet may save it).

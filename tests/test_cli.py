@@ -617,3 +617,14 @@ def test_compare_polarity_suggests_the_search_of_the_query_typed(run):
     r = run("compare", "連携", "--city", "熊本", "--polarity=good", "庁内")
     assert r.exit_code == 2 and "kodoku-search search 連携 庁内 --polarity good" in r.output
     assert "Did you mean '--polarity'" not in run("compare", "連携", "--polarity-x").output
+
+
+def test_eval_refuses_a_bad_judgments_file_before_it_builds_an_index(tmp_path):
+    # (It built the whole index, two seconds, and then said the file was not JSON: the stop-43 review.)
+    idx = tmp_path / "never"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    for f in (bad, tmp_path / "missing.jsonl"):
+        r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "--index-dir", str(idx), "eval", str(f)])
+        assert r.exit_code == 2 and "Traceback" not in r.output and str(f) in r.output
+        assert not idx.exists()

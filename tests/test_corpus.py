@@ -303,6 +303,25 @@ def test_cli_corpus_json_has_exactly_the_fields():
     assert all(tuple(d) == SNIPPET_FIELDS for d in data)
 
 
+def test_cli_corpus_json_full_has_what_the_text_report_says():
+    """corpus --json gave the records alone: the anomalies, the cross-reference and the
+    document's title, which the text report prints, were nowhere in JSON (the stop-43 review)."""
+    from kodoku_search.corpus import load_corpus
+
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "corpus", "--json", "--full"])
+    assert r.exit_code == 0
+    data = json.loads(r.output)
+    assert data == json.loads(json.dumps(load_corpus(CORPUS).to_dict()))
+    assert len(data["records"]) == 90 and data["files"] == ["advice-2025-10.txt"]
+    assert data["documents"][0]["title"] and data["anomalies"]
+    ref = data["references"][0]
+    assert ref["city"] == "宇和島市" and ref["target_theme"] == "general" and ref["target_ids"]
+    text = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "corpus"]).output
+    assert all(f"{a['source']}:{a['line']}  {a['kind']}: {a['message']}" in text for a in data["anomalies"])
+    r = CliRunner().invoke(cli, ["--corpus-dir", str(CORPUS), "corpus", "--full"])
+    assert r.exit_code == 2 and "--json --full" in r.output
+
+
 def test_cli_corpus_bad_record_exits_2_without_traceback(corpus_copy):
     (corpus_copy / "x.jsonl").write_text("{oops\n", "utf-8")
     r = CliRunner().invoke(cli, ["--corpus-dir", str(corpus_copy), "corpus"])

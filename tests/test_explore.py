@@ -359,6 +359,28 @@ def test_compare_json_and_formats(run, engine):
     assert "No city has a match" in run("compare", "ぴよぴよぴよ").output
 
 
+def test_compare_says_in_every_format_which_cities_say_the_words(run, engine):
+    """負担 asks for the hard side, so every city's hardest snippet matches it, and two say it:
+    the text said so, and a markdown table for a report, or a CSV, left it out (the stop-43 review)."""
+    c = engine.compare("負担", theme="platform")
+    said = set(c.said_in)
+    assert said and len(said) < len(c.cities)
+    text = run("compare", "負担", "--theme", "platform").output
+    assert f"its words are in the snippets of {len(said)} of them" in text
+    md = run("compare", "負担", "--theme", "platform", "--format", "markdown").stdout
+    _check_markdown(md, 4)
+    assert md.strip().split("\n\n")[-1].startswith(f"Its words are in the snippets of {len(said)} of them")
+    rows = _read_csv(run("compare", "負担", "--theme", "platform", "--format", "csv").stdout_bytes)
+    assert rows[0][-1] == "says_query"
+    assert {r[0]: r[-1] for r in rows[1:]} == {p.city: "true" if p.city in said else "false" for p in c.cities}
+    lines = run("compare", "負担", "--theme", "platform", "--format", "jsonl").stdout.splitlines()
+    assert {d["city"]: d["says_query"] for d in map(json.loads, lines)} == {p.city: p.city in said for p in c.cities}
+    # Where every city says them, the table stands alone.
+    assert set(engine.compare("居場所").said_in) == {p.city for p in engine.compare("居場所")}
+    md = run("compare", "居場所", "--format", "markdown").stdout
+    assert "Its words are in" not in md and md.strip().splitlines()[-1].startswith("| ")
+
+
 # ---------------------------------------------------------------------------
 # Similar
 
@@ -475,6 +497,9 @@ def test_similar_through_the_cli(run):
     assert "key terms:" in out and out.count("shares: ") == 3 and "【縦割り】" in out
     data = json.loads(run("similar", rid, "--json", "-n", "3").output)
     assert len(data["results"]) == 3 and data["results"][0]["shared_terms"]
+    assert [h["rank"] for h in data["results"]] == [1, 2, 3]  # (as search --json and similar's jsonl have it)
+    jl = [json.loads(x) for x in run("similar", rid, "--format", "jsonl", "-n", "3").output.splitlines()]
+    assert [(h["rank"], h["id"]) for h in jl] == [(h["rank"], h["id"]) for h in data["results"]]
     rows = _read_csv(run("similar", rid, "--format", "csv", "-n", "3").stdout_bytes)
     assert [r[10] for r in rows[1:]] == [h["id"] for h in data["results"]]
     assert rows[1][11] == "、".join(data["results"][0]["shared_terms"])

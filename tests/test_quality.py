@@ -194,6 +194,12 @@ def test_a_synonym_row_typed_with_japanese_commas_is_read(tmp_path):
     # and what to do (it was "'utf-8' codec can't decode byte 0x8c": the stop-41 review).
     (tmp_path / "synonyms.csv").write_text('"縦割り,セクショナリズム"\n', "utf-8")
     assert load_vocabulary(tmp_path).alternatives("縦割り") == ("セクショナリズム",)
+    # A stray quote is one row's: it took the next line into its row, silently (協力 found
+    # 「連携\nハブ」 and ハブ had no group: the stop-43 review).
+    (tmp_path / "synonyms.csv").write_text('"協力,連携\nハブ,拠点\n協定",連携協定\n', "utf-8")
+    v = load_vocabulary(tmp_path)
+    assert v.alternatives("協力") == ("連携",) and v.alternatives("ハブ") == ("拠点",)
+    assert v.alternatives("協定") == ("連携協定",)
     (tmp_path / "synonyms.csv").write_bytes("縦割り,セクショナリズム\n".encode("shift_jis"))
     from kodoku_search.errors import CorpusError
 
@@ -1966,6 +1972,10 @@ def test_the_page_says_which_query_words_no_match_has(engine):
         assert engine.search(f"{typed} 連携", limit=3).unmatched == (typed,), typed
     for found in ("たてわり 連携", "くろう 連携", "みまもり 連携", "連携 について"):
         assert engine.search(found, limit=3).unmatched == (), found
+    # Nor a run that says a side (the stop-43 review: the whole of it was "not found", the
+    # よかった it read as the side included).
+    r = engine.search("もっとこうすればよかった", limit=3)
+    assert r.reading.polarity == "hard" and r.unmatched == ()
     # A word some result has in part is not named: the page marks where (居場 of 居場しょ,
     # 上げ of 立ち上げ時; 形がい化 is 形骸化: the second stop-24 review).
     for part in ("居場しょ", "形がい化", "立ち上げ時の苦労"):
