@@ -86,12 +86,7 @@ class SearchEngine:
         (use whatever index exists; raise if there is none). ``lazy``: open the
         Whoosh index only when a search needs it (``stats`` needs none).
         """
-        for name, value in (("corpus_dir", corpus_dir), ("index_dir", index_dir)):
-            if value is not None and not isinstance(value, (str, os.PathLike)):
-                raise UsageError(f"{name} must be a path (str or Path) or None, not {type(value).__name__}")
-            if isinstance(value, str) and not value.strip():
-                # (Path("") is the working directory: a variable unset in a script indexed it)
-                raise UsageError(f"{name} is empty: give a directory, or None for the default")
+        _check_dirs(corpus_dir, index_dir)
         corpus = _corpus_path(corpus_dir)
         where = Path(index_dir) if index_dir is not None else paths.default_index_dir()
         if rebuild not in ("auto", "always", "never"):
@@ -153,6 +148,7 @@ class SearchEngine:
         (``kodoku-search check``): a CheckReport, or IndexError_ saying what to do."""
         from .check import check
 
+        _check_dirs(corpus_dir, index_dir)  # (as open's: check(5) let a TypeError out; the stop-43 review)
         corpus = _corpus_path(corpus_dir)
         where = Path(index_dir) if index_dir is not None else paths.default_index_dir()
         return check(where, corpus)
@@ -174,6 +170,25 @@ class SearchEngine:
         self.__dict__.pop("_meaning", None)
         self.searcher()
         return gen
+
+    def _follow(self) -> bool:
+        """Go on to the index's current generation where this engine's was removed: an
+        engine keeps the files it has open through two rebuilds, but reads some small ones
+        on first need, and an engine open across two rebuilds lost its spellings (たてわり
+        found nothing, silently: the stop-43 adversarial review). False where it was not
+        removed, or there is nothing newer."""
+        if self.generation.path.exists():
+            return False
+        now = ix.current_generation(self.index_dir)
+        if now is None or now.path == self.generation.path:
+            return False
+        from .fastjanome import use_janome_cache
+
+        self._ix, self._searcher, self.generation, self._values = ix.open_generation(now), None, now, {}
+        use_janome_cache(now.path / ix.JANOME_CACHE)
+        self.__dict__.pop("_spellings_map", None)
+        self.__dict__.pop("_meaning", None)
+        return True
 
     def close(self) -> None:
         cached = self.__dict__.pop("_meaning", None)
@@ -272,7 +287,14 @@ class SearchEngine:
             return result
         try:
             files = json.loads((self.generation.path / ix.FILES).read_text("utf-8"))
-        except (OSError, ValueError):
+        except OSError:
+            if not self._follow():
+                return result
+            try:
+                files = json.loads((self.generation.path / ix.FILES).read_text("utf-8"))
+            except (OSError, ValueError):
+                return result
+        except ValueError:
             return result
         notes = list(result.notes)
         for info in files.values():
@@ -317,8 +339,10 @@ class SearchEngine:
         if self.__dict__.get("_spellings_map") is None:
             try:
                 found = ix.read_verified_json(self.generation, ix.SPELLINGS)
-            except OSError:  # a generation written before spellings were kept
-                found = {}
+            except OSError:
+                if self._follow():  # (its generation removed by two rebuilds since it opened)
+                    return self._spellings
+                found = {}  # a generation written before spellings were kept
             except IndexError_ as damaged:  # not silently wrong suggestions
                 raise IndexError_(f"{damaged}; rebuild it with: kodoku-search index") from None
             if not isinstance(found, dict):
@@ -498,7 +522,9 @@ class SearchEngine:
             self._values[fieldname] = sorted(
                 t.decode("utf-8") if isinstance(t, bytes) else t for t in self.searcher().lexicon(fieldname)
             )
-        return self._values[fieldname]
+        # (A copy: the list itself is what filters are checked against, and a caller's v.clear()
+        # made every city unknown; the stop-43 adversarial review.)
+        return list(self._values[fieldname])
 
     @_reads_index
     def records(self) -> list[Hit]:
@@ -529,11 +555,52 @@ class SearchEngine:
             if near:
                 raise UsageError(f"no record with id {record_id!r}; {stem}… has "
                                  f"{near[0].rpartition('/')[2]}–{near[-1].rpartition('/')[2]}: e.g. {near[0]}")
+            why = self._not_a_record(record_id) if valid else None
+            if why:
+                raise UsageError(why)
             raise UsageError(f"no record with id {record_id!r}; ids look like advice-2025-10/general/福岡市/2 "
                              "(or a citation: advice-2025-10.txt:31)")
         from .search import hit_from_stored
 
         return hit_from_stored(stored)
+
+    def _not_a_record(self, citation: str) -> str | None:
+        """What a line of a source is, where a citation names one that holds no record: a
+        bullet the document repeats, a block that points to another theme, a heading (show
+        …:206 said only "no record", of a line the corpus command lists: the stop-43 review)."""
+        from .corpus import load_corpus
+
+        source, _, line = citation.strip().rpartition(":")
+        if not source or not line.isdigit() or "/" in source or "\\" in source:
+            return None
+        try:
+            c = load_corpus(self.corpus_dir)
+        except KodokuError:
+            return None
+        n = int(line)
+        if not any(p.name == source for p in c.files):
+            return None
+        where = f"{source}:{n}"
+        for r in c.references:
+            if r.source == source and r.line == n:
+                to = ", ".join(r.target_ids) or "(nothing)"
+                return (f"{where} is not a snippet: {r.city}'s {r.theme} block points to its {r.target_theme} "
+                        f"records (【…】参照): {to}")
+        for a in c.anomalies:
+            if a.source == source and a.line == n:
+                return f"{where} holds no record of its own ({a.kind}): {a.message}"
+        try:
+            lines = (c.directory / source).read_text("utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if not 1 <= n <= len(lines):
+            return f"{source} has {len(lines)} lines, not {n}"
+        said = lines[n - 1].strip()
+        hint = "; a citation names a snippet's line, as under each search result (advice-2025-10.txt:31)"
+        if not said:
+            return f"{where} is a blank line{hint}"
+        return (f"{where} is not a snippet (a heading or the document's own text): "
+                f"「{said[:60]}{'…' if len(said) > 60 else ''}」{hint}")
 
     @_reads_index
     def cited(self, citation: str) -> list[Hit]:
@@ -632,6 +699,15 @@ class SearchEngine:
 
 def warn(message: str) -> None:
     print(f"kodoku-search: {message}", file=sys.stderr)
+
+
+def _check_dirs(corpus_dir, index_dir) -> None:
+    for name, value in (("corpus_dir", corpus_dir), ("index_dir", index_dir)):
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            raise UsageError(f"{name} must be a path (str or Path) or None, not {type(value).__name__}")
+        if isinstance(value, str) and not value.strip():
+            # (Path("") is the working directory: a variable unset in a script indexed it)
+            raise UsageError(f"{name} is empty: give a directory, or None for the default")
 
 
 def _corpus_path(corpus_dir: str | Path | None) -> Path:

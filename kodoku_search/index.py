@@ -250,6 +250,7 @@ class BuildLock:
                 os.close(fd)
                 raise
             self.fd = fd
+            _HELD.add(fd)
             return self
         finally:
             os.close(qfd)  # releases our place in the queue: the next waiter goes on to .lock
@@ -271,9 +272,35 @@ class BuildLock:
 
     def __exit__(self, *exc) -> None:
         if self.fd is not None:
+            _HELD.discard(self.fd)
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None
+
+
+_HELD: set[int] = set()  # this process's build-lock descriptors (a forked worker closes its copies)
+
+
+def _worker_start(parent: int) -> None:
+    """In each build worker, first: let go of the build lock the fork copied, and go when
+    the builder goes. A flock belongs to the open file, so a worker holding a copy kept
+    .lock taken after the builder was killed, and every later build waited 120 s and
+    failed, until someone found the idle workers (the stop-43 adversarial review)."""
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+    try:  # (Linux: a signal when the parent dies; elsewhere the closed copy is what matters)
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # (it died before the signal was asked for)
+        os._exit(1)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -497,7 +524,8 @@ def _write_segments(path: Path, jobs, procs: int, progress: Progress | None) -> 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     order = sorted(range(len(jobs)), key=lambda k: -sum(len(r.text) for r in jobs[k][1]))
     results: list = [None] * len(jobs)
-    with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=procs, mp_context=ctx, initializer=_worker_start,
+                             initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(_write_segment, str(path), cache, jobs[k][1], jobs[k][2]): k for k in order}
         for fut in as_completed(futures):
             k = futures[fut]

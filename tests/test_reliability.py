@@ -1067,3 +1067,77 @@ def test_index_dir_that_is_a_file_is_refused_with_a_message(tmp_path):
     r = cli_in(CORPUS, f, "search", "縦割り")
     assert r.exit_code == 2 and str(f) in r.output
     assert f.read_text() == "precious"
+
+
+_HANGING_PARALLEL_BUILD = r"""
+import sys, time
+from pathlib import Path
+from kodoku_search import index as ix
+
+def hang(*a, **k):  # a worker busy for good, as one analysing a large corpus is for a while
+    Path(sys.argv[3], f"worker-{__import__('os').getpid()}").write_text("")
+    time.sleep(600)
+
+ix._write_segment = hang
+ix.build(Path(sys.argv[1]), Path(sys.argv[2]), procs=2)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the workers' parent-death signal is Linux's")
+def test_a_killed_parallel_build_leaves_no_lock_and_no_workers(tmp_path):
+    """kill -9 of a build in two worker processes: the forked workers held copies of the
+    lock's descriptor, so .lock stayed taken and every later build waited 120 s and failed
+    (the stop-43 adversarial review). They let go of it, and die with the builder."""
+    idx, marks = tmp_path / "idx", tmp_path / "marks"
+    marks.mkdir()
+    # (No pipes: a worker left alive would hold them open, and reading them would never end.)
+    p = subprocess.Popen([sys.executable, "-c", _HANGING_PARALLEL_BUILD, str(CORPUS), str(idx), str(marks)],
+                         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(marks.iterdir())) < 2 and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.05)
+        workers = [int(m.name.split("-")[1]) for m in marks.iterdir()]
+        assert len(workers) == 2
+        p.kill()
+        p.wait(timeout=10)
+        with ix.BuildLock(idx, timeout=5):  # (was: "another process is rebuilding", for good)
+            pass
+        deadline = time.monotonic() + 10
+        while any(map(_running, workers)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [w for w in workers if _running(w)]
+    finally:
+        if p.poll() is None:
+            p.kill()
+        for w in workers:
+            if _running(w):
+                os.kill(w, signal.SIGKILL)
+
+
+def test_an_engine_open_across_two_rebuilds_keeps_its_spellings(built):
+    """Two rebuilds remove the generation an open engine began on: the files it had open
+    stay readable, but the spellings it reads on first need were gone, and たてわり found
+    nothing, silently (the stop-43 adversarial review). It goes on to the current one."""
+    idx, _ = built
+    with SearchEngine.open(CORPUS, idx) as e:
+        assert e.search("縦割り", limit=1).total
+        first = e.generation.path
+        ix.build(CORPUS, idx)
+        ix.build(CORPUS, idx)
+        assert not first.exists()
+        r = e.search("たてわり", limit=5)
+        with SearchEngine.open(CORPUS, idx) as fresh:
+            assert [h.id for h in r.hits] == [h.id for h in fresh.search("たてわり", limit=5).hits]
+        assert r.total and r.unmatched == () and e.generation.path != first
+        # And 宇和島市's platform block still says where its snippets are.
+        said = e.search("連携", city="宇和島市", theme="platform").notes
+        assert any("block says to see its" in n for n in said)
