@@ -260,6 +260,9 @@ class QueryWord:
     parts: tuple[str, ...] = ()  # the index's words for it, when Janome cut it in pieces (協働 → 協, 働)
     sound: bool = False  # typed in kana and read as the corpus spells it (きかん → 機関): every spelling of its sound
     lemma: str = ""  # typed in kana, a verb's or adjective's dictionary form as it sounds (ふえ: フエル; analysis.lemma_reading)
+    # Synonyms of its spelling, for a word typed in kana (くろう: 苦労's 困難, 大変 …): at second hand,
+    # so they weigh less (W_FARTHER) than the spelling itself, a synonym of the word as typed
+    farther: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -544,6 +547,11 @@ def _kana_respellings(text: str, spellings: dict[str, str]) -> list[tuple[int, i
                 and _HIRAGANA_RUN.fullmatch(run[1:])):
             run, at = run[1:], at + 1
             pieces = _respell_pieces(run, spellings)
+            if pieces is None and len(run) > 2 and run[0] in _PARTICLE_HEAD:
+                # (Two particles: 住民への + しゅうち, 企業との + れんけい; the second was read as a
+                # word's first kana and nothing was respelled: the stop-43 review.)
+                pieces = _respell_pieces(run[1:], spellings)
+                run, at = (run[1:], at + 1) if pieces is not None else (run, at)
         out += [(a + at, b + at, sp) for a, b, sp in pieces or () if sp != text[a + at:b + at]
                 and not _light_verb_form(text[a + at:b + at])]
     return out
@@ -793,7 +801,10 @@ def _usual_kanji_of(run: str, spellings: dict[str, str], context: list, vocab=No
     from .analysis import spelled as spelled_as
 
     at = context[0].start if context else 0
-    ends = [len(run)] + [i for i in range(len(run) - 1, 2, -1) if run[i] in _PARTICLE_HEAD]
+    # (A word is at most so long: every stretch of a 1,000-kana run up to a particle, each
+    # folded whole, took seconds; the stop-43 adversarial review.)
+    ends = [i for i in [len(run)] + [i for i in range(len(run) - 1, 2, -1) if run[i] in _PARTICLE_HEAD]
+            if i <= KANA_WORD_MAX]
     for end in ends:
         kana = run[:end]
         if len(kana) < 3 or spelled_as(kana, spellings) is not None:
@@ -1033,6 +1044,7 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
     respelled = False
     respellings: list[tuple[str, str]] = []
     respelled_at: list[tuple[int, int, str]] = []
+    farther: dict[int, set[str]] = {}  # the word's synonyms that are its spelling's (QueryWord.farther)
     if spellings and ws:
         for a, b, spelled in _kana_respellings(text, spellings):
             if _in_okurigana(text, a):
@@ -1046,6 +1058,15 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                 # (Not with the spelling's own synonyms: くろうした put 宇和島市's 【難しさ】 (a rarer
                 # word, by BM25) above every 苦労, the word itself.)
                 phrase_syn.setdefault(inside[0], []).append(spelled)
+                if KANA_SPELLED_SYNONYMS and vocab:
+                    # And the spelling's own synonyms, at second hand: たいへんだったこと found 31
+                    # snippets where 大変だったこと finds 39, and れんけいがむずかしい left 福岡市's
+                    # 「横連携が困難」 seventh and 困難 unmarked (the stop-43 review). (Weighed as
+                    # the spelling's synonyms, they put 宇和島市's 【難しさ】 above every 苦労 for
+                    # くろうした: the word, in the corpus spelling, comes first.)
+                    seconds = [x for x in vocab.alternatives(spelled) if x != spelled]
+                    phrase_syn[inside[0]].extend(seconds)
+                    farther.setdefault(inside[0], set()).update(seconds)
                 respelled = True
                 respellings.append((text[a:b], spelled))
                 respelled_at.append((a, b, spelled))
@@ -1096,11 +1117,14 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
             slipped = [x for x in slips.bound(w.surface) if x not in syn]
             own_alts += [(w.surface, x) for x in slipped]
             syn += slipped
+        far_k = farther.get(k, set())
+        direct = set(syn) | {x for x in phrase_syn.get(k, []) if x not in far_k}
         syn = tuple(x for x in dict.fromkeys(syn + phrase_syn.get(k, [])) if x != w.term)
         # (Typed in kana only: in kanji the text field's base form meets every inflection already.)
         lemma = w.lemma if w.lemma and not any(_is_kanji(c) for c in w.surface) and w.term not in parts_of else ""
         seen[w.term] = QueryWord(w.surface, w.term, w.reading, tuple(dict.fromkeys(grams_of.get(k, []))), tuple(syn),
-                                 parts_of.get(w.term, ()), sound, lemma)
+                                 parts_of.get(w.term, ()), sound, lemma,
+                                 frozenset(x for x in syn if x in far_k and x not in direct))
         if len(seen) >= MAX_WORDS:
             break
     # Intent is read in the words as the corpus spells them: ふたん is 負担 (a hard cue),
@@ -2391,7 +2415,44 @@ def _phrase_synonyms(text: str, vocab) -> list[tuple[int, int, tuple[str, ...]]]
                     s_at = where2[len(norm2) - len(key)]
                     if s_at in bounds and s_at < m.start:
                         out.append((s_at, m.end, vocab.alternatives(key)))
+    if VERB_AS_ITS_NOUN:
+        # An entry that is a verb's noun (立ち上げ, 話し合い), typed as the verb in another form:
+        # 「PFを立ち上げる」 is 立ち + 上げる to Janome, and 立ち上げ ended inside a word, so it found
+        # none of 設置/設立/発足, while 「PFを立ち上げた」 (上げ + た) found them all (the stop-43
+        # review). Looked for with the verb as its noun (its 連用形: 上げる → 上げ, 組む → 組み).
+        for m in morphs(text):
+            if not m.pos.startswith("動詞") or m.base == "*":
+                continue
+            for stem in _stems(m.base):
+                if stem == m.surface:
+                    continue  # (as typed: found above)
+                said = text[:m.start] + stem
+                norm2, where2 = normalize(said)
+                for key in keys:
+                    if len(key) > len(stem) and norm2.endswith(key):
+                        s_at = where2[len(norm2) - len(key)]
+                        if s_at in bounds and s_at < m.start:
+                            out.append((s_at, m.end, vocab.alternatives(key)))
     return out
+
+
+KANA_SPELLED_SYNONYMS = True  # a word typed in kana also finds its spelling's synonyms (QueryWord.farther)
+W_FARTHER = 0.5  # × W_SYNONYM: such a synonym at second hand
+VERB_AS_ITS_NOUN = True  # a synonym entry that is a verb's noun (立ち上げ) is met by the verb in any form (立ち上げる)
+_I_ROW = dict(zip("うくぐすずつぬぶむる", "いきぎしじちにびみり"))
+
+
+def _stems(base: str) -> tuple[str, ...]:
+    """A verb's 連用形, the form its noun takes (立ち上げる → 立ち上げ, 取り組む → 取り組み):
+    either of an ichidan verb's and a godan's where る ends it (only an entry can match)."""
+    if base.endswith("する"):
+        return (base[:-2] + "し",)
+    out = []
+    if base.endswith("る") and len(base) > 1:
+        out.append(base[:-1])
+    if base[-1:] in _I_ROW:
+        out.append(base[:-1] + _I_ROW[base[-1]])
+    return tuple(out)
 
 
 class _Leaf:  # (internal, and on every cold search's path: a plain class costs nothing to define; a
@@ -2501,15 +2562,16 @@ def _leaves(reading: Reading) -> list[_Leaf]:
             add("ngram", g, W_NGRAM, k, "ngram")
         for alt in w.synonyms:
             alt_terms, slop = _as_phrase(alt)
+            ws_ = W_SYNONYM * (W_FARTHER if alt in w.farther else 1.0)
             if alt_terms is None:  # its words would not say it: look for its characters
                 grams = _alt_grams(alt)
                 # Whoosh sums an AND's parts: divided by their number, the entry weighs as one word.
-                add("ngram", grams, W_SYNONYM / max(1, grams.count(" ") + 1), k, "synonym")
+                add("ngram", grams, ws_ / max(1, grams.count(" ") + 1), k, "synonym")
                 continue
-            add("text", alt_terms, W_SYNONYM, k, "synonym", slop)
-            add("heading", alt_terms, W_HEADING * W_SYNONYM, k, "heading")
+            add("text", alt_terms, ws_, k, "synonym", slop)
+            add("heading", alt_terms, W_HEADING * ws_, k, "heading")
             # In the snippet before, as a synonym counts against the word in the text (text + reading).
-            add("context", alt_terms, W_CONTEXT * W_SYNONYM / (W_TEXT + W_READING), k, "context-synonym")
+            add("context", alt_terms, W_CONTEXT * ws_ / (W_TEXT + W_READING), k, "context-synonym")
     if W_PHRASE_GRAM:
         for g, k in reading.phrase_grams:
             add("ngram", g, W_PHRASE_GRAM, k, "phrase")
@@ -2649,7 +2711,8 @@ def _pieces(leaves: list[_Leaf], reading: Reading, searcher) -> tuple[tuple, ...
             one = frozenset([grams[0].key()])
             out.append((one, 1, one, frozenset(), None, partial(_in_katakana, searcher, grams[0].term), one, whole))
             continue
-        own = [lf for lf in grams if lf.term == fold(w.surface)[0]]
+        folded = fold(w.surface)[0]  # (once: per pair, a word of 1,000 kana was folded 1,000 times)
+        own = [lf for lf in grams if lf.term == folded]
         if (own and HIRAGANA_PAIR_AS_WORD and len(w.surface) == 2 and _HIRAGANA_RUN_2.fullmatch(w.surface)
                 and not searcher.doc_frequency("text", w.term)):
             # A word of two hiragana that no snippet has as a word (いま, まず) by its pair only
@@ -2854,12 +2917,19 @@ def _kana_run_as_long(searcher, word: str, docnum: int) -> bool:
     from .analysis import fold
 
     q = fold(word)[0]
+    said = _katakana(unicodedata.normalize("NFKC", word))
     text = unicodedata.normalize("NFKC", searcher.stored_fields(docnum).get("text") or "")
     for run in _KANA_RUN_JOINED.findall(text):
         r = fold(_KANA_JOINERS.sub("", run))[0]
         if len(r) >= len(q) - 1 and (q[:2] in r or q[-2:] in r):
-            return True
+            # (And an end of it as typed, small kana and all: folded, キャスト's キヤ and ヤス are
+            # 「動きやすい」's, and 「ポットキャスト」 listed it (the stop-43 review).)
+            if not KANA_END_AS_TYPED or said[:2] in (r2 := _katakana(run)) or said[-2:] in r2:
+                return True
     return False
+
+
+KANA_END_AS_TYPED = True  # …and an end of the word as typed, small kana included (_kana_run_as_long)
 
 
 _KANA_JOINERS = re.compile(r"[☆★・･=＝]")
@@ -3013,6 +3083,7 @@ def _katakana_said(text: str, spellings: dict[str, str]) -> tuple[str, tuple[tup
     return "".join(out) + text[last:], tuple(pairs)
 
 
+KANA_WORD_MAX = 24  # kana at most in a word a run of katakana may start with (コミュニティーナース: 10)
 _TENSE = frozenset({"た", "だ", "ない", "ます", "です", "たい"})
 _CASE = frozenset({"が", "を", "に", "は", "も", "で"})
 
@@ -3028,7 +3099,9 @@ def _a_sentence_in_kana(run: str, kana: str, spellings: dict[str, str]) -> bool:
     from .analysis import morphs
     from .analysis import spelled as spelled_as
 
-    for i in range(len(run) - 1, 2, -1):
+    # (Prefixes as long as a word is: every prefix of a run of 1,000 katakana, each folded
+    # whole, took 27 s; the stop-43 adversarial review.)
+    for i in range(min(len(run) - 1, KANA_WORD_MAX), 2, -1):
         s = spelled_as(run[:i], spellings)
         if s is not None and _KATAKANA_RUN.fullmatch(s):
             return False
@@ -4557,6 +4630,8 @@ def _ends_in_a_final_particle(rest: str) -> bool:
 def _only_function_words(text: str) -> bool:
     from .analysis import is_function_word, morphs
 
+    if len(text) > KANA_WORD_MAX:  # (endings are short: read whole, each rest of a long run cost seconds)
+        return False
     ms = morphs(text)
     return bool(ms) and all(is_function_word(m.pos, m.base) for m in ms)
 

@@ -2578,6 +2578,8 @@ _OUTCOMES = [
     ("連携が進んでいれば", None), ("連携が進んだとしても", None), ("理解が深まったかどうか", None),
     ("連携が進んだらしい", "good"), ("理解が深まったのではないか", "good"), ("連携が進んだとは言い難い", "hard"),
     ("成功例と失敗例", None), ("良かったことも苦労したことも", None), ("良かったこと並びに苦労したこと", None),
+    # 良い点と悪い点 was the good side alone (the stop-43 review): 悪い点 is the hard side's.
+    ("良い点と悪い点", None), ("PFの悪い点", "hard"), ("悪いところ", "hard"),
     # Said with のではないか, as what comes before it: it did, or it is a complaint (意味がない).
     ("意味がないのではないか", "hard"), ("連携が進まないのではないか", "hard"),
     # An ill feared (〜てしまう) is a complaint; one to be kept off (〜ないように) none.
