@@ -26,7 +26,8 @@ class CheckReport:
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "records": self.records, "files": self.files, "bytes": self.bytes,
+        # (ok: as `check --json` prints it; a report is made only of an intact index.)
+        return {"ok": True, "index": self.index, "records": self.records, "files": self.files, "bytes": self.bytes,
                 "up_to_date": self.up_to_date, "notes": list(self.notes)}
 
 

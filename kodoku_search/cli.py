@@ -7,6 +7,7 @@ time, so ``--help`` stays instant.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
@@ -380,8 +381,16 @@ def _wrap_width(width: int | None) -> int | None:
     if width is not None:
         return width
     if sys.stdout.isatty():
-        return shutil.get_terminal_size().columns
+        return _terminal_columns()
     return None
+
+
+def _terminal_columns() -> int:
+    """The terminal's width, within what --width takes (COLUMNS=99999999999 ended in a
+    MemoryError drawing a rule that wide: the stop-43 adversarial review)."""
+    import shutil
+
+    return max(20, min(1000, shutil.get_terminal_size().columns))
 
 
 def _table_width(width: int | None) -> int:
@@ -390,7 +399,7 @@ def _table_width(width: int | None) -> int:
     if width is not None:
         return width
     if sys.stdout.isatty():
-        return shutil.get_terminal_size().columns
+        return _terminal_columns()
     return COMPARE_FALLBACK_WIDTH
 
 
@@ -898,7 +907,7 @@ def check(obj, as_json) -> None:
         click.echo(f"Error: {_safe(str(e))}", err=True)
         raise click.exceptions.Exit(2) from None
     if as_json:
-        _echo_json({"ok": True, **report.to_dict()})
+        _echo_json(report.to_dict())
         return
     click.echo(f"OK: {report.records} records, {report.files} files ({report.bytes:,} bytes) verified in {report.index}.")
     for note in report.notes:
@@ -1381,9 +1390,58 @@ def main() -> None:
     # Arguments that are not UTF-8 arrive as lone surrogates and are echoed back (the
     # query, in every output format): print them as U+FFFD / "?" rather than fail with
     # UnicodeEncodeError on a strict UTF-8 terminal, or write bytes that are not UTF-8.
+    # A stream the shell closed (>&-) is None here: what would go to it goes nowhere, as it
+    # would have with >/dev/null (it ended in a traceback on .isatty(): the stop-43 review).
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="replace")
         except (AttributeError, ValueError):
             pass
-    cli.main(prog_name="kodoku-search")
+    # A note that cannot be written (2> /dev/full) is lost, not the results with it.
+    sys.stderr = _Unfailing(sys.stderr)
+    try:
+        cli.main(prog_name="kodoku-search")
+    except OSError as e:
+        # Output that cannot be written (a full disk, > /dev/full): said in a line, not a
+        # traceback; where even that cannot be written, the exit status says it.
+        if e.errno not in _WRITE_ERRORS:
+            raise
+        try:
+            sys.stderr.write(f"Error: cannot write the output: {e.strerror or e}\n")
+            sys.stderr.flush()
+        except OSError:
+            pass
+        try:  # (the interpreter flushes stdout again at exit: not again into the same error)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        sys.exit(1)
+
+
+class _Unfailing:
+    """stderr, whose writes never fail: what cannot be said there is dropped."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError:
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError:
+            pass
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+_WRITE_ERRORS = frozenset((errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EBADF, errno.EROFS))

@@ -159,28 +159,29 @@ def compare(engine: "SearchEngine", query: str, *, theme=None, prefecture=None, 
                       if all(w in r.unmatched for r in with_hits))
     compounds = _compounds(sides["good"].reading)
     neither = tuple(h for h in sides.pop("other").hits if h.matches)  # (those that say the query's words)
-    found: dict[str, dict[str, list[Hit]]] = {}  # city → side → its matches, best first
-    pref: dict[str, str] = {}
+    # (city, prefecture) → side → its matches, best first. Keyed by both: 府中市 of 東京都 and
+    # 府中市 of 広島県 are two municipalities, and were one row, 東京都's, with 広島県's
+    # hardship in it (the stop-43 adversarial review).
+    found: dict[tuple[str, str], dict[str, list[Hit]]] = {}
     for side, result in sides.items():
         # A city's snippet that says the query's words before one that only matches
         # without them (the side a cue asks for, the snippets around): compare shows what
         # each city said of the topic (「負担」: 春日井市's 「…運営の負担が大きかった」).
         for h in sorted(result.hits, key=lambda h: (not h.matches, not _says(h, compounds))):
-            found.setdefault(h.city, {"good": [], "hard": []})[side].append(h)
-            pref.setdefault(h.city, h.prefecture)
-    per: dict[str, dict[str, list[Hit]]] = {}
-    for city, lists in found.items():
+            found.setdefault((h.city, h.prefecture), {"good": [], "hard": []})[side].append(h)
+    per: dict[tuple[str, str], dict[str, list[Hit]]] = {}
+    for key, lists in found.items():
         # A record that states both sides (Hit.also) is shown once: on its own side
         # when it is among that side's best, else on the other. Only a side the city
         # would leave empty shows it again: 座間市's 「調整に苦労しましたが、…できました」
         # is its one hardship about 調整, and a reader of that column should see it.
         own = {side: {h.id for h in hits[:limit_per_side] if h.polarity == side} for side, hits in lists.items()}
-        per[city] = {side: [h for h in hits if h.polarity == side or h.id not in own["hard" if side == "good" else "good"]]
+        per[key] = {side: [h for h in hits if h.polarity == side or h.id not in own["hard" if side == "good" else "good"]]
                      [:limit_per_side] for side, hits in lists.items()}
         for side, hits in lists.items():
-            if not per[city][side]:
-                per[city][side] = [h for h in hits if h.also == side][:limit_per_side]
-    pairs = [CityPair(c, pref[c], tuple(s["good"]), tuple(s["hard"])) for c, s in per.items()]
+            if not per[key][side]:
+                per[key][side] = [h for h in hits if h.also == side][:limit_per_side]
+    pairs = [CityPair(c, p, tuple(s["good"]), tuple(s["hard"])) for (c, p), s in per.items()]
     # The cities the query names (豊田市の苦労), or its prefecture's, first: as search puts their
     # snippets first; then by the best score on either side.
     reading = sides["good"].reading

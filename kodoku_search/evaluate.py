@@ -266,6 +266,10 @@ def load_judgments(path: str | Path) -> list[Judgment]:
                 and exc.pos >= len(line.rstrip()))
             hint = ("; a judgments file is JSON Lines, one object a line (jq -c writes it so)" if spread else "")
             raise EvalError(f"{where}: malformed JSON: {exc.msg} (column {exc.colno}){hint}") from exc
+        except RecursionError:  # (as the corpus loader says it; it ended in a traceback: the stop-43 review)
+            raise EvalError(f"{where}: malformed JSON: nested too deeply") from None
+        except ValueError as exc:  # (an integer of more than 4300 digits)
+            raise EvalError(f"{where}: malformed JSON: {str(exc)[:120]}") from None
         judgment = _parse_judgment(obj, where)
         if judgment.qid in seen:
             raise EvalError(

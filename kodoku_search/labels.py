@@ -23,7 +23,7 @@ POLARITIES: dict[str, str] = {
 
 # Words a person may type for a filter value (matched after NFKC + lowercase).
 THEME_ALIASES: dict[str, tuple[str, ...]] = {
-    "general": ("general", "全般", "孤独・孤立対策全般", "対策全般", "総論"),
+    "general": ("general", "全般", "孤独・孤立対策全般", "対策全般", "総論", "全体"),  # (全体: the stop-43 review)
     "platform": (
         "platform", "pf", "プラットフォーム", "官民連携プラットフォーム",
         "官民連携", "立上げ", "立ち上げ", "立ちあげ", "たちあげ", "地方版pf",
@@ -35,7 +35,8 @@ POLARITY_ALIASES: dict[str, tuple[str, ...]] = {
     "good": ("good", "positive", "良かった", "よかった", "良かったこと", "よかったこと", "良かったと思ったこと",
              "良かったと思うこと", "良い", "よい", "良いこと", "よいこと", "良", "成果"),
     "hard": ("hard", "negative", "苦労", "苦労した", "苦労したこと", "苦労している", "苦労していること", "くろう",
-             "くろうしたこと", "難しい", "むずかしい", "困難", "課題", "大変", "たいへん"),
+             "くろうしたこと", "難しい", "むずかしい", "困難", "課題", "大変", "たいへん",
+             "bad", "difficult", "悪かった", "悪い"),  # (bad was refused: the stop-43 review)
     "other": ("other", "その他", "他", "neither"),
 }
 

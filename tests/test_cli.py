@@ -149,7 +149,15 @@ def test_show_takes_the_citation_a_search_prints(run):
     two = run("show", "advice-2025-10.txt:198", "--around", "0")
     assert "春日井市/1" in two.stdout and "also holds advice-2025-10/platform/春日井市/2" in two.stderr
     none = run("show", "advice-2025-10.txt:2")
-    assert none.exit_code == 2 and "advice-2025-10.txt:31" in none.output
+    assert none.exit_code == 2 and "advice-2025-10.txt:31" in none.output and "is a blank line" in none.output
+    # A line that holds no record says what it is (it said only "no record": the stop-43 review).
+    for line, said in ((206, "holds no record of its own (duplicate-bullet): 春日井市: repeats line 202"),
+                       (246, "is not a snippet: 宇和島市's platform block points to its general records"),
+                       (1, "is not a snippet (a heading or the document's own text): 「地方公共団体担当者へのアドバイス"),
+                       (9999, "advice-2025-10.txt has 246 lines, not 9999")):
+        r = run("show", f"advice-2025-10.txt:{line}")
+        assert r.exit_code == 2 and said in r.output, (line, r.output)
+    assert "ids look like" in run("show", "nosuch.txt:2").output
 
 
 def test_options_after_the_double_dash_are_said_to_be_query_words(run):
@@ -257,6 +265,9 @@ def test_what_scripts_read_is_whole_and_plain(run, tmp_path):
                             # (In katakana or half-width as in hiragana: the stop-41 review.)
                             ("ぷらっとふぉーむ", "クロウ"), ("ﾌﾟﾗｯﾄﾌｫｰﾑ", "ｸﾛｳ")):
         assert run("search", "設置", "--theme", theme, "--polarity", polarity, "-n", "1").exit_code == 0, (theme, polarity)
+    # 全体 and bad were refused (the stop-43 review).
+    d = json.loads(run("search", "設置", "--theme", "全体", "--polarity", "bad", "--json").stdout)
+    assert d["filters"] == {"theme": "general", "polarity": "hard"} and d["results"]
     # Said in words, as a query says them (corpus/intents.csv): each was "unknown" (the stop-38 review).
     for theme, polarity, side in (("地方版官民連携プラットフォーム", "大変だった", "hard"), ("PF", "困ったこと", "hard"),
                                   ("地方版孤独・孤立対策官民連携プラットフォーム", "うまくいったこと", "good")):
@@ -581,6 +592,21 @@ def test_the_library_refuses_a_directory_that_is_no_path():
     for kw in ({"index_dir": 123}, {"corpus_dir": 4.5}, {"corpus_dir": ""}, {"index_dir": " "}):
         with pytest.raises(UsageError):
             SearchEngine.open(**kw)
+        with pytest.raises(UsageError):  # (check let a TypeError out: the stop-43 review)
+            SearchEngine.check(**kw)
+
+
+def test_values_are_the_callers_to_change(engine):
+    """values() gave its own cached list: a caller's clear() made every city unknown to the
+    filters (the stop-43 adversarial review)."""
+    v = engine.values("city")
+    v.clear()
+    v.append("大阪市")
+    assert "福岡市" in engine.values("city") and engine.search("連携", city="福岡市", limit=1).total
+    from kodoku_search import UsageError
+
+    with pytest.raises(UsageError):
+        engine.search("連携", city="大阪市")
 
 
 @pytest.mark.parametrize("option, value, place", [("--city", "fukuoka", "福岡市"), ("--city", "kyoto", "京都市"),

@@ -319,7 +319,7 @@ def test_filters_are_read_in_the_words_search_takes(tmp_path: Path) -> None:
          "'grade'"),
         ('{"qid": "d02", "query": "x", "relevant": [{"city": "c", "grade": 1, "text": 5}]}',
          "'text'"),
-        ('{"qid": "d02", "query": "x", "polarity": "bad", "relevant": []}', "'polarity'"),
+        ('{"qid": "d02", "query": "x", "polarity": "meh", "relevant": []}', "'polarity'"),
         ('["not", "an", "object"]', "JSON object"),
         ('{"qid": true, "query": "x", "relevant": []}', "'qid'"),
         ('{"qid": 1.5, "query": "x", "relevant": []}', "'qid'"),
@@ -369,6 +369,18 @@ def test_a_key_a_judgment_does_not_read_is_warned_of(tmp_path: Path) -> None:
 def test_missing_file_raises_eval_error(tmp_path: Path) -> None:
     with pytest.raises(EvalError, match="cannot read"):
         load_judgments(tmp_path / "absent.jsonl")
+
+
+def test_json_too_deep_or_too_large_is_malformed_not_a_traceback(tmp_path: Path) -> None:
+    """RecursionError escaped evaluate and eval (the stop-43 adversarial review)."""
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text('{"qid": "a", "query": "x", "relevant": ' + "[" * 3000 + "]" * 3000 + "}\n", "utf-8")
+    with pytest.raises(EvalError, match=r"deep.jsonl:1: malformed JSON: nested too deeply"):
+        load_judgments(deep)
+    big = tmp_path / "big.jsonl"
+    big.write_text('{"qid": "a", "query": "x", "n": ' + "9" * 5000 + ', "relevant": []}\n', "utf-8")
+    with pytest.raises(EvalError, match=r"big.jsonl:1: malformed JSON"):
+        load_judgments(big)
 
 
 def test_real_development_judgments_load() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import re
 from collections import Counter
 
@@ -1003,3 +1004,22 @@ def test_compare_json_keeps_the_notes_the_text_prints(run, engine):
     assert r.exit_code == 0 and json.loads(r.output)["notes"] == ["3 results without --city 豊田市"]
     assert any("大阪市" in n for n in engine.compare("大阪市の連携").to_dict()["notes"])
     assert json.loads(run("index", "--json").output)["ok"] is True
+
+
+def test_compare_keeps_two_municipalities_of_one_name_apart(tmp_path):
+    """府中市 of 東京都 and 府中市 of 広島県 were one row, 東京都's, with 広島県's hardship in
+    it (the stop-43 adversarial review)."""
+    from kodoku_search import SearchEngine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "advice-2025-10.txt", corpus)
+    rows = [{"id": "f/1", "city": "府中市", "prefecture": "東京都", "theme": "general", "polarity": "good",
+             "text": "ズンドコ体操で連携が進んだ。"},
+            {"id": "f/2", "city": "府中市", "prefecture": "広島県", "theme": "general", "polarity": "hard",
+             "text": "ズンドコ体操の連携が難しい。"}]
+    (corpus / "fuchu.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    with SearchEngine.open(corpus, tmp_path / "idx") as e:
+        c = e.compare("ズンドコ")
+    got = {(p.city, p.prefecture): ([h.id for h in p.good], [h.id for h in p.hard]) for p in c}
+    assert got == {("府中市", "東京都"): (["f/1"], []), ("府中市", "広島県"): ([], ["f/2"])}

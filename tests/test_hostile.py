@@ -634,3 +634,61 @@ def test_a_users_records_that_misplace_a_city_are_said_not_silently_kept(tmp_pat
     assert "福岡市 is in 福岡県, not 北海道" in got[1].message
     out = CliRunner().invoke(cli, ["--corpus-dir", str(corpus), "--index-dir", str(tmp_path / "idx"), "corpus"]).output
     assert "prefecture-conflict: 福岡市 is in 福岡県" in out and "unknown-prefecture" in out
+
+
+@pytest.mark.parametrize("low, high", [(0x30A1, 0x30F3), (0x3041, 0x3093)])
+def test_a_long_kana_query_costs_work_in_proportion_to_its_length(engine, monkeypatch, low, high):
+    """A run of 1,000 random katakana took 27 s: each prefix, each rest of it and each of its
+    pairs folded the whole run again (the stop-43 adversarial review). Counted, not timed:
+    the characters folded grow about as the query does, not as its square."""
+    import random
+
+    from kodoku_search import analysis
+
+    real, folded = analysis.fold, [0]
+
+    def counting(text, *a, **k):
+        folded[0] += len(text)
+        return real(text, *a, **k)
+
+    monkeypatch.setattr(analysis, "fold", counting)
+    work = {}
+    for n in (250, 1000):
+        rng = random.Random(n)
+        folded[0] = 0
+        engine.search("".join(chr(rng.randint(low, high)) for _ in range(n)), limit=1)
+        work[n] = folded[0]
+    assert work[1000] < 3 * work[250] + 20_000 and work[1000] < 200 * 1000, work
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_said_in_a_line(cli_index):
+    """> /dev/full, >&-, 2> /dev/full and a terminal COLUMNS too wide ended in tracebacks
+    (OSError, AttributeError on isatty, MemoryError), or a note that could not be written
+    lost the results (the stop-43 adversarial review)."""
+    argv = [sys.executable, "-m", "kodoku_search", "--corpus-dir", str(CORPUS), "--index-dir", str(cli_index)]
+    for extra in ([], ["--json"]):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([*argv, "search", "縦割り", "-n", "1", *extra], stdout=full, stderr=subprocess.PIPE,
+                               cwd=ROOT, timeout=60, text=True)
+        assert r.returncode == 1 and "Traceback" not in r.stderr
+        assert r.stderr.strip().endswith("Error: cannot write the output: No space left on device")
+    r = subprocess.run([*argv, "search", "縦割り", "-n", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       cwd=ROOT, timeout=60, text=True, pass_fds=(), close_fds=True,
+                       preexec_fn=lambda: os.close(1))
+    assert r.returncode == 0 and "Traceback" not in r.stderr
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([*argv, "search", "縦割り", "-n", "1", "--polarity", "大変だった"], stdout=subprocess.PIPE,
+                           stderr=full, cwd=ROOT, timeout=60, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("2 results for 「縦割り」")
+
+
+def test_a_terminal_wider_than_any_table_is_taken_as_the_widest(monkeypatch):
+    import shutil
+
+    from kodoku_search import cli as cli_module
+
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *a, **k: os.terminal_size((99_999_999_999, 24)))
+    assert cli_module._terminal_columns() == 1000
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *a, **k: os.terminal_size((3, 24)))
+    assert cli_module._terminal_columns() == 20

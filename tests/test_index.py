@@ -153,6 +153,12 @@ def test_check_hashes_everything_and_reports_a_change_the_memo_cannot_see(tmp_pa
     os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))  # rsync -t / cp -p of other bytes: the documented blind spot
     report = SearchEngine.check(corpus_copy, idx)
     assert report.up_to_date is False and any("the next search rebuilds it" in n for n in report.notes)
+    from click.testing import CliRunner
+
+    from kodoku_search.cli import cli
+
+    out = CliRunner().invoke(cli, ["--corpus-dir", str(corpus_copy), "--index-dir", str(idx), "check", "--json"])
+    assert json.loads(out.stdout) == report.to_dict() and report.to_dict()["ok"] is True  # (ok was the CLI's alone)
     # A change the next search cannot build from is said so, not promised as a rebuild (the
     # stop-25 review: a record with "polarity": "meh").
     (corpus_copy / "mine.jsonl").write_text('{"id": "m/1", "city": "架空市", "prefecture": "北海道", '
