@@ -3094,3 +3094,41 @@ def test_a_pasted_list_on_one_synonym_row_is_read_and_cut(tmp_path):
     got = v.alternatives("縦割り")
     assert len(got) == MAX_ALTERNATIVES and got[:3] == ("セクショナリズム", "語0", "語1")
     assert v.alternatives("語5999")[0] == "縦割り" and v.alternatives("セクショナリズム") == ("縦割り",)
+
+
+def test_a_verb_typed_whole_meets_the_synonym_entry_of_its_noun(engine):
+    """「PFを立ち上げる」 read 立つ and nothing of 立ち上げ's row (Janome: 立ち + 上げる; the entry
+    ended inside a word), while 「PFを立ち上げた」 found 設置/設立/発足 (the stop-43 user review)."""
+    for q in ("PFを立ち上げる", "立ち上げる"):
+        r = engine.search(q, limit=5, related=False)
+        assert {"設置", "設立", "発足"} <= set(dict(r.reading.also).get("立ち上げ", ())) | {
+            s for w in r.reading.words for s in w.synonyms}, q
+        assert any("設置" in h.text[a:b] for h in r.hits for a, b in h.matches), q
+    assert [h.id for h in engine.search("PFを立ち上げる", limit=5).hits] == \
+        [h.id for h in engine.search("PFを立ち上げた", limit=5).hits]
+
+
+def test_a_word_typed_in_kana_finds_its_spellings_synonyms_after_the_word(engine):
+    """たいへんだったこと found 31 where 大変だったこと finds 39; れんけいがむずかしい left 福岡市's
+    「横連携が困難」 seventh with 困難 unmarked (the stop-43 user review): the spelling's synonyms,
+    at second hand (QueryWord.farther), after the word itself."""
+    kana, kanji = engine.search("たいへんだったこと", limit=100, related=False), engine.search("大変だったこと", limit=100, related=False)
+    assert kana.total == kanji.total and {h.id for h in kana.hits} == {h.id for h in kanji.hits}
+    assert kana.hits[0].text[slice(*kana.hits[0].matches[0])] == "大変"
+    w = kana.reading.words[0]
+    assert "大変" in w.synonyms and "大変" not in w.farther and {"困難", "苦労"} <= w.farther
+    r = engine.search("れんけいがむずかしい", limit=3, related=False)
+    assert r.hits[0].city == "福岡市" and "困難" in [r.hits[0].text[a:b] for a, b in r.hits[0].matches]
+    # Respelled after two particles too: 住民への + しゅうち (its しゅうち was read as a word's start).
+    r = engine.search("住民へのしゅうち", limit=5)
+    assert ("しゅうち", "周知") in r.reading.respellings and r.total == engine.search("住民への周知", limit=1).total
+
+
+def test_a_katakana_slip_is_not_met_by_hiragana_of_other_small_kana(engine):
+    """ポットキャスト (the corpus's own spelling, typed as Janome cuts it: ポット + キャスト) listed
+    岡崎市's 「…動きやすいです」: folded, キャスト's キヤ and ヤス are きやす (the stop-43 review)."""
+    r = engine.search("ポットキャスト", limit=10, related=False)
+    assert not any("動きやすい" in h.text for h in r.hits)
+    assert {"ポットキャスト", "ポッドキャスト"} <= {h.text[a:b] for h in r.hits for a, b in h.matches}
+    # A word of the corpus spelled in the other script is still met: ツナグ is つなぐ.
+    assert any(h.text[a:b] == "つなぐ" for h in engine.search("ツナグ", limit=10).hits for a, b in h.matches)
