@@ -114,8 +114,13 @@ class _Command(click.Command):
             # failed (only `check --json` said why there): every command says so now, as
             # {"ok": false, "error": …}, the message on stderr and exit 2 as before (stop 34).
             # (A usage error a command raises itself, --city given twice, too.)
+            said = e.format_message() if isinstance(e, click.ClickException) else str(e)
             if ctx.params.get("as_json") or ctx.params.get("fmt") == "json":
-                _echo_json({"ok": False, "error": e.format_message() if isinstance(e, click.ClickException) else str(e)})
+                _echo_json({"ok": False, "error": said})
+            elif ctx.params.get("fmt") == "jsonl":  # (one line, as the format's lines are: the stop-43 review)
+                from .render import to_jsonl
+
+                click.echo(_safe(to_jsonl([{"ok": False, "error": said}])))
             raise
 
 
@@ -1311,6 +1316,8 @@ def _answer(session, lines, use_color: bool, width) -> None:
         elif reply.kind == "results":
             _print_page(reply.page, reply.page.result.query, use_color, _wrap_width(width), session.engine)
         elif reply.kind == "compare":
+            if reply.message:
+                click.echo(f"note: {reply.message}", err=True)
             _print_comparison(reply.comparison, use_color, _table_width(width))
             click.echo()
         elif reply.kind == "similar":

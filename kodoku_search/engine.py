@@ -344,7 +344,8 @@ class SearchEngine:
                     return self._spellings
                 found = {}  # a generation written before spellings were kept
             except IndexError_ as damaged:  # not silently wrong suggestions
-                raise IndexError_(f"{damaged}; rebuild it with: kodoku-search index") from None
+                said = str(damaged)  # (the advice once: it was said twice, the stop-43 review)
+                raise IndexError_(said if "kodoku-search index" in said else f"{said}; rebuild it with: kodoku-search index") from None
             if not isinstance(found, dict):
                 raise IndexError_(f"the index in {self.generation.path} is damaged ({ix.SPELLINGS} is not a table); "
                                   "rebuild it with: kodoku-search index")
@@ -570,7 +571,7 @@ class SearchEngine:
         …:206 said only "no record", of a line the corpus command lists: the stop-43 review)."""
         from .corpus import load_corpus
 
-        source, _, line = citation.strip().rpartition(":")
+        source, _, line = unicodedata.normalize("NFKC", citation).strip().rpartition(":")
         if not source or not line.isdigit() or "/" in source or "\\" in source:
             return None
         try:
@@ -611,8 +612,11 @@ class SearchEngine:
 
         from .search import hit_from_stored
 
-        source, _, line = citation.strip().rpartition(":") if isinstance(citation, str) else ("", "", "")
-        if not source or not line.isdigit() or any("\ud800" <= c <= "\udfff" for c in source):
+        # (Typed with the IME on: advice-2025-10.txt：31, its colon full width, was no citation.)
+        said = unicodedata.normalize("NFKC", citation) if isinstance(citation, str) and not any(
+            "\ud800" <= c <= "\udfff" for c in citation) else ""
+        source, _, line = said.strip().rpartition(":")
+        if not source or not line.isdigit():
             return []
         found = [f.fields() for f in self.searcher().search(Q.Term("source", source), limit=None)]
         return [hit_from_stored(f) for f in sorted(found, key=lambda f: f["id"]) if f.get("line") == int(line)]
@@ -694,6 +698,9 @@ class SearchEngine:
         """An interactive session over this engine: queries and filter commands, line by line."""
         from .session import Session
 
+        # (Checked here, as search checks its own: limit=-1 was taken, and each query then failed.)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+            raise UsageError(f"limit must be a whole number, 0 or more, not {limit!r}")
         return Session(self, limit)
 
 

@@ -128,7 +128,10 @@ class Session:
                 if not arg:
                     return Reply("error", ":compare takes a query, e.g. :compare 庁内連携")
                 f = {k: v for k, v in self.filters.items() if k in ("theme", "prefecture", "city")}  # (both sides)
-                return Reply("compare", comparison=self.engine.compare(arg, **f))
+                # (Said so: after :polarity hard, :compare showed both sides silently; the stop-43 review.)
+                side = self.filters.get("polarity")
+                said = f"compare shows both sides: :polarity {side} is not applied to it" if side else ""
+                return Reply("compare", said, comparison=self.engine.compare(arg, **f))
             if cmd == "similar":
                 if not arg:
                     return Reply("error", ":similar takes a record id, e.g. :similar advice-2025-10/general/福岡市/2")

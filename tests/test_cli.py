@@ -158,6 +158,8 @@ def test_show_takes_the_citation_a_search_prints(run):
         r = run("show", f"advice-2025-10.txt:{line}")
         assert r.exit_code == 2 and said in r.output, (line, r.output)
     assert "ids look like" in run("show", "nosuch.txt:2").output
+    # Typed with the IME on: a full-width colon (digits were read already).
+    assert "> advice-2025-10.txt:31  advice-2025-10/general/福岡市/2" in run("show", "advice-2025-10.txt：３１").output
 
 
 def test_options_after_the_double_dash_are_said_to_be_query_words(run):

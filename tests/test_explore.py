@@ -913,6 +913,11 @@ def test_every_command_asked_for_json_says_why_it_failed_on_stdout(run):
         assert r.exit_code == 2, args
         assert json.loads(r.stdout)["ok"] is False and json.loads(r.stdout)["error"], args
     assert run("search", "連携", "--city", "大阪市").stdout == ""  # (text: the message on stderr only)
+    # JSON Lines too, as one line (it printed nothing: the stop-43 review); CSV has no place for it.
+    for args in (["search", "連携", "--facets", "--format", "jsonl"], ["search", "連携", "--city", "大阪市", "--format", "jsonl"]):
+        r = run(*args)
+        assert r.exit_code == 2 and len(r.stdout.splitlines()) == 1 and json.loads(r.stdout)["ok"] is False, args
+    assert run("search", "連携", "--city", "大阪市", "--format", "csv").stdout == ""
 
 
 def test_a_word_typed_whole_is_named_whole_when_not_found(engine):
@@ -1023,3 +1028,23 @@ def test_compare_keeps_two_municipalities_of_one_name_apart(tmp_path):
         c = e.compare("ズンドコ")
     got = {(p.city, p.prefecture): ([h.id for h in p.good], [h.id for h in p.hard]) for p in c}
     assert got == {("府中市", "東京都"): (["f/1"], []), ("府中市", "広島県"): ([], ["f/2"])}
+
+
+def test_a_session_refuses_a_limit_search_would_refuse(engine):
+    """engine.session(limit=-1) (or "x", None) was taken, and every query then failed (the
+    stop-43 adversarial review)."""
+    from kodoku_search import UsageError
+
+    for bad in (-1, "x", None, 2.5, True):
+        with pytest.raises(UsageError, match="limit must be a whole number"):
+            engine.session(limit=bad)
+    assert engine.session(limit=0).limit == 0
+
+
+def test_a_session_compare_says_the_side_filter_is_not_applied(engine):
+    s = engine.session(limit=3)
+    assert s.execute(":compare 連携").message == ""
+    s.execute(":polarity hard")
+    r = s.execute(":compare 連携")
+    assert r.kind == "compare" and r.message == "compare shows both sides: :polarity hard is not applied to it"
+    assert any(p.good for p in r.comparison)  # (both sides, as said)

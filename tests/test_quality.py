@@ -1385,9 +1385,11 @@ def test_a_word_with_kana_does_not_meet_another_word_of_the_same_sound(engine):
     were keyed by themselves in the reading field. Now every word written with kanji is;
     another spelling of it is met where it has a kanji in common or is kana."""
     hakaru = engine.search("測る", limit=20, related=False)
-    assert hakaru.total == 0, [h.text[:30] for h in hakaru.hits]
+    # (Since stop 43 測る is a synonym of 検証 and 評価: it finds 京都市's 「効果の検証」, not 図る.)
+    assert not any("図" in h.text[a:b] for h in hakaru.hits for a, b in h.matches)
+    assert {h.text[a:b] for h in hakaru.hits for a, b in h.matches} <= {"検証", "評価", "効果測定"}
     r = engine.search("効果を測る", limit=20, related=False)
-    assert r.total >= 2 and "測る" in r.unmatched
+    assert r.total >= 2 and "検証" in {r.hits[0].text[a:b] for a, b in r.hits[0].matches}
     assert not any("図" in h.text[a:b] for h in r.hits for a, b in h.matches)
     # Typed in kana, the sound still meets every spelling: はかる finds and marks 図る, 図っ.
     kana = engine.search("はかる", limit=20, related=False)
