@@ -4411,6 +4411,13 @@ def _make_hit(stored: dict, score: float, reading: Reading, contributions, expla
     entries = {_as_phrase(alt)[0] or _alt_grams(alt): alt for w in reading.words for alt in w.synonyms}
     terms = list(dict.fromkeys((entries.get(c.term) if c.field == "synonym" else None) or c.term.replace(" ", "")
                                for c in contributions if c.field in ("text", "synonym")))
+    # And a word marked in the text that no such term says (庁内 of 「庁内外」, met by its
+    # characters): matched_terms left it out, so a script's "which words matched" undercounted
+    # what the page highlights (the stop-43 review).
+    for k, sp in enumerate(spans):
+        w = reading.words[k]
+        if sp and not any(f in t or t in f for t in terms for f in (w.term, *w.synonyms)):
+            terms.append(w.term)
     matched_terms = tuple(t for t in terms if not any(t != u and t in u for u in terms))  # (縦 of 縦割り: once)
     marks = _with_okurigana(stored, _highlights(stored, spans, phrase))
     hit = hit_from_stored(stored, score, marks, matched_terms or tuple(matched_words), explanation)

@@ -3134,3 +3134,14 @@ def test_a_katakana_slip_is_not_met_by_hiragana_of_other_small_kana(engine):
     assert {"ポットキャスト", "ポッドキャスト"} <= {h.text[a:b] for h in r.hits for a, b in h.matches}
     # A word of the corpus spelled in the other script is still met: ツナグ is つなぐ.
     assert any(h.text[a:b] == "つなぐ" for h in engine.search("ツナグ", limit=10).hits for a, b in h.matches)
+
+
+def test_matched_terms_name_every_word_the_page_marks(engine):
+    """庁内連携 under --city 京都市 marks 庁内 (of 「庁内外」, met by its characters) and 連携, and
+    matched_terms (the CSV's terms) said 連携 alone (the stop-43 scripting review)."""
+    r = engine.search("庁内連携", city="京都市", limit=5, related=False)
+    for h in r.hits:
+        marked = {h.text[a:b] for a, b in h.matches}
+        assert all(any(t in m or m in t for t in h.matched_terms) for m in marked if m in ("庁内", "連携")), (h.id, marked)
+    assert any("庁内" in h.matched_terms for h in r.hits)
+    assert engine.search("十一月", limit=1).hits[0].matched_terms == ("11月",)  # (a synonym's word: as before)
