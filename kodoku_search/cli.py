@@ -92,8 +92,9 @@ class _Command(click.Command):
                     query = " ".join(words) if typed in words else typed
                     e.message += (f" A word with '-' before it is set aside: put the query after '--', quoted: "
                                   f"kodoku-search {ctx.info_name} [OPTIONS] -- '{query}'")
-            if _asks_json(given):  # (-n -1 --json, --bogus --json: on stdout too; the stop-34 review)
-                _echo_json({"ok": False, "error": e.format_message()})
+            asked = _asks_json(given)  # (-n -1 --json, --bogus --json: on stdout too; the stop-34 review)
+            if asked:
+                _error_out(asked, e.format_message())
             raise e from None
         if "--" in given:
             # After '--' every word is the query's: 「-- '連携 -企業' -n 2 --no-related」 searched
@@ -116,11 +117,9 @@ class _Command(click.Command):
             # (A usage error a command raises itself, --city given twice, too.)
             said = e.format_message() if isinstance(e, click.ClickException) else str(e)
             if ctx.params.get("as_json") or ctx.params.get("fmt") == "json":
-                _echo_json({"ok": False, "error": said})
+                _error_out("json", said)
             elif ctx.params.get("fmt") == "jsonl":  # (one line, as the format's lines are: the stop-43 review)
-                from .render import to_jsonl
-
-                click.echo(_safe(to_jsonl([{"ok": False, "error": said}])))
+                _error_out("jsonl", said)
             raise
 
 
@@ -132,9 +131,34 @@ def _quoted(arg: str) -> str:
     return arg if re.fullmatch(r"[^\s'\"\\$`!*?;&|<>(){}\[\]#~]+", arg) else shlex.quote(arg)
 
 
-def _asks_json(args: list[str]) -> bool:
-    return "--json" in args or any(a in ("--format=json",) or (a == "--format" and b == "json")
-                                   for a, b in zip(args, [*args[1:], ""]))
+def _asks_json(args: list[str]) -> str | None:
+    """"json" or "jsonl" where the arguments ask for it (an error is then said on stdout too)."""
+    if "--json" in args:
+        return "json"
+    for a, b in zip(args, [*args[1:], ""]):
+        fmt = a.partition("=")[2] if a.startswith("--format=") else b if a == "--format" else None
+        if fmt in ("json", "jsonl"):
+            return fmt
+    return None
+
+
+def _error_out(fmt: str, said: str) -> None:
+    """The error as JSON (one line in JSONL) on stdout, where it can be written: a stdout that
+    cannot take it (> /dev/full, a closed pipe) lost the error itself, said instead as "cannot
+    write the output" or as nothing with exit 0 (the stop-43 review of the stop's fixes)."""
+    try:
+        if fmt == "jsonl":
+            from .render import to_jsonl
+
+            click.echo(_safe(to_jsonl([{"ok": False, "error": said}])))
+        else:
+            _echo_json({"ok": False, "error": said})
+        sys.stdout.flush()
+    except OSError:  # (BrokenPipeError too: the message goes to stderr and the exit status stays 2)
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 _Group.command_class = _Command
@@ -999,7 +1023,10 @@ def eval_(obj, judgments, k, as_json, related, meaning, rerank) -> None:
     """
     from .evaluate import format_report, load_judgments
 
-    load_judgments(judgments)  # (a file refused before the index is opened, or built: the stop-43 review)
+    # (A file refused before the index is opened, or built: the stop-43 review. Not a stream,
+    # /dev/stdin or <(…): read twice, it was "no judgments to evaluate".)
+    if not os.path.exists(judgments) or os.path.isfile(judgments):
+        load_judgments(judgments)
     report = _engine(obj).evaluate(judgments, k=k, related=related, meaning=meaning, rerank=rerank)
     for w in report.warnings:
         click.echo(f"warning: {w}", err=True)
@@ -1166,15 +1193,14 @@ def _emit_comparison(c, fmt: str, per_side: int) -> None:
         click.echo(f"note: {_neither_line(c)}", err=True)
     # Whether a city's snippets say the query's words, on its row: a table pasted into a report
     # listed eight cities for 負担 as if each had said it, and six do not (the stop-43 review).
-    # (None, and an empty cell, where the query has no words to say: うまくいかなかったこと.)
-    said = set(c.said_in)
-
-    def says(city: str) -> bool | None:
-        return city in said if c.words else None
+    # (None, and an empty cell, where the query has no words to say: うまくいかなかったこと. Per row,
+    # not per name: 府中市 of 東京都 and of 広島県 are two.)
+    def says(p) -> bool | None:
+        return c.says(p) if c.words else None
 
     if fmt == "jsonl":
         if c.cities:
-            click.echo(to_jsonl({"query": c.query, **p.to_dict(), "says_query": says(p.city)} for p in c.cities))
+            click.echo(to_jsonl({"query": c.query, **p.to_dict(), "says_query": says(p)} for p in c.cities))
         return
     if fmt == "csv":
         sides = ("text", "source", "line", "id", "score")
@@ -1188,7 +1214,7 @@ def _emit_comparison(c, fmt: str, per_side: int) -> None:
             for k in range(max(len(p.good), len(p.hard))):
                 g = p.good[k] if k < len(p.good) else None
                 hd = p.hard[k] if k < len(p.hard) else None
-                rows.append([p.city, p.prefecture, k + 1, *part(g), *part(hd), {True: "true", False: "false", None: ""}[says(p.city)]])
+                rows.append([p.city, p.prefecture, k + 1, *part(g), *part(hd), {True: "true", False: "false", None: ""}[says(p)]])
         _echo_csv(to_csv(headers, rows))
         return
 
@@ -1403,6 +1429,8 @@ def main() -> None:
         sys.stdout = open(os.devnull, "w", encoding="utf-8")
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")
+    if sys.stdin is None:  # (<&-: as an empty input)
+        sys.stdin = open(os.devnull, encoding="utf-8")
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="replace")
@@ -1448,6 +1476,8 @@ class _Unfailing:
             pass
 
     def __getattr__(self, name: str):
+        if name == "buffer":  # (Click writes to an ASCII stream's buffer, past this: the stop-43 review)
+            raise AttributeError(name)
         return getattr(self._stream, name)
 
 

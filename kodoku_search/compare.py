@@ -95,7 +95,14 @@ class Comparison:
         every city's hardest snippet matches it) or the snippets before and after."""
         # (孤立死 was "in the snippets of" 12 cities by 孤立 alone, and only 福岡市 says it: the
         # stop-39 review.)
-        return tuple(p.city for p in self.cities if any(_says(h, self.compounds) for h in (*p.good, *p.hard)))
+        # (A name two municipalities share is said with its prefecture: 府中市 (広島県).)
+        names = [p.city for p in self.cities]
+        return tuple(p.city if names.count(p.city) == 1 else f"{p.city} ({p.prefecture})"
+                     for p in self.cities if self.says(p))
+
+    def says(self, pair: CityPair) -> bool:
+        """Whether this row's snippets say the query's words (see said_in)."""
+        return any(_says(h, self.compounds) for h in (*pair.good, *pair.hard))
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "filters": dict(self.filters), "cities": [c.to_dict() for c in self.cities],

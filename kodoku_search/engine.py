@@ -182,6 +182,16 @@ class SearchEngine:
         now = ix.current_generation(self.index_dir)
         if now is None or now.path == self.generation.path:
             return False
+        # Only to an index of this engine's corpus: another corpus's, built into the same
+        # directory, answered for it (架空市 for 縦割り: the review of the stop-43 fixes).
+        try:
+            same = now.fingerprint == ix.fingerprint(self.corpus_dir, now.memo)
+        except KodokuError:
+            same = False
+        if not same:
+            raise IndexError_(f"the index in {self.index_dir} was rebuilt since this engine opened it, from "
+                              f"another corpus than {self.corpus_dir} (or that corpus has changed): open it again "
+                              "(SearchEngine.open), which rebuilds it from this corpus")
         from .fastjanome import use_janome_cache
 
         self._ix, self._searcher, self.generation, self._values = ix.open_generation(now), None, now, {}
@@ -579,16 +589,18 @@ class SearchEngine:
         except KodokuError:
             return None
         n = int(line)
-        if not any(p.name == source for p in c.files):
-            return None
+        if not any(p.name == source and p.suffix == ".txt" for p in c.files):
+            return None  # (a JSON Lines file has no headings: its line is a record, cited by its own source)
+        if n < 1:
+            return f"{source}'s lines are numbered from 1; a citation names a snippet's line (advice-2025-10.txt:31)"
         where = f"{source}:{n}"
         for r in c.references:
             if r.source == source and r.line == n:
                 to = ", ".join(r.target_ids) or "(nothing)"
                 return (f"{where} is not a snippet: {r.city}'s {r.theme} block points to its {r.target_theme} "
                         f"records (【…】参照): {to}")
-        for a in c.anomalies:
-            if a.source == source and a.line == n:
+        for a in c.anomalies:  # (a line the parser set aside; not a city's heading it noted something of)
+            if a.source == source and a.line == n and a.kind in _SET_ASIDE_KINDS:
                 return f"{where} holds no record of its own ({a.kind}): {a.message}"
         try:
             lines = (c.directory / source).read_text("utf-8-sig").splitlines()
@@ -612,14 +624,19 @@ class SearchEngine:
 
         from .search import hit_from_stored
 
-        # (Typed with the IME on: advice-2025-10.txt：31, its colon full width, was no citation.)
-        said = unicodedata.normalize("NFKC", citation) if isinstance(citation, str) and not any(
-            "\ud800" <= c <= "\udfff" for c in citation) else ""
-        source, _, line = said.strip().rpartition(":")
-        if not source or not line.isdigit():
+        if not isinstance(citation, str) or any("\ud800" <= c <= "\udfff" for c in citation):
             return []
-        found = [f.fields() for f in self.searcher().search(Q.Term("source", source), limit=None)]
-        return [hit_from_stored(f) for f in sorted(found, key=lambda f: f["id"]) if f.get("line") == int(line)]
+        # As typed, then typed with the IME on (advice-2025-10.txt：31, its colon full width, was
+        # no citation). Not the file's name normalised alone: 報告①.jsonl is its name as stored.
+        for said in dict.fromkeys((citation.strip(), unicodedata.normalize("NFKC", citation).strip())):
+            source, _, line = said.rpartition(":")
+            if not source or not line.isdigit():
+                continue
+            found = [f.fields() for f in self.searcher().search(Q.Term("source", source), limit=None)]
+            hits = [hit_from_stored(f) for f in sorted(found, key=lambda f: f["id"]) if f.get("line") == int(line)]
+            if hits:
+                return hits
+        return []
 
     @_reads_index
     def neighbours(self, record_id: str, around: int = 2) -> tuple[list[Hit], Hit, list[Hit]]:
@@ -706,6 +723,9 @@ class SearchEngine:
 
 def warn(message: str) -> None:
     print(f"kodoku-search: {message}", file=sys.stderr)
+
+
+_SET_ASIDE_KINDS = frozenset({"duplicate-bullet"})  # anomalies of a line that holds no record (parser.py)
 
 
 def _check_dirs(corpus_dir, index_dir) -> None:

@@ -269,7 +269,7 @@ def load_judgments(path: str | Path) -> list[Judgment]:
         except RecursionError:  # (as the corpus loader says it; it ended in a traceback: the stop-43 review)
             raise EvalError(f"{where}: malformed JSON: nested too deeply") from None
         except ValueError as exc:  # (an integer of more than 4300 digits)
-            raise EvalError(f"{where}: malformed JSON: {str(exc)[:120]}") from None
+            raise EvalError(f"{where}: malformed JSON: {exc}") from None
         judgment = _parse_judgment(obj, where)
         if judgment.qid in seen:
             raise EvalError(

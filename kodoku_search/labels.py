@@ -36,7 +36,7 @@ POLARITY_ALIASES: dict[str, tuple[str, ...]] = {
              "良かったと思うこと", "良い", "よい", "良いこと", "よいこと", "良", "成果"),
     "hard": ("hard", "negative", "苦労", "苦労した", "苦労したこと", "苦労している", "苦労していること", "くろう",
              "くろうしたこと", "難しい", "むずかしい", "困難", "課題", "大変", "たいへん",
-             "bad", "difficult", "悪かった", "悪い"),  # (bad was refused: the stop-43 review)
+             "bad", "difficult", "悪かった", "悪い", "わるかった", "わるい"),  # (bad was refused: the stop-43 review)
     "other": ("other", "その他", "他", "neither"),
 }
 

@@ -57,7 +57,8 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
     # Row by row, each line on its own: a stray quote ("協力,連携 without its closing one) took
     # the next line into its row, silently (協力 → 「連携\nハブ」, and ハブ lost its group: the
     # stop-43 review). No entry spans lines, and none has a quote in it.
-    for n, line in enumerate(text.splitlines(), start=1):
+    # (Lines end in \n, \r\n or \r; not as splitlines ends them: U+2028 is no row's end.)
+    for n, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
         row = [c.replace('"', "") for c in next(csv.reader([line]), [])]
         # A row typed with the IME on separates its words with 、 or ，: read them as commas
         # (no entry is a phrase with a comma in it); the row was one word before, silently.

@@ -1022,12 +1022,20 @@ def test_compare_keeps_two_municipalities_of_one_name_apart(tmp_path):
     rows = [{"id": "f/1", "city": "府中市", "prefecture": "東京都", "theme": "general", "polarity": "good",
              "text": "ズンドコ体操で連携が進んだ。"},
             {"id": "f/2", "city": "府中市", "prefecture": "広島県", "theme": "general", "polarity": "hard",
-             "text": "ズンドコ体操の連携が難しい。"}]
+             "text": "ズンドコ体操の連携が難しい。"},
+            {"id": "f/3", "city": "府中市", "prefecture": "東京都", "theme": "platform", "polarity": "hard",
+             "text": "ズンドコ会議の運営の負担が大きい。"},
+            {"id": "f/4", "city": "府中市", "prefecture": "広島県", "theme": "platform", "polarity": "hard",
+             "text": "ズンドコ会議の担い手が見つからなかった。"}]
     (corpus / "fuchu.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     with SearchEngine.open(corpus, tmp_path / "idx") as e:
-        c = e.compare("ズンドコ")
+        c = e.compare("ズンドコ", theme="general")
+        burden = e.compare("負担", city="府中市")
     got = {(p.city, p.prefecture): ([h.id for h in p.good], [h.id for h in p.hard]) for p in c}
     assert got == {("府中市", "東京都"): (["f/1"], []), ("府中市", "広島県"): ([], ["f/2"])}
+    # Whose snippets say the words, per row too (both rows were "true" by the name they share).
+    assert {(p.prefecture, burden.says(p)) for p in burden} == {("東京都", True), ("広島県", False)}
+    assert burden.said_in == ("府中市 (東京都)",)
 
 
 def test_a_session_refuses_a_limit_search_would_refuse(engine):

@@ -692,3 +692,36 @@ def test_a_terminal_wider_than_any_table_is_taken_as_the_widest(monkeypatch):
     assert cli_module._terminal_columns() == 1000
     monkeypatch.setattr(shutil, "get_terminal_size", lambda *a, **k: os.terminal_size((3, 24)))
     assert cli_module._terminal_columns() == 20
+
+
+def test_the_fixes_of_stop_43_hold_at_their_edges(tmp_path, cli_index):
+    """The review of the stop-43 fixes: a citation whose file name NFKC would change; eval of a
+    stream; a JSON error whose stdout fails; a JSONL error at parse time; a heading line and a
+    JSONL line cited; an ASCII stderr that fails."""
+    import unicodedata
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)  # (its synonyms and intents too: --polarity 大変だった is read by intents.csv)
+    name = "報告①.jsonl"
+    assert unicodedata.normalize("NFKC", name) != name
+    (corpus / name).write_text(json.dumps({"id": "n/1", "city": "架空市", "prefecture": "北海道", "theme": "general",
+                                           "polarity": "good", "text": "ズンドコ体操が広がった。"}, ensure_ascii=False) + "\n", "utf-8")
+    argv = [sys.executable, "-m", "kodoku_search", "--corpus-dir", str(corpus), "--index-dir", str(tmp_path / "idx")]
+    run = lambda *a, **k: subprocess.run([*argv, *a], capture_output=True, text=True, cwd=ROOT, timeout=120, **k)  # noqa: E731
+    r = run("show", f"{name}:1", "--around", "0")
+    assert r.returncode == 0 and "n/1" in r.stdout
+    assert "ids look like" in run("show", f"{name}:2").stderr  # (a JSON Lines file has no headings)
+    assert "is not a snippet (a heading or the document's own text): 「中野区」" in run("show", "advice-2025-10.txt:50").stderr
+    judgment = {"qid": "q1", "query": "縦割り", "relevant": [{"city": "福山市", "grade": 2, "text": "縦割りの弊害"}]}
+    r = run("eval", "/dev/stdin", "--json", input=json.dumps(judgment, ensure_ascii=False) + "\n")
+    assert r.returncode == 0 and len(json.loads(r.stdout)["per_query"]) == 1
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([*argv, "search", "縦割り", "--json", "--city", "大阪"], stdout=full, stderr=subprocess.PIPE,
+                           text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 2 and "unknown city" in r.stderr and "Traceback" not in r.stderr
+    r = run("search", "縦割り", "-n", "-1", "--format", "jsonl")
+    assert r.returncode == 2 and json.loads(r.stdout)["ok"] is False and len(r.stdout.splitlines()) == 1
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([*argv, "search", "縦割り", "-n", "1", "--polarity", "大変だった"], stdout=subprocess.PIPE,
+                           stderr=full, text=True, cwd=ROOT, timeout=60, env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert r.returncode == 0 and "2 results for" in r.stdout

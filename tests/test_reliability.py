@@ -1076,7 +1076,11 @@ from pathlib import Path
 from kodoku_search import index as ix
 
 def hang(*a, **k):  # a worker busy for good, as one analysing a large corpus is for a while
-    Path(sys.argv[3], f"worker-{__import__('os').getpid()}").write_text("")
+    import os
+    held = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+            if os.path.islink(f"/proc/self/fd/{fd}")]
+    # (What it holds of the build lock: nothing, or the lock outlives a killed builder.)
+    Path(sys.argv[3], f"worker-{os.getpid()}").write_text("\n".join(h for h in held if h.endswith("/.lock")))
     time.sleep(600)
 
 ix._write_segment = hang
@@ -1108,6 +1112,9 @@ def test_a_killed_parallel_build_leaves_no_lock_and_no_workers(tmp_path):
             time.sleep(0.05)
         workers = [int(m.name.split("-")[1]) for m in marks.iterdir()]
         assert len(workers) == 2
+        # The workers hold no copy of the lock (off Linux, all there is; on it, the builder's
+        # death would also end them, so this is checked apart).
+        assert [m.read_text() for m in marks.iterdir()] == ["", ""]
         p.kill()
         p.wait(timeout=10)
         with ix.BuildLock(idx, timeout=5):  # (was: "another process is rebuilding", for good)
@@ -1142,3 +1149,19 @@ def test_an_engine_open_across_two_rebuilds_keeps_its_spellings(built):
         # And 宇和島市's platform block still says where its snippets are.
         said = e.search("連携", city="宇和島市", theme="platform").notes
         assert any("block says to see its" in n for n in said)
+
+
+def test_an_engine_does_not_follow_its_index_to_another_corpus(tmp_path, built):
+    """Two rebuilds of the same index directory from another corpus: the open engine went on
+    to that corpus's index and answered 縦割り with 架空市 (the review of the stop-43 fixes)."""
+    idx, _ = built
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.jsonl").write_text(json.dumps({"id": "x/1", "city": "架空市", "prefecture": "北海道", "theme": "general",
+                                               "polarity": "hard", "text": "縦割りで困った。"}, ensure_ascii=False) + "\n", "utf-8")
+    with SearchEngine.open(CORPUS, idx) as e:
+        assert e.search("縦割り", limit=1).total
+        ix.build(other, idx)
+        ix.build(other, idx)
+        with pytest.raises(IndexError_, match="rebuilt since this engine opened it, from another corpus"):
+            e.search("たてわり", limit=1)
