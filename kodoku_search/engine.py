@@ -176,7 +176,8 @@ class SearchEngine:
         engine keeps the files it has open through two rebuilds, but reads some small ones
         on first need, and an engine open across two rebuilds lost its spellings (たてわり
         found nothing, silently: the stop-43 adversarial review). False where it was not
-        removed, or there is nothing newer."""
+        removed, or there is nothing newer; IndexError_ where the current one was built from
+        another corpus (or this one has changed since)."""
         if self.generation.path.exists():
             return False
         now = ix.current_generation(self.index_dir)

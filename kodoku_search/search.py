@@ -1055,15 +1055,13 @@ def read_query(text: str, vocab=None, spellings: dict[str, str] | None = None,
                     and ws[inside[0]].start <= a and b <= ws[inside[0]].end):
                 continue
             if inside:
-                # (Not with the spelling's own synonyms: くろうした put 宇和島市's 【難しさ】 (a rarer
-                # word, by BM25) above every 苦労, the word itself.)
                 phrase_syn.setdefault(inside[0], []).append(spelled)
                 if KANA_SPELLED_SYNONYMS and vocab:
-                    # And the spelling's own synonyms, at second hand: たいへんだったこと found 31
-                    # snippets where 大変だったこと finds 39, and れんけいがむずかしい left 福岡市's
-                    # 「横連携が困難」 seventh and 困難 unmarked (the stop-43 review). (Weighed as
-                    # the spelling's synonyms, they put 宇和島市's 【難しさ】 above every 苦労 for
-                    # くろうした: the word, in the corpus spelling, comes first.)
+                    # And the spelling's own synonyms, at second hand: without them たいへんだったこと
+                    # found 31 snippets where 大変だったこと finds 39, and れんけいがむずかしい left
+                    # 福岡市's 「横連携が困難」 seventh and 困難 unmarked (the stop-43 review). (At a
+                    # synonym's full weight they put 宇和島市's 【難しさ】, a rarer word by BM25, above
+                    # every 苦労 for くろうした: the word, in the corpus spelling, comes first.)
                     seconds = [x for x in vocab.alternatives(spelled) if x != spelled]
                     phrase_syn[inside[0]].extend(seconds)
                     farther.setdefault(inside[0], set()).update(seconds)
