@@ -585,6 +585,12 @@ def _emit_page(page, fmt: str, engine=None) -> None:
             click.echo(_not_found(result, engine), err=True)
         if result.suggestion:
             click.echo(f"Did you mean: {_safe(result.suggestion)}", err=True)
+        # How much of it the rows are: a CSV of 「連携」 held 10 of 29 matches and said nothing, and
+        # a briefing lost 19 (the second stop-43 user review). (JSON has total and offset.)
+        shown = len(page.result.hits)
+        if shown and page.offset + shown < result.total:
+            click.echo(f"note: matches {page.offset + 1}–{page.offset + shown} of {result.total}; "
+                       f"-n {result.total} for all of them", err=True)
     if fmt == "json":
         _echo_json(page.to_dict())
     elif fmt == "jsonl":

@@ -76,6 +76,7 @@ KATAKANA_PAIR_IN_KATAKANA = True  # a katakana word of one folded pair (ルー�
 IN_ONE_PLACE = True  # …and a kana word's pairs match in one place, not scattered over a snippet (_in_one_place)
 WITHIN_WORDS = True  # a two-kanji word's one pair does not match astride two words (民生 in 市民生活; _within_words)
 WEAK_SHARE = 0.05  # a match under this share of the best one's score is weak: related records come ahead of it
+WEAK_PER_GROUP = True  # …of the best match of other cities than one the query names, for theirs
 WEAK_PAGE = 10  # on the first this many places of a page (so the places do not depend on the page's size)
 ASKED_SIDE_FIRST = True  # a query that only asks for a side (うまくいかなかったこと) lists that side first
 KEEP_AS_TYPED = True  # a kana run respelled is also looked for as typed (こどく; _keep_as_typed)
@@ -3398,7 +3399,14 @@ def run_search(searcher, text: str, filters: Filters, limit: int, vocab=None, ex
         # (Only where the matches fill that page: of five matches for 縦割り, the two weak
         # ones are judged useful, and the related records were not: dev 0.986 → 0.976.)
         cut = WEAK_SHARE * ranked[0][0]
-        strong = next((i for i, x in enumerate(ranked) if x[0] < cut), len(ranked))
+        # Where a city named comes first, the others' matches are weighed against the best of
+        # theirs: under the city's, 「岡崎市の居場所」 gave 福山市's 「多様な居場所へつながる」 (3rd for
+        # 居場所) to four related records sharing no word of the query (the second stop-43 review).
+        start = (next((i for i, x in enumerate(ranked) if x[2]["city"] not in reading.cities), len(ranked))
+                 if WEAK_PER_GROUP and reading.cities and not filters.city else 0)
+        if start:
+            cut = WEAK_SHARE * ranked[start][0] if start < len(ranked) else 0.0
+        strong = next((i for i, x in enumerate(ranked) if i >= start and x[0] < cut), len(ranked))
     # (WEAK_PAGE, not the limit: the related records that can come ahead are the same
     # whatever the page's size, or a page of 3 and a page of 10 would disagree.)
     ahead = max(0, WEAK_PAGE - strong) if strong < min(len(ranked), limit) else 0

@@ -1056,3 +1056,14 @@ def test_a_session_compare_says_the_side_filter_is_not_applied(engine):
     r = s.execute(":compare 連携")
     assert r.kind == "compare" and r.message == "compare shows both sides: :polarity hard is not applied to it"
     assert any(p.good for p in r.comparison)  # (both sides, as said)
+
+
+def test_an_export_says_when_it_holds_part_of_the_matches(run):
+    """search 連携 --format csv wrote 10 of 29 matches and said nothing (the second stop-43 user
+    review): stderr says which and how to get them all; JSON has total and offset."""
+    total = json.loads(run("search", "連携", "--json").stdout)["total"]
+    assert total > 10
+    for fmt in ("csv", "markdown", "jsonl"):
+        r = run("search", "連携", "--format", fmt)
+        assert f"note: matches 1–10 of {total}; -n {total} for all of them" in r.stderr, fmt
+        assert "note: matches" not in run("search", "連携", "--format", fmt, "-n", str(total)).stderr

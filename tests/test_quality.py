@@ -3145,3 +3145,16 @@ def test_matched_terms_name_every_word_the_page_marks(engine):
         assert all(any(t in m or m in t for t in h.matched_terms) for m in marked if m in ("庁内", "連携")), (h.id, marked)
     assert any("庁内" in h.matched_terms for h in r.hits)
     assert engine.search("十一月", limit=1).hits[0].matched_terms == ("11月",)  # (a synonym's word: as before)
+
+
+def test_a_city_named_does_not_give_the_others_matches_places_to_related_records(engine):
+    """「岡崎市の居場所」: 岡崎市's snippets first, then four related records sharing no word of the
+    query, and only then 福山市's 「多様な居場所へつながる」, 3rd for 居場所 alone: the others' matches
+    were weak beside the city's (the second stop-43 user review)."""
+    r = engine.search("岡崎市の居場所", limit=10)
+    kinds = [k for k, block in r.blocks() for _ in block]
+    cities = [h.city for _, block in r.blocks() for h in block]
+    assert cities[0] == "岡崎市"
+    first_other = next(i for i, c in enumerate(cities) if c != "岡崎市")
+    assert kinds[first_other] == "match"
+    assert any(h.city == "福山市" and "居場所" in h.text for h in r.hits)
