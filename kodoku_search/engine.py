@@ -9,6 +9,7 @@ compares their fingerprint with the live index's and rebuilds when they differ.
 
 from __future__ import annotations
 
+import _thread
 import functools
 import json
 import os
@@ -36,8 +37,14 @@ def _reads_index(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
+        # One call at a time on one engine: whoosh reads a segment by a seek and a read on a file
+        # the engine's threads share, and eight threads searching one engine met each other's
+        # offsets (UnpicklingError, zlib.error, a hit lost: the stop-43 library review). An engine
+        # per thread runs in parallel; one shared, its calls take turns.
+        lock = self.__dict__.get("_lock") or self.__dict__.setdefault("_lock", _thread.RLock())
         try:
-            return method(self, *args, **kwargs)
+            with lock:
+                return method(self, *args, **kwargs)
         except KodokuError:
             raise
         except Exception:
@@ -583,7 +590,7 @@ class SearchEngine:
         from .corpus import load_corpus
 
         source, _, line = unicodedata.normalize("NFKC", citation).strip().rpartition(":")
-        if not source or not line.isdigit() or "/" in source or "\\" in source:
+        if not source or not _a_line_number(line) or "/" in source or "\\" in source:
             return None
         try:
             c = load_corpus(self.corpus_dir)
@@ -631,7 +638,7 @@ class SearchEngine:
         # no citation). Not the file's name normalised alone: 報告①.jsonl is its name as stored.
         for said in dict.fromkeys((citation.strip(), unicodedata.normalize("NFKC", citation).strip())):
             source, _, line = said.rpartition(":")
-            if not source or not line.isdigit():
+            if not source or not _a_line_number(line):
                 continue
             found = [f.fields() for f in self.searcher().search(Q.Term("source", source), limit=None)]
             hits = [hit_from_stored(f) for f in sorted(found, key=lambda f: f["id"]) if f.get("line") == int(line)]
@@ -726,6 +733,12 @@ def warn(message: str) -> None:
     print(f"kodoku-search: {message}", file=sys.stderr)
 
 
+def _a_line_number(text: str) -> bool:
+    """Digits 0–9 that int() reads, not too many: isdigit() takes ① and ², which int() refuses
+    (ValueError from get, cited and similar, a traceback from show: the stop-43 library review)."""
+    return 0 < len(text) <= 12 and text.isascii() and text.isdigit()
+
+
 _SET_ASIDE_KINDS = frozenset({"duplicate-bullet"})  # anomalies of a line that holds no record (parser.py)
 
 
@@ -733,6 +746,8 @@ def _check_dirs(corpus_dir, index_dir) -> None:
     for name, value in (("corpus_dir", corpus_dir), ("index_dir", index_dir)):
         if value is not None and not isinstance(value, (str, os.PathLike)):
             raise UsageError(f"{name} must be a path (str or Path) or None, not {type(value).__name__}")
+        if value is not None and "\x00" in str(os.fspath(value)):  # (ValueError from open(): the stop-43 review)
+            raise UsageError(f"{name} has a NUL character in it: no path has")
         if isinstance(value, str) and not value.strip():
             # (Path("") is the working directory: a variable unset in a script indexed it)
             raise UsageError(f"{name} is empty: give a directory, or None for the default")

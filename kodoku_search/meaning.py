@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import _thread  # (a lock without importing threading: this module is on every cold search's path)
 import json
+import os
 import math
 import struct
 import sys
@@ -224,7 +225,10 @@ class MeaningTable:
             if f is None:
                 return self._done.get(name, default)
             with f:
-                self._done[name] = f.read()
+                # (From the start, by offset: a process forked after the engine opened shares this
+                # file's offset, and the first to read left the others at its end, reading b"":
+                # JSONDecodeError for good, in the children and the parent; the stop-43 review.)
+                self._done[name] = _read_whole(f)
             return self._done[name]
 
     def close(self) -> None:
@@ -443,3 +447,16 @@ def closeness(table: MeaningTable, words, postings) -> dict[int, Closeness]:
     ``postings(word)``: the record numbers that have the word."""
     query = QueryMeaning.of(table, words)
     return query.of_all(postings) if query is not None else {}
+
+
+def _read_whole(f) -> bytes:
+    """The whole of an open file, read at offsets, so its shared file position is not used."""
+    size = os.fstat(f.fileno()).st_size
+    chunks, at = [], 0
+    while at < size:
+        chunk = os.pread(f.fileno(), min(1 << 20, size - at), at)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        at += len(chunk)
+    return b"".join(chunks)

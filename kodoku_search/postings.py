@@ -61,14 +61,14 @@ class PostingCache:
             add_score(m.score())
             m.next()
         self.lists[key] = (docs, scores)
-        self.size += len(docs)
+        self.size += _weight(docs)
         self._evict()
         return docs, scores
 
     def _evict(self) -> None:
         while self.size > self.limit and len(self.lists) > 1:
             _, (d, _) = self.lists.popitem(last=False)
-            self.size -= len(d)
+            self.size -= _weight(d)
 
     def ids(self, fieldname: str, text: str):
         """The document numbers that have ``text`` in ``fieldname``, unscored (cheaper
@@ -87,7 +87,7 @@ class PostingCache:
         except TermNotFound:
             pass
         self.lists[key] = (docs, array("d"))
-        self.size += len(docs)
+        self.size += _weight(docs)
         self._evict()
         return docs
 
@@ -210,3 +210,10 @@ def score_in(postings: tuple[array, array], docnum: int) -> float | None:
     if i < len(docs) and docs[i] == docnum:
         return scores[i]
     return None
+
+
+def _weight(docs) -> int:
+    """What an entry counts against the limit: its postings, and at least one, so that lists of
+    none (a query's words no record has) are bounded too. Counted as nothing, 6,000 random queries
+    kept 48,783 empty entries, and memory grew without end (the stop-43 library review)."""
+    return max(1, len(docs))

@@ -725,3 +725,24 @@ def test_the_fixes_of_stop_43_hold_at_their_edges(tmp_path, cli_index):
         r = subprocess.run([*argv, "search", "縦割り", "-n", "1", "--polarity", "大変だった"], stdout=subprocess.PIPE,
                            stderr=full, text=True, cwd=ROOT, timeout=60, env={**os.environ, "PYTHONIOENCODING": "ascii"})
     assert r.returncode == 0 and "2 results for" in r.stdout
+
+
+def test_odd_digits_and_nul_are_usage_errors_not_value_errors(engine):
+    """isdigit() takes ① and ², which int() refuses: ValueError from get, cited, similar and a
+    session's :limit, and a NUL in a path from open() (the stop-43 library review)."""
+    for call in (lambda: engine.get("advice-2025-10.txt:²"), lambda: engine.similar("advice-2025-10.txt:²"),
+                 lambda: engine.get("a:" + "1" * 5000), lambda: SearchEngine.open(index_dir="x\x00y"),
+                 lambda: SearchEngine.check(corpus_dir="x\x00y")):
+        with pytest.raises(UsageError):
+            call()
+    assert engine.cited("advice-2025-10.txt:²") == []  # (² read as 2: a blank line, no record)
+    s = engine.session()
+    for arg in ("⑤⑤⑤⑤⑤", "9" * 5000):
+        assert s.execute(f":limit {arg}").kind == "error"
+    assert s.execute(":limit ５").kind == "message" and s.limit == 5
+
+
+def test_the_package_says_it_is_typed():
+    from kodoku_search import __file__ as init
+
+    assert (Path(init).parent / "py.typed").is_file()

@@ -1165,3 +1165,51 @@ def test_an_engine_does_not_follow_its_index_to_another_corpus(tmp_path, built):
         ix.build(other, idx)
         with pytest.raises(IndexError_, match="rebuilt since this engine opened it, from another corpus"):
             e.search("たてわり", limit=1)
+
+
+def test_one_engine_shared_by_threads_answers_as_alone(built):
+    """Eight threads searching one engine met each other's file offsets in whoosh's segment
+    reads: UnpicklingError, zlib.error, a hit lost (the stop-43 library review). Its calls take
+    turns now; each answer is the one a lone search gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    idx, _ = built
+    queries = ["縦割り", "たてわり", "企業 連携", "見守り役", "豊田市の苦労", "連携 -企業", "kyoto", "くろうした"]
+    with SearchEngine.open(CORPUS, idx) as alone:
+        expected = {q: alone.search(q).to_dict() for q in queries}
+    was = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # (threads switch often: the interleaving the review met)
+    try:
+        for _ in range(4):
+            with SearchEngine.open(CORPUS, idx) as shared, ThreadPoolExecutor(8) as pool:
+                got = dict(zip(queries, pool.map(lambda q: shared.search(q).to_dict(), queries)))
+            assert got == expected
+    finally:
+        sys.setswitchinterval(was)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_an_engine_opened_before_a_fork_serves_the_children_and_the_parent(built):
+    """The meaning table's files, opened with the engine and read on first need, share their
+    offset with a forked child: the first reader left the others at the end (b"", a
+    JSONDecodeError for good, the parent's too; multiprocessing.Pool, gunicorn --preload:
+    the stop-43 library review)."""
+    idx, _ = built
+    with SearchEngine.open(CORPUS, idx) as e:
+        totals = []
+        for _ in range(3):
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # (the child says its total, or -1, and leaves at once)
+                os.close(r)
+                try:
+                    n = e.search("縦割り").total
+                except BaseException:
+                    n = -1
+                os.write(w, str(n).encode())
+                os._exit(0)
+            os.close(w)
+            os.waitpid(pid, 0)
+            with os.fdopen(r) as f:
+                totals.append(int(f.read() or -1))
+        assert totals == [5, 5, 5] and e.search("縦割り").total == 5
