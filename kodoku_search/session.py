@@ -116,7 +116,7 @@ class Session:
             if cmd in self.FILTERS:
                 return self._set_filter(cmd, arg)
             if cmd == "limit":
-                arg = unicodedata.normalize("NFKC", arg)  # (５ as 5; ⑤ and a 5,000-digit number refused, not a ValueError)
+                arg = unicodedata.normalize("NFKC", arg)  # (５ and ⑤ read as 5; a 5,000-digit number refused, not a ValueError)
                 if not (arg.isascii() and arg.isdigit() and len(arg) <= 4) or not 0 <= int(arg) <= 1000:  # (0: the count only, as search --limit 0)
                     return Reply("error", ":limit takes a number from 0 to 1000")
                 self.limit = int(arg)
